@@ -1,0 +1,38 @@
+//! farebox-core: what an LLM call costs, exactly.
+//!
+//! - [`money`]: exact USD amounts (integer attodollars; no binary float on any
+//!   money path).
+//! - [`usage`]: billable usage in disjoint kinds, and the normalisers that
+//!   read each provider's own `usage` object without double counting.
+//! - [`pricing`]: the model price table (built-in data plus user definitions,
+//!   LiteLLM and Langfuse files), tiers, and model-name resolution.
+//! - [`cost`]: usage × prices → a [`Cost`] with a per-kind breakdown.
+//!
+//! `#![no_std]` + `alloc` when the default `std` feature is off; core does
+//! no I/O: hosts hand it bytes and get values back.
+//!
+//! ```
+//! use farebox_core::{PriceTable, Usage, UsageKind, CostOptions};
+//! let table = PriceTable::builtin();
+//! let usage = Usage::new().with(UsageKind::Input, 1500).with(UsageKind::Output, 1000);
+//! let cost = table.cost("claude-sonnet-4-5", &usage, &CostOptions::default()).unwrap();
+//! assert_eq!(cost.total.to_string(), "0.0195");
+//! ```
+#![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_debug_implementations)]
+
+extern crate alloc;
+
+pub mod cost;
+pub mod error;
+mod json;
+pub mod money;
+pub mod pricing;
+pub mod usage;
+
+pub use cost::{Cost, CostLine, CostOptions, Unpriced};
+pub use error::Error;
+pub use money::Usd;
+pub use pricing::{Model, PriceFileFormat, PriceSet, PriceTable};
+pub use usage::{parse_usage, ParsedUsage, Usage, UsageFormat, UsageKind};

@@ -1,0 +1,486 @@
+//! Which model a requested name means.
+//!
+//! Resolution goes through two layers, user first: anything a user defined
+//! (a single model, or a whole LiteLLM/Langfuse/farebox file) beats the
+//! built-in table, even when the user's is a broad pattern and the built-in
+//! an exact id. Within a layer:
+//!
+//! 1. the name as given, case-insensitively, against ids and aliases;
+//! 2. the same for *normalised* forms of the name, each a rewrite that cloud
+//!    SDKs apply to the same model (`models/gemini-2.5-pro` → `gemini-2.5-pro`,
+//!    `us.anthropic.claude-x-v1:0` → `anthropic.claude-x-v1:0` → `claude-x`,
+//!    `claude-x@20250929` → `claude-x-20250929`, `openai/gpt-4o` → `gpt-4o`,
+//!    and a bare first-party name to the vendor's prefix, `grok-4.20` → `xai/grok-4.20`);
+//! 3. match patterns (regexes), in definition order, over the name as given.
+//!
+//! An exact entry always wins over a rewrite, so a provider that prices a
+//! model differently (Bedrock's regional `us.` profiles cost 10% more) is
+//! found as itself. The result says which step matched. No match is an
+//! error carrying the closest known ids — never a silent $0.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use super::{compile_pattern, Model, Regex};
+use crate::error::Error;
+use crate::money::Usd;
+
+/// A set of models with its name index.
+#[derive(Clone, Debug, Default)]
+struct Layer {
+    models: Vec<Model>,
+    /// Lower-cased id and aliases → index in `models`.
+    names: BTreeMap<String, usize>,
+    patterns: Vec<(Regex, usize)>,
+}
+
+impl Layer {
+    /// Adds or replaces (by id) a model.
+    fn insert(&mut self, model: Model) -> Result<(), Error> {
+        model.validate().map_err(Error::InvalidPriceFile)?;
+        let pattern = match &model.pattern {
+            Some(p) => Some(compile_pattern(p, false).map_err(|e| {
+                Error::InvalidPriceFile(format!("model `{}`: match pattern `{p}` is not a valid regex: {e}", model.id))
+            })?),
+            None => None,
+        };
+        let key = model.id.to_ascii_lowercase();
+        let index = match self.names.get(&key) {
+            Some(&i) if self.models[i].id.eq_ignore_ascii_case(&model.id) => {
+                self.patterns.retain(|&(_, j)| j != i);
+                self.models[i] = model;
+                i
+            }
+            _ => {
+                self.models.push(model);
+                self.models.len() - 1
+            }
+        };
+        let model = &self.models[index];
+        for name in core::iter::once(&model.id).chain(&model.aliases) {
+            self.names.insert(name.to_ascii_lowercase(), index);
+        }
+        if let Some(re) = pattern {
+            self.patterns.push((re, index));
+        }
+        Ok(())
+    }
+
+    fn exact(&self, name: &str) -> Option<&Model> {
+        self.names.get(name).map(|&i| &self.models[i])
+    }
+
+    fn pattern(&self, name: &str) -> Option<&Model> {
+        self.patterns.iter().find(|(re, _)| re.is_match(name)).map(|&(_, i)| &self.models[i])
+    }
+
+    fn resolve(&self, requested: &str, lowered: &str, rewrites: &[String]) -> Option<(&Model, Resolution)> {
+        if let Some(m) = self.exact(lowered) {
+            let via = if m.id.eq_ignore_ascii_case(requested) { Resolution::Id } else { Resolution::Alias };
+            return Some((m, via));
+        }
+        for form in rewrites {
+            if let Some(m) = self.exact(form) {
+                return Some((m, Resolution::Normalised { form: form.clone() }));
+            }
+        }
+        self.pattern(requested).map(|m| (m, Resolution::Pattern))
+    }
+}
+
+/// How a requested name found its model.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "via")]
+pub enum Resolution {
+    /// The canonical id, case-insensitively.
+    Id,
+    /// One of the model's aliases.
+    Alias,
+    /// A normalised form of the name (provider prefix, region or version suffix removed).
+    Normalised { form: String },
+    /// The model's match pattern.
+    Pattern,
+}
+
+/// A resolved model and how it was found.
+#[derive(Clone, Debug)]
+pub struct Resolved<'a> {
+    pub model: &'a Model,
+    pub via: Resolution,
+    /// Whether a user definition (rather than the built-in table) matched.
+    pub user_defined: bool,
+}
+
+/// The formats [`PriceTable::load`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceFileFormat {
+    /// Detect from the shape: an object with `models` is farebox's, an array
+    /// of objects with `modelName` Langfuse's, any other object LiteLLM's.
+    Auto,
+    /// farebox's own format (`core/data/prices.json`).
+    Farebox,
+    /// LiteLLM's `model_prices_and_context_window.json`.
+    LiteLlm,
+    /// Langfuse's model definitions (`default-model-prices.json` or an API export).
+    Langfuse,
+}
+
+/// An entry of a loaded file that was not imported, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub name: String,
+    pub reason: String,
+}
+
+/// What [`PriceTable::load`] did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LoadReport {
+    pub format: PriceFileFormat,
+    pub loaded: usize,
+    /// Entries with nothing farebox can price (image generation, rerankers, ...).
+    pub skipped: Vec<Skipped>,
+}
+
+/// farebox's price file: models plus where their prices come from.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PriceFile {
+    pub schema: u32,
+    /// The day the prices were taken.
+    pub snapshot: String,
+    /// Where they were taken from.
+    #[serde(default)]
+    pub sources: Vec<Source>,
+    pub models: Vec<Model>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub name: String,
+    pub origin: String,
+    pub version: String,
+    pub date: String,
+    pub sha256: String,
+}
+
+pub(crate) const SCHEMA: u32 = 1;
+
+/// Built-in prices, generated by `cargo xtask prices` from the public tables.
+const BUILTIN: &str = include_str!("../../data/prices.json");
+
+/// Models and their prices: the built-in table under the user's definitions.
+#[derive(Clone, Debug, Default)]
+pub struct PriceTable {
+    user: Layer,
+    builtin: Layer,
+    snapshot: String,
+    sources: Vec<Source>,
+}
+
+impl PriceTable {
+    /// No models at all; add them with [`PriceTable::add_model`] or [`PriceTable::load`].
+    pub fn empty() -> PriceTable {
+        PriceTable::default()
+    }
+
+    /// The built-in table. Parses the embedded data (a few milliseconds):
+    /// build it once and keep it.
+    pub fn builtin() -> PriceTable {
+        let file: PriceFile = serde_json::from_str(BUILTIN).expect("the embedded price table is valid (tested)");
+        let mut builtin = Layer::default();
+        for model in file.models {
+            builtin.insert(model).expect("the embedded price table is valid (tested)");
+        }
+        PriceTable { user: Layer::default(), builtin, snapshot: file.snapshot, sources: file.sources }
+    }
+
+    /// The day the built-in prices were taken (`YYYY-MM-DD`); empty for [`PriceTable::empty`].
+    pub fn snapshot(&self) -> &str {
+        &self.snapshot
+    }
+
+    /// Where the built-in prices come from.
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    /// Every model, user definitions first.
+    pub fn models(&self) -> impl Iterator<Item = &Model> {
+        self.user.models.iter().chain(&self.builtin.models)
+    }
+
+    pub fn user_models(&self) -> &[Model] {
+        &self.user.models
+    }
+
+    /// Adds a user definition, replacing an earlier user definition with the
+    /// same id. It beats every built-in model it matches.
+    pub fn add_model(&mut self, model: Model) -> Result<(), Error> {
+        self.user.insert(model)
+    }
+
+    /// Langfuse's `create_model`: a name, a match pattern, a unit (`TOKENS`
+    /// or `CHARACTERS`) and USD prices per unit as decimal text.
+    pub fn create_model(
+        &mut self,
+        name: &str,
+        match_pattern: &str,
+        unit: &str,
+        input_price: &str,
+        output_price: &str,
+    ) -> Result<(), Error> {
+        let per_character = match unit.to_ascii_uppercase().as_str() {
+            "TOKENS" => false,
+            "CHARACTERS" => true,
+            other => {
+                return Err(Error::InvalidPriceFile(format!(
+                    "unit `{other}` is not supported: use TOKENS or CHARACTERS"
+                )))
+            }
+        };
+        let price = |what: &str, text: &str| {
+            Usd::parse(text).map_err(|e| Error::InvalidPriceFile(format!("model `{name}`: {what} price: {e}")))
+        };
+        let mut model =
+            Model::simple(name, price("input", input_price)?, price("output", output_price)?, per_character);
+        model.pattern = (!match_pattern.is_empty()).then(|| match_pattern.to_string());
+        self.add_model(model)
+    }
+
+    /// Loads a whole price file as user definitions. Entries that price
+    /// nothing farebox meters are skipped and listed; a malformed entry fails
+    /// the load (naming it) and leaves the table as it was.
+    pub fn load(&mut self, text: &[u8], format: PriceFileFormat) -> Result<LoadReport, Error> {
+        let (format, models, skipped) = parse_price_file(text, format)?;
+        let mut user = self.user.clone();
+        let loaded = models.len();
+        for model in models {
+            user.insert(model)?;
+        }
+        self.user = user;
+        Ok(LoadReport { format, loaded, skipped })
+    }
+
+    /// The model a requested name means, or [`Error::UnknownModel`] with the
+    /// nearest known ids.
+    pub fn resolve(&self, requested: &str) -> Result<Resolved<'_>, Error> {
+        let requested = requested.trim();
+        let lowered = requested.to_ascii_lowercase();
+        let rewrites = rewrites(&lowered);
+        for (layer, user_defined) in [(&self.user, true), (&self.builtin, false)] {
+            if let Some((model, via)) = layer.resolve(requested, &lowered, &rewrites) {
+                return Ok(Resolved { model, via, user_defined });
+            }
+        }
+        Err(Error::UnknownModel { model: requested.to_string(), suggestions: self.suggestions(&lowered) })
+    }
+
+    /// Up to five known ids sharing the longest prefix with `lowered`
+    /// (after dropping a provider prefix), for "did you mean".
+    fn suggestions(&self, lowered: &str) -> Vec<String> {
+        let bare = |name: &str| name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+        let wanted = bare(lowered);
+        let common = |id: &str| bare(id).bytes().zip(wanted.bytes()).take_while(|(a, b)| a == b).count();
+        let mut scored: Vec<(usize, &str)> =
+            self.models().map(|m| (common(&m.id), m.id.as_str())).filter(|&(n, _)| n >= 3).collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.len().cmp(&b.1.len())).then(a.1.cmp(b.1)));
+        scored.dedup_by(|a, b| a.1 == b.1);
+        scored.into_iter().take(5).map(|(_, id)| id.to_string()).collect()
+    }
+}
+
+/// Routing prefixes that name who serves a model, not a different model.
+const ROUTING_PREFIXES: &[&str] = &[
+    "models/",
+    "openai/",
+    "anthropic/",
+    "gemini/",
+    "google/",
+    "vertex_ai/",
+    "vertex_ai_beta/",
+    "bedrock/",
+    "bedrock/converse/",
+    "mistral/",
+    "mistralai/",
+    "deepseek/",
+    "xai/",
+    "x-ai/",
+    "meta-llama/",
+    "meta_llama/",
+    "litellm_proxy/",
+    "openrouter/",
+];
+
+/// Bedrock cross-region inference profile prefixes.
+const BEDROCK_REGIONS: &[&str] = &["us.", "eu.", "apac.", "global.", "jp.", "au.", "us-gov.", "ca."];
+
+/// Normalised forms of a lower-cased name, nearest first, each distinct.
+fn rewrites(name: &str) -> Vec<String> {
+    let mut forms: Vec<String> = Vec::new();
+    let mut frontier = alloc::vec![name.to_string()];
+    // Each rewrite shortens the name, so this ends; three rounds cover every
+    // composition seen in practice (prefix + region + version suffix).
+    for _ in 0..4 {
+        let mut next = Vec::new();
+        for form in &frontier {
+            for rewritten in rewrite_once(form) {
+                if rewritten != name && !forms.contains(&rewritten) {
+                    forms.push(rewritten.clone());
+                    next.push(rewritten);
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    // A bare name as the vendor's own API takes it (`grok-4.20`), where the
+    // table files first-party models under the vendor prefix (`xai/grok-4.20`).
+    if !name.contains('/') {
+        let prefix = match super::infer_provider(name) {
+            "xai" => Some("xai/"),
+            "mistral" => Some("mistral/"),
+            "deepseek" => Some("deepseek/"),
+            "google" => Some("gemini/"),
+            "meta" => Some("meta_llama/"),
+            _ => None,
+        };
+        if let Some(prefix) = prefix {
+            forms.push(format!("{prefix}{name}"));
+        }
+    }
+    forms
+}
+
+fn rewrite_once(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for prefix in ROUTING_PREFIXES {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            if !rest.is_empty() {
+                out.push(rest.to_string());
+            }
+        }
+    }
+    for region in BEDROCK_REGIONS {
+        if let Some(rest) = name.strip_prefix(region) {
+            if rest.contains('.') {
+                out.push(rest.to_string());
+            }
+        }
+    }
+    // Bedrock ids: `anthropic.claude-…-v1:0`, `meta.llama3-…-v1:0`, `mistral.…-v1:0`.
+    if let Some((vendor, rest)) = name.split_once('.') {
+        if matches!(vendor, "anthropic" | "meta" | "mistral" | "deepseek" | "openai") && !rest.is_empty() {
+            out.push(strip_bedrock_version(rest).to_string());
+        }
+    }
+    let stripped = strip_bedrock_version(name);
+    if stripped != name {
+        out.push(stripped.to_string());
+    }
+    // Vertex AI writes the snapshot date after an `@`.
+    if let Some((base, version)) = name.split_once('@') {
+        if version.len() == 8 && version.bytes().all(|b| b.is_ascii_digit()) {
+            out.push(format!("{base}-{version}"));
+        }
+        out.push(base.to_string());
+    }
+    out
+}
+
+/// `claude-x-v1:0` → `claude-x`; `llama3-70b-instruct-v1:0` → `llama3-70b-instruct`.
+fn strip_bedrock_version(name: &str) -> &str {
+    if let Some(i) = name.rfind("-v") {
+        let version = &name[i + 2..];
+        let (major, minor) = version.split_once(':').unwrap_or((version, "0"));
+        if !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()) && minor.bytes().all(|b| b.is_ascii_digit()) {
+            return &name[..i];
+        }
+    }
+    name
+}
+
+/// Parses a price file in any supported format into models.
+pub(crate) fn parse_price_file(
+    text: &[u8],
+    format: PriceFileFormat,
+) -> Result<(PriceFileFormat, Vec<Model>, Vec<Skipped>), Error> {
+    let text = core::str::from_utf8(text)
+        .map_err(|e| Error::InvalidPriceFile(format!("not UTF-8 text (invalid byte at offset {})", e.valid_up_to())))?;
+    let format = match format {
+        PriceFileFormat::Auto => detect_format(text)?,
+        f => f,
+    };
+    let (models, skipped) = match format {
+        PriceFileFormat::Farebox => {
+            let file: PriceFile = serde_json::from_str(text).map_err(|e| invalid("farebox", &e))?;
+            if file.schema != SCHEMA {
+                return Err(Error::InvalidPriceFile(format!(
+                    "farebox price file schema {} is not supported (this build reads schema {SCHEMA})",
+                    file.schema
+                )));
+            }
+            (file.models, Vec::new())
+        }
+        PriceFileFormat::LiteLlm => super::litellm::parse(text)?,
+        PriceFileFormat::Langfuse => (super::langfuse::parse(text)?, Vec::new()),
+        PriceFileFormat::Auto => unreachable!("detected above"),
+    };
+    Ok((format, models, skipped))
+}
+
+pub(crate) fn invalid(what: &str, e: &serde_json::Error) -> Error {
+    Error::InvalidPriceFile(format!("{what} price file: {e}"))
+}
+
+fn detect_format(text: &str) -> Result<PriceFileFormat, Error> {
+    let first = text.trim_start().as_bytes().first().copied();
+    match first {
+        Some(b'[') => Ok(PriceFileFormat::Langfuse),
+        Some(b'{') => {
+            // Langfuse's API pages wrap the array: `{"data": [...], "meta": ...}`.
+            #[derive(Deserialize)]
+            struct Probe<'a> {
+                #[serde(borrow, default)]
+                models: Option<&'a serde_json::value::RawValue>,
+                #[serde(borrow, default)]
+                data: Option<&'a serde_json::value::RawValue>,
+            }
+            let probe: Probe = serde_json::from_str(text).map_err(|e| invalid("the", &e))?;
+            Ok(if probe.models.is_some() {
+                PriceFileFormat::Farebox
+            } else if probe.data.is_some() {
+                PriceFileFormat::Langfuse
+            } else {
+                PriceFileFormat::LiteLlm
+            })
+        }
+        _ => Err(Error::InvalidPriceFile(String::from(
+            "a price file is a JSON object (farebox, LiteLLM) or array (Langfuse)",
+        ))),
+    }
+}
+
+/// Serialises models as a farebox price file (what `cargo xtask prices` writes).
+pub fn write_price_file(models: &[Model], snapshot: &str, sources: &[Source]) -> String {
+    // One model per line: small diffs when prices change, and still JSON.
+    let mut out = format!(
+        "{{\"schema\":{SCHEMA},\"snapshot\":{},\"sources\":{},\"models\":[\n",
+        serde_json::to_string(snapshot).unwrap_or_default(),
+        serde_json::to_string(sources).unwrap_or_default()
+    );
+    for (i, m) in models.iter().enumerate() {
+        let sep = if i + 1 < models.len() { ",\n" } else { "\n" };
+        out.push_str(&serde_json::to_string(m).unwrap_or_default());
+        out.push_str(sep);
+    }
+    out.push_str("]}\n");
+    out
+}

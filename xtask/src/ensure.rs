@@ -1,0 +1,126 @@
+//! Idempotent installers for the tools the verbs need. Each `ensure_*` checks
+//! first and installs only what is missing, printing one line per thing:
+//! `<what>: ok (already there)` or `<what>: installing ...`.
+//!
+//! Rustup items apply to the active toolchain (the one running `cargo xtask`).
+
+use crate::{cmd::Cmd, Result};
+
+/// Ensures the rustup target `name` (e.g. `wasm32-unknown-unknown`) is installed,
+/// running `rustup target add <name>` only if `rustup target list --installed`
+/// lacks it.
+pub fn ensure_rustup_target(name: &str) -> Result<()> {
+    let installed = Cmd::new("rustup").args(["target", "list", "--installed"]).read()?;
+    let have = installed.lines().any(|line| line.trim() == name);
+    ensure(&format!("rustup target {name}"), have, Cmd::new("rustup").args(["target", "add", name]))
+}
+
+/// Ensures the rustup component `name` (e.g. `rustfmt`, `clippy`) is installed,
+/// running `rustup component add <name>` only if it is missing.
+pub fn ensure_rustup_component(name: &str) -> Result<()> {
+    let installed = Cmd::new("rustup").args(["component", "list", "--installed"]).read()?;
+    let have = has_rustup_item(&installed, name, &host_triple()?);
+    ensure(&format!("rustup component {name}"), have, Cmd::new("rustup").args(["component", "add", name]))
+}
+
+/// Ensures the rustup toolchain `name` (e.g. `nightly`) is installed, running
+/// `rustup toolchain install <name> --profile minimal` only if it is missing.
+pub fn ensure_rustup_toolchain(name: &str) -> Result<()> {
+    let installed = Cmd::new("rustup").args(["toolchain", "list"]).read()?;
+    let have = has_rustup_item(&installed, name, &host_triple()?);
+    ensure(
+        &format!("rustup toolchain {name}"),
+        have,
+        Cmd::new("rustup").args(["toolchain", "install", name, "--profile", "minimal"]),
+    )
+}
+
+/// Ensures version `version` of the binary crate `krate` is installed, running
+/// `cargo install <krate> --version <version> <extra_args...>` only if
+/// `cargo install --list` does not show exactly that version. `extra_args` are
+/// for flags such as `--locked` (some crates need it, some break with it).
+pub fn ensure_cargo_install(krate: &str, version: &str, extra_args: &[&str]) -> Result<()> {
+    let installed = Cmd::cargo().args(["install", "--list"]).read()?;
+    let have = has_cargo_install(&installed, krate, version);
+    let install = Cmd::cargo().args(["install", krate, "--version", version]).args(extra_args.iter());
+    ensure(&format!("cargo install {krate} {version}"), have, install)
+}
+
+/// Prints the status line for `what` and runs `install` if it is not `there`.
+fn ensure(what: &str, there: bool, install: Cmd) -> Result<()> {
+    if there {
+        println!("{what}: ok (already there)");
+        Ok(())
+    } else {
+        println!("{what}: installing ...");
+        install.run().map_err(|err| format!("installing {what} failed: {err}").into())
+    }
+}
+
+/// The host triple of the active toolchain, from `rustc -vV`.
+fn host_triple() -> Result<String> {
+    let version = Cmd::new("rustc").arg("-vV").read()?;
+    version
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .map(|host| host.trim().to_owned())
+        .ok_or_else(|| "`rustc -vV` printed no `host:` line".into())
+}
+
+/// Whether a `rustup component list --installed` or `rustup toolchain list`
+/// listing has `name`, either bare or as `<name>-<host>`; anything after the
+/// first word (such as `(active, default)`) is ignored.
+fn has_rustup_item(listing: &str, name: &str, host: &str) -> bool {
+    let with_host = format!("{name}-{host}");
+    listing.lines().filter_map(|line| line.split_whitespace().next()).any(|item| item == name || item == with_host)
+}
+
+/// Whether a `cargo install --list` listing has `krate` at exactly `version`.
+/// Its package lines look like `cargo-fuzz v0.13.2:` (or `name vX (source):`);
+/// the binaries they install follow, indented.
+fn has_cargo_install(listing: &str, krate: &str, version: &str) -> bool {
+    let want_version = format!("v{version}");
+    listing.lines().filter(|line| !line.starts_with(char::is_whitespace)).any(|line| {
+        let mut words = line.split_whitespace();
+        words.next() == Some(krate) && words.next().map(|v| v.trim_end_matches(':')) == Some(want_version.as_str())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOST: &str = "x86_64-unknown-linux-gnu";
+
+    #[test]
+    fn rustup_components_match_bare_or_with_host() {
+        let listing = "cargo-x86_64-unknown-linux-gnu\nclippy-x86_64-unknown-linux-gnu\n\
+                       rust-docs-x86_64-unknown-linux-gnu\nrustfmt\n";
+        assert!(has_rustup_item(listing, "clippy", HOST));
+        assert!(has_rustup_item(listing, "rustfmt", HOST));
+        assert!(!has_rustup_item(listing, "rust", HOST));
+        assert!(!has_rustup_item(listing, "rust-src", HOST));
+    }
+
+    #[test]
+    fn rustup_toolchains_ignore_annotations_and_dated_channels() {
+        let listing = "stable-x86_64-unknown-linux-gnu (active, default)\n\
+                       nightly-2025-01-01-x86_64-unknown-linux-gnu\n";
+        assert!(has_rustup_item(listing, "stable", HOST));
+        assert!(!has_rustup_item(listing, "nightly", HOST));
+        let listing = format!("{listing}nightly-{HOST}\n");
+        assert!(has_rustup_item(&listing, "nightly", HOST));
+    }
+
+    #[test]
+    fn cargo_install_needs_the_exact_version() {
+        let listing = "cargo-fuzz v0.13.2:\n    cargo-fuzz\n\
+                       wasm-bindgen-cli v0.2.130 (registry+https://example):\n    wasm-bindgen\n";
+        assert!(has_cargo_install(listing, "cargo-fuzz", "0.13.2"));
+        assert!(!has_cargo_install(listing, "cargo-fuzz", "0.13.1"));
+        assert!(!has_cargo_install(listing, "cargo-fuzz", "0.13"));
+        assert!(has_cargo_install(listing, "wasm-bindgen-cli", "0.2.130"));
+        assert!(!has_cargo_install(listing, "wasm-bindgen", "0.2.130"));
+        assert!(!has_cargo_install("", "cargo-fuzz", "0.13.2"));
+    }
+}
