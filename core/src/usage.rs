@@ -761,4 +761,72 @@ mod tests {
         assert_eq!(openai.usage.get(UsageKind::Input), 60);
         assert_eq!(anthropic.usage.get(UsageKind::Input), 100);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn output_tokens(u: &Usage) -> u64 {
+            [UsageKind::Output, UsageKind::Reasoning, UsageKind::AudioOutput].iter().map(|&k| u.get(k)).sum()
+        }
+
+        proptest! {
+            /// OpenAI totals are conserved: every prompt and completion token lands in
+            /// exactly one kind, whatever the split.
+            #[test]
+            fn openai_conserves_totals(prompt in 0u64..1 << 40, completion in 0u64..1 << 40,
+                                       c in 0u64..=100, a in 0u64..=100, r in 0u64..=100, ao in 0u64..=100) {
+                let cached = prompt / 100 * c / 2;
+                let audio = prompt / 100 * a / 2;
+                let reasoning = completion / 100 * r / 2;
+                let audio_out = completion / 100 * ao / 2;
+                for (total_in, total_out, details_in, details_out) in [
+                    ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"),
+                    ("input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details"),
+                ] {
+                    let json = format!(r#"{{"{total_in}":{prompt},"{total_out}":{completion},
+                        "{details_in}":{{"cached_tokens":{cached},"audio_tokens":{audio}}},
+                        "{details_out}":{{"reasoning_tokens":{reasoning},"audio_tokens":{audio_out}}}}}"#);
+                    let p = parse_usage(json.as_bytes(), None).unwrap();
+                    prop_assert_eq!(p.usage.prompt_tokens(), prompt);
+                    prop_assert_eq!(output_tokens(&p.usage), completion);
+                    prop_assert_eq!(p.usage.get(UsageKind::CacheRead), cached);
+                }
+            }
+
+            /// Details larger than their total are always refused, never clamped.
+            #[test]
+            fn openai_refuses_details_beyond_total(prompt in 0u64..1 << 40, extra in 1u64..1000) {
+                let json = format!(r#"{{"prompt_tokens":{prompt},"prompt_tokens_details":{{"cached_tokens":{}}}}}"#, prompt + extra);
+                prop_assert!(parse_usage(json.as_bytes(), None).is_err());
+            }
+
+            /// Anthropic's counts are exclusive: the prompt is their sum.
+            #[test]
+            fn anthropic_prompt_is_the_sum(input in 0u64..1 << 40, read in 0u64..1 << 40, w5 in 0u64..1 << 40, w1 in 0u64..1 << 40) {
+                let json = format!(r#"{{"input_tokens":{input},"cache_read_input_tokens":{read},"cache_creation_input_tokens":{},
+                    "cache_creation":{{"ephemeral_5m_input_tokens":{w5},"ephemeral_1h_input_tokens":{w1}}},"output_tokens":1}}"#, w5 + w1);
+                let p = parse_usage(json.as_bytes(), None).unwrap();
+                prop_assert_eq!(p.format, UsageFormat::Anthropic);
+                prop_assert_eq!(p.usage.prompt_tokens(), input + read + w5 + w1);
+            }
+
+            /// Gemini's prompt count includes the cached part; thoughts are extra output.
+            #[test]
+            fn gemini_conserves_totals(prompt in 0u64..1 << 40, c in 0u64..=100, candidates in 0u64..1 << 40, thoughts in 0u64..1 << 40) {
+                let cached = prompt / 100 * c;
+                let json = format!(r#"{{"promptTokenCount":{prompt},"cachedContentTokenCount":{cached},
+                    "candidatesTokenCount":{candidates},"thoughtsTokenCount":{thoughts}}}"#);
+                let p = parse_usage(json.as_bytes(), None).unwrap();
+                prop_assert_eq!(p.usage.prompt_tokens(), prompt);
+                prop_assert_eq!(output_tokens(&p.usage), candidates + thoughts);
+            }
+
+            /// Arbitrary bytes never panic.
+            #[test]
+            fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+                let _ = parse_usage(&bytes, None);
+            }
+        }
+    }
 }
