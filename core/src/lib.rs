@@ -29,6 +29,8 @@ pub mod error;
 mod json;
 pub mod money;
 pub mod pricing;
+#[cfg(feature = "tokenizer")]
+pub mod tokens;
 pub mod usage;
 
 pub use cost::{Cost, CostLine, CostOptions, Unpriced};

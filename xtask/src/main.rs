@@ -10,6 +10,7 @@ mod fuzz;
 mod prices;
 mod serve;
 mod test;
+mod vocab;
 
 use std::{error::Error, fmt, process::ExitCode};
 
@@ -37,6 +38,11 @@ const VERBS: &[(&str, &str, &str)] = &[
         "prices [--check]",
         "regenerate core/data/prices.json from ../shared/reference (--check: fail if it is stale)",
     ),
+    (
+        "vocab",
+        "vocab [--check]",
+        "regenerate the tokenizer data in core/data (vocabularies, Unicode classes); --check: fail if stale",
+    ),
     ("help", "help", "print this list"),
 ];
 
@@ -47,6 +53,7 @@ fn dispatch(verb: &str) -> Option<Verb> {
         "serve" => serve::run,
         "fuzz" => fuzz::run,
         "prices" => prices::run,
+        "vocab" => vocab::run,
         "help" | "-h" | "--help" => help,
         _ => return None,
     })

@@ -18,6 +18,7 @@ const STEPS: &[(&str, Step)] = &[
     ("fmt", fmt),
     ("clippy", clippy),
     ("price table matches ../shared/reference", prices_up_to_date),
+    ("tokenizer data matches tiktoken-rs and regex-syntax", vocab_up_to_date),
     ("cargo test", cargo_test),
     ("no_std build (wasm32)", no_std_build),
     ("serve smoke test", serve_smoke),
@@ -64,6 +65,10 @@ fn prices_up_to_date() -> Result<()> {
     crate::prices::run(&["--check".to_string()])
 }
 
+fn vocab_up_to_date() -> Result<()> {
+    crate::vocab::run(&["--check".to_string()])
+}
+
 fn fmt() -> Result<()> {
     Cmd::cargo().args(["fmt", "--all", "--", "--check"]).run()
 }
@@ -82,6 +87,11 @@ fn no_std_build() -> Result<()> {
     println!("checking that farebox-core builds as no_std + alloc (wasm32-unknown-unknown, no default features)");
     Cmd::cargo()
         .args(["build", "-p", "farebox-core", "--no-default-features"])
+        .args(["--target", "wasm32-unknown-unknown"])
+        .run()?;
+    println!("and with the tokenizer and its embedded vocabularies");
+    Cmd::cargo()
+        .args(["build", "-p", "farebox-core", "--no-default-features", "--features", "embedded-vocab"])
         .args(["--target", "wasm32-unknown-unknown"])
         .run()
 }

@@ -1,0 +1,246 @@
+//! Byte-pair encoding of one pre-tokenized piece, exactly as tiktoken does it.
+//!
+//! tiktoken's rule: start from single bytes; repeatedly merge the adjacent
+//! pair whose concatenation has the lowest rank in the vocabulary (the
+//! leftmost such pair on a tie); stop when no adjacent pair is a token. The
+//! tokens are the parts that remain.
+//!
+//! tiktoken finds each minimum by a linear scan, O(n²) for a piece of n bytes:
+//! a megabyte of one repeated letter is a single piece and takes minutes. Here
+//! short pieces (almost all of them) use that same scan, which is fastest when
+//! n is small; long pieces use a binary heap of candidate pairs keyed by
+//! (rank, position) over a linked list of parts, O(n log n). Both pick the
+//! same pair at every step: the heap holds every current pair (stale entries
+//! are recognised and skipped when popped) and orders ties by position, which
+//! is tiktoken's leftmost rule. The result is the same parts, so the same
+//! tokens.
+
+use alloc::collections::BinaryHeap;
+use alloc::vec::Vec;
+use core::cmp::Reverse;
+
+/// A vocabulary: token bytes by rank, with a hash index from bytes to rank.
+pub(crate) struct Vocab {
+    /// Token bytes, concatenated in rank order.
+    bytes: Vec<u8>,
+    /// `offsets[r]..offsets[r + 1]` are rank r's bytes (empty: no token).
+    offsets: Vec<u32>,
+    /// Open addressing: `rank + 1`, or 0 for an empty slot.
+    slots: Vec<u32>,
+    mask: usize,
+}
+
+/// Why vocabulary bytes are not a vocabulary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VocabError(pub &'static str);
+
+impl core::fmt::Display for VocabError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "invalid vocabulary data: {}", self.0)
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for VocabError {}
+
+/// Pieces at most this long use tiktoken's scan; longer ones the heap.
+const SCAN_MAX: usize = 96;
+
+impl Vocab {
+    /// Reads the `FBV1` format written by `cargo xtask vocab`.
+    pub(crate) fn parse(data: &[u8]) -> Result<Vocab, VocabError> {
+        let rest = data.strip_prefix(b"FBV1").ok_or(VocabError("not FBV1 data"))?;
+        let (count, mut rest) = rest.split_first_chunk::<4>().ok_or(VocabError("truncated header"))?;
+        let count = u32::from_le_bytes(*count) as usize;
+        if count > 1 << 24 {
+            return Err(VocabError("implausible token count"));
+        }
+        let mut bytes = Vec::with_capacity(rest.len());
+        let mut offsets = Vec::with_capacity(count + 1);
+        offsets.push(0u32);
+        for _ in 0..count {
+            let (&len, after) = rest.split_first().ok_or(VocabError("truncated token list"))?;
+            let len = usize::from(len);
+            let token = after.get(..len).ok_or(VocabError("truncated token"))?;
+            bytes.extend_from_slice(token);
+            offsets.push(u32::try_from(bytes.len()).map_err(|_| VocabError("too large"))?);
+            rest = &after[len..];
+        }
+        if !rest.is_empty() {
+            return Err(VocabError("trailing bytes"));
+        }
+        let capacity = (count * 2).next_power_of_two().max(16);
+        let mut vocab = Vocab { bytes, offsets, slots: alloc::vec![0; capacity], mask: capacity - 1 };
+        for rank in 0..count {
+            let token = vocab.token(rank as u32);
+            if token.is_empty() {
+                continue;
+            }
+            let mut i = hash(token) & vocab.mask;
+            while vocab.slots[i] != 0 {
+                if vocab.token(vocab.slots[i] - 1) == token {
+                    return Err(VocabError("a token appears twice"));
+                }
+                i = (i + 1) & vocab.mask;
+            }
+            vocab.slots[i] = rank as u32 + 1;
+        }
+        for b in 0..=255u8 {
+            if vocab.rank(&[b]).is_none() {
+                return Err(VocabError("a single byte is not a token"));
+            }
+        }
+        Ok(vocab)
+    }
+
+    fn token(&self, rank: u32) -> &[u8] {
+        let r = rank as usize;
+        &self.bytes[self.offsets[r] as usize..self.offsets[r + 1] as usize]
+    }
+
+    /// The rank of `bytes`, if they are a token.
+    #[inline]
+    pub(crate) fn rank(&self, bytes: &[u8]) -> Option<u32> {
+        let mut i = hash(bytes) & self.mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return None;
+            }
+            if self.token(slot - 1) == bytes {
+                return Some(slot - 1);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// Number of tokens `piece` encodes to.
+    pub(crate) fn count(&self, piece: &[u8]) -> usize {
+        if piece.len() <= 1 || self.rank(piece).is_some() {
+            return piece.len().min(1);
+        }
+        let mut starts = Vec::new();
+        self.merge(piece, &mut starts);
+        starts.len()
+    }
+
+    /// Appends the ranks of `piece`'s tokens to `out`.
+    pub(crate) fn encode(&self, piece: &[u8], out: &mut Vec<u32>) {
+        if let Some(r) = self.rank(piece) {
+            out.push(r);
+            return;
+        }
+        let mut starts = Vec::new();
+        self.merge(piece, &mut starts);
+        for (k, &s) in starts.iter().enumerate() {
+            let end = starts.get(k + 1).copied().unwrap_or(piece.len());
+            // Every part is a token: parts start as single bytes and only merge into tokens.
+            out.push(self.rank(&piece[s..end]).unwrap_or(u32::MAX));
+        }
+    }
+
+    /// Fills `starts` with the start offset of each final part of `piece` (len ≥ 2).
+    fn merge(&self, piece: &[u8], starts: &mut Vec<usize>) {
+        if piece.len() <= SCAN_MAX {
+            self.merge_scan(piece, starts);
+        } else {
+            self.merge_heap(piece, starts);
+        }
+    }
+
+    /// tiktoken's `_byte_pair_merge`: `parts[i] = (start, rank of part i + part i+1)`.
+    fn merge_scan(&self, piece: &[u8], starts: &mut Vec<usize>) {
+        let n = piece.len();
+        let mut parts: Vec<(usize, u32)> = Vec::with_capacity(n + 1);
+        for i in 0..n - 1 {
+            parts.push((i, self.rank(&piece[i..i + 2]).unwrap_or(u32::MAX)));
+        }
+        parts.push((n - 1, u32::MAX));
+        parts.push((n, u32::MAX));
+        // The rank of part i merged with part i+1, skipping `skip` removed parts after i.
+        let pair_rank = |parts: &[(usize, u32)], i: usize, skip: usize| -> u32 {
+            match parts.get(i + skip + 2) {
+                Some(&(end, _)) => self.rank(&piece[parts[i].0..end]).unwrap_or(u32::MAX),
+                None => u32::MAX,
+            }
+        };
+        loop {
+            let (mut min_rank, mut min_i) = (u32::MAX, 0);
+            for (i, &(_, r)) in parts[..parts.len() - 1].iter().enumerate() {
+                if r < min_rank {
+                    (min_rank, min_i) = (r, i);
+                }
+            }
+            if min_rank == u32::MAX {
+                break;
+            }
+            // Part min_i + 1 is about to be removed: the new pairs skip it.
+            parts[min_i].1 = pair_rank(&parts, min_i, 1);
+            if min_i > 0 {
+                parts[min_i - 1].1 = pair_rank(&parts, min_i - 1, 1);
+            }
+            parts.remove(min_i + 1);
+        }
+        starts.extend(parts[..parts.len() - 1].iter().map(|&(s, _)| s));
+    }
+
+    /// The same merges with a heap of (rank, start, end of the pair) over a
+    /// linked list of parts; `next[p]` is where the part starting at `p` ends.
+    fn merge_heap(&self, piece: &[u8], starts: &mut Vec<usize>) {
+        let n = piece.len();
+        let mut next: Vec<usize> = (1..=n).collect();
+        let mut prev: Vec<usize> = (0..n).map(|i| i.wrapping_sub(1)).collect();
+        let mut alive = alloc::vec![true; n];
+        let mut heap = BinaryHeap::with_capacity(n);
+        for i in 0..n - 1 {
+            if let Some(r) = self.rank(&piece[i..i + 2]) {
+                heap.push(Reverse((r, i, i + 2)));
+            }
+        }
+        while let Some(Reverse((_, start, end))) = heap.pop() {
+            // Stale unless both parts are still exactly as they were when pushed.
+            let second = next[start];
+            if !alive[start] || second >= n || next[second] != end {
+                continue;
+            }
+            alive[second] = false;
+            next[start] = end;
+            if end < n {
+                prev[end] = start;
+                if let Some(r) = self.rank(&piece[start..next[end]]) {
+                    heap.push(Reverse((r, start, next[end])));
+                }
+            }
+            let before = prev[start];
+            if before != usize::MAX {
+                if let Some(r) = self.rank(&piece[before..end]) {
+                    heap.push(Reverse((r, before, end)));
+                }
+            }
+        }
+        let mut p = 0;
+        while p < n {
+            starts.push(p);
+            p = next[p];
+        }
+    }
+}
+
+/// FxHash over 8-byte words: fast, and good enough for a table at most half full.
+#[inline]
+fn hash(bytes: &[u8]) -> usize {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mut h: u64 = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        h = (h.rotate_left(5) ^ word).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    }
+    (h ^ (h >> 29)) as usize
+}

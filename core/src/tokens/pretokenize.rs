@@ -1,0 +1,365 @@
+//! Hand-written pre-tokenizers, one per regex family, that split text into
+//! exactly the pieces tiktoken's regexes find — without a regex engine.
+//!
+//! tiktoken runs `find_iter` with a leftmost-first alternation; every code
+//! point matches some alternative, so the pieces tile the text and each piece
+//! is decided by the first alternative that matches at its start. Below, each
+//! alternative is resolved in closed form from *runs* of character classes,
+//! with the backtracking of the regex worked out in the comment next to it.
+//! Every scan moves forward over a run that the piece then consumes (or that
+//! the next alternative consumes), so splitting is linear in the text.
+//!
+//! The regexes, as the reference (tiktoken-rs 0.12.1) writes them:
+//!
+//! r50k/p50k: `'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s`
+//!
+//! cl100k: `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s`
+//!
+//! o200k: `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?`
+//! `|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?`
+//! `|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+
+use super::unicode::{classes, LETTER, LOWERISH, NUMBER, SPACE, UPPERISH};
+
+/// Which regex a vocabulary was trained with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Splitter {
+    Gpt2,
+    Cl100k,
+    O200k,
+}
+
+/// Calls `piece` with each piece of `text`, in order; the pieces tile `text`.
+pub(crate) fn split(splitter: Splitter, text: &str, mut piece: impl FnMut(&str)) {
+    let t = Text { s: text, b: text.as_bytes() };
+    let mut i = 0;
+    while i < t.b.len() {
+        let end = match splitter {
+            Splitter::Gpt2 => t.gpt2(i),
+            Splitter::Cl100k => t.cl100k(i),
+            Splitter::O200k => t.o200k(i),
+        };
+        debug_assert!(end > i && t.s.is_char_boundary(end));
+        piece(&text[i..end]);
+        i = end;
+    }
+}
+
+/// A character at a byte position: the char, its class bits and where the next one starts.
+#[derive(Clone, Copy)]
+struct At {
+    c: char,
+    bits: u8,
+    next: usize,
+}
+
+struct Text<'a> {
+    s: &'a str,
+    b: &'a [u8],
+}
+
+/// `[^\s\p{L}\p{N}]`: punctuation, symbols, marks, controls.
+fn other(bits: u8) -> bool {
+    bits & (SPACE | LETTER | NUMBER) == 0
+}
+
+/// `[^\r\n\p{L}\p{N}]`: the one-character prefix that may lead a word.
+fn prefix(a: At) -> bool {
+    a.bits & (LETTER | NUMBER) == 0 && a.c != '\r' && a.c != '\n'
+}
+
+fn newline(c: char) -> bool {
+    c == '\r' || c == '\n'
+}
+
+impl Text<'_> {
+    fn len(&self) -> usize {
+        self.b.len()
+    }
+
+    /// The character at byte `i` (a char boundary below `len`).
+    fn at(&self, i: usize) -> At {
+        let byte = self.b[i];
+        if byte < 0x80 {
+            let c = byte as char;
+            return At { c, bits: classes(c), next: i + 1 };
+        }
+        let c = self.s[i..].chars().next().unwrap_or('\u{FFFD}');
+        At { c, bits: classes(c), next: i + c.len_utf8() }
+    }
+
+    fn at_opt(&self, i: usize) -> Option<At> {
+        (i < self.len()).then(|| self.at(i))
+    }
+
+    /// End of the run of characters from `i` whose bits intersect `class`.
+    fn run(&self, mut i: usize, class: u8) -> usize {
+        while let Some(a) = self.at_opt(i) {
+            if a.bits & class == 0 {
+                break;
+            }
+            i = a.next;
+        }
+        i
+    }
+
+    /// End of the run from `i` satisfying `pred`.
+    fn run_by(&self, mut i: usize, pred: impl Fn(At) -> bool) -> usize {
+        while let Some(a) = self.at_opt(i) {
+            if !pred(a) {
+                break;
+            }
+            i = a.next;
+        }
+        i
+    }
+
+    /// The whitespace run from `i`: (its end, the start of its last character,
+    /// the end of its last `\r` or `\n` if any).
+    fn spaces(&self, mut i: usize) -> (usize, usize, Option<usize>) {
+        let (mut last, mut last_newline) = (i, None);
+        while let Some(a) = self.at_opt(i) {
+            if a.bits & SPACE == 0 {
+                break;
+            }
+            if newline(a.c) {
+                last_newline = Some(a.next);
+            }
+            last = i;
+            i = a.next;
+        }
+        (i, last, last_newline)
+    }
+
+    /// `\s+(?!\S)` at `i` (a whitespace char): greedy `\s+` gives back one
+    /// character when a non-space follows, and fails if that leaves nothing.
+    fn spaces_not_before_word(&self, i: usize) -> Option<usize> {
+        let (end, last, _) = self.spaces(i);
+        if end == self.len() {
+            Some(end)
+        } else if last > i {
+            Some(last)
+        } else {
+            None
+        }
+    }
+
+    /// `' ?X++` (X a class test): with the leading space when X follows it.
+    fn space_then(&self, i: usize, a: At, x: impl Fn(At) -> bool + Copy) -> Option<usize> {
+        if a.c == ' ' {
+            if let Some(b) = self.at_opt(a.next) {
+                if x(b) {
+                    return Some(self.run_by(a.next, x));
+                }
+            }
+        }
+        x(a).then(|| self.run_by(i, x))
+    }
+
+    /// Length of a contraction after `'` at `i`, GPT-2 style (case-sensitive).
+    fn contraction_gpt2(&self, i: usize) -> Option<usize> {
+        let rest = &self.b[i..];
+        match rest {
+            [b'\'', b's' | b'd' | b'm' | b't', ..] => Some(2),
+            [b'\'', b'l', b'l', ..] | [b'\'', b'v', b'e', ..] | [b'\'', b'r', b'e', ..] => Some(3),
+            _ => None,
+        }
+    }
+
+    /// Byte length of a case-insensitive contraction at `i`: the letters are
+    /// those of `singles` (one letter) or `pairs` (two). Unicode simple case
+    /// folding adds one non-ASCII form: `ſ` (U+017F) folds to `s`.
+    fn contraction_ci(&self, i: usize, singles: &[u8], pairs: &[[u8; 2]]) -> usize {
+        if self.b.get(i) != Some(&b'\'') {
+            return 0;
+        }
+        let lower = |k: usize| self.b.get(i + k).map(u8::to_ascii_lowercase);
+        if let Some(c) = lower(1) {
+            if singles.contains(&c) {
+                return 2;
+            }
+            if let Some(d) = lower(2) {
+                if pairs.contains(&[c, d]) {
+                    return 3;
+                }
+            }
+        }
+        if singles.contains(&b's') && self.b[i + 1..].starts_with("ſ".as_bytes()) {
+            return 1 + "ſ".len();
+        }
+        0
+    }
+
+    fn gpt2(&self, i: usize) -> usize {
+        let a = self.at(i);
+        if let Some(n) = self.contraction_gpt2(i) {
+            return i + n;
+        }
+        let letter = |a: At| a.bits & LETTER != 0;
+        let number = |a: At| a.bits & NUMBER != 0;
+        let punct = |a: At| other(a.bits);
+        if let Some(end) = self
+            .space_then(i, a, letter)
+            .or_else(|| self.space_then(i, a, number))
+            .or_else(|| self.space_then(i, a, punct))
+        {
+            return end;
+        }
+        // Whitespace: `\s++$`, then `\s+(?!\S)`, then one `\s`.
+        let (end, _, _) = self.spaces(i);
+        if end == self.len() {
+            return end;
+        }
+        self.spaces_not_before_word(i).unwrap_or(a.next)
+    }
+
+    fn cl100k(&self, i: usize) -> usize {
+        let a = self.at(i);
+        let n = self.contraction_ci(i, b"sdmt", &[*b"ll", *b"ve", *b"re"]);
+        if n > 0 {
+            return i + n;
+        }
+        // `[^\r\n\p{L}\p{N}]?+\p{L}++`: the possessive prefix is taken when it
+        // matches and never given back, so it must be followed by a letter.
+        if prefix(a) {
+            if let Some(b) = self.at_opt(a.next) {
+                if b.bits & LETTER != 0 {
+                    return self.run(a.next, LETTER);
+                }
+            }
+        } else if a.bits & LETTER != 0 {
+            return self.run(i, LETTER);
+        }
+        // `\p{N}{1,3}+`
+        if a.bits & NUMBER != 0 {
+            return self.numbers(i);
+        }
+        // ` ?[^\s\p{L}\p{N}]++[\r\n]*+`
+        if let Some(end) = self.space_then(i, a, |a| other(a.bits)) {
+            return self.run_by(end, |a| newline(a.c));
+        }
+        // Whitespace: `\s++$`; `\s*[\r\n]` ends after the run's last newline
+        // (greedy `\s*` backs off to it); `\s+(?!\S)`; one `\s`.
+        let (end, _, last_newline) = self.spaces(i);
+        if end == self.len() {
+            return end;
+        }
+        if let Some(nl) = last_newline {
+            return nl;
+        }
+        self.spaces_not_before_word(i).unwrap_or(a.next)
+    }
+
+    /// `\p{N}{1,3}`
+    fn numbers(&self, mut i: usize) -> usize {
+        for _ in 0..3 {
+            match self.at_opt(i) {
+                Some(a) if a.bits & NUMBER != 0 => i = a.next,
+                _ => break,
+            }
+        }
+        i
+    }
+
+    fn o200k(&self, i: usize) -> usize {
+        const SINGLES: &[u8] = b"stmd";
+        const PAIRS: &[[u8; 2]] = &[*b"re", *b"ve", *b"ll"];
+        let a = self.at(i);
+        // Both word alternatives try `P?` taken first, then not taken.
+        let starts = [prefix(a).then_some(a.next), Some(i)];
+
+        // 1: `P? U* W+ C?` — U = [Lu Lt Lm Lo M], W = [Ll Lm Lo M]. `U*` is greedy
+        // and backs off until `W+` can start: the first try is the char right
+        // after the U-run; failing that, the last W char inside the run (Lm,
+        // Lo and M are in both), where `W+` then takes just that char (what
+        // follows it in the run is U but not W). No W anywhere: no match.
+        for j in starts.into_iter().flatten() {
+            let (mut k, mut last_w_end) = (j, None);
+            while let Some(b) = self.at_opt(k) {
+                if b.bits & UPPERISH == 0 {
+                    break;
+                }
+                if b.bits & LOWERISH != 0 {
+                    last_w_end = Some(b.next);
+                }
+                k = b.next;
+            }
+            let end = match self.at_opt(k) {
+                Some(b) if b.bits & LOWERISH != 0 => Some(self.run(k, LOWERISH)),
+                _ => last_w_end,
+            };
+            if let Some(end) = end {
+                return end + self.contraction_ci(end, SINGLES, PAIRS);
+            }
+        }
+        // 2: `P? U+ W* C?` — everything after `U+` is optional: greedy runs.
+        for j in starts.into_iter().flatten() {
+            if self.at_opt(j).is_some_and(|b| b.bits & UPPERISH != 0) {
+                let end = self.run(self.run(j, UPPERISH), LOWERISH);
+                return end + self.contraction_ci(end, SINGLES, PAIRS);
+            }
+        }
+        // 3: `\p{N}{1,3}`
+        if a.bits & NUMBER != 0 {
+            return self.numbers(i);
+        }
+        // 4: ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
+        if let Some(end) = self.space_then(i, a, |a| other(a.bits)) {
+            return self.run_by(end, |a| newline(a.c) || a.c == '/');
+        }
+        // 5: `\s*[\r\n]+` ends after the whitespace run's last newline.
+        let (_, _, last_newline) = self.spaces(i);
+        if let Some(nl) = last_newline {
+            return nl;
+        }
+        // 6: `\s+(?!\S)`, 7: `\s+`.
+        self.spaces_not_before_word(i).unwrap_or_else(|| self.spaces(i).0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    fn pieces(s: Splitter, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        split(s, text, |p| out.push(String::from(p)));
+        out
+    }
+
+    #[test]
+    fn o200k_pieces() {
+        let p = |t| pieces(Splitter::O200k, t);
+        assert_eq!(p("Hello world"), ["Hello", " world"]);
+        assert_eq!(p("I'LL don't"), ["I'LL", " don't"]);
+        assert_eq!(p("HTTPServer"), ["HTTPServer"]);
+        assert_eq!(p("12345"), ["123", "45"]);
+        assert_eq!(p("a  b"), ["a", " ", " b"]);
+        assert_eq!(p("a \n\n b"), ["a", " \n\n", " b"]);
+        assert_eq!(p("x  "), ["x", "  "]);
+        assert_eq!(p("path/to\n"), ["path", "/to", "\n"]);
+        assert_eq!(p("!!/\n\nx"), ["!!/\n\n", "x"]);
+    }
+
+    #[test]
+    fn cl100k_pieces() {
+        let p = |t| pieces(Splitter::Cl100k, t);
+        assert_eq!(p("Hello world"), ["Hello", " world"]);
+        assert_eq!(p("don't"), ["don", "'t"]);
+        assert_eq!(p("1234"), ["123", "4"]);
+        assert_eq!(p("a \n\n b"), ["a", " \n\n", " b"]);
+        assert_eq!(p("a\n  "), ["a", "\n  "]);
+        assert_eq!(p("\tfoo"), ["\tfoo"]);
+    }
+
+    #[test]
+    fn gpt2_pieces() {
+        let p = |t| pieces(Splitter::Gpt2, t);
+        assert_eq!(p("Hello world's"), ["Hello", " world", "'s"]);
+        assert_eq!(p("a   b"), ["a", "  ", " b"]);
+        assert_eq!(p("a\tb"), ["a", "\t", "b"]);
+        assert_eq!(p("x \n"), ["x", " \n"]);
+    }
+}

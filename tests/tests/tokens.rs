@@ -1,0 +1,121 @@
+//! farebox's tokenizer against the reference, tiktoken-rs (OpenAI's tiktoken
+//! in Rust): the same token ids for every encoding, on generated text built to
+//! hit every regex alternative and Unicode class boundary, on adversarial
+//! runs, and on the corpus in `tests/corpus/`.
+
+use std::sync::OnceLock;
+
+use farebox_core::tokens::{Encoding, Tokenizer};
+use proptest::prelude::*;
+use tiktoken_rs::CoreBPE;
+
+fn ours(e: Encoding) -> &'static Tokenizer {
+    static T: OnceLock<Vec<Tokenizer>> = OnceLock::new();
+    let all = T.get_or_init(|| Encoding::ALL.iter().map(|&e| Tokenizer::embedded(e)).collect());
+    &all[Encoding::ALL.iter().position(|&x| x == e).unwrap()]
+}
+
+fn reference(e: Encoding) -> &'static CoreBPE {
+    match e {
+        Encoding::O200kBase => tiktoken_rs::o200k_base_singleton(),
+        Encoding::O200kHarmony => tiktoken_rs::o200k_harmony_singleton(),
+        Encoding::Cl100kBase => tiktoken_rs::cl100k_base_singleton(),
+        Encoding::P50kBase => tiktoken_rs::p50k_base_singleton(),
+        Encoding::R50kBase => tiktoken_rs::r50k_base_singleton(),
+    }
+}
+
+fn check(e: Encoding, text: &str) {
+    let expected = reference(e).encode_ordinary(text);
+    let got = ours(e).encode(text);
+    if got != expected {
+        let first = got.iter().zip(&expected).position(|(a, b)| a != b).unwrap_or(got.len().min(expected.len()));
+        panic!(
+            "{e}: differs at token {first} for {:?}…\n ours: {:?}\n tiktoken: {:?}",
+            text.chars().take(200).collect::<String>(),
+            &got[first.saturating_sub(3)..(first + 5).min(got.len())],
+            &expected[first.saturating_sub(3)..(first + 5).min(expected.len())]
+        );
+    }
+    assert_eq!(ours(e).count(text), expected.len(), "{e}: count");
+}
+
+fn check_all(text: &str) {
+    for e in Encoding::ALL {
+        check(e, text);
+    }
+}
+
+/// Characters chosen to sit on every class boundary the regexes test.
+const ALPHABET: &[char] = &[
+    'a', 'z', 'A', 'Z', 's', 'S', 't', 'T', 'l', 'L', 'v', 'e', 'r', 'd', 'm', 'ſ', '\'', '’', ' ', ' ', ' ', '\t',
+    '\n', '\n', '\r', '\u{0b}', '\u{0c}', '\u{85}', '\u{a0}', '\u{1680}', '\u{2000}', '\u{2028}', '\u{2029}',
+    '\u{202f}', '\u{3000}', '\u{200b}', '\u{feff}', '0', '7', '9', '²', 'Ⅻ', '٣', '.', ',', '!', '?', '/', '/', '-',
+    '_', '"', '(', ')', '{', '}', '#', '$', '€', '😀', '👍', '🏽', '\u{200d}', '\u{fe0f}', 'é', 'ß', 'ǅ', 'ǈ', 'ʰ',
+    'ˆ', '中', '文', 'の', 'カ', '한', 'ا', 'ب', 'א', 'ह', '\u{0301}', '\u{0308}', '\u{093f}', '\u{20dd}', 'İ', 'ı',
+    'Ω', 'ω', 'Ж', 'ж', '𝔘', '𐍈', '\u{e000}', '\u{0}', '\u{7f}',
+];
+
+fn text_strategy() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            8 => prop::sample::select(ALPHABET).prop_map(String::from),
+            2 => prop::sample::select(vec!["Hello", " world", "don't", "I'LL", "we'Re", "HTTPServer", "x86_64", "\r\n", "  \n\n  ", "1234567", "...", "//", "—", "中文字符"]).prop_map(String::from),
+            1 => (prop::sample::select(ALPHABET), 1usize..40).prop_map(|(c, n)| c.to_string().repeat(n)),
+            1 => any::<char>().prop_map(String::from),
+        ],
+        0..40,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn same_tokens_as_tiktoken_on_generated_text(text in text_strategy()) {
+        check_all(&text);
+    }
+}
+
+#[test]
+fn same_tokens_on_long_runs() {
+    for unit in ["a", " ", "\n", "1", "!", " a", "ab", "中", "\u{0301}", "A", "aA", "\t \n", "'s", "😀"] {
+        for n in [1, 2, 3, 97, 98, 500, 5_000] {
+            check_all(&unit.repeat(n));
+            check_all(&format!("x{}y", unit.repeat(n)));
+        }
+    }
+}
+
+#[test]
+fn same_tokens_on_the_corpus() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|x| x == "txt") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for e in Encoding::ALL {
+                check(e, &text);
+            }
+            files += 1;
+        }
+    }
+    assert!(files >= 5, "only {files} corpus files in {}", dir.display());
+}
+
+/// The OpenAI cookbook's published examples ("How to count tokens with tiktoken").
+#[test]
+fn cookbook_examples() {
+    let cl100k = ours(Encoding::Cl100kBase);
+    let r50k = ours(Encoding::R50kBase);
+    assert_eq!(cl100k.encode("tiktoken is great!"), [83, 1609, 5963, 374, 2294, 0]);
+    assert_eq!(cl100k.encode("antidisestablishmentarianism"), [519, 85342, 34500, 479, 8997, 2191]);
+    assert_eq!(r50k.encode("antidisestablishmentarianism"), [415, 29207, 44390, 3699, 1042]);
+    assert_eq!(ours(Encoding::P50kBase).count("antidisestablishmentarianism"), 5);
+    assert_eq!(cl100k.count("2 + 2 = 4"), 7);
+    assert_eq!(r50k.count("2 + 2 = 4"), 5);
+    assert_eq!(cl100k.count("お誕生日おめでとう"), 9);
+    assert_eq!(r50k.count("お誕生日おめでとう"), 14);
+}
