@@ -24,17 +24,21 @@
 
 extern crate alloc;
 
+pub mod budget;
 pub mod cost;
 pub mod error;
 mod json;
 pub mod money;
 pub mod pricing;
+pub mod time;
 #[cfg(feature = "tokenizer")]
 pub mod tokens;
 pub mod usage;
 
+pub use budget::{Budget, Decision, Ledger, MemoryLedger, PlannedCall, Policy};
 pub use cost::{Cost, CostLine, CostOptions, Unpriced};
 pub use error::Error;
 pub use money::Usd;
 pub use pricing::{Model, PriceFileFormat, PriceSet, PriceTable};
+pub use time::Timestamp;
 pub use usage::{parse_usage, ParsedUsage, Usage, UsageFormat, UsageKind};
