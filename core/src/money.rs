@@ -118,7 +118,20 @@ impl Usd {
         };
         let (mantissa, exponent) = match s.find(['e', 'E']) {
             Some(i) => {
-                let exp: i32 = s[i + 1..].parse().map_err(|_| syntax())?;
+                let exp_text = &s[i + 1..];
+                let exp = match exp_text.parse::<i32>() {
+                    Ok(exp) => exp,
+                    // A whole-number exponent too large for i32: clamp it; the
+                    // value is then out of range or too precise, or zero.
+                    Err(_) if is_integer(exp_text) => {
+                        if exp_text.starts_with('-') {
+                            i32::MIN / 2
+                        } else {
+                            i32::MAX / 2
+                        }
+                    }
+                    Err(_) => return Err(syntax()),
+                };
                 (&s[..i], exp)
             }
             None => (s, 0),
@@ -160,6 +173,12 @@ impl Usd {
     }
 }
 
+/// `[+-]digits`
+fn is_integer(s: &str) -> bool {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 impl Usd {
     /// Parses a decimal written out by a program from a binary float (Python's
     /// or JavaScript's shortest round-trip text), as public price tables are:
@@ -179,7 +198,16 @@ impl Usd {
             None => ("", s),
         };
         let (mantissa, exp) = match body.find(['e', 'E']) {
-            Some(i) => (&body[..i], body[i + 1..].parse::<i64>().map_err(|_| syntax())?),
+            Some(i) if is_integer(&body[i + 1..]) => {
+                // Beyond ±10⁹ the value is out of range or rounds to zero either way.
+                let exp = body[i + 1..].parse::<i64>().unwrap_or(if body[i + 1..].starts_with('-') {
+                    i64::MIN
+                } else {
+                    i64::MAX
+                });
+                (&body[..i], exp.clamp(-1_000_000_000, 1_000_000_000))
+            }
+            Some(_) => return Err(syntax()),
             None => (body, 0),
         };
         let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -193,6 +221,15 @@ impl Usd {
         let mut point = int_part.len() as i64 - lead as i64 + exp;
         // Keep 15 significant digits, and none past the 18th decimal place.
         let mut keep = (DIGITS as i64).min(i64::from(SCALE) + point);
+        if significant.is_empty() {
+            return Ok(Usd::ZERO);
+        }
+        if point > 40 {
+            return Err(MoneyError::Overflow);
+        }
+        if point < -40 {
+            return Ok(Usd::ZERO); // below 10⁻⁴⁰: zero on the 10⁻¹⁸ grid
+        }
         if significant.len() as i64 <= keep {
             return Usd::parse(text);
         }
@@ -313,7 +350,9 @@ mod tests {
         assert_eq!(Usd::parse("1e-19"), Err(MoneyError::TooPrecise("1e-19".into())));
         assert!(matches!(Usd::parse("0.0000000000000000001"), Err(MoneyError::TooPrecise(_))));
         assert_eq!(Usd::parse("1e30"), Err(MoneyError::Overflow));
-        assert_eq!(Usd::parse("1e999999999999"), Err(MoneyError::Syntax("1e999999999999".into())));
+        assert_eq!(Usd::parse("1e999999999999"), Err(MoneyError::Overflow));
+        assert_eq!(Usd::parse("1e-999999999999"), Err(MoneyError::TooPrecise("1e-999999999999".into())));
+        assert_eq!(Usd::parse("0e-999999999999"), Ok(Usd::ZERO));
         for bad in ["", "-", ".", "abc", "1.2.3", "NaN", "inf", "1e", "0x10", "1_000", "--1"] {
             assert!(matches!(Usd::parse(bad), Err(MoneyError::Syntax(_))), "{bad}");
         }
@@ -358,6 +397,12 @@ mod tests {
         assert_eq!(p("6e-19").unwrap(), Usd::from_atto(1));
         assert_eq!(p("6e-30").unwrap(), Usd::ZERO);
         assert!(p("x1").is_err());
+        // Found by fuzzing: exponents at the edge of i64.
+        assert_eq!(p("1e9223372036854775807"), Err(MoneyError::Overflow));
+        assert_eq!(p("0.0000000000000000001e-9223372036854775808").unwrap(), Usd::ZERO);
+        assert_eq!(p("1.00000000000000001e-99999999999999999999"), Ok(Usd::ZERO));
+        assert_eq!(p("1.00000000000000001e99999999999999999999"), Err(MoneyError::Overflow));
+        assert!(p("1e1.5").is_err());
         assert!(p("").is_err());
     }
 

@@ -273,3 +273,17 @@ fn every_vendor_family_is_covered() {
         assert!(!m.prices.is_empty() || !m.tiers.is_empty(), "{} has no prices", m.id);
     }
 }
+
+/// Found by fuzzing: ids with surrounding whitespace load and resolve.
+#[test]
+fn ids_are_trimmed_on_load() {
+    for file in [
+        &br#"{" m":{"input_cost_per_token":1}}"#[..],
+        br#"[{"modelName":"m ","inputPrice":1}]"#,
+        br#"{"schema":1,"snapshot":"","models":[{"id":"\tm","provider":"p","prices":{}}]}"#,
+    ] {
+        let mut t = PriceTable::empty();
+        t.load(file, PriceFileFormat::Auto).unwrap();
+        assert_eq!(t.resolve("m").unwrap().model.id, "m");
+    }
+}

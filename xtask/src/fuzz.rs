@@ -33,10 +33,16 @@ pub fn run(args: &[String]) -> Result<()> {
     println!("fuzzing {} target(s) for {seconds}s each: {}", targets.len(), targets.join(", "));
     for target in targets {
         println!("==> fuzz {target}");
-        nightly_fuzz()
-            .args(["run", target, "--fuzz-dir", FUZZ_DIR, "--"])
-            .arg(format!("-max_total_time={seconds}"))
-            .run()?;
+        // The grown corpus first (libFuzzer writes new inputs there), then the
+        // committed seeds, read but never written.
+        let corpus = format!("{FUZZ_DIR}/corpus/{target}");
+        std::fs::create_dir_all(crate::cmd::repo_root().join(&corpus))?;
+        let mut run = nightly_fuzz().args(["run", target, "--fuzz-dir", FUZZ_DIR, &corpus]);
+        let seeds = format!("{FUZZ_DIR}/seeds/{target}");
+        if crate::cmd::repo_root().join(&seeds).is_dir() {
+            run = run.arg(&seeds);
+        }
+        run.args(["--", &format!("-max_total_time={seconds}")]).run()?;
     }
     Ok(())
 }

@@ -40,7 +40,13 @@ struct Layer {
 
 impl Layer {
     /// Adds or replaces (by id) a model.
-    fn insert(&mut self, model: Model) -> Result<(), Error> {
+    fn insert(&mut self, mut model: Model) -> Result<(), Error> {
+        // Names are compared trimmed (requests are trimmed too): an id with
+        // stray whitespace must still be found by its own name.
+        model.id = model.id.trim().to_string();
+        for alias in &mut model.aliases {
+            *alias = alias.trim().to_string();
+        }
         model.validate().map_err(Error::InvalidPriceFile)?;
         let pattern = match &model.pattern {
             Some(p) => Some(compile_pattern(p, false).map_err(|e| {

@@ -44,7 +44,7 @@ impl core::fmt::Display for VocabError {
 impl std::error::Error for VocabError {}
 
 /// Pieces at most this long use tiktoken's scan; longer ones the heap.
-const SCAN_MAX: usize = 96;
+const SCAN_MAX: usize = 256;
 
 impl Vocab {
     /// Reads the `FBV1` format written by `cargo xtask vocab`.
