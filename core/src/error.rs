@@ -17,6 +17,10 @@ pub enum Error {
     InvalidUsage(UsageError),
     /// An amount went out of range (beyond ±1.7e20 USD).
     Money(MoneyError),
+    /// A request body cannot be estimated: the message names the field.
+    InvalidRequest(String),
+    /// The estimate needs a tokenizer vocabulary the host has not loaded.
+    TokenizerNotLoaded(&'static str),
 }
 
 impl Error {
@@ -27,6 +31,8 @@ impl Error {
             Error::InvalidPriceFile(_) => "invalid_price_file",
             Error::InvalidUsage(_) => "invalid_usage",
             Error::Money(_) => "amount_out_of_range",
+            Error::InvalidRequest(_) => "invalid_request",
+            Error::TokenizerNotLoaded(_) => "tokenizer_not_loaded",
         }
     }
 }
@@ -44,6 +50,10 @@ impl fmt::Display for Error {
             Error::InvalidPriceFile(why) => write!(f, "invalid price definition: {why}"),
             Error::InvalidUsage(e) => fmt::Display::fmt(e, f),
             Error::Money(e) => fmt::Display::fmt(e, f),
+            Error::InvalidRequest(why) => write!(f, "invalid request: {why}"),
+            Error::TokenizerNotLoaded(name) => {
+                write!(f, "the {name} vocabulary is not loaded: load it to count this request")
+            }
         }
     }
 }

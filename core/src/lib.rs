@@ -27,6 +27,8 @@ extern crate alloc;
 pub mod budget;
 pub mod cost;
 pub mod error;
+#[cfg(feature = "tokenizer")]
+pub mod estimate;
 mod json;
 pub mod money;
 pub mod pricing;

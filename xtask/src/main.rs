@@ -6,6 +6,7 @@
 
 mod cmd;
 mod ensure;
+mod estimates;
 mod fuzz;
 mod prices;
 mod serve;
@@ -43,6 +44,11 @@ const VERBS: &[(&str, &str, &str)] = &[
         "vocab [--check]",
         "regenerate the tokenizer data in core/data (vocabularies, Unicode classes); --check: fail if stale",
     ),
+    (
+        "estimates",
+        "estimates [--check]",
+        "derive core/data/estimate_ratios.json from tests/calibration/calibration.json; --check: fail if stale",
+    ),
     ("help", "help", "print this list"),
 ];
 
@@ -54,6 +60,7 @@ fn dispatch(verb: &str) -> Option<Verb> {
         "fuzz" => fuzz::run,
         "prices" => prices::run,
         "vocab" => vocab::run,
+        "estimates" => estimates::run,
         "help" | "-h" | "--help" => help,
         _ => return None,
     })

@@ -19,6 +19,7 @@ const STEPS: &[(&str, Step)] = &[
     ("clippy", clippy),
     ("price table matches ../shared/reference", prices_up_to_date),
     ("tokenizer data matches tiktoken-rs and regex-syntax", vocab_up_to_date),
+    ("estimate ratios match the calibration", estimates_up_to_date),
     ("cargo test", cargo_test),
     ("no_std build (wasm32)", no_std_build),
     ("serve smoke test", serve_smoke),
@@ -63,6 +64,10 @@ fn prerequisites() -> Result<()> {
 
 fn prices_up_to_date() -> Result<()> {
     crate::prices::run(&["--check".to_string()])
+}
+
+fn estimates_up_to_date() -> Result<()> {
+    crate::estimates::run(&["--check".to_string()])
 }
 
 fn vocab_up_to_date() -> Result<()> {

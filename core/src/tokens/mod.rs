@@ -203,6 +203,67 @@ impl Tokenizer {
     }
 }
 
+/// Thread-safe where threads exist; WebAssembly hosts without `std` are single-threaded.
+#[cfg(feature = "std")]
+type Once<T> = std::sync::OnceLock<T>;
+#[cfg(not(feature = "std"))]
+type Once<T> = core::cell::OnceCell<T>;
+
+/// The tokenizers a host has loaded, one per vocabulary, built on first use.
+///
+/// `o200k_harmony` shares `o200k_base`'s vocabulary and so its tokenizer.
+/// A host either embeds every vocabulary ([`Tokenizers::embedded`]) or adds
+/// the ones it has downloaded ([`Tokenizers::insert`]).
+#[derive(Default)]
+pub struct Tokenizers {
+    loaded: [Once<Tokenizer>; 4],
+    embedded: bool,
+}
+
+impl fmt::Debug for Tokenizers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let loaded: Vec<&str> = self.loaded.iter().filter_map(|c| c.get()).map(|t| t.encoding.vocab_name()).collect();
+        f.debug_struct("Tokenizers").field("loaded", &loaded).field("embedded", &self.embedded).finish()
+    }
+}
+
+fn slot(encoding: Encoding) -> usize {
+    match encoding.vocab_name() {
+        "o200k_base" => 0,
+        "cl100k_base" => 1,
+        "p50k_base" => 2,
+        _ => 3,
+    }
+}
+
+impl Tokenizers {
+    /// None loaded.
+    pub fn new() -> Tokenizers {
+        Tokenizers::default()
+    }
+
+    /// Every vocabulary compiled in, each parsed on first use.
+    #[cfg(feature = "embedded-vocab")]
+    pub fn embedded() -> Tokenizers {
+        Tokenizers { embedded: true, ..Tokenizers::default() }
+    }
+
+    /// Adds a loaded tokenizer (replacing none: the first one for a vocabulary stays).
+    pub fn insert(&self, tokenizer: Tokenizer) {
+        let _ = self.loaded[slot(tokenizer.encoding)].set(tokenizer);
+    }
+
+    /// The tokenizer for `encoding`, if loaded (or embedded).
+    pub fn get(&self, encoding: Encoding) -> Option<&Tokenizer> {
+        let cell = &self.loaded[slot(encoding)];
+        #[cfg(feature = "embedded-vocab")]
+        if self.embedded {
+            return Some(cell.get_or_init(|| Tokenizer::embedded(encoding)));
+        }
+        cell.get()
+    }
+}
+
 #[cfg(all(test, feature = "embedded-vocab"))]
 mod tests {
     use super::*;

@@ -1,0 +1,221 @@
+//! The pre-call estimate: the OpenAI cookbook's published counts, the cost
+//! range on real request bodies of every format, and bad input.
+
+use std::sync::OnceLock;
+
+use farebox_core::estimate::{estimate, Estimate, EstimateOptions, OutputLimit, RequestFormat};
+use farebox_core::tokens::Tokenizers;
+use farebox_core::{Error, PriceTable, Usd};
+use proptest::prelude::*;
+
+fn prices() -> &'static PriceTable {
+    static T: OnceLock<PriceTable> = OnceLock::new();
+    T.get_or_init(PriceTable::builtin)
+}
+
+fn tokenizers() -> &'static Tokenizers {
+    static T: OnceLock<Tokenizers> = OnceLock::new();
+    T.get_or_init(Tokenizers::embedded)
+}
+
+fn est(body: &str) -> Estimate {
+    estimate(prices(), tokenizers(), body.as_bytes(), &EstimateOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn usd(s: &str) -> Usd {
+    Usd::parse(s).unwrap()
+}
+
+const COOKBOOK_MESSAGES: &str = r#"[
+  {"role": "system", "content": "You are a helpful, pattern-following assistant that translates corporate jargon into plain English."},
+  {"role": "system", "name": "example_user", "content": "New synergies will help drive top-line growth."},
+  {"role": "system", "name": "example_assistant", "content": "Things working well together will increase revenue."},
+  {"role": "system", "name": "example_user", "content": "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage."},
+  {"role": "system", "name": "example_assistant", "content": "Let's talk later when we're less busy about how to do better."},
+  {"role": "user", "content": "This late pivot means we don't have time to boil the ocean for the client deliverable."}
+]"#;
+
+/// "How to count tokens with tiktoken": 129 prompt tokens for gpt-3.5-turbo
+/// and gpt-4, 124 for gpt-4o and gpt-4o-mini, as the API reported.
+#[test]
+fn cookbook_chat_counts() {
+    for (model, expected) in
+        [("gpt-3.5-turbo", 129), ("gpt-4-0613", 129), ("gpt-4", 129), ("gpt-4o", 124), ("gpt-4o-mini", 124)]
+    {
+        let e = est(&format!(r#"{{"model": "{model}", "messages": {COOKBOOK_MESSAGES}, "max_tokens": 1}}"#));
+        assert_eq!((e.input_tokens.tokens, e.input_tokens.exact), (expected, true), "{model}");
+        assert_eq!(e.format, RequestFormat::OpenAiChat);
+    }
+}
+
+/// The cookbook's tool example: 101 prompt tokens on gpt-4o and gpt-4o-mini,
+/// 105 on gpt-3.5-turbo and gpt-4. Tool counting is the cookbook's
+/// approximation, so it is an estimate whose range holds that count.
+#[test]
+fn cookbook_tool_counts() {
+    let tools = r#"[{"type": "function", "function": {"name": "get_current_weather", "description": "Get the current weather in a given location",
+        "parameters": {"type": "object", "properties": {"location": {"type": "string", "description": "The city and state, e.g. San Francisco, CA"},
+        "unit": {"type": "string", "description": "The unit of temperature to return", "enum": ["celsius", "fahrenheit"]}}, "required": ["location"]}}}]"#;
+    let messages = r#"[{"role": "system", "content": "You are a helpful assistant that can answer to questions about the weather."},
+        {"role": "user", "content": "What's the weather like in San Francisco?"}]"#;
+    for (model, expected) in [("gpt-4o", 101), ("gpt-4o-mini", 101), ("gpt-3.5-turbo", 105), ("gpt-4", 105)] {
+        let e = est(&format!(r#"{{"model": "{model}", "messages": {messages}, "tools": {tools}, "max_tokens": 10}}"#));
+        assert_eq!(e.input_tokens.tokens, expected, "{model}");
+        assert!(!e.input_tokens.exact && e.input_tokens.low <= expected && expected <= e.input_tokens.high);
+    }
+}
+
+#[test]
+fn min_and_max_cost_of_an_openai_chat_call() {
+    let e = est(r#"{"model": "gpt-4o", "messages": [{"role": "user", "content": "hello world"}], "max_tokens": 100}"#);
+    // 3 + role "user" 1 + 2 + 3 priming = 9 tokens.
+    assert_eq!(e.input_tokens.tokens, 9);
+    assert_eq!(e.min_cost.total, usd("0.0000225")); // 9 × $2.50/M
+    assert_eq!(e.max_cost.total, usd("0.0010225")); // + 100 × $10/M
+    assert_eq!((e.max_output_tokens, e.output_limit), (100, OutputLimit::Request));
+    assert!(e.exact);
+}
+
+#[test]
+fn output_allowance_defaults_to_and_is_capped_by_the_model_maximum() {
+    let e = est(r#"{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}"#);
+    assert_eq!((e.max_output_tokens, e.output_limit), (16384, OutputLimit::ModelMaximum));
+    let e = est(
+        r#"{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": 99999999999}"#,
+    );
+    assert_eq!((e.max_output_tokens, e.output_limit), (16384, OutputLimit::ClampedToModel));
+}
+
+#[test]
+fn gemini_250k_prompt_crosses_into_the_large_context_tier() {
+    let text = "word ".repeat(260_000);
+    let body = format!(
+        r#"{{"contents": [{{"role": "user", "parts": [{{"text": "{text}"}}]}}], "generationConfig": {{"maxOutputTokens": 1000}}}}"#
+    );
+    let opts = EstimateOptions { model: Some("gemini-2.5-pro".into()), ..EstimateOptions::default() };
+    let e = estimate(prices(), tokenizers(), body.as_bytes(), &opts).unwrap();
+    assert_eq!(e.format, RequestFormat::Gemini);
+    assert!(!e.exact && e.method.starts_with("estimate"));
+    assert!(e.input_tokens.low > 200_000, "{:?}", e.input_tokens);
+    assert_eq!(e.max_cost.tier, "above_200k");
+    assert_eq!(e.min_cost.tier, "above_200k");
+}
+
+#[test]
+fn anthropic_cache_control_blocks_at_the_cache_write_price() {
+    let long = "You are a meticulous reviewer. ".repeat(200);
+    let body = format!(
+        r#"{{"model": "claude-sonnet-4-5", "max_tokens": 1024,
+            "system": [{{"type": "text", "text": "{long}", "cache_control": {{"type": "ephemeral"}}}}],
+            "messages": [{{"role": "user", "content": "Review this."}}]}}"#
+    );
+    let e = est(&body);
+    assert_eq!(e.format, RequestFormat::Anthropic);
+    assert!(e.cache_write_5m_tokens > 1000);
+    let line = |c: &farebox_core::Cost, k: &str| c.lines.iter().find(|l| l.kind == k).map(|l| l.quantity);
+    assert_eq!(line(&e.max_cost, "cache_write_5m"), Some(e.input_tokens.high - line(&e.max_cost, "input").unwrap()));
+    assert!(line(&e.min_cost, "cache_read").is_some());
+    assert_eq!(line(&e.max_cost, "output"), Some(1024));
+    assert!(e.min_cost.total < e.max_cost.total);
+}
+
+#[test]
+fn responses_and_embeddings() {
+    let e =
+        est(r#"{"model": "gpt-5", "instructions": "Be brief.", "input": "What is 2+2?", "max_output_tokens": 500}"#);
+    assert_eq!(e.format, RequestFormat::OpenAiResponses);
+    assert!(!e.input_tokens.exact, "Responses overheads are undocumented");
+    let e = est(r#"{"model": "text-embedding-3-small", "input": ["hello world", "goodbye"]}"#);
+    assert_eq!(e.format, RequestFormat::OpenAiEmbeddings);
+    // "hello world" 2 + "goodbye" 2 (cl100k_base); no per-input overhead.
+    assert_eq!((e.input_tokens.tokens, e.input_tokens.exact), (4, true));
+    assert_eq!((e.max_output_tokens, e.output_limit), (0, OutputLimit::None));
+    assert_eq!(e.max_cost.total, usd("0.00000008"));
+    let ids = est(r#"{"model": "text-embedding-3-small", "input": [[1, 2, 3], [4]]}"#);
+    assert_eq!(ids.input_tokens.tokens, 4);
+}
+
+#[test]
+fn images_are_estimates_with_bounds() {
+    let e = est(r#"{"model": "gpt-4o", "max_tokens": 1, "messages": [{"role": "user", "content": [
+        {"type": "text", "text": "What is this?"},
+        {"type": "image_url", "image_url": {"url": "https://example.com/a.png", "detail": "high"}}]}]}"#);
+    assert!(!e.exact);
+    assert!(e.input_tokens.high - e.input_tokens.low >= 170 * 7, "{:?}", e.input_tokens);
+    let low = est(r#"{"model": "gpt-4o", "max_tokens": 1, "messages": [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "https://example.com/a.png", "detail": "low"}}]}]}"#);
+    assert_eq!(low.input_tokens.tokens, 3 + 1 + 85 + 3);
+}
+
+#[test]
+fn bad_bodies_are_clear_errors() {
+    let cases: &[(&[u8], &str)] = &[
+        (b"not json", "not valid JSON"),
+        (b"[]", "a request body is a JSON object"),
+        (
+            b"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"wizard\",\"content\":\"hi\"}]}",
+            "`messages[0].role` is `wizard`",
+        ),
+        (b"{\"model\":\"gpt-4o\",\"messages\":\"hi\"}", "`messages` must be an array"),
+        (b"{\"model\":\"gpt-4o\",\"messages\":[]}", "missing or empty"),
+        (
+            b"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":-1}",
+            "whole number",
+        ),
+        (b"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\"}]}", "not valid JSON"),
+        (b"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "no model"),
+        (b"{\"model\":\"no-such-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "unknown model"),
+        (
+            b"{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+            "`max_tokens` is required",
+        ),
+        (
+            b"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_audio\"}]}]}",
+            "`input_audio` part",
+        ),
+        (b"{\"model\":\"gpt-4o\"}", "cannot tell the request format"),
+    ];
+    for (body, needle) in cases {
+        let e = estimate(prices(), tokenizers(), body, &EstimateOptions::default()).unwrap_err();
+        assert!(e.to_string().contains(needle), "{e} should contain {needle}");
+    }
+    let deep = format!("{{\"model\":\"gpt-4o\",\"messages\":{}{}}}", "[".repeat(10_000), "]".repeat(10_000));
+    assert!(estimate(prices(), tokenizers(), deep.as_bytes(), &EstimateOptions::default()).is_err());
+    let huge = format!(r#"{{"model":"gpt-4o","messages":[{{"role":"user","content":"{}"}}]}}"#, "a".repeat(100 << 20));
+    let e = estimate(prices(), tokenizers(), huge.as_bytes(), &EstimateOptions::default()).unwrap_err();
+    assert!(matches!(e, Error::InvalidRequest(ref m) if m.contains("the limit is")), "{e}");
+    let none = estimate(
+        prices(),
+        &Tokenizers::new(),
+        b"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+        &EstimateOptions::default(),
+    );
+    assert_eq!(none.unwrap_err().code(), "tokenizer_not_loaded");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// min ≤ max; low ≤ tokens ≤ high; exact counts never exceed UTF-8 bytes
+    /// plus the documented overheads.
+    #[test]
+    fn estimate_invariants(text in "\\PC{0,200}", model in prop::sample::select(vec!["gpt-4o", "gpt-4", "claude-sonnet-4-5", "gemini-2.5-flash", "mistral/mistral-large-latest"]), max in 1u64..5000) {
+        let body = serde_json::json!({"model": model, "max_tokens": max, "messages": [{"role": "user", "content": text}],
+            "contents": [{"role": "user", "parts": [{"text": text}]}], "generationConfig": {"maxOutputTokens": max}});
+        let e = est(&body.to_string());
+        prop_assert!(e.min_cost.total <= e.max_cost.total);
+        prop_assert!(e.input_tokens.low <= e.input_tokens.tokens && e.input_tokens.tokens <= e.input_tokens.high);
+        if e.exact {
+            prop_assert!(e.input_tokens.tokens <= text.len() as u64 + 3 + 1 + 3);
+        }
+    }
+
+    /// Token counts of a concatenation are bounded by the parts' counts.
+    #[test]
+    fn concatenation_bounds(a in "\\PC{0,100}", b in "\\PC{0,100}") {
+        let t = tokenizers().get(farebox_core::tokens::Encoding::O200kBase).unwrap();
+        let (ca, cb, cab) = (t.count(&a), t.count(&b), t.count(&format!("{a}{b}")));
+        prop_assert!(cab <= ca + cb + 1, "{cab} > {ca} + {cb}");
+        prop_assert!(cab <= a.len() + b.len());
+    }
+}

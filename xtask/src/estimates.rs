@@ -1,0 +1,103 @@
+//! `cargo xtask estimates [--check]`: derives `core/data/estimate_ratios.json`
+//! from the calibration in `tests/calibration/calibration.json` (see its
+//! README for how that is measured and reproduced).
+//!
+//! The estimator multiplies an o200k_base count by a ratio. It cannot know a
+//! text's category, but it can see its script, so the calibration's
+//! categories are folded into three bands per family: `ascii` (prose, code,
+//! JSON), `cjk`, and `other` (other scripts, emoji). The synthetic `whitespace`
+//! and `edge` stress files are left out: they are built to break pre-tokenizers
+//! (the code categories already measure real indentation), and their extremes
+//! would widen every prose bound several-fold. A band's
+//! ratio is the median of its categories' recommended ratios; its bound runs
+//! from the lowest recommended low to the highest recommended high. The
+//! `generic` family (models with no calibrated tokenizer) takes, per band,
+//! the median ratio and the widest bound over all families.
+
+use std::fs;
+
+use serde_json::{json, Map, Value};
+
+use crate::Result;
+
+const BANDS: &[(&str, &[&str])] = &[
+    ("ascii", &["prose-en", "code-rust", "code-python", "code-js", "json"]),
+    ("cjk", &["cjk"]),
+    ("other", &["multilingual", "emoji"]),
+];
+const FAMILIES: &[&str] = &["claude", "gemini", "llama3", "mistral"];
+
+pub fn run(args: &[String]) -> Result<()> {
+    let check = match args {
+        [] => false,
+        [flag] if flag == "--check" => true,
+        _ => return Err("usage: cargo xtask estimates [--check]".into()),
+    };
+    let root = crate::cmd::repo_root();
+    let calibration: Value =
+        serde_json::from_str(&fs::read_to_string(root.join("tests/calibration/calibration.json"))?)?;
+    let generated = serde_json::to_string_pretty(&derive(&calibration)?)? + "\n";
+    let target = root.join("core/data/estimate_ratios.json");
+    if check {
+        if fs::read_to_string(&target).ok().as_deref() != Some(generated.as_str()) {
+            return Err(format!("{} is stale: run `cargo xtask estimates` and commit it", target.display()).into());
+        }
+        println!("estimates: {} is up to date", target.display());
+    } else {
+        fs::write(&target, generated)?;
+        println!("estimates: wrote {}", target.display());
+    }
+    Ok(())
+}
+
+/// Ten-thousandths from a 4-decimal string, and back.
+fn units(s: &Value) -> Result<u64> {
+    let s = s.as_str().ok_or("a ratio is not a string")?;
+    let (int, frac) = s.split_once('.').unwrap_or((s, "0"));
+    Ok(int.parse::<u64>()? * 10_000 + format!("{frac:0<4}")[..4].parse::<u64>()?)
+}
+
+fn text(u: u64) -> String {
+    format!("{}.{:04}", u / 10_000, u % 10_000)
+}
+
+fn median(mut v: Vec<u64>) -> u64 {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+fn derive(calibration: &Value) -> Result<Value> {
+    let mut families = Map::new();
+    let mut per_band: Vec<(Vec<u64>, u64, u64)> = vec![(Vec::new(), u64::MAX, 0); BANDS.len()];
+    for family in FAMILIES {
+        let recommended = &calibration["families"][family]["recommended"];
+        let mut bands = Map::new();
+        for (b, (band, categories)) in BANDS.iter().enumerate() {
+            let (mut ratios, mut low, mut high) = (Vec::new(), u64::MAX, 0);
+            for c in *categories {
+                let r = &recommended[c];
+                ratios.push(units(&r["ratio"])?);
+                low = low.min(units(&r["low"])?);
+                high = high.max(units(&r["high"])?);
+            }
+            let ratio = median(ratios);
+            per_band[b].0.push(ratio);
+            per_band[b].1 = per_band[b].1.min(low);
+            per_band[b].2 = per_band[b].2.max(high);
+            bands.insert(band.to_string(), json!({"ratio": text(ratio), "low": text(low), "high": text(high)}));
+        }
+        let tokenizer = calibration["families"][family]["tokenizer"].clone();
+        families.insert(family.to_string(), json!({"calibrated_with": tokenizer, "bands": bands}));
+    }
+    let mut generic = Map::new();
+    for (b, (band, _)) in BANDS.iter().enumerate() {
+        let (ratios, low, high) = per_band[b].clone();
+        generic.insert(band.to_string(), json!({"ratio": text(median(ratios)), "low": text(low), "high": text(high)}));
+    }
+    families.insert("generic".into(), json!({"calibrated_with": "all families", "bands": generic}));
+    Ok(json!({
+        "source": "tests/calibration/calibration.json",
+        "date": calibration["date"],
+        "families": families,
+    }))
+}
