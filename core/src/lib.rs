@@ -35,6 +35,7 @@ pub mod pricing;
 pub mod time;
 #[cfg(feature = "tokenizer")]
 pub mod tokens;
+pub mod traces;
 pub mod usage;
 
 pub use budget::{Budget, Decision, Ledger, MemoryLedger, PlannedCall, Policy};
@@ -43,4 +44,5 @@ pub use error::Error;
 pub use money::Usd;
 pub use pricing::{Model, PriceFileFormat, PriceSet, PriceTable};
 pub use time::Timestamp;
+pub use traces::{Generation, ImportOptions, ImportReport, Importer};
 pub use usage::{parse_usage, ParsedUsage, Usage, UsageFormat, UsageKind};
