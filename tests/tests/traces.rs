@@ -329,3 +329,269 @@ proptest! {
         prop_assert_eq!(import_chunked(&bytes, &sizes), import(&bytes));
     }
 }
+
+mod analysis {
+    use super::*;
+    use farebox_core::budget::{Budget, Policy, Reason};
+    use farebox_core::traces::aggregate::WhatIfResult;
+    use farebox_core::traces::{AnalysisOptions, Analyzer, Exposition, MetricsQuery, Report, WhatIf};
+    use farebox_core::PriceTable;
+
+    fn builtin() -> &'static PriceTable {
+        static TABLE: std::sync::OnceLock<PriceTable> = std::sync::OnceLock::new();
+        TABLE.get_or_init(PriceTable::builtin)
+    }
+
+    /// Every fixture, each imported by its own importer into one analyzer.
+    fn analyse(files: &[&str], options: AnalysisOptions) -> Report {
+        let mut analyzer = Analyzer::new(builtin(), options);
+        for name in files {
+            let mut importer = Importer::with_sink(ImportOptions::default(), analyzer);
+            importer.push(&fixture(name));
+            analyzer = importer.finish().1;
+        }
+        analyzer.finish()
+    }
+
+    fn keys(groups: &[farebox_core::traces::aggregate::Group]) -> Vec<(&str, String, u64)> {
+        groups.iter().map(|g| (g.key.as_str(), g.totals.cost.to_string(), g.totals.generations)).collect()
+    }
+
+    #[test]
+    fn totals_groups_and_token_breakdown() {
+        let r = analyse(&FIXTURES, AnalysisOptions::default());
+        let t = &r.totals;
+        assert_eq!((t.generations, t.unpriced), (22, 7));
+        assert_eq!((t.cost, t.exported_cost), (usd("0.84233"), usd("1.4837")));
+        let k = &t.tokens;
+        assert_eq!(
+            (k.input, k.cache_read, k.cache_write, k.output, k.reasoning, k.total),
+            (290_300, 32_000, 6_000, 9_420, 400, 338_120)
+        );
+        assert_eq!(
+            keys(&r.by_day),
+            [
+                ("2026-11-20", "0.0445".into(), 4),
+                ("2026-11-21", "0.0195".into(), 4),
+                ("2026-11-22", "0.73291".into(), 11),
+                ("2026-11-23", "0.04542".into(), 3)
+            ]
+        );
+        assert_eq!(
+            &keys(&r.by_model)[..3],
+            [
+                ("gemini-2.5-pro", "0.64".into(), 1),
+                ("claude-sonnet-4-5", "0.08955".into(), 5),
+                ("gpt-4o", "0.056".into(), 3)
+            ]
+        );
+        let none = r.by_model.iter().find(|g| g.key == "(none)").unwrap();
+        assert_eq!((none.totals.exported_cost, none.totals.unpriced), (usd("0.65"), 5));
+        assert_eq!(
+            keys(&r.by_provider)[..3],
+            [("vertex_ai", "0.64".into(), 1), ("anthropic", "0.10905".into(), 6), ("openai", "0.09328".into(), 8)]
+        );
+        assert_eq!(r.by_user.iter().find(|g| g.key == "u2").unwrap().totals.exported_cost, usd("0.531"));
+        assert_eq!(keys(&r.by_session)[1], ("s1", "0.064".into(), 3));
+        assert_eq!(keys(&r.by_tag)[0], ("search", "0.0445".into(), 2));
+        assert_eq!(keys(&r.by_trace_name)[1], ("agent_run", "0.04542".into(), 3));
+        assert_eq!(keys(&r.by_name)[0], ("long-context", "0.64".into(), 1));
+        assert_eq!(keys(&r.by_environment)[0], ("production", "0.79482".into(), 12));
+        assert_eq!(
+            keys(&r.by_metadata["agent_type"])[..2],
+            [("researcher", "0.025".into(), 2), ("retriever", "0.025".into(), 1)]
+        );
+        assert_eq!(keys(&r.by_metadata["org_id"]), [("org_123", "0.01011".into(), 2)]);
+        assert_eq!(r.unknown_models, [("acme-llm-1".to_string(), 1), ("my-custom-llm".to_string(), 1)]);
+        assert!(!r.overflow);
+    }
+
+    #[test]
+    fn top_traces_cache_savings_and_spikes() {
+        let r = analyse(&FIXTURES, AnalysisOptions { top_n: 3, ..AnalysisOptions::default() });
+        let top: Vec<_> = r.top_traces.iter().map(|t| (t.trace_id.as_str(), t.totals.cost.to_string())).collect();
+        assert_eq!(
+            top,
+            [
+                ("t-j1", "0.64".into()),
+                ("5b8efff798038103d269b633813fc60c", "0.04542".into()),
+                ("t-c1", "0.0445".into())
+            ]
+        );
+        assert_eq!(r.top_traces[1].name.as_deref(), Some("agent_run"));
+        assert_eq!(r.top_traces[1].first_seen.unwrap().to_string(), "2026-11-23T09:00:01.000Z");
+        // 3 × gpt-4o 4,000 cached × ($2.50 − $1.25)/M + 2 × claude 10,000 × ($3 − $0.30)/M.
+        assert_eq!(r.cache_savings, usd("0.069"));
+        assert_eq!(r.spikes.len(), 1);
+        assert_eq!((r.spikes[0].day.as_deref(), r.spikes[0].amount), (Some("2026-11-22"), usd("0.73291")));
+        assert_eq!(r.spikes[0].threshold, usd("0.064"), "2 × the average of 0.0445 and 0.0195");
+    }
+
+    #[test]
+    fn audit_reports_where_exported_costs_disagree() {
+        let a = analyse(&FIXTURES, AnalysisOptions::default()).audit;
+        assert_eq!((a.checked, a.agreeing, a.differing), (12, 10, 2));
+        assert_eq!(
+            (a.exported_total, a.farebox_total, a.net_difference),
+            (usd("0.8327"), usd("0.81695"), usd("0.01575"))
+        );
+        let d = &a.discrepancies;
+        // The seed's OTel span says $0.025 for 1,500 + 350 tokens of claude-sonnet-4-5: $0.00975.
+        assert_eq!(
+            (d[0].observation_id.as_deref(), d[0].exported, d[0].farebox),
+            (Some("b7ad6b7169203331"), usd("0.025"), usd("0.00975"))
+        );
+        assert_eq!(d[0].difference, usd("0.01525"));
+        assert_eq!((d[1].observation_id.as_deref(), d[1].line, d[1].difference), (Some("obs-c2"), 4, usd("0.0005")));
+        let loose = AnalysisOptions { audit_tolerance: usd("0.001"), ..AnalysisOptions::default() };
+        assert_eq!(analyse(&FIXTURES, loose).audit.differing, 1);
+    }
+
+    #[test]
+    fn what_ifs_price_the_same_traffic_differently() {
+        let options = AnalysisOptions {
+            what_ifs: vec![
+                WhatIf::Model { model: "gpt-4o-mini".into(), only: Some("gpt-4o*".into()) },
+                WhatIf::CacheHitRate { percent: 50 },
+                WhatIf::Model { model: "no-such-model".into(), only: None },
+            ],
+            ..AnalysisOptions::default()
+        };
+        let r = analyse(&FIXTURES, options);
+        let w = |i: usize| -> &WhatIfResult { &r.what_ifs[i] };
+        assert_eq!((w(0).compared, w(0).baseline, w(0).cost), (6, usd("0.08406"), usd("0.00792")));
+        assert_eq!(w(0).difference, usd("-0.07614"));
+        assert_eq!((w(1).compared, w(1).unpriced), (14, 4));
+        assert!(w(1).cost < w(1).baseline);
+        assert_eq!((w(2).compared, w(2).unpriced), (0, 18));
+        let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(json["what_ifs"][0]["scenario"]["model"]["model"], "gpt-4o-mini");
+        assert_eq!(json["what_ifs"][1]["difference"], w(1).difference.to_string());
+    }
+
+    #[test]
+    fn budget_replay_lists_what_a_policy_would_have_blocked() {
+        let r = analyse(&FIXTURES, AnalysisOptions::default());
+        let policy =
+            Policy::from_json(br#"{"per_call_max_usd":"0.5","per_user_daily_usd":"0.03","deny_models":["o3"]}"#);
+        let replay = r.replay(builtin(), &Budget::new(policy.unwrap()));
+        assert_eq!((replay.calls, replay.allowed, replay.blocked, replay.not_replayed), (17, 11, 6, 5));
+        assert_eq!(replay.saved, usd("0.7141"));
+        let by = |reason| replay.by_reason.get(&reason).map(|t| (t.calls, t.saved.to_string()));
+        assert_eq!(by(Reason::PerCallLimit), Some((1, "0.64".into())));
+        assert_eq!(by(Reason::ModelDenied), Some((1, "0.0092".into())));
+        assert_eq!(by(Reason::UserDailyLimit), Some((3, "0.0649".into())));
+        assert_eq!(by(Reason::UnpricedModel), Some((1, "0".into())));
+        let first = &replay.blocked_calls[0];
+        assert_eq!((first.trace_id.as_deref(), first.reason), (Some("trace-1"), Reason::UserDailyLimit));
+        assert_eq!(first.at.to_string(), "2026-11-20T09:00:04.000Z");
+        // The blocked calls were not charged: u1's next day starts from zero.
+        assert!(replay.alerts.iter().any(|a| a.subject == "user:u1:day:2026-11-22" && a.percent == Some(80)));
+    }
+
+    #[test]
+    fn metrics_queries() {
+        let r = analyse(&FIXTURES, AnalysisOptions::default());
+        let q = MetricsQuery::from_json(
+            br#"{"metric":"total_cost","from":"2026-11-22T00:00:00Z","to":"2026-11-23T00:00:00Z","granularity":"day","group_by":"model"}"#,
+        )
+        .unwrap();
+        let res = r.query(&q);
+        let rows: Vec<_> =
+            res.rows.iter().map(|r| (r.bucket.as_deref(), r.group.as_deref(), r.value.to_string())).collect();
+        assert_eq!(rows[0], (Some("2026-11-22"), Some("(none)"), "0".into()));
+        assert!(rows.contains(&(Some("2026-11-22"), Some("gemini-2.5-pro"), "0.64".into())));
+        let sum = res
+            .rows
+            .iter()
+            .map(|r| Usd::parse(&r.value.to_string()).unwrap())
+            .fold(Usd::ZERO, |a, b| a.checked_add(b).unwrap());
+        assert_eq!(sum, usd("0.73291"), "the day's total, as by_day says");
+        let weeks = r.query(&MetricsQuery::from_json(br#"{"metric":"count","granularity":"week"}"#).unwrap());
+        let weeks: Vec<_> = weeks.rows.iter().map(|r| (r.bucket.clone().unwrap(), r.value.to_string())).collect();
+        assert_eq!(weeks, [("2026-W47".to_string(), "19".to_string()), ("2026-W48".to_string(), "3".to_string())]);
+        let tokens =
+            r.query(&MetricsQuery::from_json(br#"{"metric":"total_tokens","group_by":"metadata.feature"}"#).unwrap());
+        assert_eq!(
+            serde_json::to_value(&tokens).unwrap()["rows"][0],
+            serde_json::json!({"group":"document-qa","value":13120})
+        );
+        let hours = r.query(
+            &MetricsQuery::from_json(
+                br#"{"metric":"exported_cost","granularity":"hour","from":"2026-11-23T00:00:00Z"}"#,
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            serde_json::to_value(&hours).unwrap()["rows"],
+            serde_json::json!([{"bucket":"2026-11-23T09:00:00.000Z","value":"0.0204"}])
+        );
+        assert!(MetricsQuery::from_json(br#"{"metric":"total_cost","group_by":"colour"}"#)
+            .unwrap_err()
+            .contains("unknown dimension `colour`"));
+        assert!(MetricsQuery::from_json(br#"{"metric":"total_cost","granularty":"day"}"#).is_err());
+    }
+
+    #[test]
+    fn exports_csv_json_and_openmetrics() {
+        let r = analyse(&["otel-genai.json"], AnalysisOptions::default());
+        assert_eq!(
+            r.csv("model").unwrap(),
+            "model,generations,cost_usd,exported_cost_usd,unpriced,input_tokens,cache_read_tokens,cache_write_tokens,\
+             output_tokens,reasoning_tokens,total_tokens\n\
+             gpt-4o-2024-08-06,1,0.025,0,0,6000,4000,0,500,0,10500\n\
+             claude-sonnet-4-5,1,0.0204,0.0204,0,50,10000,3000,400,0,13450\n\
+             text-embedding-3-small,1,0.00002,0,0,1000,0,0,0,0,1000\n"
+        );
+        assert!(r.csv("colour").is_none());
+        let csv = analyse(&["langfuse-observations.csv"], AnalysisOptions::default()).csv("name").unwrap();
+        assert!(csv.contains("\n\"summarise, then answer\",1,0.025,"), "{csv}");
+        let json: serde_json::Value =
+            serde_json::from_str(&farebox_core::traces::export::groups_json(r.groups("metadata.operation").unwrap()))
+                .unwrap();
+        assert_eq!(json[0]["key"], "chat");
+        assert_eq!(json[0]["cost"], "0.0454");
+        assert_eq!(
+            r.exposition(Exposition::OpenMetrics),
+            "# HELP llm_tokens_used Total LLM tokens\n\
+             # TYPE llm_tokens_used counter\n\
+             llm_tokens_used_total{model=\"claude-sonnet-4-5\",operation=\"chat\",token_type=\"input\"} 50\n\
+             llm_tokens_used_total{model=\"claude-sonnet-4-5\",operation=\"chat\",token_type=\"cache_read\"} 10000\n\
+             llm_tokens_used_total{model=\"claude-sonnet-4-5\",operation=\"chat\",token_type=\"cache_write\"} 3000\n\
+             llm_tokens_used_total{model=\"claude-sonnet-4-5\",operation=\"chat\",token_type=\"output\"} 400\n\
+             llm_tokens_used_total{model=\"claude-sonnet-4-5\",operation=\"chat\",token_type=\"reasoning\"} 0\n\
+             llm_tokens_used_total{model=\"gpt-4o-2024-08-06\",operation=\"chat\",token_type=\"input\"} 6000\n\
+             llm_tokens_used_total{model=\"gpt-4o-2024-08-06\",operation=\"chat\",token_type=\"cache_read\"} 4000\n\
+             llm_tokens_used_total{model=\"gpt-4o-2024-08-06\",operation=\"chat\",token_type=\"cache_write\"} 0\n\
+             llm_tokens_used_total{model=\"gpt-4o-2024-08-06\",operation=\"chat\",token_type=\"output\"} 500\n\
+             llm_tokens_used_total{model=\"gpt-4o-2024-08-06\",operation=\"chat\",token_type=\"reasoning\"} 0\n\
+             llm_tokens_used_total{model=\"text-embedding-3-small\",operation=\"embeddings\",token_type=\"input\"} 1000\n\
+             llm_tokens_used_total{model=\"text-embedding-3-small\",operation=\"embeddings\",token_type=\"cache_read\"} 0\n\
+             llm_tokens_used_total{model=\"text-embedding-3-small\",operation=\"embeddings\",token_type=\"cache_write\"} 0\n\
+             llm_tokens_used_total{model=\"text-embedding-3-small\",operation=\"embeddings\",token_type=\"output\"} 0\n\
+             llm_tokens_used_total{model=\"text-embedding-3-small\",operation=\"embeddings\",token_type=\"reasoning\"} 0\n\
+             # HELP llm_cost_dollars Total LLM cost in dollars\n\
+             # TYPE llm_cost_dollars counter\n\
+             llm_cost_dollars_total{model=\"claude-sonnet-4-5\",operation=\"chat\"} 0.0204\n\
+             llm_cost_dollars_total{model=\"gpt-4o-2024-08-06\",operation=\"chat\"} 0.025\n\
+             llm_cost_dollars_total{model=\"text-embedding-3-small\",operation=\"embeddings\"} 0.00002\n\
+             # EOF\n"
+        );
+        let prom = r.exposition(Exposition::Prometheus);
+        assert!(
+            prom.starts_with("# HELP llm_tokens_used_total Total LLM tokens\n# TYPE llm_tokens_used_total counter\n")
+        );
+        assert!(prom.contains("# TYPE llm_cost_dollars_total counter\n") && !prom.contains("# EOF"));
+        let m = r.query(&MetricsQuery::from_json(br#"{"metric":"count","group_by":"provider"}"#).unwrap());
+        assert_eq!(farebox_core::traces::export::metrics_csv(&m), "group,value\nanthropic,1\nopenai,2\n");
+    }
+
+    #[test]
+    fn group_count_is_capped() {
+        let options = AnalysisOptions { max_groups: 2, ..AnalysisOptions::default() };
+        let r = analyse(&FIXTURES, options);
+        assert_eq!(r.by_model.len(), 3);
+        let other = &r.by_model[2];
+        assert_eq!((other.key.as_str(), other.totals.generations), ("(other)", 16));
+    }
+}

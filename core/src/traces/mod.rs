@@ -42,13 +42,21 @@ use crate::money::Usd;
 use crate::time::Timestamp;
 use crate::usage::Usage;
 
+pub mod aggregate;
 pub mod csv;
 pub mod detect;
+pub mod export;
 pub mod langfuse;
+pub mod metrics;
 pub mod otel;
+pub mod replay;
 pub mod stream;
 
+pub use aggregate::{AnalysisOptions, Analyzer, Report, WhatIf};
 pub use detect::Format;
+pub use export::Exposition;
+pub use metrics::{Granularity, Metric, MetricsQuery};
+pub use replay::Replay;
 pub use stream::{ImportOptions, ImportReport, Importer, Progress, RecordError, Sink};
 
 /// What an imported record stands for.

@@ -1,0 +1,761 @@
+//! Aggregates over imported generations: totals, groups by every dimension,
+//! the most expensive traces, token breakdown, cache savings, the audit of
+//! exported costs against farebox's, and what-ifs.
+//!
+//! [`Analyzer`] is a [`Sink`]: the importer streams generations into it and
+//! it prices each one as it arrives (resolving each model name once), keeping
+//! a compact record per generation with its strings interned, so a large
+//! export costs tens of bytes per call rather than its text. [`Analyzer::finish`]
+//! builds the [`Report`], which keeps those records to answer
+//! [`Report::query`] (metrics) and [`Report::replay`] (budgets) later.
+//!
+//! Costs: `cost` is farebox's own, from the price table; `exported_cost` is
+//! what the export says. A generation farebox cannot price (no model, an
+//! unknown model, or usage the model has no price for) counts in
+//! `unpriced`, and `cost` holds only what could be priced (a lower bound).
+//! Sums are exact; a sum beyond ±1.7 × 10²⁰ USD (only a hostile file gets
+//! there) is capped and flagged in [`Report::overflow`].
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use super::stream::Sink;
+use super::{Generation, RecordKind};
+use crate::budget::alerts::{daily_spikes, Alert, SpikeRule};
+use crate::budget::glob_match;
+use crate::cost::price;
+use crate::money::Usd;
+use crate::pricing::{infer_provider, Model, PriceTable};
+use crate::time::{Date, Timestamp};
+use crate::usage::{Usage, UsageKind};
+
+/// A scenario to price the same traffic under.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum WhatIf {
+    /// The same usage on another model; `only` limits it to generations
+    /// whose model matches a glob (`gpt-4o*`).
+    Model {
+        /// The model to price on.
+        model: String,
+        /// A glob over the exported model names; all generations if absent.
+        #[serde(default)]
+        only: Option<String>,
+    },
+    /// The same prompts with this share (0–100 %) of their text input tokens
+    /// read from the cache, on each generation's own model.
+    CacheHitRate {
+        /// The percentage of input (uncached + cached) tokens read from the cache.
+        percent: u8,
+    },
+}
+
+/// What to aggregate and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnalysisOptions {
+    /// How many of the most expensive traces to list.
+    pub top_n: usize,
+    /// Metadata keys to group by; `None` groups by every key seen.
+    pub metadata_keys: Option<Vec<String>>,
+    /// Most groups per dimension; the rest are summed under `(other)`, so a
+    /// unique-per-call metadata value cannot blow a report up.
+    pub max_groups: usize,
+    /// Exported and farebox costs closer than this agree.
+    pub audit_tolerance: Usd,
+    /// Most discrepancies listed (the largest); all are counted.
+    pub max_discrepancies: usize,
+    /// Scenarios to price.
+    pub what_ifs: Vec<WhatIf>,
+    /// When a day's spend is a spike.
+    pub spike_rule: SpikeRule,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> AnalysisOptions {
+        AnalysisOptions {
+            top_n: 10,
+            metadata_keys: None,
+            max_groups: 10_000,
+            audit_tolerance: Usd::from_atto(1_000_000_000_000), // 10⁻⁶ USD
+            max_discrepancies: 100,
+            what_ifs: Vec::new(),
+            spike_rule: SpikeRule::default(),
+        }
+    }
+}
+
+/// Token counts by the groups dashboards show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tokens {
+    /// Uncached prompt tokens (text, audio, image).
+    pub input: u64,
+    /// Prompt tokens read from the cache.
+    pub cache_read: u64,
+    /// Prompt tokens written to the cache (any lifetime).
+    pub cache_write: u64,
+    /// Completion tokens other than reasoning (text, audio).
+    pub output: u64,
+    /// Reasoning tokens.
+    pub reasoning: u64,
+    /// All of the above.
+    pub total: u64,
+}
+
+impl Tokens {
+    /// The breakdown of one usage.
+    pub fn of(usage: &Usage) -> Tokens {
+        let g = |kinds: &[UsageKind]| kinds.iter().fold(0u64, |a, &k| a.saturating_add(usage.get(k)));
+        let input = g(&[UsageKind::Input, UsageKind::AudioInput, UsageKind::ImageInput]);
+        let cache_read = g(&[UsageKind::CacheRead]);
+        let cache_write = g(&[UsageKind::CacheWrite5m, UsageKind::CacheWrite1h]);
+        let output = g(&[UsageKind::Output, UsageKind::AudioOutput]);
+        let reasoning = g(&[UsageKind::Reasoning]);
+        let total = [input, cache_read, cache_write, output, reasoning].iter().fold(0u64, |a, &n| a.saturating_add(n));
+        Tokens { input, cache_read, cache_write, output, reasoning, total }
+    }
+
+    fn add(&mut self, o: &Tokens) {
+        self.input = self.input.saturating_add(o.input);
+        self.cache_read = self.cache_read.saturating_add(o.cache_read);
+        self.cache_write = self.cache_write.saturating_add(o.cache_write);
+        self.output = self.output.saturating_add(o.output);
+        self.reasoning = self.reasoning.saturating_add(o.reasoning);
+        self.total = self.total.saturating_add(o.total);
+    }
+
+    /// `(token_type, count)` pairs, the labels of `llm_tokens_used_total`.
+    pub fn by_type(&self) -> [(&'static str, u64); 5] {
+        [
+            ("input", self.input),
+            ("cache_read", self.cache_read),
+            ("cache_write", self.cache_write),
+            ("output", self.output),
+            ("reasoning", self.reasoning),
+        ]
+    }
+}
+
+/// Sums over a set of generations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Generations (and trace-total records) counted.
+    pub generations: u64,
+    /// farebox's cost of what it could price.
+    pub cost: Usd,
+    /// The exports' own costs.
+    pub exported_cost: Usd,
+    /// Generations farebox could not (fully) price.
+    pub unpriced: u64,
+    /// Token breakdown.
+    pub tokens: Tokens,
+}
+
+/// One group of a dimension.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Group {
+    /// The dimension's value (`(none)` where generations have none).
+    pub key: String,
+    /// Its sums.
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+/// A trace and what it cost.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TraceCost {
+    /// The trace id.
+    pub trace_id: String,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its user.
+    pub user: Option<String>,
+    /// When its first generation started.
+    pub first_seen: Option<Timestamp>,
+    /// Its sums.
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+/// One generation whose exported cost is not farebox's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Discrepancy {
+    /// Its trace.
+    pub trace_id: Option<String>,
+    /// Its observation or span.
+    pub observation_id: Option<String>,
+    /// The line its record starts on.
+    pub line: u64,
+    /// The model as exported.
+    pub model: String,
+    /// The cost the export says.
+    pub exported: Usd,
+    /// farebox's cost.
+    pub farebox: Usd,
+    /// `exported − farebox`: positive when the export charged more.
+    pub difference: Usd,
+}
+
+/// The audit: exported costs re-computed with farebox's prices.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Audit {
+    /// Generations with both an exported cost and a complete farebox cost.
+    pub checked: u64,
+    /// Of those, within the tolerance.
+    pub agreeing: u64,
+    /// Of those, beyond it.
+    pub differing: u64,
+    /// Σ exported over the checked generations.
+    pub exported_total: Usd,
+    /// Σ farebox over the checked generations.
+    pub farebox_total: Usd,
+    /// `exported_total − farebox_total`.
+    pub net_difference: Usd,
+    /// The largest discrepancies by size, largest first.
+    pub discrepancies: Vec<Discrepancy>,
+}
+
+/// A what-if's result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WhatIfResult {
+    /// The scenario.
+    pub scenario: WhatIf,
+    /// Generations priced both ways.
+    pub compared: u64,
+    /// Their cost as they ran (farebox's prices).
+    pub baseline: Usd,
+    /// Their cost in the scenario.
+    pub cost: Usd,
+    /// `cost − baseline`: negative is money saved.
+    pub difference: Usd,
+    /// Generations the scenario applies to but that could not be priced both ways.
+    pub unpriced: u64,
+}
+
+/// An interned string; `NONE` for an absent value.
+type Sym = u32;
+const NONE: Sym = u32::MAX;
+
+/// Strings stored once.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Interner {
+    strings: Vec<String>,
+    index: BTreeMap<String, Sym>,
+}
+
+impl Interner {
+    fn intern(&mut self, s: Option<&str>) -> Sym {
+        let Some(s) = s else { return NONE };
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.strings.len() as Sym;
+        self.strings.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        i
+    }
+
+    pub(crate) fn get(&self, sym: Sym) -> Option<&str> {
+        self.strings.get(sym as usize).map(String::as_str)
+    }
+}
+
+/// One generation, compactly (see the module docs).
+#[derive(Clone, Debug)]
+pub(crate) struct Fact {
+    pub at: Option<Timestamp>,
+    pub kind: RecordKind,
+    pub model: Sym,
+    pub provider: Sym,
+    pub user: Sym,
+    pub session: Sym,
+    pub trace: Sym,
+    pub trace_name: Sym,
+    pub name: Sym,
+    pub environment: Sym,
+    pub tags: Vec<Sym>,
+    pub metadata: Vec<(Sym, Sym)>,
+    pub tokens: Tokens,
+    /// farebox's cost; `None` when the model is unknown or absent.
+    pub cost: Option<Usd>,
+    /// Whether `cost` covers all usage.
+    pub complete: bool,
+    pub exported: Option<Usd>,
+}
+
+impl Fact {
+    /// The cost a budget replay charges: farebox's if complete, else the export's.
+    pub(crate) fn best_cost(&self) -> Option<Usd> {
+        if self.complete {
+            self.cost
+        } else {
+            self.exported
+        }
+    }
+
+    fn totals(&self) -> Totals {
+        Totals {
+            generations: 1,
+            cost: self.cost.unwrap_or(Usd::ZERO),
+            exported_cost: self.exported.unwrap_or(Usd::ZERO),
+            unpriced: u64::from(!self.complete),
+            tokens: self.tokens,
+        }
+    }
+}
+
+/// Adds, capping at the range of [`Usd`] and raising `overflow`.
+fn sat_add(a: Usd, b: Usd, overflow: &mut bool) -> Usd {
+    match a.checked_add(b) {
+        Ok(s) => s,
+        Err(_) => {
+            *overflow = true;
+            if b.is_negative() {
+                Usd::from_atto(i128::MIN)
+            } else {
+                Usd::from_atto(i128::MAX)
+            }
+        }
+    }
+}
+
+impl Totals {
+    fn add(&mut self, o: &Totals, overflow: &mut bool) {
+        self.generations += o.generations;
+        self.cost = sat_add(self.cost, o.cost, overflow);
+        self.exported_cost = sat_add(self.exported_cost, o.exported_cost, overflow);
+        self.unpriced += o.unpriced;
+        self.tokens.add(&o.tokens);
+    }
+}
+
+/// Per-scenario running sums.
+#[derive(Clone, Debug, Default)]
+struct WhatIfSum {
+    compared: u64,
+    baseline: Usd,
+    cost: Usd,
+    unpriced: u64,
+}
+
+/// The streaming aggregator (see the module docs).
+#[derive(Debug)]
+pub struct Analyzer<'t> {
+    table: &'t PriceTable,
+    options: AnalysisOptions,
+    /// Model name → the model it resolves to (`None`: unknown), resolved once.
+    models: BTreeMap<String, Option<&'t Model>>,
+    /// What-if target models, resolved once.
+    targets: Vec<Option<&'t Model>>,
+    strings: Interner,
+    facts: Vec<Fact>,
+    audit: Audit,
+    what_ifs: Vec<WhatIfSum>,
+    cache_savings: Usd,
+    overflow: bool,
+    unknown_models: BTreeMap<String, u64>,
+}
+
+impl<'t> Analyzer<'t> {
+    /// An analyzer pricing with `table`.
+    pub fn new(table: &'t PriceTable, options: AnalysisOptions) -> Analyzer<'t> {
+        let targets = options
+            .what_ifs
+            .iter()
+            .map(|w| match w {
+                WhatIf::Model { model, .. } => table.resolve(model).ok().map(|r| r.model),
+                WhatIf::CacheHitRate { .. } => None,
+            })
+            .collect();
+        let what_ifs = alloc::vec![WhatIfSum::default(); options.what_ifs.len()];
+        Analyzer {
+            table,
+            options,
+            models: BTreeMap::new(),
+            targets,
+            strings: Interner::default(),
+            facts: Vec::new(),
+            audit: Audit::default(),
+            what_ifs,
+            cache_savings: Usd::ZERO,
+            overflow: false,
+            unknown_models: BTreeMap::new(),
+        }
+    }
+
+    fn resolve(&mut self, name: &str) -> Option<&'t Model> {
+        if let Some(&m) = self.models.get(name) {
+            return m;
+        }
+        let m = self.table.resolve(name).ok().map(|r| r.model);
+        self.models.insert(name.to_string(), m);
+        m
+    }
+
+    /// Builds the report.
+    pub fn finish(mut self) -> Report {
+        let mut overflow = self.overflow;
+        let mut totals = Totals::default();
+        for f in &self.facts {
+            totals.add(&f.totals(), &mut overflow);
+        }
+        let sym_key = |s: &Interner, sym: Sym| s.get(sym).unwrap_or(NONE_KEY).to_string();
+        let strings = &self.strings;
+        let max = self.options.max_groups;
+        let group = |key: &dyn Fn(&Fact) -> Sym, overflow: &mut bool| {
+            groups(&self.facts, |f, out: &mut Vec<String>| out.push(sym_key(strings, key(f))), max, overflow)
+        };
+        let by_model = group(&|f| f.model, &mut overflow);
+        let by_provider = group(&|f| f.provider, &mut overflow);
+        let by_user = group(&|f| f.user, &mut overflow);
+        let by_session = group(&|f| f.session, &mut overflow);
+        let by_trace_name = group(&|f| f.trace_name, &mut overflow);
+        let by_name = group(&|f| f.name, &mut overflow);
+        let by_environment = group(&|f| f.environment, &mut overflow);
+        let by_tag =
+            groups(&self.facts, |f, out| out.extend(f.tags.iter().map(|&t| sym_key(strings, t))), max, &mut overflow);
+        let mut by_day = groups(
+            &self.facts,
+            |f, out| out.push(f.at.map_or_else(|| NONE_KEY.to_string(), |t| t.date().day_key())),
+            usize::MAX,
+            &mut overflow,
+        );
+        by_day.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut keys: Vec<Sym> = self.facts.iter().flat_map(|f| f.metadata.iter().map(|&(k, _)| k)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut by_metadata = BTreeMap::new();
+        for key in keys {
+            let name = sym_key(strings, key);
+            if self.options.metadata_keys.as_ref().is_some_and(|wanted| !wanted.contains(&name)) {
+                continue;
+            }
+            let g = groups(
+                &self.facts,
+                |f, out| out.extend(f.metadata.iter().filter(|&&(k, _)| k == key).map(|&(_, v)| sym_key(strings, v))),
+                max,
+                &mut overflow,
+            );
+            by_metadata.insert(name, g);
+        }
+        let top_traces = self.top_traces(&mut overflow);
+        let days: Vec<(Date, Usd)> =
+            by_day.iter().filter_map(|g| Timestamp::parse(&g.key).ok().map(|t| (t.date(), g.totals.cost))).collect();
+        let spikes = daily_spikes("total", &days, &self.options.spike_rule);
+        let mut audit = core::mem::take(&mut self.audit);
+        audit.discrepancies.sort_by_key(|d| core::cmp::Reverse(d.difference.atto().unsigned_abs()));
+        audit.discrepancies.truncate(self.options.max_discrepancies);
+        audit.net_difference = audit.exported_total.checked_sub(audit.farebox_total).unwrap_or_else(|_| {
+            overflow = true;
+            Usd::ZERO
+        });
+        let what_ifs = self
+            .options
+            .what_ifs
+            .iter()
+            .zip(&self.what_ifs)
+            .map(|(scenario, s)| WhatIfResult {
+                scenario: scenario.clone(),
+                compared: s.compared,
+                baseline: s.baseline,
+                cost: s.cost,
+                difference: s.cost.checked_sub(s.baseline).unwrap_or_else(|_| {
+                    overflow = true;
+                    Usd::ZERO
+                }),
+                unpriced: s.unpriced,
+            })
+            .collect();
+        let mut unknown_models: Vec<(String, u64)> = core::mem::take(&mut self.unknown_models).into_iter().collect();
+        unknown_models.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Report {
+            totals,
+            by_day,
+            by_model,
+            by_provider,
+            by_user,
+            by_session,
+            by_tag,
+            by_trace_name,
+            by_name,
+            by_environment,
+            by_metadata,
+            top_traces,
+            cache_savings: self.cache_savings,
+            audit,
+            what_ifs,
+            spikes,
+            unknown_models,
+            overflow,
+            facts: self.facts,
+            strings: self.strings,
+        }
+    }
+
+    fn top_traces(&self, overflow: &mut bool) -> Vec<TraceCost> {
+        let mut traces: BTreeMap<Sym, (Totals, Option<Timestamp>, Sym, Sym)> = BTreeMap::new();
+        for f in self.facts.iter().filter(|f| f.trace != NONE) {
+            let e = traces.entry(f.trace).or_insert((Totals::default(), None, f.trace_name, f.user));
+            e.0.add(&f.totals(), overflow);
+            e.1 = match (e.1, f.at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if e.2 == NONE {
+                e.2 = f.trace_name;
+            }
+            if e.3 == NONE {
+                e.3 = f.user;
+            }
+        }
+        let mut list: Vec<_> = traces.into_iter().collect();
+        // farebox's cost first; the export's breaks ties (trace totals have only that).
+        list.sort_by(|a, b| {
+            (b.1 .0.cost, b.1 .0.exported_cost).cmp(&(a.1 .0.cost, a.1 .0.exported_cost)).then(a.0.cmp(&b.0))
+        });
+        list.truncate(self.options.top_n);
+        let s = &self.strings;
+        list.into_iter()
+            .map(|(trace, (totals, first_seen, name, user))| TraceCost {
+                trace_id: s.get(trace).unwrap_or_default().to_string(),
+                name: s.get(name).map(String::from),
+                user: s.get(user).map(String::from),
+                first_seen,
+                totals,
+            })
+            .collect()
+    }
+
+    /// farebox's cost of `usage` on `model`: `(total, complete)`.
+    fn price(model: &Model, usage: &Usage) -> Option<(Usd, bool)> {
+        price(model, usage, &BTreeMap::new()).ok().map(|p| (p.total, p.unpriced.is_empty()))
+    }
+}
+
+const NONE_KEY: &str = "(none)";
+const OTHER_KEY: &str = "(other)";
+
+/// Groups facts by the keys `keys` gives each (none, one or several), sums
+/// them, sorts by cost (then key) and folds groups past `max` into `(other)`.
+fn groups(facts: &[Fact], keys: impl Fn(&Fact, &mut Vec<String>), max: usize, overflow: &mut bool) -> Vec<Group> {
+    let mut map: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut buf = Vec::new();
+    for f in facts {
+        buf.clear();
+        keys(f, &mut buf);
+        let t = f.totals();
+        for k in buf.drain(..) {
+            map.entry(k).or_default().add(&t, overflow);
+        }
+    }
+    let mut list: Vec<Group> = map.into_iter().map(|(key, totals)| Group { key, totals }).collect();
+    list.sort_by(|a, b| {
+        (b.totals.cost, b.totals.exported_cost, b.totals.generations)
+            .cmp(&(a.totals.cost, a.totals.exported_cost, a.totals.generations))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    if list.len() > max {
+        let mut other = Totals::default();
+        for g in list.drain(max..) {
+            other.add(&g.totals, overflow);
+        }
+        list.push(Group { key: OTHER_KEY.to_string(), totals: other });
+    }
+    list
+}
+
+impl Sink for Analyzer<'_> {
+    fn generation(&mut self, g: Generation) {
+        let model = g.model.as_deref().and_then(|m| self.resolve(m));
+        if let (Some(name), None) = (&g.model, model) {
+            *self.unknown_models.entry(name.clone()).or_insert(0) += 1;
+        }
+        let priced = model.and_then(|m| Analyzer::price(m, &g.usage));
+        // A trace known only by its total has no model: farebox cannot price
+        // it, and says so (`unpriced`), while its exported cost still counts.
+        let (cost, complete) = match priced {
+            Some((c, complete)) => (Some(c), complete),
+            None => (None, false),
+        };
+        self.audit_one(&g, cost, complete);
+        if let (Some(m), Some((actual, true))) = (model, priced) {
+            self.savings(m, &g.usage, actual);
+        }
+        if let Some(c) = cost.filter(|_| complete) {
+            self.what_ifs_for(&g, model, c);
+        } else {
+            for (i, w) in self.options.what_ifs.iter().enumerate() {
+                if applies(w, &g) {
+                    self.what_ifs[i].unpriced += 1;
+                }
+            }
+        }
+        let provider = g
+            .provider
+            .clone()
+            .or_else(|| model.map(|m| m.provider.clone()))
+            .or_else(|| g.model.as_deref().map(|m| infer_provider(m).to_string()).filter(|p| p != "unknown"));
+        let s = &mut self.strings;
+        let fact = Fact {
+            at: g.timestamp,
+            kind: g.kind,
+            model: s.intern(g.model.as_deref()),
+            provider: s.intern(provider.as_deref()),
+            user: s.intern(g.user.as_deref()),
+            session: s.intern(g.session.as_deref()),
+            trace: s.intern(g.trace_id.as_deref()),
+            trace_name: s.intern(g.trace_name.as_deref()),
+            name: s.intern(g.name.as_deref()),
+            environment: s.intern(g.environment.as_deref()),
+            tags: g.tags.iter().map(|t| s.intern(Some(t))).collect(),
+            metadata: g.metadata.iter().map(|(k, v)| (s.intern(Some(k)), s.intern(Some(v)))).collect(),
+            tokens: Tokens::of(&g.usage),
+            cost,
+            complete,
+            exported: g.exported_cost,
+        };
+        self.facts.push(fact);
+    }
+}
+
+/// Whether a what-if applies to a generation.
+fn applies(w: &WhatIf, g: &Generation) -> bool {
+    match w {
+        WhatIf::Model { only: Some(glob), .. } => g.model.as_deref().is_some_and(|m| glob_match(glob, m)),
+        WhatIf::Model { only: None, .. } | WhatIf::CacheHitRate { .. } => g.kind == RecordKind::Generation,
+    }
+}
+
+impl Analyzer<'_> {
+    fn audit_one(&mut self, g: &Generation, cost: Option<Usd>, complete: bool) {
+        let (Some(exported), Some(farebox), true) = (g.exported_cost, cost, complete) else { return };
+        let a = &mut self.audit;
+        a.checked += 1;
+        a.exported_total = sat_add(a.exported_total, exported, &mut self.overflow);
+        a.farebox_total = sat_add(a.farebox_total, farebox, &mut self.overflow);
+        let Ok(difference) = exported.checked_sub(farebox) else {
+            self.overflow = true;
+            return;
+        };
+        if difference.atto().unsigned_abs() <= self.options.audit_tolerance.atto().unsigned_abs() {
+            a.agreeing += 1;
+            return;
+        }
+        a.differing += 1;
+        a.discrepancies.push(Discrepancy {
+            trace_id: g.trace_id.clone(),
+            observation_id: g.observation_id.clone(),
+            line: g.line,
+            model: g.model.clone().unwrap_or_default(),
+            exported,
+            farebox,
+            difference,
+        });
+        // Keep memory bounded: cut back to the largest when twice the cap.
+        let cap = self.options.max_discrepancies.max(1);
+        if a.discrepancies.len() >= 2 * cap {
+            a.discrepancies.sort_by_key(|d| core::cmp::Reverse(d.difference.atto().unsigned_abs()));
+            a.discrepancies.truncate(cap);
+        }
+    }
+
+    /// What the cached tokens would have cost uncached, minus what they cost.
+    fn savings(&mut self, model: &Model, usage: &Usage, actual: Usd) {
+        let cached = usage.get(UsageKind::CacheRead);
+        if cached == 0 {
+            return;
+        }
+        let mut uncached = usage.clone();
+        uncached.set(UsageKind::CacheRead, 0);
+        uncached.add(UsageKind::Input, cached);
+        if let Some((full, true)) = Analyzer::price(model, &uncached) {
+            if let Ok(saved) = full.checked_sub(actual) {
+                self.cache_savings = sat_add(self.cache_savings, saved, &mut self.overflow);
+            }
+        }
+    }
+
+    fn what_ifs_for(&mut self, g: &Generation, model: Option<&Model>, baseline: Usd) {
+        for i in 0..self.options.what_ifs.len() {
+            let w = &self.options.what_ifs[i];
+            if !applies(w, g) {
+                continue;
+            }
+            let scenario = match w {
+                WhatIf::Model { .. } => self.targets[i].and_then(|t| Analyzer::price(t, &g.usage)),
+                WhatIf::CacheHitRate { percent } => model.and_then(|m| {
+                    let mut u = g.usage.clone();
+                    let text = u.get(UsageKind::Input).saturating_add(u.get(UsageKind::CacheRead));
+                    let cached = (u128::from(text) * u128::from((*percent).min(100)) / 100) as u64;
+                    u.set(UsageKind::CacheRead, cached);
+                    u.set(UsageKind::Input, text - cached);
+                    Analyzer::price(m, &u)
+                }),
+            };
+            let sum = &mut self.what_ifs[i];
+            match scenario {
+                Some((cost, true)) => {
+                    sum.compared += 1;
+                    sum.baseline = sat_add(sum.baseline, baseline, &mut self.overflow);
+                    sum.cost = sat_add(sum.cost, cost, &mut self.overflow);
+                }
+                _ => sum.unpriced += 1,
+            }
+        }
+    }
+}
+
+/// The analysis of an import.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Everything.
+    pub totals: Totals,
+    /// By UTC day, in date order.
+    pub by_day: Vec<Group>,
+    /// By model name as exported, most expensive first (as all groups below).
+    pub by_model: Vec<Group>,
+    /// By provider (named by the export, else the resolved model's).
+    pub by_provider: Vec<Group>,
+    /// By user.
+    pub by_user: Vec<Group>,
+    /// By session.
+    pub by_session: Vec<Group>,
+    /// By tag; a generation with several tags counts in each.
+    pub by_tag: Vec<Group>,
+    /// By trace name.
+    pub by_trace_name: Vec<Group>,
+    /// By observation or span name (the operation).
+    pub by_name: Vec<Group>,
+    /// By environment.
+    pub by_environment: Vec<Group>,
+    /// By each metadata key's values (`agent_type`, `feature`, ...).
+    pub by_metadata: BTreeMap<String, Vec<Group>>,
+    /// The most expensive traces.
+    pub top_traces: Vec<TraceCost>,
+    /// What the cached tokens would have cost uncached, minus what they cost.
+    pub cache_savings: Usd,
+    /// Exported costs against farebox's.
+    pub audit: Audit,
+    /// The scenarios asked for.
+    pub what_ifs: Vec<WhatIfResult>,
+    /// Days whose cost was above the spike rule's multiple of their trailing average.
+    pub spikes: Vec<Alert>,
+    /// Model names the price table does not know, with their counts.
+    pub unknown_models: Vec<(String, u64)>,
+    /// A sum went beyond ±1.7 × 10²⁰ USD and was capped.
+    pub overflow: bool,
+    #[serde(skip)]
+    pub(crate) facts: Vec<Fact>,
+    #[serde(skip)]
+    pub(crate) strings: Interner,
+}
+
+impl Report {
+    /// The report as JSON (amounts as exact decimal strings).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()))
+    }
+}
