@@ -6,8 +6,9 @@
 //! cargo run -p farebox-core --example cost -- --sample
 //! ```
 //!
-//! Reads a usage object, or a whole response body (which names its model),
-//! from stdin. Options: `--model NAME`, `--format openai_chat|openai_responses|
+//! Reads from stdin a usage object or a whole response body (which names its
+//! model) and prints what the call cost — or a request body (`messages`,
+//! `input`, `contents`) and prints what it will cost, before it is sent. Options: `--model NAME`, `--format openai_chat|openai_responses|
 //! anthropic|gemini|langfuse`, `--service-tier batch|flex|priority`,
 //! `--prices FILE` (a LiteLLM, Langfuse or farebox price file whose
 //! definitions beat the built-in ones), `--sample` (a built-in example).
@@ -15,7 +16,9 @@
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
-use farebox_core::{CostOptions, PriceFileFormat, PriceTable, UsageFormat};
+use farebox_core::estimate::{estimate, Estimate, EstimateOptions};
+use farebox_core::tokens::Tokenizers;
+use farebox_core::{Cost, CostOptions, PriceFileFormat, PriceTable, UsageFormat};
 
 const SAMPLE: &str = r#"{"model":"claude-sonnet-4-5","type":"message",
   "usage":{"input_tokens":1500,"output_tokens":1000,"cache_read_input_tokens":0}}"#;
@@ -73,7 +76,36 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         std::io::stdin().read_to_end(&mut buf)?;
         buf
     };
-    let cost = table.cost_of_usage_json(model.as_deref(), &input, format, &options)?;
+    let is_request = serde_json::from_slice::<serde_json::Value>(&input)
+        .ok()
+        .and_then(|v| v.as_object().map(|o| ["messages", "input", "contents"].iter().any(|k| o.contains_key(*k))))
+        .unwrap_or(false);
+    if is_request {
+        let opts = EstimateOptions { model, cost: options, ..EstimateOptions::default() };
+        print_estimate(&estimate(&table, &Tokenizers::embedded(), &input, &opts)?);
+    } else {
+        print_cost(&table.cost_of_usage_json(model.as_deref(), &input, format, &options)?);
+    }
+    Ok(())
+}
+
+fn print_estimate(e: &Estimate) {
+    let t = e.input_tokens;
+    let count = if t.exact {
+        format!("{} (exact, {})", t.tokens, e.method)
+    } else {
+        format!("{} ({}–{}; {})", t.tokens, t.low, t.high, e.method)
+    };
+    println!("model          {} ({})", e.model, e.provider);
+    println!("input tokens   {count}");
+    println!("output up to   {} ({:?})", e.max_output_tokens, e.output_limit);
+    println!("-- minimum: input only");
+    print_cost(&e.min_cost);
+    println!("-- maximum: input and the whole output allowance");
+    print_cost(&e.max_cost);
+}
+
+fn print_cost(cost: &Cost) {
     println!("model     {} ({}), tier {}", cost.model, cost.provider, cost.tier);
     for line in &cost.lines {
         let note = line.priced_as.map(|k| format!("  (at the {k} price)")).unwrap_or_default();
@@ -90,5 +122,4 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let bound = if cost.complete { "" } else { "  (lower bound: some usage is unpriced)" };
     println!("total     ${}{bound}", cost.total);
-    Ok(())
 }

@@ -15,7 +15,20 @@ where
     I: IntoIterator,
     I::Item: AsRef<std::ffi::OsStr>,
 {
-    Cmd::cargo().args(["run", "--quiet", "-p", "farebox-core", "--example", "cost", "--"]).args(args)
+    Cmd::cargo()
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "farebox-core",
+            "--features",
+            "embedded-vocab",
+            "--example",
+            "cost",
+            "--",
+        ])
+        .args(args)
 }
 
 #[cfg(test)]
@@ -23,6 +36,9 @@ mod tests {
     #[test]
     fn demo_passes_args_through_after_double_dash() {
         let cmd = super::demo(["--model", "gpt-4o"]).to_string();
-        assert_eq!(cmd, "cargo run --quiet -p farebox-core --example cost -- --model gpt-4o");
+        assert_eq!(
+            cmd,
+            "cargo run --quiet --release -p farebox-core --features embedded-vocab --example cost -- --model gpt-4o"
+        );
     }
 }
