@@ -115,52 +115,53 @@ impl Vocab {
     }
 
     /// Number of tokens `piece` encodes to.
-    pub(crate) fn count(&self, piece: &[u8]) -> usize {
+    pub(crate) fn count(&self, piece: &[u8], scratch: &mut Scratch) -> usize {
         if piece.len() <= 1 || self.rank(piece).is_some() {
             return piece.len().min(1);
         }
-        let mut starts = Vec::new();
-        self.merge(piece, &mut starts);
-        starts.len()
+        self.merge(piece, scratch);
+        scratch.starts.len()
     }
 
     /// Appends the ranks of `piece`'s tokens to `out`.
-    pub(crate) fn encode(&self, piece: &[u8], out: &mut Vec<u32>) {
+    pub(crate) fn encode(&self, piece: &[u8], scratch: &mut Scratch, out: &mut Vec<u32>) {
         if let Some(r) = self.rank(piece) {
             out.push(r);
             return;
         }
-        let mut starts = Vec::new();
-        self.merge(piece, &mut starts);
+        self.merge(piece, scratch);
+        let starts = &scratch.starts;
         for (k, &s) in starts.iter().enumerate() {
-            let end = starts.get(k + 1).copied().unwrap_or(piece.len());
+            let end = starts.get(k + 1).map_or(piece.len(), |&e| e as usize);
             // Every part is a token: parts start as single bytes and only merge into tokens.
-            out.push(self.rank(&piece[s..end]).unwrap_or(u32::MAX));
+            out.push(self.rank(&piece[s as usize..end]).unwrap_or(u32::MAX));
         }
     }
 
-    /// Fills `starts` with the start offset of each final part of `piece` (len ≥ 2).
-    fn merge(&self, piece: &[u8], starts: &mut Vec<usize>) {
+    /// Fills `scratch.starts` with the start offset of each final part of `piece` (len ≥ 2).
+    fn merge(&self, piece: &[u8], scratch: &mut Scratch) {
+        scratch.starts.clear();
         if piece.len() <= SCAN_MAX {
-            self.merge_scan(piece, starts);
+            self.merge_scan(piece, scratch);
         } else {
-            self.merge_heap(piece, starts);
+            self.merge_heap(piece, scratch);
         }
     }
 
     /// tiktoken's `_byte_pair_merge`: `parts[i] = (start, rank of part i + part i+1)`.
-    fn merge_scan(&self, piece: &[u8], starts: &mut Vec<usize>) {
+    fn merge_scan(&self, piece: &[u8], scratch: &mut Scratch) {
         let n = piece.len();
-        let mut parts: Vec<(usize, u32)> = Vec::with_capacity(n + 1);
+        let parts = &mut scratch.parts;
+        parts.clear();
         for i in 0..n - 1 {
-            parts.push((i, self.rank(&piece[i..i + 2]).unwrap_or(u32::MAX)));
+            parts.push((i as u32, self.rank(&piece[i..i + 2]).unwrap_or(u32::MAX)));
         }
-        parts.push((n - 1, u32::MAX));
-        parts.push((n, u32::MAX));
+        parts.push(((n - 1) as u32, u32::MAX));
+        parts.push((n as u32, u32::MAX));
         // The rank of part i merged with part i+1, skipping `skip` removed parts after i.
-        let pair_rank = |parts: &[(usize, u32)], i: usize, skip: usize| -> u32 {
+        let pair_rank = |parts: &[(u32, u32)], i: usize, skip: usize| -> u32 {
             match parts.get(i + skip + 2) {
-                Some(&(end, _)) => self.rank(&piece[parts[i].0..end]).unwrap_or(u32::MAX),
+                Some(&(end, _)) => self.rank(&piece[parts[i].0 as usize..end as usize]).unwrap_or(u32::MAX),
                 None => u32::MAX,
             }
         };
@@ -175,55 +176,84 @@ impl Vocab {
                 break;
             }
             // Part min_i + 1 is about to be removed: the new pairs skip it.
-            parts[min_i].1 = pair_rank(&parts, min_i, 1);
+            parts[min_i].1 = pair_rank(parts, min_i, 1);
             if min_i > 0 {
-                parts[min_i - 1].1 = pair_rank(&parts, min_i - 1, 1);
+                parts[min_i - 1].1 = pair_rank(parts, min_i - 1, 1);
             }
             parts.remove(min_i + 1);
         }
-        starts.extend(parts[..parts.len() - 1].iter().map(|&(s, _)| s));
+        scratch.starts.extend(parts[..parts.len() - 1].iter().map(|&(s, _)| s));
     }
 
-    /// The same merges with a heap of (rank, start, end of the pair) over a
-    /// linked list of parts; `next[p]` is where the part starting at `p` ends.
-    fn merge_heap(&self, piece: &[u8], starts: &mut Vec<usize>) {
+    /// The same merges with a min-heap over a linked list of parts (offsets
+    /// are u32: a single piece is under 4 GiB, as any text on wasm32 is). A heap
+    /// entry packs `rank << 32 | start` (so ties order by position); it is
+    /// current iff the part at `start` is alive and its pair still has that
+    /// rank — a rank names its bytes, so an equal rank is the same pair.
+    fn merge_heap(&self, piece: &[u8], scratch: &mut Scratch) {
+        const NONE: u32 = u32::MAX;
         let n = piece.len();
-        let mut next: Vec<usize> = (1..=n).collect();
-        let mut prev: Vec<usize> = (0..n).map(|i| i.wrapping_sub(1)).collect();
-        let mut alive = alloc::vec![true; n];
-        let mut heap = BinaryHeap::with_capacity(n);
+        let Scratch { next, prev, pair_rank, heap, starts, .. } = scratch;
+        next.clear();
+        next.extend(1..=n as u32);
+        prev.clear();
+        prev.push(NONE);
+        prev.extend(0..n as u32 - 1);
+        pair_rank.clear();
+        pair_rank.resize(n, NONE);
+        heap.clear();
         for i in 0..n - 1 {
             if let Some(r) = self.rank(&piece[i..i + 2]) {
-                heap.push(Reverse((r, i, i + 2)));
+                pair_rank[i] = r;
+                heap.push(Reverse(u64::from(r) << 32 | i as u64));
             }
         }
-        while let Some(Reverse((_, start, end))) = heap.pop() {
-            // Stale unless both parts are still exactly as they were when pushed.
-            let second = next[start];
-            if !alive[start] || second >= n || next[second] != end {
+        // A part merged away keeps `pair_rank = NONE` forever, so its entries are stale too.
+        while let Some(Reverse(key)) = heap.pop() {
+            let (rank, start) = ((key >> 32) as u32, (key & 0xFFFF_FFFF) as usize);
+            if pair_rank[start] != rank {
                 continue;
             }
-            alive[second] = false;
-            next[start] = end;
+            let second = next[start] as usize;
+            let end = next[second] as usize;
+            pair_rank[second] = NONE;
+            next[start] = end as u32;
+            // The pair to the right: this part and the one starting at `end`.
+            pair_rank[start] = NONE;
             if end < n {
-                prev[end] = start;
-                if let Some(r) = self.rank(&piece[start..next[end]]) {
-                    heap.push(Reverse((r, start, next[end])));
+                prev[end] = start as u32;
+                if let Some(r) = self.rank(&piece[start..next[end] as usize]) {
+                    pair_rank[start] = r;
+                    heap.push(Reverse(u64::from(r) << 32 | start as u64));
                 }
             }
+            // The pair to the left: the previous part and this one.
             let before = prev[start];
-            if before != usize::MAX {
-                if let Some(r) = self.rank(&piece[before..end]) {
-                    heap.push(Reverse((r, before, end)));
+            if before != NONE {
+                let before = before as usize;
+                pair_rank[before] = self.rank(&piece[before..end]).unwrap_or(NONE);
+                if pair_rank[before] != NONE {
+                    heap.push(Reverse(u64::from(pair_rank[before]) << 32 | before as u64));
                 }
             }
         }
         let mut p = 0;
         while p < n {
-            starts.push(p);
-            p = next[p];
+            starts.push(p as u32);
+            p = next[p] as usize;
         }
     }
+}
+
+/// Buffers reused across the pieces of one text.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    parts: Vec<(u32, u32)>,
+    next: Vec<u32>,
+    prev: Vec<u32>,
+    pair_rank: Vec<u32>,
+    heap: BinaryHeap<Reverse<u64>>,
+    starts: Vec<u32>,
 }
 
 /// FxHash over 8-byte words: fast, and good enough for a table at most half full.

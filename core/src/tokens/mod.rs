@@ -190,15 +190,19 @@ impl Tokenizer {
 
     /// The number of tokens `text` encodes to: tiktoken's `len(encode_ordinary(text))`.
     pub fn count(&self, text: &str) -> usize {
-        let mut total = 0;
-        pretokenize::split(self.encoding.splitter(), text, |piece| total += self.vocab.count(piece.as_bytes()));
+        let (mut total, mut scratch) = (0, bpe::Scratch::default());
+        pretokenize::split(self.encoding.splitter(), text, |piece| {
+            total += self.vocab.count(piece.as_bytes(), &mut scratch)
+        });
         total
     }
 
     /// The token ids of `text`: tiktoken's `encode_ordinary(text)`.
     pub fn encode(&self, text: &str) -> Vec<u32> {
-        let mut out = Vec::new();
-        pretokenize::split(self.encoding.splitter(), text, |piece| self.vocab.encode(piece.as_bytes(), &mut out));
+        let (mut out, mut scratch) = (Vec::new(), bpe::Scratch::default());
+        pretokenize::split(self.encoding.splitter(), text, |piece| {
+            self.vocab.encode(piece.as_bytes(), &mut scratch, &mut out)
+        });
         out
     }
 }
