@@ -314,15 +314,8 @@ fn anthropic<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<(), 
             p.items.push(Item::Breakpoint(ttl));
         }
     }
-    match obj.get("system") {
-        Some(Value::String(s)) => p.items.push(Item::Text(s)),
-        Some(Value::Array(blocks)) => {
-            for (i, block) in blocks.iter().enumerate() {
-                anthropic_block(block, &format!("system[{i}]"), p)?;
-            }
-        }
-        None | Some(Value::Null) => {}
-        Some(other) => return Err(invalid(format!("`system` must be a string or blocks, found {}", kind_of(other)))),
+    if let Some(system) = obj.get("system").filter(|s| !s.is_null()) {
+        anthropic_content(system, "system", p)?;
     }
     let messages = array(obj, "messages")?;
     if messages.is_empty() {
@@ -333,18 +326,22 @@ fn anthropic<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<(), 
         let m = object(m, &path)?;
         role(m, &path, &["user", "assistant"])?;
         p.items.push(Item::Overhead(UNDOCUMENTED_MESSAGE));
-        match m.get("content") {
-            Some(Value::String(s)) => p.items.push(Item::Text(s)),
-            Some(Value::Array(blocks)) => {
-                for (j, block) in blocks.iter().enumerate() {
-                    anthropic_block(block, &format!("{path}.content[{j}]"), p)?;
-                }
+        let content = m.get("content").ok_or_else(|| invalid(format!("`{path}` has no `content`")))?;
+        anthropic_content(content, &format!("{path}.content"), p)?;
+    }
+    Ok(())
+}
+
+/// A system prompt or message content: a string, or content blocks.
+fn anthropic_content<'a>(content: &'a Value, path: &str, p: &mut Parsed<'a>) -> Result<(), Error> {
+    match content {
+        Value::String(s) => p.items.push(Item::Text(s)),
+        Value::Array(blocks) => {
+            for (j, block) in blocks.iter().enumerate() {
+                anthropic_block(block, &format!("{path}[{j}]"), p)?;
             }
-            Some(other) => {
-                return Err(invalid(format!("`{path}.content` must be a string or blocks, found {}", kind_of(other))))
-            }
-            None => return Err(invalid(format!("`{path}` has no `content`"))),
         }
+        other => return Err(invalid(format!("`{path}` must be a string or blocks, found {}", kind_of(other)))),
     }
     Ok(())
 }
