@@ -5,7 +5,9 @@
 //! [`Analyzer`] is a [`Sink`]: the importer streams generations into it and
 //! it prices each one as it arrives (resolving each model name once), keeping
 //! a compact record per generation with its strings interned, so a large
-//! export costs tens of bytes per call rather than its text. [`Analyzer::finish`]
+//! export costs a few hundred bytes per call rather than its text (the
+//! benchmark's 100 MB export peaks at 94 MB resident, price table included;
+//! see docs/PERFORMANCE.md). [`Analyzer::finish`]
 //! builds the [`Report`], which keeps those records to answer
 //! [`Report::query`] (metrics) and [`Report::replay`] (budgets) later.
 //!
@@ -239,23 +241,55 @@ pub struct WhatIfResult {
 type Sym = u32;
 const NONE: Sym = u32::MAX;
 
-/// Strings stored once.
+/// Strings stored once, found by hash: an open-addressing table of FNV-1a
+/// hashes (no dependency, deterministic), because a `BTreeMap<String, _>`
+/// compares whole strings at every level and made interning most of the
+/// cost of aggregation.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Interner {
     strings: Vec<String>,
-    index: BTreeMap<String, Sym>,
+    /// `sym + 1` per slot, 0 when empty; the length is a power of two.
+    slots: Vec<u32>,
+}
+
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 impl Interner {
     fn intern(&mut self, s: Option<&str>) -> Sym {
         let Some(s) = s else { return NONE };
-        if let Some(&i) = self.index.get(s) {
-            return i;
+        // Keep the table at most half full.
+        if (self.strings.len() + 1) * 2 > self.slots.len() {
+            self.grow();
         }
-        let i = self.strings.len() as Sym;
-        self.strings.push(s.to_string());
-        self.index.insert(s.to_string(), i);
-        i
+        let mask = self.slots.len() - 1;
+        let mut i = fnv1a(s) as usize & mask;
+        loop {
+            match self.slots[i] {
+                0 => {
+                    let sym = self.strings.len() as Sym;
+                    self.strings.push(s.to_string());
+                    self.slots[i] = sym + 1;
+                    return sym;
+                }
+                n if self.strings[(n - 1) as usize] == s => return n - 1,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(64);
+        self.slots = alloc::vec![0; size];
+        let mask = size - 1;
+        for (sym, s) in self.strings.iter().enumerate() {
+            let mut i = fnv1a(s) as usize & mask;
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = sym as u32 + 1;
+        }
     }
 
     pub(crate) fn get(&self, sym: Sym) -> Option<&str> {
@@ -402,44 +436,54 @@ impl<'t> Analyzer<'t> {
         for f in &self.facts {
             totals.add(&f.totals(), &mut overflow);
         }
-        let sym_key = |s: &Interner, sym: Sym| s.get(sym).unwrap_or(NONE_KEY).to_string();
         let strings = &self.strings;
+        let name = |k: i64| strings.get(k as Sym).unwrap_or(NONE_KEY).to_string();
         let max = self.options.max_groups;
-        let group = |key: &dyn Fn(&Fact) -> Sym, overflow: &mut bool| {
-            groups(&self.facts, |f, out: &mut Vec<String>| out.push(sym_key(strings, key(f))), max, overflow)
+        let facts = &self.facts;
+        let group = |key: fn(&Fact) -> Sym, overflow: &mut bool| {
+            groups(facts, |f, out| out.push(i64::from(key(f))), name, max, overflow)
         };
-        let by_model = group(&|f| f.model, &mut overflow);
-        let by_provider = group(&|f| f.provider, &mut overflow);
-        let by_user = group(&|f| f.user, &mut overflow);
-        let by_session = group(&|f| f.session, &mut overflow);
-        let by_trace_name = group(&|f| f.trace_name, &mut overflow);
-        let by_name = group(&|f| f.name, &mut overflow);
-        let by_environment = group(&|f| f.environment, &mut overflow);
-        let by_tag =
-            groups(&self.facts, |f, out| out.extend(f.tags.iter().map(|&t| sym_key(strings, t))), max, &mut overflow);
+        let by_model = group(|f| f.model, &mut overflow);
+        let by_provider = group(|f| f.provider, &mut overflow);
+        let by_user = group(|f| f.user, &mut overflow);
+        let by_session = group(|f| f.session, &mut overflow);
+        let by_trace_name = group(|f| f.trace_name, &mut overflow);
+        let by_name = group(|f| f.name, &mut overflow);
+        let by_environment = group(|f| f.environment, &mut overflow);
+        let by_tag = groups(facts, |f, out| out.extend(f.tags.iter().map(|&t| i64::from(t))), name, max, &mut overflow);
+        // Days since the epoch; `i64::MIN` for generations without a timestamp.
+        let day_name = |d: i64| {
+            if d == i64::MIN {
+                NONE_KEY.to_string()
+            } else {
+                Date::from_days_since_epoch(d).day_key()
+            }
+        };
         let mut by_day = groups(
-            &self.facts,
-            |f, out| out.push(f.at.map_or_else(|| NONE_KEY.to_string(), |t| t.date().day_key())),
+            facts,
+            |f, out| out.push(f.at.map_or(i64::MIN, |t| t.date().days_since_epoch())),
+            day_name,
             usize::MAX,
             &mut overflow,
         );
         by_day.sort_by(|a, b| a.key.cmp(&b.key));
-        let mut keys: Vec<Sym> = self.facts.iter().flat_map(|f| f.metadata.iter().map(|&(k, _)| k)).collect();
+        let mut keys: Vec<Sym> = facts.iter().flat_map(|f| f.metadata.iter().map(|&(k, _)| k)).collect();
         keys.sort_unstable();
         keys.dedup();
         let mut by_metadata = BTreeMap::new();
         for key in keys {
-            let name = sym_key(strings, key);
-            if self.options.metadata_keys.as_ref().is_some_and(|wanted| !wanted.contains(&name)) {
+            let key_name = name(i64::from(key));
+            if self.options.metadata_keys.as_ref().is_some_and(|wanted| !wanted.contains(&key_name)) {
                 continue;
             }
             let g = groups(
-                &self.facts,
-                |f, out| out.extend(f.metadata.iter().filter(|&&(k, _)| k == key).map(|&(_, v)| sym_key(strings, v))),
+                facts,
+                |f, out| out.extend(f.metadata.iter().filter(|&&(k, _)| k == key).map(|&(_, v)| i64::from(v))),
+                name,
                 max,
                 &mut overflow,
             );
-            by_metadata.insert(name, g);
+            by_metadata.insert(key_name, g);
         }
         let top_traces = self.top_traces(&mut overflow);
         let days: Vec<(Date, Usd)> =
@@ -538,20 +582,28 @@ impl<'t> Analyzer<'t> {
 const NONE_KEY: &str = "(none)";
 const OTHER_KEY: &str = "(other)";
 
-/// Groups facts by the keys `keys` gives each (none, one or several), sums
-/// them, sorts by cost (then key) and folds groups past `max` into `(other)`.
-fn groups(facts: &[Fact], keys: impl Fn(&Fact, &mut Vec<String>), max: usize, overflow: &mut bool) -> Vec<Group> {
-    let mut map: BTreeMap<String, Totals> = BTreeMap::new();
+/// Groups facts by the keys `keys` gives each (none, one or several),
+/// sums them, names each key, sorts by cost (then name) and folds groups
+/// past `max` into `(other)`. Keys are integers (interned strings, day
+/// numbers) so that grouping compares no strings.
+fn groups(
+    facts: &[Fact],
+    keys: impl Fn(&Fact, &mut Vec<i64>),
+    name: impl Fn(i64) -> String,
+    max: usize,
+    overflow: &mut bool,
+) -> Vec<Group> {
+    let mut map: BTreeMap<i64, Totals> = BTreeMap::new();
     let mut buf = Vec::new();
     for f in facts {
         buf.clear();
         keys(f, &mut buf);
         let t = f.totals();
-        for k in buf.drain(..) {
+        for &k in &buf {
             map.entry(k).or_default().add(&t, overflow);
         }
     }
-    let mut list: Vec<Group> = map.into_iter().map(|(key, totals)| Group { key, totals }).collect();
+    let mut list: Vec<Group> = map.into_iter().map(|(k, totals)| Group { key: name(k), totals }).collect();
     list.sort_by(|a, b| {
         (b.totals.cost, b.totals.exported_cost, b.totals.generations)
             .cmp(&(a.totals.cost, a.totals.exported_cost, a.totals.generations))
