@@ -237,6 +237,18 @@ fn decisions_serialise_for_hosts() {
     assert!(json["message"].as_str().unwrap().starts_with("denied"));
 }
 
+#[test]
+fn planned_calls_read_from_host_json() {
+    let c: PlannedCall = serde_json::from_str(
+        r#"{"model":"gpt-4o","max_cost":0.025,"input_tokens":10000,"user":"u1","at":"2026-11-22T16:04:05+01:00"}"#,
+    )
+    .unwrap();
+    assert_eq!((c.max_cost, c.session, c.at), (Some(usd("0.025")), None, at("2026-11-22T15:04:05Z")));
+    let unpriced: PlannedCall =
+        serde_json::from_str(r#"{"model":"x","max_cost":null,"input_tokens":0,"at":"2026-11-22"}"#).unwrap();
+    assert_eq!(unpriced.max_cost, None);
+}
+
 proptest! {
     /// Whatever was spent and whatever the limits, a call whose estimate is
     /// above the per-call limit is never allowed.

@@ -304,6 +304,30 @@ fn errors_beyond_the_cap_are_counted() {
     assert_eq!((report.errors.len(), report.error_count, report.format), (3, 150, Some(Format::JsonLines)));
 }
 
+#[test]
+fn langfuse_csv_and_json_array_of_traces() {
+    // A trace export (no traceId column): each row is one trace-total record.
+    let csv = "id,timestamp,name,userId,sessionId,tags,metadata,totalCost,latency,observations\n\
+               t1,2026-11-20T08:00:00Z,rag-query,u1,s1,\"rag,beta\",\"{\"\"feature\"\":\"\"rag\"\"}\",0.12,2.5,\"[\"\"o1\"\"]\"\n\
+               t2,2026-11-20T09:00:00Z,chat,,,,,,1.0,[]\n";
+    let (report, gens) = import(csv.as_bytes());
+    assert_eq!((report.format, report.generations, report.error_count), (Some(Format::Csv), 2, 0));
+    assert_eq!(report.sources.langfuse_traces, 2);
+    assert_eq!((gens[0].kind, gens[0].exported_cost), (RecordKind::TraceTotal, Some(usd("0.12"))));
+    assert_eq!(gens[0].tags, ["rag", "beta"]);
+    assert_eq!(gens[0].metadata["feature"], "rag");
+    assert_eq!((gens[1].user.as_deref(), gens[1].exported_cost), (None, None));
+
+    // A batch JSON export of traces with their observations.
+    let json = br#"[{"id":"t1","name":"chat","userId":"u1","observations":[
+        {"id":"o1","type":"GENERATION","startTime":"2026-11-20T08:00:00Z","model":"gpt-4o","usageDetails":{"input":1000,"output":100}}]},
+        {"id":"t2","name":"chat","totalCost":"0.5"}]"#;
+    let (report, gens) = import(json);
+    assert_eq!((report.records, report.generations, report.sources.langfuse_traces), (2, 2, 2));
+    assert_eq!((gens[0].trace_id.as_deref(), gens[0].user.as_deref()), (Some("t1"), Some("u1")));
+    assert_eq!(gens[1].exported_cost, Some(usd("0.5")), "a cost written as a string");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -584,6 +608,17 @@ mod analysis {
         assert!(prom.contains("# TYPE llm_cost_dollars_total counter\n") && !prom.contains("# EOF"));
         let m = r.query(&MetricsQuery::from_json(br#"{"metric":"count","group_by":"provider"}"#).unwrap());
         assert_eq!(farebox_core::traces::export::metrics_csv(&m), "group,value\nanthropic,1\nopenai,2\n");
+    }
+
+    #[test]
+    fn metadata_keys_can_be_chosen() {
+        let options = AnalysisOptions { metadata_keys: Some(vec!["feature".into()]), ..AnalysisOptions::default() };
+        let r = analyse(&FIXTURES, options);
+        assert_eq!(r.by_metadata.keys().collect::<Vec<_>>(), ["feature"]);
+        assert_eq!(
+            r.csv("metadata.feature").unwrap().lines().nth(1).unwrap(),
+            "document-qa,3,0.0445,0.0445,1,7600,4000,0,1520,0,13120"
+        );
     }
 
     #[test]
