@@ -4,6 +4,8 @@
 //!
 //! Rustup items apply to the active toolchain (the one running `cargo xtask`).
 
+use std::path::Path;
+
 use crate::{cmd::Cmd, Result};
 
 /// Ensures the rustup target `name` (e.g. `wasm32-unknown-unknown`) is installed,
@@ -44,6 +46,15 @@ pub fn ensure_cargo_install(krate: &str, version: &str, extra_args: &[&str]) -> 
     let have = has_cargo_install(&installed, krate, version);
     let install = Cmd::cargo().args(["install", krate, "--version", version]).args(extra_args.iter());
     ensure(&format!("cargo install {krate} {version}"), have, install)
+}
+
+/// Ensures the dependencies of the npm project in `dir` are installed, running
+/// `npm ci` (the exact versions of its committed package-lock.json) only if
+/// its `node_modules` is missing.
+pub fn ensure_npm_ci(dir: &Path) -> Result<()> {
+    let have = dir.join("node_modules").is_dir();
+    let install = Cmd::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix"]).arg(dir);
+    ensure(&format!("npm ci in {}", dir.display()), have, install)
 }
 
 /// Prints the status line for `what` and runs `install` if it is not `there`.

@@ -12,6 +12,7 @@ mod prices;
 mod serve;
 mod test;
 mod vocab;
+mod worker;
 
 use std::{error::Error, fmt, process::ExitCode};
 
@@ -49,6 +50,11 @@ const VERBS: &[(&str, &str, &str)] = &[
         "estimates [--check]",
         "derive core/data/estimate_ratios.json from tests/calibration/calibration.json; --check: fail if stale",
     ),
+    (
+        "worker",
+        "worker",
+        "build the edge worker and run it in workerd on 127.0.0.1:8787 (vars from worker/wrangler.toml, overridden by env)",
+    ),
     ("help", "help", "print this list"),
 ];
 
@@ -61,6 +67,7 @@ fn dispatch(verb: &str) -> Option<Verb> {
         "prices" => prices::run,
         "vocab" => vocab::run,
         "estimates" => estimates::run,
+        "worker" => worker::run,
         "help" | "-h" | "--help" => help,
         _ => return None,
     })

@@ -23,6 +23,7 @@ const STEPS: &[(&str, Step)] = &[
     ("cargo test", cargo_test),
     ("no_std build (wasm32)", no_std_build),
     ("serve smoke test", serve_smoke),
+    ("worker end-to-end in workerd (fake upstream on 127.0.0.1)", crate::worker::e2e),
 ];
 
 /// The usage the serve smoke test feeds the demo on stdin.

@@ -1,0 +1,199 @@
+//! Worker configuration: wrangler.toml vars and secrets, read once per
+//! isolate and validated before any request is served. A bad value is a
+//! [`ConfigError`] naming the variable and what is wrong with it, never its
+//! value (policies, price files and salts may be secrets).
+
+use core::fmt;
+
+use farebox_core::budget::Policy;
+use farebox_core::{PriceFileFormat, PriceTable, Usd};
+
+/// Every variable the worker reads.
+pub const VARS: &[&str] = &[
+    "OPENAI_BASE_URL",
+    "ANTHROPIC_BASE_URL",
+    "GEMINI_BASE_URL",
+    "PER_CALL_MAX_USD",
+    "POLICY_JSON",
+    "PRICES_JSON",
+    "USER_HEADER",
+    "HASH_SALT",
+    "MAX_BODY_BYTES",
+];
+
+/// The validated configuration.
+#[derive(Debug)]
+pub struct Config {
+    /// Upstream base URLs (scheme, host, optional port and path prefix; no trailing `/`).
+    pub openai_base: String,
+    pub anthropic_base: String,
+    pub gemini_base: String,
+    /// The policy, with `PER_CALL_MAX_USD` applied over `POLICY_JSON`'s `per_call_max_usd`.
+    pub policy: Policy,
+    /// The built-in price table with `PRICES_JSON` (any format `PriceTable::load` reads) over it.
+    pub prices: PriceTable,
+    /// The request header naming the user a daily budget is kept for;
+    /// without it, the API key is the budget's id.
+    pub user_header: String,
+    /// The HMAC key budget ids are hashed with (required with cumulative limits).
+    pub hash_salt: Vec<u8>,
+    /// Larger request bodies are refused with 413 before they are read.
+    pub max_body_bytes: usize,
+}
+
+/// A variable with a bad value; the message never contains the value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub why: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "farebox worker configuration: {}: {}", self.var, self.why)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn err(var: &'static str, why: impl Into<String>) -> ConfigError {
+    ConfigError { var, why: why.into() }
+}
+
+impl Config {
+    /// Reads the configuration through `get` (a var or secret by name; an
+    /// empty value counts as unset).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let openai_base = base_url("OPENAI_BASE_URL", get("OPENAI_BASE_URL"), "https://api.openai.com")?;
+        let anthropic_base = base_url("ANTHROPIC_BASE_URL", get("ANTHROPIC_BASE_URL"), "https://api.anthropic.com")?;
+        let gemini_base =
+            base_url("GEMINI_BASE_URL", get("GEMINI_BASE_URL"), "https://generativelanguage.googleapis.com")?;
+
+        let mut policy = match get("POLICY_JSON") {
+            Some(text) => Policy::from_json(text.as_bytes()).map_err(|e| err("POLICY_JSON", e.to_string()))?,
+            None => Policy::default(),
+        };
+        if let Some(text) = get("PER_CALL_MAX_USD") {
+            let limit = Usd::parse(text.trim())
+                .map_err(|_| err("PER_CALL_MAX_USD", "is not a decimal amount of dollars (such as `0.50`)"))?;
+            if limit.is_negative() {
+                return Err(err("PER_CALL_MAX_USD", "is negative"));
+            }
+            policy.per_call_max_usd = Some(limit);
+        }
+        if policy.per_session_usd.is_some() || policy.per_org_daily_usd.is_some() {
+            return Err(err(
+                "POLICY_JSON",
+                "per_session_usd and per_org_daily_usd are not supported by the worker (use per_user_daily_usd / per_user_monthly_usd)",
+            ));
+        }
+
+        let mut prices = PriceTable::builtin();
+        if let Some(text) = get("PRICES_JSON") {
+            prices.load(text.as_bytes(), PriceFileFormat::Auto).map_err(|e| err("PRICES_JSON", e.to_string()))?;
+        }
+
+        let user_header = get("USER_HEADER").unwrap_or_else(|| String::from("x-farebox-user")).to_ascii_lowercase();
+        if !user_header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(err("USER_HEADER", "is not a header name (letters, digits, `-`, `_`)"));
+        }
+        let cumulative = policy.per_user_daily_usd.is_some() || policy.per_user_monthly_usd.is_some();
+        let hash_salt = match get("HASH_SALT") {
+            Some(s) if s.len() < 16 => return Err(err("HASH_SALT", "is shorter than 16 bytes")),
+            Some(s) => s.into_bytes(),
+            None if cumulative => {
+                return Err(err("HASH_SALT", "must be set (as a secret) when the policy has per-user budgets"))
+            }
+            None => Vec::new(),
+        };
+        let max_body_bytes = match get("MAX_BODY_BYTES") {
+            Some(text) => text
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|&n| n > 0 && n <= 100 << 20)
+                .ok_or_else(|| err("MAX_BODY_BYTES", "must be a whole number of bytes between 1 and 104857600"))?,
+            None => 16 << 20,
+        };
+        Ok(Config { openai_base, anthropic_base, gemini_base, policy, prices, user_header, hash_salt, max_body_bytes })
+    }
+
+    /// Whether calls need the Durable Object ledger (a per-user limit is set).
+    pub fn has_cumulative_limits(&self) -> bool {
+        self.policy.per_user_daily_usd.is_some() || self.policy.per_user_monthly_usd.is_some()
+    }
+}
+
+fn base_url(var: &'static str, value: Option<String>, default: &str) -> Result<String, ConfigError> {
+    let url = value.unwrap_or_else(|| default.to_string());
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| err(var, "must start with http:// or https://"))?;
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() || url.contains(['?', '#', ' ']) {
+        return Err(err(var, "must be an absolute URL with a host and no query or fragment"));
+    }
+    Ok(url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_public_apis_and_no_limit() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.openai_base, "https://api.openai.com");
+        assert_eq!(c.anthropic_base, "https://api.anthropic.com");
+        assert_eq!(c.policy, Policy::default());
+        assert_eq!(c.user_header, "x-farebox-user");
+        assert!(!c.has_cumulative_limits());
+    }
+
+    #[test]
+    fn per_call_max_overrides_the_policy() {
+        let c = config(&[
+            ("OPENAI_BASE_URL", "http://127.0.0.1:9999/"),
+            ("POLICY_JSON", r#"{"per_call_max_usd":"1","deny_models":["o1-pro*"]}"#),
+            ("PER_CALL_MAX_USD", "0.05"),
+        ])
+        .unwrap();
+        assert_eq!(c.openai_base, "http://127.0.0.1:9999");
+        assert_eq!(c.policy.per_call_max_usd, Some(Usd::parse("0.05").unwrap()));
+        assert_eq!(c.policy.deny_models, vec!["o1-pro*".to_string()]);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_never_the_value() {
+        let e = config(&[("PER_CALL_MAX_USD", "ten dollars")]).unwrap_err();
+        assert_eq!(e.var, "PER_CALL_MAX_USD");
+        assert!(!e.to_string().contains("ten dollars"));
+        assert_eq!(config(&[("OPENAI_BASE_URL", "api.openai.com")]).unwrap_err().var, "OPENAI_BASE_URL");
+        assert_eq!(config(&[("POLICY_JSON", r#"{"per_user_daly_usd":"1"}"#)]).unwrap_err().var, "POLICY_JSON");
+        assert_eq!(config(&[("PER_CALL_MAX_USD", "-1")]).unwrap_err().var, "PER_CALL_MAX_USD");
+        assert_eq!(config(&[("MAX_BODY_BYTES", "0")]).unwrap_err().var, "MAX_BODY_BYTES");
+        assert_eq!(config(&[("PRICES_JSON", "[1,2")]).unwrap_err().var, "PRICES_JSON");
+        let secret = "s3cr3t-salt";
+        let e = config(&[("HASH_SALT", secret)]).unwrap_err();
+        assert_eq!(e.var, "HASH_SALT");
+        assert!(!e.to_string().contains(secret));
+    }
+
+    #[test]
+    fn user_budgets_need_a_salt_and_session_budgets_are_refused() {
+        let policy = r#"{"per_user_daily_usd":"5"}"#;
+        assert_eq!(config(&[("POLICY_JSON", policy)]).unwrap_err().var, "HASH_SALT");
+        let c = config(&[("POLICY_JSON", policy), ("HASH_SALT", "0123456789abcdef")]).unwrap();
+        assert!(c.has_cumulative_limits());
+        assert_eq!(config(&[("POLICY_JSON", r#"{"per_session_usd":"5"}"#)]).unwrap_err().var, "POLICY_JSON");
+    }
+}

@@ -1,0 +1,85 @@
+// Load test on loopback, bounded in count and time: the worker in workerd
+// (miniflare) in front of the fake upstream, for a small chat request, a
+// 100k-token one and a passed-through GET as the baseline; then the guard's
+// own CPU time per request, measured in Node (same V8 as workerd, real
+// clocks) on the same .wasm.
+//
+//   node load.mjs            (after `cargo xtask worker` has built worker/build)
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import os from 'node:os';
+
+import { buildDir, start } from './run.mjs';
+import { startUpstream } from './upstream.mjs';
+
+const MAX_SECONDS = 30; // per phase
+const bigText = 'The quick brown fox jumps over the lazy dog, again and again. '.repeat(7700);
+const small = JSON.stringify({ model: 'gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'Say hello in one word.' }] });
+const large = JSON.stringify({ model: 'gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: bigText }] });
+
+async function phase(name, count, concurrency, send) {
+  const latencies = [];
+  let failures = 0;
+  let next = 0;
+  const t0 = performance.now();
+  const deadline = t0 + MAX_SECONDS * 1000;
+  async function lane() {
+    while (next < count && performance.now() < deadline) {
+      next++;
+      const s = performance.now();
+      const r = await send();
+      await r.arrayBuffer();
+      if (r.status !== 200) failures++;
+      latencies.push(performance.now() - s);
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  const secs = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(1);
+  const row = { name, requests: latencies.length, concurrency, seconds: secs.toFixed(1), rps: (latencies.length / secs).toFixed(0), p50_ms: q(0.5), p99_ms: q(0.99), failures };
+  console.log(JSON.stringify(row));
+  return row;
+}
+
+async function guardCpu() {
+  const { initSync, guard_bench } = await import(join(buildDir, 'index.js'));
+  initSync({ module: readFileSync(join(buildDir, 'index_bg.wasm')) });
+  const enc = new TextEncoder();
+  const rows = [];
+  const t = performance.now();
+  const status = guard_bench('/v1/chat/completions', enc.encode(small), '10');
+  rows.push({ name: 'first request (price table + o200k_base parse)', ms: (performance.now() - t).toFixed(2), status });
+  for (const [name, body, n] of [['small', small, 2000], ['100k tokens', large, 20]]) {
+    const bytes = enc.encode(body);
+    const times = [];
+    for (let i = 0; i < n; i++) {
+      const s = performance.now();
+      guard_bench('/v1/chat/completions', bytes, '10');
+      times.push(performance.now() - s);
+    }
+    times.sort((a, b) => a - b);
+    rows.push({ name: `guard CPU, ${name} (${bytes.length} bytes)`, ms_p50: times[n >> 1].toFixed(3), ms_p99: times[Math.floor(n * 0.99)].toFixed(3) });
+  }
+  for (const r of rows) console.log(JSON.stringify(r));
+  return rows;
+}
+
+const upstream = await startUpstream();
+const worker = await start({ vars: { OPENAI_BASE_URL: upstream.url, PER_CALL_MAX_USD: '10', POLICY_JSON: '' }, onLog: () => {} });
+const post = (body) => fetch(`${worker.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-load' }, body });
+console.log(JSON.stringify({ machine: `${os.cpus().length} × ${os.cpus()[0].model}`, node: process.version }));
+const probe = await post(large);
+console.log(JSON.stringify({ large_request_input_tokens: probe.headers.get('x-token-input'), bytes: large.length }));
+await probe.arrayBuffer();
+try {
+  await phase('warm-up', 100, 4, () => post(small));
+  await phase('pass-through GET (baseline)', 2000, 8, () => fetch(`${worker.url}/v1/models`));
+  await phase('small chat request', 2000, 8, () => post(small));
+  await phase('100k-token chat request', 200, 4, () => post(large));
+  await guardCpu();
+} finally {
+  await worker.stop();
+  await upstream.close();
+}

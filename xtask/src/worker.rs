@@ -1,0 +1,57 @@
+//! `cargo xtask worker`: builds the edge worker (`worker/`) for wasm32,
+//! binds it with wasm-bindgen, adds the ES-module entry shim, and runs it in
+//! workerd (miniflare) on 127.0.0.1:8787. The worker's vars
+//! (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, PER_CALL_MAX_USD, POLICY_JSON, ...)
+//! default to `worker/wrangler.toml`'s and are overridden by this command's
+//! environment.
+
+use std::{fs, path::PathBuf};
+
+use crate::{
+    cmd::{repo_root, Cmd},
+    ensure::{ensure_cargo_install, ensure_npm_ci, ensure_rustup_target},
+    Result,
+};
+
+/// The npm project that runs the worker and its end-to-end tests.
+pub const TEST_DIR: &str = "worker/test";
+
+pub fn run(args: &[String]) -> Result<()> {
+    if let Some(extra) = args.first() {
+        return Err(format!("`worker` takes no arguments (configure it with env vars), got `{extra}`").into());
+    }
+    build()?;
+    Cmd::new("node").arg(format!("{TEST_DIR}/run.mjs")).run()
+}
+
+/// Builds `worker/build/`: `index_bg.wasm`, wasm-bindgen's `index.js` and
+/// snippets, and `shim.mjs`; installs the npm dependencies if missing.
+pub fn build() -> Result<()> {
+    ensure_rustup_target("wasm32-unknown-unknown")?;
+    ensure_cargo_install("wasm-bindgen-cli", "0.2.130", &[])?;
+    ensure_npm_ci(&repo_root().join(TEST_DIR))?;
+    Cmd::cargo().args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "farebox-worker"]).run()?;
+    let root = repo_root();
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let wasm = target.join("wasm32-unknown-unknown/release/farebox_worker.wasm");
+    let out = root.join("worker/build");
+    if out.exists() {
+        fs::remove_dir_all(&out)?;
+    }
+    Cmd::new("wasm-bindgen")
+        .args(["--target", "web", "--out-name", "index", "--out-dir"])
+        .arg(&out)
+        .arg(&wasm)
+        .run()?;
+    fs::copy(root.join("worker/shim.mjs"), out.join("shim.mjs"))?;
+    let size = fs::metadata(out.join("index_bg.wasm"))?.len();
+    println!("worker built: worker/build/index_bg.wasm is {:.1} MB", size as f64 / 1e6);
+    Ok(())
+}
+
+/// `cargo xtask test`'s step: builds the worker and runs its end-to-end
+/// tests in workerd against a fake upstream on 127.0.0.1.
+pub fn e2e() -> Result<()> {
+    build()?;
+    Cmd::new("node").args(["--test", "--test-concurrency=1", &format!("{TEST_DIR}/e2e.test.mjs")]).run()
+}
