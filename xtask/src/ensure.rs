@@ -57,6 +57,27 @@ pub fn ensure_npm_ci(dir: &Path) -> Result<()> {
     ensure(&format!("npm ci in {}", dir.display()), have, install)
 }
 
+/// Ensures version `version` of the npm package `name` is installed under
+/// `prefix` (`prefix/node_modules/<name>`), running `npm install --prefix
+/// <prefix> <name>@<version>` only if that exact version is not there. For
+/// tools (binaryen's `wasm-opt`) kept out of the repo's package files.
+pub fn ensure_npm_tool(prefix: &Path, name: &str, version: &str) -> Result<()> {
+    let manifest = prefix.join("node_modules").join(name).join("package.json");
+    let have = std::fs::read_to_string(&manifest).is_ok_and(|text| has_npm_version(&text, version));
+    std::fs::create_dir_all(prefix)?;
+    let install = Cmd::new("npm")
+        .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
+        .arg(prefix)
+        .arg(format!("{name}@{version}"));
+    ensure(&format!("npm {name} {version}"), have, install)
+}
+
+/// Whether a package.json text declares exactly `version`.
+fn has_npm_version(manifest: &str, version: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(manifest)
+        .is_ok_and(|v| v.get("version").and_then(serde_json::Value::as_str) == Some(version))
+}
+
 /// Prints the status line for `what` and runs `install` if it is not `there`.
 fn ensure(what: &str, there: bool, install: Cmd) -> Result<()> {
     if there {
@@ -121,6 +142,13 @@ mod tests {
         assert!(!has_rustup_item(listing, "nightly", HOST));
         let listing = format!("{listing}nightly-{HOST}\n");
         assert!(has_rustup_item(&listing, "nightly", HOST));
+    }
+
+    #[test]
+    fn npm_versions_must_match_exactly() {
+        assert!(has_npm_version(r#"{"name":"binaryen","version":"132.0.0"}"#, "132.0.0"));
+        assert!(!has_npm_version(r#"{"name":"binaryen","version":"123.0.0"}"#, "132.0.0"));
+        assert!(!has_npm_version("not json", "132.0.0"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod cmd;
 mod ensure;
 mod estimates;
 mod fuzz;
+mod pkg;
 mod prices;
 mod serve;
 mod test;
@@ -55,6 +56,7 @@ const VERBS: &[(&str, &str, &str)] = &[
         "worker",
         "build the edge worker and run it in workerd on 127.0.0.1:8787 (vars from worker/wrangler.toml, overridden by env)",
     ),
+    ("pkg", "pkg", "build the npm package `farebox` in place (pkg/dist, pkg/vocab) and print its sizes"),
     ("help", "help", "print this list"),
 ];
 
@@ -67,6 +69,7 @@ fn dispatch(verb: &str) -> Option<Verb> {
         "prices" => prices::run,
         "vocab" => vocab::run,
         "estimates" => estimates::run,
+        "pkg" => pkg::run,
         "worker" => worker::run,
         "help" | "-h" | "--help" => help,
         _ => return None,

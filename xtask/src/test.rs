@@ -24,6 +24,8 @@ const STEPS: &[(&str, Step)] = &[
     ("no_std build (wasm32)", no_std_build),
     ("serve smoke test", serve_smoke),
     ("worker end-to-end in workerd (fake upstream on 127.0.0.1)", crate::worker::e2e),
+    ("npm package: build (cargo xtask pkg)", crate::pkg::build_step),
+    ("npm package: node --test suites", crate::pkg::node_tests),
 ];
 
 /// The usage the serve smoke test feeds the demo on stdin.

@@ -1,0 +1,354 @@
+// The public API of `farebox` (types and docs: index.d.ts). Every answer
+// comes from the WebAssembly module (farebox-core compiled); this layer only
+// checks argument types, turns arguments into the JSON text the module reads,
+// parses the JSON it returns, and re-throws its errors as FareboxError.
+
+import * as wasm from './farebox_wasm.js';
+import { host } from './host.js';
+
+/** The vocabulary files the package ships (o200k_harmony counts with o200k_base's). */
+const VOCABULARIES = ['o200k_base', 'cl100k_base', 'p50k_base', 'r50k_base'];
+
+export class FareboxError extends Error {
+  constructor(code, message, encoding) {
+    super(message);
+    this.name = 'FareboxError';
+    this.code = code;
+    if (encoding !== undefined) this.encoding = encoding;
+  }
+}
+
+function fail(message) {
+  throw new FareboxError('invalid_argument', message);
+}
+
+/** The codes the module's errors carry (core's, and the bindings' own). */
+const CODES = new Set([
+  'unknown_model',
+  'invalid_price_file',
+  'invalid_usage',
+  'amount_out_of_range',
+  'invalid_request',
+  'tokenizer_not_loaded',
+  'invalid_argument',
+  'invalid_policy',
+  'no_exact_tokenizer',
+  'invalid_vocabulary',
+]);
+
+/** An error from the module as a FareboxError; anything else (a trap, an
+ * exception thrown by a user callback) passes through untouched. */
+function translate(error) {
+  if (error instanceof FareboxError || !(error instanceof Error) || !CODES.has(error.code)) return error;
+  if (error.code === 'tokenizer_not_loaded' && error.encoding) {
+    const name = error.encoding;
+    return new FareboxError(
+      error.code,
+      `the ${name} vocabulary is not loaded: call \`await loadEncoding('${name}')\` first, or ` +
+        `\`registerEncoding('${name}', bytes)\` with the bytes exported by 'farebox/vocab/${name}'`,
+      name,
+    );
+  }
+  return new FareboxError(error.code, error.message);
+}
+
+/** Runs `fn`; where this runtime reads files synchronously (Node), a missing
+ * vocabulary is loaded on first use and `fn` runs again. */
+function run(fn) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (error) {
+      const missing = error instanceof Error && !(error instanceof FareboxError) && error.code === 'tokenizer_not_loaded' ? error.encoding : undefined;
+      if (missing && attempt < 2 && host.readVocabularySync) {
+        registerEncoding(missing, host.readVocabularySync(missing));
+        continue;
+      }
+      throw translate(error);
+    }
+  }
+}
+
+function requireString(value, what) {
+  if (typeof value !== 'string') fail(`${what} must be a string, got ${describe(value)}`);
+  return value;
+}
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Uint8Array) return 'a Uint8Array';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value).slice(0, 40)}`;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A JSON document given as text, bytes or a value, as JSON text. */
+function jsonText(value, what) {
+  if (typeof value === 'string') return value;
+  if (value instanceof ArrayBuffer) value = new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) {
+    try {
+      return utf8.decode(value);
+    } catch {
+      fail(`${what} bytes are not valid UTF-8`);
+    }
+  }
+  if (value === null || typeof value !== 'object') {
+    fail(`${what} must be an object, a JSON string or UTF-8 bytes, got ${describe(value)}`);
+  }
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    fail(`${what} cannot be written as JSON: ${error.message}`);
+  }
+}
+
+/** Options without the keys handled here, as JSON text for the module ('' for none). */
+function optionsText(options, jsOnly) {
+  if (options === undefined || options === null) return ['', {}];
+  if (typeof options !== 'object' || Array.isArray(options)) fail(`options must be an object, got ${describe(options)}`);
+  const rest = {};
+  const own = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (jsOnly.includes(key)) own[key] = value;
+    else if (value !== undefined) rest[key] = value;
+  }
+  return [Object.keys(rest).length ? JSON.stringify(rest) : '', own];
+}
+
+// ---------------------------------------------------------------- tokenizers
+
+/** The vocabulary an encoding or OpenAI model counts with. */
+function vocabularyOf(name) {
+  requireString(name, 'the encoding');
+  const vocabulary = wasm.vocabularyFor(name);
+  if (vocabulary === undefined) {
+    throw new FareboxError(
+      'no_exact_tokenizer',
+      `\`${name}\` is neither an encoding (${VOCABULARIES.join(', ')}, o200k_harmony) nor an OpenAI model with one`,
+    );
+  }
+  return vocabulary;
+}
+
+/** The encoding's vocabulary file an OpenAI model (or encoding name) counts with, or null. */
+export function encodingForModel(model) {
+  return wasm.vocabularyFor(requireString(model, 'model')) ?? null;
+}
+
+const loading = new Map();
+
+export function loadEncoding(name) {
+  let vocabulary;
+  try {
+    vocabulary = vocabularyOf(name);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (wasm.isVocabularyLoaded(vocabulary)) return Promise.resolve();
+  let pending = loading.get(vocabulary);
+  if (!pending) {
+    pending = (async () => registerEncoding(vocabulary, await host.fetchVocabulary(vocabulary)))();
+    loading.set(vocabulary, pending);
+    pending.catch(() => loading.delete(vocabulary));
+  }
+  return pending;
+}
+
+export function registerEncoding(name, bytes) {
+  const vocabulary = vocabularyOf(name);
+  if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+  if (!(bytes instanceof Uint8Array)) fail(`the ${vocabulary} vocabulary must be a Uint8Array or an ArrayBuffer, got ${describe(bytes)}`);
+  try {
+    wasm.loadVocabulary(vocabulary, bytes);
+  } catch (error) {
+    throw translate(error);
+  }
+}
+
+export function countTokens(text, modelOrEncoding) {
+  requireString(text, 'text');
+  requireString(modelOrEncoding, 'modelOrEncoding');
+  return run(() => wasm.countTokens(text, modelOrEncoding));
+}
+
+// ------------------------------------------------------------------- pricing
+
+const handles = new WeakMap();
+let builtinPrices;
+
+export class Pricing {
+  constructor(options = {}) {
+    if (options === null || typeof options !== 'object') fail(`Pricing options must be an object, got ${describe(options)}`);
+    const { builtin = true } = options;
+    if (typeof builtin !== 'boolean') fail('Pricing option `builtin` must be a boolean');
+    handles.set(this, new wasm.Prices(builtin));
+  }
+
+  load(file, format = 'auto') {
+    const text = jsonText(file, 'the price file');
+    requireString(format, 'format');
+    return JSON.parse(run(() => handles.get(this).load(text, format)));
+  }
+
+  createModel(definition) {
+    const text = jsonText(definition, 'the model definition');
+    run(() => handles.get(this).createModel(text));
+    return this;
+  }
+
+  resolve(model) {
+    requireString(model, 'model');
+    return JSON.parse(run(() => handles.get(this).resolve(model)));
+  }
+
+  get snapshot() {
+    return handles.get(this).snapshot();
+  }
+}
+
+/** The price table a call uses, and whether it is a one-off to free after. */
+function tableFor(own) {
+  if (own.pricing !== undefined && own.prices !== undefined) fail('pass either options.pricing or options.prices, not both');
+  if (own.pricing !== undefined) {
+    if (!(own.pricing instanceof Pricing)) fail('options.pricing must be a Pricing');
+    return [handles.get(own.pricing), false];
+  }
+  if (own.prices !== undefined) {
+    const temporary = new wasm.Prices(true);
+    const text = jsonText(own.prices, 'options.prices');
+    try {
+      run(() => temporary.load(text, 'auto'));
+    } catch (error) {
+      temporary.free();
+      throw error;
+    }
+    return [temporary, true];
+  }
+  builtinPrices ??= new wasm.Prices(true);
+  return [builtinPrices, false];
+}
+
+function withTable(own, fn) {
+  const [table, temporary] = tableFor(own);
+  try {
+    return run(() => fn(table));
+  } finally {
+    if (temporary) table.free();
+  }
+}
+
+const PRICING_KEYS = ['pricing', 'prices'];
+
+export function costFromUsage(model, usage, options) {
+  if (model !== null && model !== undefined) requireString(model, 'model');
+  const body = jsonText(usage, 'usage');
+  const [text, own] = optionsText(options, PRICING_KEYS);
+  return JSON.parse(withTable(own, (t) => t.costOfUsage(model ?? undefined, body, text)));
+}
+
+export function estimateCost(requestBody, options) {
+  const body = jsonText(requestBody, 'the request body');
+  const [text, own] = optionsText(options, PRICING_KEYS);
+  return JSON.parse(withTable(own, (t) => t.estimateCost(body, text)));
+}
+
+export function estimateTokens(text, model, options) {
+  requireString(text, 'text');
+  requireString(model, 'model');
+  const [, own] = optionsText(options, PRICING_KEYS);
+  return JSON.parse(withTable(own, (t) => t.estimateTokens(text, model)));
+}
+
+export function countChatTokens(requestOrMessages, model, options) {
+  if (model !== undefined) requireString(model, 'model');
+  let body;
+  if (Array.isArray(requestOrMessages)) {
+    if (model === undefined) fail('countChatTokens(messages, model): name the model the messages are for');
+    // A bare message list is the `messages` of a request in the model's API
+    // (Anthropic's for Claude, OpenAI's otherwise); the output limit is
+    // irrelevant to counting, so 0.
+    body = JSON.stringify({ model, messages: requestOrMessages, max_tokens: 0 });
+  } else {
+    body = jsonText(requestOrMessages, 'the request');
+  }
+  const [, own] = optionsText(options, PRICING_KEYS);
+  return JSON.parse(withTable(own, (t) => t.countChatTokens(body, model)));
+}
+
+// ------------------------------------------------------------------- budgets
+
+function instant(at) {
+  if (at === undefined) return Date.now();
+  if (at instanceof Date) {
+    if (Number.isNaN(at.getTime())) fail('call.at is an invalid Date');
+    return at.getTime();
+  }
+  if (typeof at === 'number' && Number.isSafeInteger(at)) return at;
+  if (typeof at === 'string') return at;
+  fail(`call.at must be a Date, milliseconds since 1970 or an RFC 3339 string, got ${describe(at)}`);
+}
+
+export function checkBudget(call, policy, spent, options) {
+  if (call === null || typeof call !== 'object' || Array.isArray(call)) {
+    fail(`checkBudget's first argument must be an estimate or a planned call, got ${describe(call)}`);
+  }
+  // An estimate's input is a range: the budget takes its high end, as its
+  // maxCost does.
+  if (call.maxCost === undefined) fail("call.maxCost is missing: pass the estimate's maxCost, or null for a call that cannot be priced");
+  const tokens = call.inputTokens;
+  const planned = {
+    model: call.model,
+    maxCost: call.maxCost,
+    inputTokens: tokens !== null && typeof tokens === 'object' ? tokens.high : tokens,
+    user: call.user,
+    session: call.session,
+    org: call.org,
+    at: instant(call.at),
+  };
+  const callText = JSON.stringify(planned);
+  const policyText = jsonText(policy, 'the policy');
+  const spentText = spent === undefined || spent === null ? '' : jsonText(spent, 'spent');
+  const [, own] = optionsText(options, PRICING_KEYS);
+  return JSON.parse(withTable(own, (t) => t.checkBudget(callText, policyText, spentText)));
+}
+
+// -------------------------------------------------------------------- traces
+
+/** A function returning successive chunks of `data`, then undefined. */
+function chunks(data, size) {
+  let offset = 0;
+  if (typeof data === 'string') {
+    return () => {
+      if (offset >= data.length) return undefined;
+      let end = Math.min(offset + size, data.length);
+      // Never split a surrogate pair: each chunk is then valid UTF-16.
+      const last = data.charCodeAt(end - 1);
+      if (end < data.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+      const chunk = data.slice(offset, end);
+      offset = end;
+      return chunk;
+    };
+  }
+  let bytes = data;
+  if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+  else if (ArrayBuffer.isView(bytes)) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  else fail(`trace data must be a string, a Uint8Array or an ArrayBuffer, got ${describe(data)}`);
+  return () => {
+    if (offset >= bytes.length) return undefined;
+    const chunk = bytes.subarray(offset, Math.min(offset + size, bytes.length));
+    offset += chunk.length;
+    return chunk;
+  };
+}
+
+export function analyzeTraces(data, options) {
+  const [text, own] = optionsText(options, [...PRICING_KEYS, 'onProgress', 'chunkSize']);
+  const size = own.chunkSize ?? 1 << 20;
+  if (!Number.isSafeInteger(size) || size < 1) fail('options.chunkSize must be a positive whole number');
+  if (own.onProgress !== undefined && typeof own.onProgress !== 'function') fail('options.onProgress must be a function');
+  const next = chunks(data, size);
+  const progress = own.onProgress && ((json) => own.onProgress(JSON.parse(json)));
+  return JSON.parse(withTable(own, (t) => t.analyzeTraces(next, progress, text)));
+}

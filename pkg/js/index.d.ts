@@ -1,0 +1,471 @@
+// Types of the `farebox` npm package. Hand-written to match what the module
+// returns (the node --test suites check these shapes against the real output).
+
+/** An exact amount of US dollars as decimal text, e.g. `"0.0195"`. Never a float. */
+export type Money = string;
+
+/** An amount given to farebox: decimal text, or a number (read from its shortest decimal text). */
+export type MoneyInput = string | number;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** A JSON document: a value, its text, or its UTF-8 bytes. */
+export type JsonInput = JsonObject | string | Uint8Array | ArrayBuffer;
+
+/** The OpenAI encodings; o200k_harmony counts ordinary text with o200k_base's vocabulary. */
+export type EncodingName = 'o200k_base' | 'o200k_harmony' | 'cl100k_base' | 'p50k_base' | 'r50k_base';
+
+/** The vocabulary files the package ships (`farebox/vocab/<name>`). */
+export type VocabularyName = 'o200k_base' | 'cl100k_base' | 'p50k_base' | 'r50k_base';
+
+export type FareboxErrorCode =
+  | 'unknown_model'
+  | 'invalid_price_file'
+  | 'invalid_usage'
+  | 'amount_out_of_range'
+  | 'invalid_request'
+  | 'tokenizer_not_loaded'
+  | 'invalid_argument'
+  | 'invalid_policy'
+  | 'no_exact_tokenizer'
+  | 'invalid_vocabulary'
+  | 'vocabulary_unavailable';
+
+/** Every error farebox throws for bad input. `code` is stable; `message` says what to fix. */
+export class FareboxError extends Error {
+  readonly name: 'FareboxError';
+  readonly code: FareboxErrorCode;
+  /** For `tokenizer_not_loaded`: the vocabulary to load. */
+  readonly encoding?: VocabularyName;
+}
+
+// ------------------------------------------------------------------ tokens
+
+/** A token count, exact or bounded: `low <= tokens <= high`; `exact` means all three are equal and certain. */
+export interface TokenCount {
+  tokens: number;
+  exact: boolean;
+  low: number;
+  high: number;
+}
+
+/**
+ * Exact token count for an OpenAI model (`"gpt-4o"`, `"azure/gpt-4.1"`) or encoding (`"o200k_base"`):
+ * what tiktoken's `len(encode_ordinary(text))` gives. Throws `no_exact_tokenizer` for other models
+ * (use {@link estimateTokens}). Synchronous; in Node the vocabulary is read on first use, elsewhere
+ * load it first with {@link loadEncoding} or {@link registerEncoding} (else `tokenizer_not_loaded`).
+ */
+export function countTokens(text: string, modelOrEncoding: string): number;
+
+/**
+ * Tokens of `text` as `model` would count it: exact for OpenAI models, otherwise an estimate from
+ * o200k_base scaled by a ratio calibrated for the model's tokenizer family, with its bounds. The
+ * model must be in the price table (or `options.pricing`).
+ */
+export function estimateTokens(text: string, model: string, options?: PricingOptions): TokenCount;
+
+/** A chat message in the model's API (OpenAI Chat for OpenAI and most models, Anthropic Messages for Claude). */
+export interface ChatMessage {
+  role: string;
+  content?: JsonValue;
+  [field: string]: JsonValue | undefined;
+}
+
+/**
+ * Prompt tokens of a request body (any format {@link estimateCost} reads) or of a message list,
+ * with the per-message overheads each API adds. `model` is required with a message list and
+ * overrides the body's model otherwise.
+ */
+export function countChatTokens(requestOrMessages: JsonInput | ChatMessage[], model?: string, options?: PricingOptions): TokenCount;
+
+/**
+ * Fetches (browsers), reads (Node) or rejects (Workers: use {@link registerEncoding}) the vocabulary of an
+ * encoding or OpenAI model, once; later calls resolve at once. Counting is synchronous after it.
+ */
+export function loadEncoding(encodingOrModel: string): Promise<void>;
+
+/** Loads a vocabulary from its bytes, e.g. `import o200k from 'farebox/vocab/o200k_base'`. Synchronous. */
+export function registerEncoding(encodingOrModel: string, bytes: Uint8Array | ArrayBuffer): void;
+
+/** The vocabulary an OpenAI model or encoding counts with, or null for models without one. */
+export function encodingForModel(model: string): VocabularyName | null;
+
+// ----------------------------------------------------------------- pricing
+
+export type UsageFormat = 'openai_chat' | 'openai_responses' | 'anthropic' | 'gemini' | 'langfuse';
+export type RequestFormat = 'openai_chat' | 'openai_responses' | 'anthropic' | 'gemini' | 'openai_embeddings';
+export type PriceFileFormat = 'auto' | 'farebox' | 'litellm' | 'langfuse';
+
+/** Which price table a call uses: the built-in one unless one of these is given. */
+export interface PricingOptions {
+  /** A table built once with {@link Pricing} (the fast way to use your own prices). */
+  pricing?: Pricing;
+  /** A LiteLLM, Langfuse or farebox price file loaded over the built-in table for this call only. */
+  prices?: JsonInput | JsonValue[];
+}
+
+/** Request parameters that select a price tier. */
+export interface TierOptions {
+  /** OpenAI `service_tier`: `batch`, `flex`, `priority`, ... (the body's own applies otherwise). */
+  serviceTier?: string;
+  /** Any other parameter a tier tests (Anthropic's `speed`, your own tiers'). */
+  params?: Record<string, string>;
+}
+
+export interface CostOptions extends PricingOptions, TierOptions {
+  /** The usage object's shape; detected from its fields when absent. */
+  format?: UsageFormat;
+}
+
+export interface EstimateOptions extends PricingOptions, TierOptions {
+  /** The model, when the body names none (Gemini's names it in the URL) or to override it. */
+  model?: string;
+  format?: RequestFormat;
+  /** Bodies larger than this many bytes are refused (default 16 MiB). */
+  maxBodyBytes?: number;
+}
+
+/** How a requested name found its model. */
+export type Resolution = { via: 'id' } | { via: 'alias' } | { via: 'normalised'; form: string } | { via: 'pattern' };
+
+export interface CostLine {
+  /** A usage kind (`input`, `cache_read`, `cache_write_5m`, `output`, `reasoning`, ...) or a provider unit. */
+  kind: string;
+  quantity: number;
+  unitPrice: Money;
+  amount: Money;
+  /** Set when this kind was priced at another kind's rate by documented rule (reasoning at `output`). */
+  pricedAs?: string;
+}
+
+export interface Unpriced {
+  kind: string;
+  quantity: number;
+}
+
+export interface Cost {
+  /** The canonical id of the model that priced it. */
+  model: string;
+  provider: string;
+  resolution: Resolution;
+  userDefined: boolean;
+  /** The price tier that applied (`standard`, `above_200k_tokens`, `flex`, ...). */
+  tier: string;
+  total: Money;
+  breakdown: CostLine[];
+  /** Usage the model has no price for; `total` is then a lower bound and `complete` false. */
+  unpriced: Unpriced[];
+  complete: boolean;
+}
+
+/**
+ * What a call cost, from the provider's own usage object (OpenAI Chat or Responses, Anthropic, Gemini,
+ * Langfuse) or a whole response body holding one. `model` null takes the body's model.
+ */
+export function costFromUsage(model: string | null, usage: JsonInput, options?: CostOptions): Cost;
+
+export type OutputLimit = 'request' | 'clamped_to_model' | 'model_maximum' | 'none';
+
+export interface CostEstimate {
+  model: string;
+  provider: string;
+  format: RequestFormat;
+  inputTokens: TokenCount;
+  /** How the input was counted: an encoding name, or the estimate's basis. */
+  method: string;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  /** The most output tokens the call can produce, and where that came from. */
+  maxOutputTokens: number;
+  outputLimit: OutputLimit;
+  /** Input only, at the fewest tokens, with cache hits. */
+  minCost: Money;
+  /** The most the call can cost: most input, cache writes, the whole output allowance. */
+  maxCost: Money;
+  exact: boolean;
+  breakdown: { min: Cost; max: Cost };
+}
+
+/** The cost of a request before it is sent: OpenAI Chat/Responses/embeddings, Anthropic Messages, Gemini. */
+export function estimateCost(requestBody: JsonInput, options?: EstimateOptions): CostEstimate;
+
+export interface LoadReport {
+  format: Exclude<PriceFileFormat, 'auto'>;
+  loaded: number;
+  /** Entries that price nothing farebox meters (image generation, rerankers, ...). */
+  skipped: { name: string; reason: string }[];
+}
+
+export type TierCondition =
+  | { usage: { kinds: string[]; op: 'gt' | 'gte' | 'lt' | 'lte' | 'eq' | 'neq'; value: number } }
+  | { param: { key: string; values: string[] } };
+
+export interface PriceTier {
+  name: string;
+  when: TierCondition[];
+  /** Complete: a kind missing here is not priced in this tier. */
+  prices: Record<string, Money>;
+}
+
+export interface ResolvedModel {
+  id: string;
+  provider: string;
+  mode: 'chat' | 'responses' | 'completion' | 'embedding';
+  resolution: Resolution;
+  userDefined: boolean;
+  contextWindow: number | null;
+  maxOutputTokens: number | null;
+  /** USD per unit, by usage kind. */
+  prices: Record<string, Money>;
+  tiers: PriceTier[];
+  source: string;
+}
+
+/** Langfuse's `create_model`: a model priced per input and output unit. */
+export interface ModelDefinition {
+  name: string;
+  /** A regular expression over requested names (`(?i)^my-model$`); the exact name when absent. */
+  matchPattern?: string;
+  unit?: 'TOKENS' | 'CHARACTERS';
+  /** USD per unit. */
+  inputPrice: MoneyInput;
+  outputPrice: MoneyInput;
+}
+
+/** A price table: the built-in one under your own definitions (which win), or only yours. */
+export class Pricing {
+  /** `builtin: false` starts from an empty table. */
+  constructor(options?: { builtin?: boolean });
+  /** Loads a LiteLLM, Langfuse or farebox price file; atomic (a bad entry fails the load, naming it). */
+  load(file: JsonInput | JsonValue[], format?: PriceFileFormat): LoadReport;
+  createModel(definition: ModelDefinition): this;
+  resolve(model: string): ResolvedModel;
+  /** The day the built-in prices were taken (`YYYY-MM-DD`); empty for an empty table. */
+  readonly snapshot: string;
+}
+
+// ----------------------------------------------------------------- budgets
+
+/** A budget policy, in the JSON format farebox's other hosts read too (snake_case keys). */
+export interface BudgetPolicy {
+  per_call_max_usd?: MoneyInput;
+  per_session_usd?: MoneyInput;
+  per_user_daily_usd?: MoneyInput;
+  per_user_monthly_usd?: MoneyInput;
+  per_org_daily_usd?: MoneyInput;
+  /** Per-call maxima by model glob (`*` is the only wildcard). */
+  per_model_max_usd?: Record<string, MoneyInput>;
+  allow_models?: string[];
+  deny_models?: string[];
+  max_input_tokens?: number;
+  unpriced_model?: 'deny' | 'allow';
+  alert_at_percent?: number[];
+}
+
+/** A call about to be made: an estimate from {@link estimateCost}, or these fields. */
+export interface PlannedCall {
+  model: string;
+  /** The most it can cost; null when it cannot be priced. */
+  maxCost: MoneyInput | null;
+  /** Prompt tokens; of a range (an estimate's), the high end counts. */
+  inputTokens: number | TokenCount;
+  user?: string;
+  session?: string;
+  org?: string;
+  /** When it is made (picks the day and month); now when absent. */
+  at?: Date | number | string;
+}
+
+/** What the call's session, user (today, this month) and organisation (today) have spent already. */
+export interface Spent {
+  session?: MoneyInput;
+  userDay?: MoneyInput;
+  userMonth?: MoneyInput;
+  orgDay?: MoneyInput;
+}
+
+export type BudgetReason =
+  | 'ok'
+  | 'model_denied'
+  | 'model_not_allowed'
+  | 'input_tokens_limit'
+  | 'unpriced_model'
+  | 'per_call_limit'
+  | 'model_limit'
+  | 'session_limit'
+  | 'user_daily_limit'
+  | 'user_monthly_limit'
+  | 'org_daily_limit';
+
+export interface Decision {
+  allow: boolean;
+  /** The rule that denied the call, or `ok`. */
+  reason: BudgetReason;
+  /** The limit that decided: the violated one, or (allowed) the tightest. */
+  limit: Money | null;
+  estimate: Money | null;
+  /** Denied: what was left under the limit. Allowed: what is left after the call. */
+  remaining: Money | null;
+  /** The ledger key of a deciding cumulative limit (`user:u1:day:2026-11-22`). */
+  key?: string;
+  maxInputTokens?: number;
+  message: string;
+}
+
+/**
+ * Should this call be made? Checks the policy's rules in order; a scope in `spent` without an id on
+ * the call is kept under the id `current`.
+ */
+export function checkBudget(call: CostEstimate | PlannedCall, policy: BudgetPolicy | string, spent?: Spent, options?: PricingOptions): Decision;
+
+// ------------------------------------------------------------------ traces
+
+export interface TraceProgress {
+  bytes: number;
+  records: number;
+  generations: number;
+  errors: number;
+}
+
+export type WhatIf = { model: string; only?: string } | { cacheHitRate: number };
+
+export interface TraceOptions extends PricingOptions {
+  /** The container; detected from the first bytes when absent. */
+  format?: 'json' | 'json_lines' | 'csv';
+  /** Errors kept in full (default 100); later ones are counted. */
+  maxErrors?: number;
+  /** The largest record held in memory (default 64 MiB). */
+  maxRecordBytes?: number;
+  /** How many of the most expensive traces to list (default 10). */
+  topN?: number;
+  /** Metadata keys to group by; every key seen when absent. */
+  metadataKeys?: string[];
+  /** Most groups per dimension (default 10,000); the rest are summed under `(other)`. */
+  maxGroups?: number;
+  /** Exported and farebox costs closer than this agree (default "0.000001"). */
+  auditTolerance?: MoneyInput;
+  maxDiscrepancies?: number;
+  /** The same traffic on another model, or with this share (0–100) of input read from the cache. */
+  whatIfs?: WhatIf[];
+  /** A day is a spike above `factorPercent`% (default 200) of its trailing `trailingDays` (7) average. */
+  spikeRule?: { factorPercent?: number; trailingDays?: number; minHistoryDays?: number };
+  /** Called after each chunk is read. */
+  onProgress?: (progress: TraceProgress) => void;
+  /** Bytes (or UTF-16 units of a string) per chunk; default 1 MiB. */
+  chunkSize?: number;
+}
+
+export interface TokenTotals {
+  input: number;
+  cacheRead: number;
+  cacheWrite: number;
+  output: number;
+  reasoning: number;
+  total: number;
+}
+
+export interface Totals {
+  generations: number;
+  /** farebox's cost of what it could price. */
+  cost: Money;
+  /** The export's own costs. */
+  exportedCost: Money;
+  unpriced: number;
+  tokens: TokenTotals;
+}
+
+export interface Group extends Totals {
+  /** The dimension's value; `(none)` where generations have none, `(other)` past maxGroups. */
+  key: string;
+}
+
+export interface TraceCost extends Totals {
+  traceId: string;
+  name: string | null;
+  user: string | null;
+  firstSeen: string | null;
+}
+
+export interface Discrepancy {
+  traceId: string | null;
+  observationId: string | null;
+  line: number;
+  model: string;
+  exported: Money;
+  farebox: Money;
+  /** exported − farebox: positive when the export charged more. */
+  difference: Money;
+}
+
+export interface Audit {
+  checked: number;
+  agreeing: number;
+  differing: number;
+  exportedTotal: Money;
+  fareboxTotal: Money;
+  netDifference: Money;
+  discrepancies: Discrepancy[];
+}
+
+export interface WhatIfResult {
+  scenario: { model: { model: string; only: string | null } } | { cacheHitRate: { percent: number } };
+  compared: number;
+  baseline: Money;
+  cost: Money;
+  /** cost − baseline: negative is money saved. */
+  difference: Money;
+  unpriced: number;
+}
+
+export interface Alert {
+  kind: 'threshold_crossed' | 'daily_spike' | 'call_over_limit';
+  subject: string;
+  day?: string;
+  amount: Money;
+  threshold: Money;
+  percent?: number;
+  message: string;
+}
+
+export interface ImportReport {
+  format: 'json' | 'json_lines' | 'csv' | null;
+  bytes: number;
+  records: number;
+  generations: number;
+  skipped: number;
+  sources: { langfuseTraces: number; langfuseObservations: number; otelSpans: number };
+  /** The first errors, each naming its record and line. */
+  errors: { record: number; line: number; message: string }[];
+  errorCount: number;
+}
+
+export interface TraceReport {
+  import: ImportReport;
+  totals: Totals;
+  byDay: Group[];
+  byModel: Group[];
+  byProvider: Group[];
+  byUser: Group[];
+  bySession: Group[];
+  byTag: Group[];
+  byTraceName: Group[];
+  byName: Group[];
+  byEnvironment: Group[];
+  /** By each metadata key (keys as exported), then by its values. */
+  byMetadata: Record<string, Group[]>;
+  topTraces: TraceCost[];
+  cacheSavings: Money;
+  audit: Audit;
+  whatIfs: WhatIfResult[];
+  spikes: Alert[];
+  unknownModels: [string, number][];
+  overflow: boolean;
+}
+
+/**
+ * Imports a Langfuse export (trace, observations; JSON, JSON Lines, CSV; API pages) or an
+ * OpenTelemetry OTLP/JSON file, re-costs every generation with farebox's prices and aggregates.
+ * Malformed records are reported with their line, and the rest is kept.
+ */
+export function analyzeTraces(data: string | Uint8Array | ArrayBuffer, options?: TraceOptions): TraceReport;

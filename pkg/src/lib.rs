@@ -1,0 +1,292 @@
+//! farebox-wasm: the WebAssembly half of the npm package `farebox`.
+//!
+//! Thin bindings over farebox-core: every answer is core's, this crate only
+//! moves bytes. The JS layer (`pkg/js/`) wraps these exports in the public
+//! API, loads vocabularies and re-throws errors as `FareboxError`.
+//!
+//! Values cross the boundary as JSON text rather than through
+//! serde-wasm-bindgen: core already links serde_json and takes JSON as bytes
+//! (so nothing is added to the module), amounts must stay decimal strings
+//! either way, and one `JSON.parse` of a result is cheaper in V8 than the
+//! one-call-per-field object building serde-wasm-bindgen does.
+//!
+//! State: the built-in price table is parsed once, on first use (never for a
+//! call that only counts tokens), and the loaded tokenizers live for the
+//! module's life. `Prices` objects hold user-defined tables.
+
+mod error;
+mod input;
+mod view;
+
+use std::sync::OnceLock;
+
+use farebox_core::budget::{Budget, Ledger, MemoryLedger, Scope};
+use farebox_core::estimate::{estimate, EstimateOptions, Range, RequestFormat};
+use farebox_core::tokens::{Encoding, Tokenizer, Tokenizers};
+use farebox_core::traces::{Analyzer, Importer};
+use farebox_core::{PriceTable, Usd};
+use wasm_bindgen::prelude::*;
+
+pub use error::{codes, Failure};
+
+static BUILTIN: OnceLock<PriceTable> = OnceLock::new();
+static TOKENIZERS: OnceLock<Tokenizers> = OnceLock::new();
+
+fn builtin() -> &'static PriceTable {
+    BUILTIN.get_or_init(PriceTable::builtin)
+}
+
+fn tokenizers() -> &'static Tokenizers {
+    TOKENIZERS.get_or_init(Tokenizers::new)
+}
+
+/// The encoding a name means: an encoding name (`o200k_base`) or a model
+/// OpenAI's tiktoken maps to one (`gpt-4o`, `azure/gpt-4.1`).
+fn encoding_of(model_or_encoding: &str) -> Option<Encoding> {
+    Encoding::from_name(model_or_encoding.trim()).or_else(|| Encoding::for_model(model_or_encoding))
+}
+
+/// The vocabulary file (`o200k_base`, ...) that counts `model_or_encoding`
+/// exactly, or `undefined` for a model without a public OpenAI tokenizer.
+#[wasm_bindgen(js_name = vocabularyFor)]
+pub fn vocabulary_for(model_or_encoding: &str) -> Option<String> {
+    encoding_of(model_or_encoding).map(|e| e.vocab_name().to_string())
+}
+
+/// Loads a vocabulary from its file's bytes (`vocab/<name>.bin`). The first
+/// load of a vocabulary stays; loading it again is a no-op.
+#[wasm_bindgen(js_name = loadVocabulary)]
+pub fn load_vocabulary(encoding: &str, bytes: &[u8]) -> Result<(), Failure> {
+    let encoding = Encoding::from_name(encoding).ok_or_else(|| {
+        Failure::invalid_argument(format!(
+            "`{encoding}` is not an encoding: use o200k_base, o200k_harmony, cl100k_base, p50k_base or r50k_base"
+        ))
+    })?;
+    if tokenizers().get(encoding).is_some() {
+        return Ok(());
+    }
+    let tokenizer = Tokenizer::from_vocab(encoding, bytes).map_err(|e| {
+        Failure::new(codes::INVALID_VOCABULARY, format!("{e}: pass the bytes of vocab/{}.bin", encoding.vocab_name()))
+    })?;
+    tokenizers().insert(tokenizer);
+    Ok(())
+}
+
+/// Whether the vocabulary `encoding` counts with is loaded.
+#[wasm_bindgen(js_name = isVocabularyLoaded)]
+pub fn is_vocabulary_loaded(encoding: &str) -> bool {
+    Encoding::from_name(encoding).is_some_and(|e| tokenizers().get(e).is_some())
+}
+
+/// The loaded tokenizer for `encoding`, or `tokenizer_not_loaded` naming its file.
+fn tokenizer(encoding: Encoding) -> Result<&'static Tokenizer, Failure> {
+    tokenizers().get(encoding).ok_or_else(|| farebox_core::Error::TokenizerNotLoaded(encoding.name()).into())
+}
+
+/// The exact token count of `text`: tiktoken's `len(encode_ordinary(text))`.
+#[wasm_bindgen(js_name = countTokens)]
+pub fn count_tokens(text: &str, model_or_encoding: &str) -> Result<usize, Failure> {
+    let encoding = encoding_of(model_or_encoding).ok_or_else(|| {
+        Failure::new(
+            codes::NO_EXACT_TOKENIZER,
+            format!(
+                "`{model_or_encoding}` has no public tokenizer to count it exactly: countTokens takes OpenAI models \
+                 (gpt-4o, gpt-4.1, o3, ...) and encodings (o200k_base, cl100k_base, p50k_base, r50k_base); \
+                 use estimateTokens(text, model) for an estimate with bounds"
+            ),
+        )
+    })?;
+    Ok(tokenizer(encoding)?.count(text))
+}
+
+/// A price table: the built-in one, or a user's (built-in plus their own
+/// definitions, or only their own).
+#[wasm_bindgen]
+pub struct Prices {
+    /// `None`: the shared built-in table, until the first definition copies it.
+    own: Option<PriceTable>,
+}
+
+impl Default for Prices {
+    fn default() -> Prices {
+        Prices::new(true)
+    }
+}
+
+#[wasm_bindgen]
+impl Prices {
+    /// `builtin`: start from the built-in table (user definitions beat it);
+    /// otherwise from an empty one.
+    #[wasm_bindgen(constructor)]
+    pub fn new(builtin: bool) -> Prices {
+        Prices { own: (!builtin).then(PriceTable::empty) }
+    }
+
+    fn table(&self) -> &PriceTable {
+        self.own.as_ref().unwrap_or_else(|| builtin())
+    }
+
+    fn table_mut(&mut self) -> &mut PriceTable {
+        self.own.get_or_insert_with(|| builtin().clone())
+    }
+
+    /// Loads a LiteLLM, Langfuse or farebox price file (`format`: `auto`,
+    /// `litellm`, `langfuse`, `farebox`) as user definitions. Returns the
+    /// load report as JSON.
+    pub fn load(&mut self, text: &str, format: &str) -> Result<String, Failure> {
+        let format = input::price_file_format(format)?;
+        let report = self.table_mut().load(text.as_bytes(), format)?;
+        Ok(view::json(&view::LoadReportView::from(&report)))
+    }
+
+    /// Langfuse's `create_model`, from a JSON `{name, matchPattern?, unit?,
+    /// inputPrice, outputPrice}`.
+    #[wasm_bindgen(js_name = createModel)]
+    pub fn create_model(&mut self, definition: &str) -> Result<(), Failure> {
+        let d: input::ModelDefinition = error::from_json("the model definition", definition)?;
+        self.table_mut().create_model(&d.name, &d.match_pattern, &d.unit, &d.input_price.0, &d.output_price.0)?;
+        Ok(())
+    }
+
+    /// The model a name resolves to, as JSON.
+    pub fn resolve(&self, name: &str) -> Result<String, Failure> {
+        let resolved = self.table().resolve(name)?;
+        Ok(view::json(&view::ModelView::from(&resolved)))
+    }
+
+    /// The day the built-in prices were taken; empty for an empty table.
+    pub fn snapshot(&self) -> String {
+        self.table().snapshot().to_string()
+    }
+
+    /// The cost of a provider usage object or whole response body (JSON text).
+    #[wasm_bindgen(js_name = costOfUsage)]
+    pub fn cost_of_usage(&self, model: Option<String>, usage: &str, options: &str) -> Result<String, Failure> {
+        let (format, cost_options) = input::parse::<input::UsageOptions>("options", options)?.into_core()?;
+        let cost = self.table().cost_of_usage_json(model.as_deref(), usage.as_bytes(), format, &cost_options)?;
+        Ok(view::json(&view::CostView::from(&cost)))
+    }
+
+    /// The pre-call estimate of a request body (JSON text).
+    #[wasm_bindgen(js_name = estimateCost)]
+    pub fn estimate_cost(&self, body: &str, options: &str) -> Result<String, Failure> {
+        let options = input::parse::<input::EstimateInput>("options", options)?.into_core()?;
+        let estimate = estimate(self.table(), tokenizers(), body.as_bytes(), &options)?;
+        Ok(view::json(&view::EstimateView::from(&estimate)))
+    }
+
+    /// The tokens `text` is as a model's prompt text: exact for models with
+    /// an OpenAI encoding, otherwise core's calibrated estimate with its
+    /// bounds. Core estimates plain text as an embeddings `input` (text with
+    /// no per-message overhead), so that is how it is asked here.
+    #[wasm_bindgen(js_name = estimateTokens)]
+    pub fn estimate_tokens(&self, text: &str, model: &str) -> Result<String, Failure> {
+        if let Some(encoding) = encoding_of(model) {
+            let n = tokenizer(encoding)?.count(text) as u64;
+            return Ok(view::json(&Range::exact(n)));
+        }
+        let body = serde_json::json!({ "input": text }).to_string();
+        let options = EstimateOptions {
+            model: Some(model.to_string()),
+            format: Some(RequestFormat::OpenAiEmbeddings),
+            max_body_bytes: usize::MAX,
+            ..EstimateOptions::default()
+        };
+        let estimate = estimate(self.table(), tokenizers(), body.as_bytes(), &options)?;
+        Ok(view::json(&estimate.input_tokens))
+    }
+
+    /// The prompt tokens of a request body (JSON text): what
+    /// [`Prices::estimate_cost`] counts, without pricing it.
+    #[wasm_bindgen(js_name = countChatTokens)]
+    pub fn count_chat_tokens(&self, body: &str, model: Option<String>) -> Result<String, Failure> {
+        let options = EstimateOptions { model, ..EstimateOptions::default() };
+        let estimate = estimate(self.table(), tokenizers(), body.as_bytes(), &options)?;
+        Ok(view::json(&estimate.input_tokens))
+    }
+
+    /// Decides a planned call under a policy, given what has been spent in
+    /// the call's session, user day, user month and org day. A scope with
+    /// spend but no id on the call is kept under the id `current`.
+    #[wasm_bindgen(js_name = checkBudget)]
+    pub fn check_budget(&self, call: &str, policy: &str, spent: &str) -> Result<String, Failure> {
+        let mut call = error::from_json::<input::CallInput>("call", call)?.into_core()?;
+        let policy = farebox_core::Policy::from_json(policy.as_bytes())
+            .map_err(|e| Failure::new(codes::INVALID_POLICY, e.to_string()))?;
+        let spent: input::Spent = input::parse("spent", spent)?;
+        spent.validate()?;
+        let current = || Some(String::from("current"));
+        if spent.session.is_some() && call.session.is_none() {
+            call.session = current();
+        }
+        if (spent.user_day.is_some() || spent.user_month.is_some()) && call.user.is_none() {
+            call.user = current();
+        }
+        if spent.org_day.is_some() && call.org.is_none() {
+            call.org = current();
+        }
+        let budget = Budget::new(policy);
+        let mut ledger = MemoryLedger::new();
+        for key in budget.keys(&call) {
+            let amount = match key.scope {
+                Scope::Session => spent.session,
+                Scope::UserDay => spent.user_day,
+                Scope::UserMonth => spent.user_month,
+                Scope::OrgDay => spent.org_day,
+            };
+            ledger.record(&key, amount.unwrap_or(Usd::ZERO)).map_err(ledger_failure)?;
+        }
+        let decision = budget.check(self.table(), &call, &ledger).map_err(ledger_failure)?;
+        Ok(view::json(&view::DecisionView::from(&decision)))
+    }
+
+    /// Imports a trace export and analyses it. `next()` returns the next
+    /// chunk (a string or a `Uint8Array`) or `undefined` at the end;
+    /// `progress(json)` is called after each chunk. The export is never held
+    /// whole: core's importer streams it.
+    #[wasm_bindgen(js_name = analyzeTraces)]
+    pub fn analyze_traces(
+        &self,
+        next: &js_sys::Function,
+        progress: Option<js_sys::Function>,
+        options: &str,
+    ) -> Result<String, JsValue> {
+        let (import_options, analysis_options) =
+            input::parse::<input::TraceOptions>("options", options)?.into_core()?;
+        let mut importer = Importer::with_sink(import_options, Analyzer::new(self.table(), analysis_options));
+        loop {
+            let chunk = next.call0(&JsValue::NULL)?;
+            let step = if chunk.is_undefined() || chunk.is_null() {
+                break;
+            } else if let Some(text) = chunk.as_string() {
+                importer.push(text.as_bytes())
+            } else if chunk.is_instance_of::<js_sys::Uint8Array>() {
+                importer.push(&js_sys::Uint8Array::from(chunk).to_vec())
+            } else {
+                return Err(Failure::invalid_argument("trace data chunks must be strings or Uint8Arrays").into());
+            };
+            if let Some(progress) = &progress {
+                progress.call1(&JsValue::NULL, &view::json(&step).into())?;
+            }
+        }
+        let (import, analyzer) = importer.finish();
+        Ok(trace_report_json(&import, &analyzer.finish()))
+    }
+}
+
+/// A ledger error can only be an amount out of range here (the ledger is in memory).
+fn ledger_failure(e: farebox_core::budget::LedgerError) -> Failure {
+    Failure::new("amount_out_of_range", e.to_string())
+}
+
+/// The trace report as the JS API documents it: the analysis with the
+/// import's own report under `import`, keys in camelCase except metadata keys.
+fn trace_report_json(import: &farebox_core::ImportReport, report: &farebox_core::traces::Report) -> String {
+    let camel =
+        |v: serde_json::Result<serde_json::Value>| view::camel_case_keys(v.unwrap_or_default(), &["by_metadata"]);
+    let mut out = camel(serde_json::to_value(report));
+    if let serde_json::Value::Object(map) = &mut out {
+        map.insert(String::from("import"), camel(serde_json::to_value(import)));
+    }
+    out.to_string()
+}

@@ -1,0 +1,209 @@
+//! `cargo xtask pkg`: builds the npm package `farebox` in place, so that
+//! `pkg/` is then an installable package directory (`npm install ./pkg`).
+//!
+//! The plain route of `../shared/TOOLCHAIN.md`: `cargo build` for
+//! wasm32-unknown-unknown, `wasm-bindgen --target web` (one output that Node,
+//! bundlers and workerd all load: each entry point in `pkg/js/` hands it the
+//! module its own way), then npm binaryen's `wasm-opt -Oz` (never Debian's).
+//! Generated, git-ignored: `pkg/dist/` (module, glue, the JS layer and its
+//! typings) and `pkg/vocab/` (the vocabulary files and their modules).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::cmd::{repo_root, Cmd};
+use crate::ensure::{ensure_cargo_install, ensure_npm_ci, ensure_npm_tool, ensure_rustup_target};
+use crate::Result;
+
+pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
+const BINARYEN_VERSION: &str = "132.0.0";
+const TARGET: &str = "wasm32-unknown-unknown";
+
+/// Rust's opt-level for the package's module. "z" is 16 % smaller (brotli)
+/// than the workspace's 3; docs/PERFORMANCE.md has the measurement and the
+/// counting speed it costs.
+const OPT_LEVEL: &str = "z";
+
+/// The vocabularies the package ships; o200k_harmony reads o200k_base's.
+pub const VOCABULARIES: [&str; 4] = ["o200k_base", "cl100k_base", "p50k_base", "r50k_base"];
+
+/// The hand-written JS layer, copied into `dist/` beside wasm-bindgen's glue.
+const JS_FILES: [&str; 6] = ["api.js", "host.js", "node.js", "browser.js", "workerd.js", "index.d.ts"];
+
+pub fn run(args: &[String]) -> Result<()> {
+    if let Some(extra) = args.first() {
+        return Err(format!("`pkg` takes no arguments, got `{extra}`").into());
+    }
+    build()?;
+    print_sizes()
+}
+
+/// Where npm-installed build tools live (git-ignored, shared by every checkout's builds).
+pub fn tools_dir() -> PathBuf {
+    repo_root().join("target").join("npm-tools")
+}
+
+/// The package directory.
+pub fn pkg_dir() -> PathBuf {
+    repo_root().join("pkg")
+}
+
+/// Installs what the build needs, each only if missing.
+pub fn prerequisites() -> Result<()> {
+    ensure_rustup_target(TARGET)?;
+    // Without --locked: its lockfile pins a webpki-roots the registry lacks.
+    ensure_cargo_install("wasm-bindgen-cli", WASM_BINDGEN_VERSION, &[])?;
+    ensure_npm_tool(&tools_dir(), "binaryen", BINARYEN_VERSION)
+}
+
+/// Builds `pkg/dist/` and `pkg/vocab/`.
+pub fn build() -> Result<()> {
+    prerequisites()?;
+    Cmd::cargo()
+        .args(["build", "--release", "--target", TARGET, "-p", "farebox-wasm"])
+        .arg("--config")
+        .arg(format!("profile.release.opt-level=\"{OPT_LEVEL}\""))
+        .run()?;
+    let root = repo_root();
+    let pkg = pkg_dir();
+    let dist = pkg.join("dist");
+    if dist.exists() {
+        fs::remove_dir_all(&dist)?;
+    }
+    let wasm = root.join("target").join(TARGET).join("release").join("farebox_wasm.wasm");
+    Cmd::new("wasm-bindgen")
+        .args(["--target", "web", "--out-name", "farebox_wasm", "--out-dir"])
+        .arg(&dist)
+        .arg(&wasm)
+        .run()?;
+    // wasm-bindgen's own typings describe the internal bindings; index.d.ts is the API.
+    for internal in ["farebox_wasm.d.ts", "farebox_wasm_bg.wasm.d.ts"] {
+        fs::remove_file(dist.join(internal))?;
+    }
+    let module = dist.join("farebox_wasm_bg.wasm");
+    Cmd::new(tools_dir().join("node_modules").join(".bin").join("wasm-opt"))
+        .args(["-Oz", "--strip-debug", "--strip-producers"])
+        .arg(&module)
+        .arg("-o")
+        .arg(&module)
+        .run()?;
+    for file in JS_FILES {
+        fs::copy(pkg.join("js").join(file), dist.join(file))?;
+    }
+    write_vocabularies(&root, &pkg.join("vocab"))?;
+    println!("built the npm package in {}", pkg.display());
+    Ok(())
+}
+
+/// Copies the vocabulary files and writes, for each, the module
+/// `farebox/vocab/<name>` exports its bytes from, one per runtime: Node reads
+/// the file, browsers fetch it (the URL literal makes bundlers emit it),
+/// workerd imports it as a Data module (wrangler's rule for `.bin`).
+fn write_vocabularies(root: &Path, out: &Path) -> Result<()> {
+    if out.exists() {
+        fs::remove_dir_all(out)?;
+    }
+    fs::create_dir_all(out)?;
+    for name in VOCABULARIES {
+        fs::copy(
+            root.join("core").join("data").join("vocab").join(format!("{name}.bin")),
+            out.join(format!("{name}.bin")),
+        )?;
+        for (file, text) in vocabulary_modules(name) {
+            fs::write(out.join(file), text)?;
+        }
+    }
+    fs::write(
+        out.join("vocabulary.d.ts"),
+        "/** A farebox vocabulary file's bytes: pass them to `registerEncoding`. */\n\
+         declare const vocabulary: Uint8Array;\nexport default vocabulary;\n",
+    )?;
+    Ok(())
+}
+
+/// `(file name, text)` of the three modules that export vocabulary `name`.
+fn vocabulary_modules(name: &str) -> [(String, String); 3] {
+    let header = format!("// The bytes of the {name} vocabulary (generated by `cargo xtask pkg`).\n");
+    [
+        (
+            format!("{name}.node.js"),
+            format!(
+                "{header}import {{ readFileSync }} from 'node:fs';\n\n\
+                 export default new Uint8Array(readFileSync(new URL('./{name}.bin', import.meta.url)));\n"
+            ),
+        ),
+        (
+            format!("{name}.js"),
+            format!(
+                "{header}const url = new URL('./{name}.bin', import.meta.url);\n\
+                 const response = await fetch(url);\n\
+                 if (!response.ok) throw new Error(`farebox: fetching ${{url}} failed: HTTP ${{response.status}}`);\n\n\
+                 export default new Uint8Array(await response.arrayBuffer());\n"
+            ),
+        ),
+        (
+            format!("{name}.workerd.js"),
+            format!("{header}import data from './{name}.bin';\n\nexport default new Uint8Array(data);\n"),
+        ),
+    ]
+}
+
+/// `cargo xtask test` step: builds the package as `cargo xtask pkg` does.
+pub fn build_step() -> Result<()> {
+    build()
+}
+
+/// `cargo xtask test` step: the node --test suites in `pkg/test/`, which
+/// import the built package by name (`pkg/test/node_modules/farebox` links to
+/// `pkg/`), so they test what `npm install` would give.
+pub fn node_tests() -> Result<()> {
+    let dir = pkg_dir().join("test");
+    ensure_npm_ci(&dir)?;
+    let mut suites: Vec<PathBuf> = fs::read_dir(&dir)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".test.mjs")))
+        .collect();
+    suites.sort();
+    if suites.is_empty() {
+        return Err(format!("no *.test.mjs suites in {}", dir.display()).into());
+    }
+    Cmd::new("node").arg("--test").args(suites).run()
+}
+
+/// Prints raw, gzip and brotli sizes of what the package ships (node's zlib:
+/// the same compressors servers use).
+pub fn print_sizes() -> Result<()> {
+    let pkg = pkg_dir();
+    let mut files = vec![pkg.join("dist").join("farebox_wasm_bg.wasm")];
+    files.extend(["browser.js", "api.js", "host.js", "farebox_wasm.js"].map(|f| pkg.join("dist").join(f)));
+    files.extend(VOCABULARIES.map(|v| pkg.join("vocab").join(format!("{v}.bin"))));
+    Cmd::new("node").arg(pkg.join("bench").join("sizes.mjs")).args(files).run()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_vocabulary_module_names_its_own_file() {
+        for name in VOCABULARIES {
+            for (file, text) in vocabulary_modules(name) {
+                assert!(file.starts_with(name), "{file}");
+                assert!(text.contains(&format!("'./{name}.bin'")), "{file}: {text}");
+                assert!(text.contains("export default"), "{file}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_js_layer_and_the_exports_map_agree() {
+        let manifest = fs::read_to_string(pkg_dir().join("package.json")).unwrap();
+        for file in JS_FILES.iter().filter(|f| f.ends_with(".js") && !["api.js", "host.js"].contains(f)) {
+            assert!(manifest.contains(&format!("./dist/{file}")), "package.json exports no ./dist/{file}");
+        }
+        for name in VOCABULARIES {
+            assert!(manifest.contains(&format!("\"./vocab/{name}\"")), "package.json exports no ./vocab/{name}");
+        }
+        assert!(pkg_dir().join("js").join("index.d.ts").is_file());
+    }
+}
