@@ -57,6 +57,31 @@ pub fn ensure_npm_ci(dir: &Path) -> Result<()> {
     ensure(&format!("npm ci in {}", dir.display()), have, install)
 }
 
+/// Ensures the Debian packages `names` are installed, running `apt-get update`
+/// and then `apt-get install -y` for the missing ones only.
+pub fn ensure_apt(names: &[&str]) -> Result<()> {
+    let mut missing = Vec::new();
+    for name in names {
+        let status = Cmd::new("dpkg-query").args(["-W", "-f=${Status}", name]).read().unwrap_or_default();
+        if is_installed(&status) {
+            println!("apt {name}: ok (already there)");
+        } else {
+            missing.push(*name);
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!("apt {}: installing ...", missing.join(" "));
+    Cmd::new("apt-get").arg("update").run()?;
+    Cmd::new("apt-get").args(["install", "-y", "--no-install-recommends"]).args(&missing).run()
+}
+
+/// Whether a `dpkg-query -W -f=${Status}` answer means installed.
+fn is_installed(status: &str) -> bool {
+    status.trim() == "install ok installed"
+}
+
 /// Ensures version `version` of the npm package `name` is installed under
 /// `prefix` (`prefix/node_modules/<name>`), running `npm install --prefix
 /// <prefix> <name>@<version>` only if that exact version is not there. For
@@ -142,6 +167,13 @@ mod tests {
         assert!(!has_rustup_item(listing, "nightly", HOST));
         let listing = format!("{listing}nightly-{HOST}\n");
         assert!(has_rustup_item(&listing, "nightly", HOST));
+    }
+
+    #[test]
+    fn dpkg_status_means_installed_only_when_installed() {
+        assert!(is_installed("install ok installed"));
+        assert!(!is_installed("deinstall ok config-files"));
+        assert!(!is_installed(""));
     }
 
     #[test]

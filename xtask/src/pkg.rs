@@ -12,7 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::cmd::{repo_root, Cmd};
-use crate::ensure::{ensure_cargo_install, ensure_npm_ci, ensure_npm_tool, ensure_rustup_target};
+use crate::ensure::{ensure_apt, ensure_cargo_install, ensure_npm_ci, ensure_npm_tool, ensure_rustup_target};
 use crate::Result;
 
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
@@ -168,6 +168,21 @@ pub fn node_tests() -> Result<()> {
         return Err(format!("no *.test.mjs suites in {}", dir.display()).into());
     }
     Cmd::new("node").arg("--test").args(suites).run()
+}
+
+/// `cargo xtask test` step: the bindings' wasm-bindgen tests, in Node
+/// (`tests/node.rs`) and in headless Chromium (`tests/browser.rs`; Debian's
+/// chromium and chromium-driver, arguments in `pkg/webdriver.json`).
+pub fn wasm_tests() -> Result<()> {
+    prerequisites()?;
+    ensure_apt(&["chromium", "chromium-driver"])?;
+    // `env` sets the runner for this one cargo; `--tests` skips the doc-tests,
+    // which wasm32 would run three times over.
+    Cmd::new("env")
+        .arg("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner")
+        .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["test", "--target", TARGET, "-p", "farebox-wasm", "--tests"])
+        .run()
 }
 
 /// Prints raw, gzip and brotli sizes of what the package ships (node's zlib:

@@ -26,6 +26,7 @@ const STEPS: &[(&str, Step)] = &[
     ("worker end-to-end in workerd (fake upstream on 127.0.0.1)", crate::worker::e2e),
     ("npm package: build (cargo xtask pkg)", crate::pkg::build_step),
     ("npm package: node --test suites", crate::pkg::node_tests),
+    ("npm package: wasm-bindgen tests in Node and headless Chromium", crate::pkg::wasm_tests),
 ];
 
 /// The usage the serve smoke test feeds the demo on stdin.
