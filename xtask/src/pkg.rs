@@ -155,9 +155,12 @@ pub fn build_step() -> Result<()> {
 
 /// `cargo xtask test` step: the node --test suites in `pkg/test/`, which
 /// import the built package by name (`pkg/test/node_modules/farebox` links to
-/// `pkg/`), so they test what `npm install` would give.
+/// `pkg/`), so they test what `npm install` would give: the API in Node, a
+/// Vite build in headless Chromium (`vite.test.mjs`) and workerd
+/// (`workerd.test.mjs`, through miniflare).
 pub fn node_tests() -> Result<()> {
     let dir = pkg_dir().join("test");
+    ensure_apt(&["chromium"])?;
     ensure_npm_ci(&dir)?;
     let mut suites: Vec<PathBuf> = fs::read_dir(&dir)?
         .filter_map(|entry| entry.ok().map(|e| e.path()))

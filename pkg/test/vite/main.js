@@ -1,0 +1,35 @@
+// A page that uses farebox as an app would, through `import ... from 'farebox'`.
+// It records what it saw in window.results for vite.test.mjs to check.
+import { costFromUsage, countTokens, estimateCost, FareboxError, loadEncoding } from 'farebox';
+
+const vocabularies = () =>
+  performance
+    .getEntriesByType('resource')
+    .map((entry) => new URL(entry.name).pathname.split('/').pop())
+    .filter((file) => file.endsWith('.bin'));
+
+async function run() {
+  const results = {};
+  results.cost = costFromUsage('claude-sonnet-4-5', { input_tokens: 1500, output_tokens: 1000 }).total;
+  try {
+    countTokens('hello world', 'gpt-4o');
+  } catch (error) {
+    results.beforeLoad = { isFareboxError: error instanceof FareboxError, code: error.code };
+  }
+  results.vocabulariesBeforeLoad = vocabularies();
+  await loadEncoding('gpt-4o');
+  results.count = countTokens('hello world', 'gpt-4o');
+  results.estimate = estimateCost({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello world' }], max_tokens: 10 }).minCost;
+  results.vocabulariesAfterLoad = vocabularies();
+  return results;
+}
+
+run().then(
+  (results) => {
+    window.results = results;
+    document.getElementById('out').textContent = JSON.stringify(results, null, 2);
+  },
+  (error) => {
+    window.results = { error: String(error?.stack ?? error) };
+  },
+);
