@@ -49,6 +49,38 @@ fn reply(r: Reply) -> Result<Response> {
     Ok(Response::from_bytes(r.body.into_bytes())?.with_status(r.status).with_headers(headers))
 }
 
+/// The body, or (having read it all) its length when it exceeds `max`: a
+/// body without a declared length is never held beyond the limit.
+async fn read_limited(req: &mut Request, max: usize) -> Result<std::result::Result<Vec<u8>, u64>> {
+    use futures_util::StreamExt;
+    let Ok(mut stream) = req.stream() else { return Ok(Ok(Vec::new())) };
+    let mut body = Vec::new();
+    let mut total: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        total += chunk.len() as u64;
+        if total <= max as u64 {
+            body.extend_from_slice(&chunk);
+        } else if !body.is_empty() {
+            body = Vec::new();
+        }
+    }
+    Ok(if total > max as u64 { Err(total) } else { Ok(body) })
+}
+
+/// Reads and discards the request body (at most 256 MiB).
+async fn drain(req: &mut Request) {
+    use futures_util::StreamExt;
+    let Ok(mut stream) = req.stream() else { return };
+    let mut total = 0usize;
+    while let Some(Ok(chunk)) = stream.next().await {
+        total += chunk.len();
+        if total > 256 << 20 {
+            break;
+        }
+    }
+}
+
 /// The id a per-user budget is kept under: the user header, else the API key.
 fn identity(req: &Request, config: &Config) -> Option<String> {
     let h = req.headers();
@@ -61,7 +93,9 @@ fn identity(req: &Request, config: &Config) -> Option<String> {
         .flatten()
         .map(|a| a.trim_start_matches("Bearer ").trim_start_matches("bearer ").to_string())
         .or_else(|| h.get("x-api-key").ok().flatten())
-        .or_else(|| h.get("x-goog-api-key").ok().flatten())?;
+        .or_else(|| h.get("x-goog-api-key").ok().flatten())
+        // Gemini also takes its key in the query string.
+        .or_else(|| req.url().ok()?.query_pairs().find(|(k, _)| k == "key").map(|(_, v)| v.into_owned()))?;
     Some(format!("key:{key}"))
 }
 
@@ -118,26 +152,22 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     }
     let content_type = req.headers().get("content-type")?;
     let length = req.headers().get("content-length")?.and_then(|l| l.trim().parse::<u64>().ok());
-    if let Some(r) = guard::precheck(config, r.api, content_type.as_deref(), length) {
-        return reply(r);
+    if let Some(rep) = guard::precheck(config, r.api, content_type.as_deref(), length) {
+        // Read the upload to its end (discarding it) before answering, so
+        // that the client sees the 413 or 415 rather than a reset connection.
+        drain(&mut req).await;
+        return reply(rep);
     }
-    let body = req.bytes().await?;
+    let body = match read_limited(&mut req, config.max_body_bytes).await? {
+        Ok(body) => body,
+        Err(n) => return reply(guard::too_large(config, r.api, n)),
+    };
     let id = identity(&req, config);
     let now = Timestamp::from_millis(Date::now().as_millis() as i64);
     let planned = match guard::assess(config, &shared.tokenizers, &r, &body, id.as_deref(), now) {
         Verdict::Reject(rep) => {
-            if rep.status == 402 {
-                let reason = rep.headers.iter().find(|(k, _)| *k == "x-farebox-reason").map_or("", |(_, v)| v.as_str());
-                let call = farebox_core::PlannedCall {
-                    model: String::new(),
-                    max_cost: None,
-                    input_tokens: 0,
-                    user: None,
-                    session: None,
-                    org: None,
-                    at: now,
-                };
-                console_log!("{}", guard::log_line(r.api, &call, None, "deny", reason, 402, false, None));
+            if let Some(line) = &rep.log {
+                console_log!("{line}");
             }
             return reply(rep);
         }

@@ -33,7 +33,9 @@ pub fn load_vocab(tokenizers: &Tokenizers, encoding: Encoding) {
         "cl100k_base" => include_bytes!("../../core/data/vocab/cl100k_base.bin"),
         _ => return,
     };
-    if let Ok(t) = Tokenizer::from_vocab(encoding, data) {
+    // o200k_harmony shares o200k_base's tokenizer (core's `Tokenizers` keys them by vocabulary).
+    let base = Encoding::from_name(encoding.vocab_name()).unwrap_or(encoding);
+    if let Ok(t) = Tokenizer::from_vocab(base, data) {
         tokenizers.insert(t);
     }
 }
@@ -44,6 +46,8 @@ pub struct Reply {
     pub status: u16,
     pub body: String,
     pub headers: Vec<(&'static str, String)>,
+    /// The log line of a policy denial (model, estimate, reason; never the body).
+    pub log: Option<String>,
 }
 
 /// An error body in the shape `api`'s SDKs parse: OpenAI
@@ -62,6 +66,7 @@ pub fn error_reply(api: Api, status: u16, kind: &str, code: &str, message: &str,
         status,
         body: body.to_string(),
         headers: vec![("content-type", String::from("application/json")), ("x-farebox-error", code.to_string())],
+        log: None,
     }
 }
 
@@ -149,11 +154,14 @@ pub fn assess(
         cost: CostOptions::default(),
         max_body_bytes: config.max_body_bytes,
     };
-    load_vocab(tokenizers, Encoding::O200kBase);
+    // Vocabularies are parsed on first need: a request that is refused before
+    // counting, or one for a cl100k_base model, never parses o200k_base.
     let mut result = estimate(&config.prices, tokenizers, body, &options);
-    if let Err(Error::TokenizerNotLoaded(_)) = result {
-        load_vocab(tokenizers, Encoding::Cl100kBase);
-        result = estimate(&config.prices, tokenizers, body, &options);
+    if let Err(Error::TokenizerNotLoaded(name)) = &result {
+        if let Some(encoding) = Encoding::from_name(name) {
+            load_vocab(tokenizers, encoding);
+            result = estimate(&config.prices, tokenizers, body, &options);
+        }
     }
     let (model, est, unpriced_why) = match result {
         Ok(e) => {
@@ -217,7 +225,10 @@ pub fn assess(
                 e.max_output_tokens
             );
         }
-        return Verdict::Reject(deny_reply(api, decision.reason.name(), &message, headers));
+        let mut reply = deny_reply(api, decision.reason.name(), &message, headers);
+        let reason = decision.reason.name();
+        reply.log = Some(log_line(api, &call, est.as_ref(), "deny", reason, 402, false, None));
+        return Verdict::Reject(reply);
     }
     let needs_ledger = cumulative && call.user.is_some();
     Verdict::Allow(Box::new(Planned { call, estimate: est, headers, needs_ledger, limit: decision.limit }))
@@ -427,6 +438,12 @@ mod tests {
         assert_eq!(r.status, 402);
         let body: Value = serde_json::from_str(&r.body).unwrap();
         assert_eq!(body["error"]["code"], "per_call_limit");
+        let log: Value = serde_json::from_str(r.log.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            (log["gen_ai.request.model"].as_str(), log["farebox.reason"].as_str()),
+            (Some("gpt-4o"), Some("per_call_limit"))
+        );
+        assert!(!r.log.as_deref().unwrap().contains("sk-test") && !r.log.as_deref().unwrap().contains("hi"));
         let h: HashMap<_, _> = r.headers.iter().cloned().collect();
         assert_eq!(h["x-cost-limit-usd"], "0.001");
         assert_eq!(h["x-token-output-max"], "1000");

@@ -3,6 +3,7 @@
 // `cargo xtask test` (which runs this file).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 
 import { start } from './run.mjs';
 import { startUpstream } from './upstream.mjs';
@@ -42,6 +43,23 @@ function post(path, body, headers = {}) {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test-SECRET-KEY', ...headers },
     body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+  });
+}
+
+/** POSTs `body` with node:http and resolves with the response even if the upload is cut short. */
+function earlyResponse(path, body) {
+  return new Promise((resolve, reject) => {
+    const req = request(`${worker.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': body.length },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', (e) => setTimeout(() => reject(e), 2000));
+    req.end(body);
   });
 }
 
@@ -146,7 +164,8 @@ describe('allowed calls', () => {
       text += new TextDecoder().decode(value);
     }
     const endAt = Date.now() - t0;
-    assert.ok(firstAt < 600 && endAt >= 850, `first chunk at ${firstAt} ms, end at ${endAt} ms: not buffered`);
+    // Chunks are 300 ms apart upstream: a buffering proxy would deliver them all at the end.
+    assert.ok(endAt - firstAt >= 500, `first chunk at ${firstAt} ms, end at ${endAt} ms: not buffered`);
     assert.match(text, /"content":"Hel"/);
     assert.match(text, /data: \[DONE\]/);
     // 2000 × $2.5/M + 40 × $10/M = $0.0054
@@ -267,14 +286,32 @@ describe('bad input: a clear error, no crash, upstream not called', () => {
     upstream.reset();
     const big = Buffer.alloc(50 << 20, 0x20);
     big.write('{"model":"gpt-4o","max_tokens":5,"messages":[]}');
-    const r = await post('/v1/chat/completions', big);
-    assert.equal(r.status, 413);
-    assert.match((await r.json()).error.message, /at most/);
+    // The worker answers from the declared length, before the body is sent:
+    // read the early response with node:http (fetch gives up when the server
+    // stops reading the upload).
+    const { status, text } = await earlyResponse('/v1/chat/completions', big);
+    assert.equal(status, 413);
+    assert.match(JSON.parse(text).error.message, /at most/);
     assert.equal(upstream.hits.length, 0);
     // And the worker still serves.
     const ok = await post('/v1/chat/completions', chat(), { 'x-farebox-user': freshUser() });
     assert.equal(ok.status, 200);
     await ok.text();
+  });
+
+  test('a body over the limit without a declared length (chunked) is refused with 413', async () => {
+    upstream.reset();
+    const piece = new Uint8Array(1 << 20).fill(0x20);
+    let sent = 0;
+    const body = new ReadableStream({
+      pull(c) {
+        if (sent++ < 17) c.enqueue(piece); else c.close();
+      },
+    });
+    const r = await fetch(`${worker.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' });
+    assert.equal(r.status, 413);
+    assert.match((await r.json()).error.message, /at most 16777216 bytes/);
+    assert.equal(upstream.hits.length, 0);
   });
 
   test('no log line holds a prompt or an API key', () => {
