@@ -24,7 +24,7 @@ const STEPS: &[(&str, Step)] = &[
     ("no_std build (wasm32)", no_std_build),
     ("serve smoke test", serve_smoke),
     ("npm package: build (cargo xtask pkg)", crate::pkg::build_step),
-    ("npm package: node --test suites", crate::pkg::node_tests),
+    ("npm package: node --test suites (Node, a Vite page in Chromium, workerd)", crate::pkg::node_tests),
     ("npm package: wasm-bindgen tests in Node and headless Chromium", crate::pkg::wasm_tests),
     ("worker end-to-end in workerd (fake upstream on 127.0.0.1)", crate::worker::e2e),
 ];
