@@ -6,9 +6,8 @@
 //! tokens are the parts that remain.
 //!
 //! tiktoken finds each minimum by a linear scan, O(n²) for a piece of n bytes:
-//! a megabyte of one repeated letter is a single piece and takes minutes. Here
-//! short pieces (almost all of them) use that same scan, which is fastest when
-//! n is small; long pieces use a binary heap of candidate pairs keyed by
+//! a megabyte of one repeated letter is a single piece. Here very short pieces
+//! use that same scan, which is fastest when n is tiny; longer ones a binary heap of candidate pairs keyed by
 //! (rank, position) over a linked list of parts, O(n log n). Both pick the
 //! same pair at every step: the heap holds every current pair (stale entries
 //! are recognised and skipped when popped) and orders ties by position, which
@@ -43,8 +42,10 @@ impl core::fmt::Display for VocabError {
 #[cfg(feature = "std")]
 impl std::error::Error for VocabError {}
 
-/// Pieces at most this long use tiktoken's scan; longer ones the heap.
-const SCAN_MAX: usize = 256;
+/// Pieces at most this long use tiktoken's scan; longer ones the heap. Measured
+/// in instructions (callgrind, o200k_base, the corpus): against 256, a limit of
+/// 16 counts CJK with 15% fewer and other scripts with 12% fewer, code the same.
+const SCAN_MAX: usize = 16;
 
 impl Vocab {
     /// Reads the `FBV1` format written by `cargo xtask vocab`.
