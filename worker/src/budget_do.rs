@@ -7,6 +7,8 @@
 //! `Budget::reserve` / `settle` on it between two awaits, so concurrent
 //! requests to the object cannot interleave inside a check-and-add; the new
 //! totals are written with one `put_multiple` issued in the same turn.
+//! Periods that are over (yesterday's day key, last month's) are deleted
+//! when the object first sees a new one, so its storage stays small.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,6 +44,7 @@ impl DurableObject for BudgetDo {
         };
         let keys = Budget::new(config.policy.clone()).keys(call);
         let storage = self.state.storage();
+        let mut new_period = false;
         for key in &keys {
             let name = key.to_string();
             if self.loaded.borrow().contains(&name) {
@@ -50,6 +53,7 @@ impl DurableObject for BudgetDo {
             let stored: Option<String> = storage.get(&name).await?;
             // Another request may have loaded it while this one waited.
             if self.loaded.borrow_mut().insert(name) {
+                new_period = true;
                 if let Some(text) = stored {
                     let amount = Usd::parse(&text).map_err(|e| Error::RustError(e.to_string()))?;
                     self.ledger.borrow_mut().record(key, amount).map_err(|e| Error::RustError(e.to_string()))?;
@@ -69,6 +73,16 @@ impl DurableObject for BudgetDo {
         };
         if !matches!(op, LedgerOp::Spent { .. }) {
             storage.put_multiple(totals).await?;
+        }
+        if new_period && matches!(op, LedgerOp::Reserve { .. }) {
+            // A reservation (made now) in a period this instance had not seen:
+            // delete the stored periods that are over (earlier days and months).
+            let stored = storage.list().await?;
+            let names: Vec<String> = stored.keys().into_iter().filter_map(|k| k.ok()?.as_string()).collect();
+            let old = crate::guard::expired_keys(&names, &keys);
+            if !old.is_empty() {
+                storage.delete_multiple(old).await?;
+            }
         }
         Response::from_json(&answer)
     }

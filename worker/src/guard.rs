@@ -6,7 +6,7 @@
 //! table, the policy's decision and the ledger arithmetic. This module only
 //! turns them into HTTP replies, headers and log fields.
 
-use farebox_core::budget::{Budget, IdHasher, Ledger, LedgerError};
+use farebox_core::budget::{Budget, BudgetKey, IdHasher, Ledger, LedgerError, Scope};
 use farebox_core::estimate::{estimate, Estimate, EstimateOptions, OutputLimit};
 use farebox_core::tokens::{Encoding, Tokenizer, Tokenizers};
 use farebox_core::{CostOptions, Error, MemoryLedger, PlannedCall, PriceTable, Timestamp, Usd};
@@ -392,6 +392,23 @@ pub fn log_line(
     v.to_string()
 }
 
+/// The stored keys of periods before the current ones (`current`: a
+/// reservation's keys, made now). Bucket texts compare in date order.
+pub fn expired_keys(stored: &[String], current: &[BudgetKey]) -> Vec<String> {
+    let bucket = |scope| current.iter().find(|k| k.scope == scope).map(|k| k.bucket.clone());
+    let (day, month) = (bucket(Scope::UserDay), bucket(Scope::UserMonth));
+    stored
+        .iter()
+        .filter(|name| {
+            let older = |marker: &str, now: &Option<String>| {
+                name.rsplit_once(marker).zip(now.as_ref()).is_some_and(|((_, b), now)| b < now.as_str())
+            };
+            older(":day:", &day) || older(":month:", &month)
+        })
+        .cloned()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -542,6 +559,22 @@ mod tests {
         apply_ledger_op(&cfg, &op, &mut ledger).unwrap();
         let again = apply_ledger_op(&cfg, &LedgerOp::Reserve { call: p.call.clone() }, &mut ledger).unwrap();
         assert_eq!(again["allow"], json!(true));
+    }
+
+    #[test]
+    fn only_earlier_periods_expire() {
+        let at = Timestamp::parse("2026-11-22T10:00:00Z").unwrap();
+        let current = [BudgetKey::new(Scope::UserDay, "u", at), BudgetKey::new(Scope::UserMonth, "u", at)];
+        let stored: Vec<String> = [
+            "user:u:day:2026-11-21",
+            "user:u:day:2026-11-22",
+            "user:u:day:2026-11-23",
+            "user:u:month:2026-10",
+            "user:u:month:2026-11",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(expired_keys(&stored, &current), vec!["user:u:day:2026-11-21", "user:u:month:2026-10"]);
     }
 
     #[test]
