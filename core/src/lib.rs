@@ -24,6 +24,13 @@
 
 extern crate alloc;
 
+/// A write-once cell: thread-safe where threads exist (`std`); WebAssembly
+/// hosts without `std` are single-threaded.
+#[cfg(feature = "std")]
+pub(crate) type Once<T> = std::sync::OnceLock<T>;
+#[cfg(not(feature = "std"))]
+pub(crate) type Once<T> = core::cell::OnceCell<T>;
+
 pub mod budget;
 pub mod cost;
 pub mod error;

@@ -287,3 +287,19 @@ fn ids_are_trimmed_on_load() {
         assert_eq!(t.resolve("m").unwrap().model.id, "m");
     }
 }
+
+/// The built-in table compiles its match patterns lazily: every one must compile.
+#[test]
+fn every_builtin_pattern_compiles() {
+    let t = table();
+    let patterns: Vec<&str> = t.models().filter_map(|m| m.pattern.as_deref()).collect();
+    assert!(patterns.len() > 50, "{} patterns", patterns.len());
+    for p in patterns {
+        let mut user = PriceTable::empty();
+        user.create_model("probe", p, "TOKENS", "1", "1").unwrap_or_else(|e| panic!("{p}: {e}"));
+    }
+    // A Langfuse-only model found through its pattern, with the lazy regex.
+    // Langfuse writes Azure's `gpt-35` spelling into its pattern for gpt-3.5-turbo-0613.
+    let azure = t.resolve("gpt-35-turbo-0613").unwrap();
+    assert_eq!((azure.model.id.as_str(), azure.via), ("gpt-3.5-turbo-0613", Resolution::Pattern));
+}

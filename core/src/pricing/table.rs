@@ -35,12 +35,18 @@ struct Layer {
     models: Vec<Model>,
     /// Lower-cased id and aliases → index in `models`.
     names: BTreeMap<String, usize>,
-    patterns: Vec<(Regex, usize)>,
+    /// Models with a match pattern, in definition order, each with its regex
+    /// compiled on first use (`None`: it does not compile).
+    patterns: Vec<(crate::Once<Option<Regex>>, usize)>,
 }
 
 impl Layer {
-    /// Adds or replaces (by id) a model.
-    fn insert(&mut self, mut model: Model) -> Result<(), Error> {
+    /// Adds or replaces (by id) a model. `check_pattern` compiles its pattern
+    /// now, so that a bad one fails the load; the built-in table's patterns
+    /// (tested to compile) wait until a name reaches the pattern step, which
+    /// saves building dozens of regexes at start-up for lookups that rarely
+    /// need them.
+    fn insert(&mut self, mut model: Model, check_pattern: bool) -> Result<(), Error> {
         // Names are compared trimmed (requests are trimmed too): an id with
         // stray whitespace must still be found by its own name.
         model.id = model.id.trim().to_string();
@@ -49,9 +55,19 @@ impl Layer {
         }
         model.validate().map_err(Error::InvalidPriceFile)?;
         let pattern = match &model.pattern {
-            Some(p) => Some(compile_pattern(p, false).map_err(|e| {
-                Error::InvalidPriceFile(format!("model `{}`: match pattern `{p}` is not a valid regex: {e}", model.id))
-            })?),
+            Some(p) => {
+                let cell = crate::Once::new();
+                if check_pattern {
+                    let re = compile_pattern(p, false).map_err(|e| {
+                        Error::InvalidPriceFile(format!(
+                            "model `{}`: match pattern `{p}` is not a valid regex: {e}",
+                            model.id
+                        ))
+                    })?;
+                    let _ = cell.set(Some(re));
+                }
+                Some(cell)
+            }
             None => None,
         };
         let key = model.id.to_ascii_lowercase();
@@ -70,8 +86,8 @@ impl Layer {
         for name in core::iter::once(&model.id).chain(&model.aliases) {
             self.names.insert(name.to_ascii_lowercase(), index);
         }
-        if let Some(re) = pattern {
-            self.patterns.push((re, index));
+        if let Some(cell) = pattern {
+            self.patterns.push((cell, index));
         }
         Ok(())
     }
@@ -81,7 +97,12 @@ impl Layer {
     }
 
     fn pattern(&self, name: &str) -> Option<&Model> {
-        self.patterns.iter().find(|(re, _)| re.is_match(name)).map(|&(_, i)| &self.models[i])
+        let compiled = |cell: &crate::Once<Option<Regex>>, i: usize| {
+            cell.get_or_init(|| self.models[i].pattern.as_deref().and_then(|p| compile_pattern(p, false).ok()))
+                .as_ref()
+                .is_some_and(|re| re.is_match(name))
+        };
+        self.patterns.iter().find(|(cell, i)| compiled(cell, *i)).map(|&(_, i)| &self.models[i])
     }
 
     fn resolve(&self, requested: &str, lowered: &str, rewrites: &[String]) -> Option<(&Model, Resolution)> {
@@ -201,7 +222,7 @@ impl PriceTable {
         let file: PriceFile = serde_json::from_str(BUILTIN).expect("the embedded price table is valid (tested)");
         let mut builtin = Layer::default();
         for model in file.models {
-            builtin.insert(model).expect("the embedded price table is valid (tested)");
+            builtin.insert(model, false).expect("the embedded price table is valid (tested)");
         }
         PriceTable { user: Layer::default(), builtin, snapshot: file.snapshot, sources: file.sources }
     }
@@ -228,7 +249,7 @@ impl PriceTable {
     /// Adds a user definition, replacing an earlier user definition with the
     /// same id. It beats every built-in model it matches.
     pub fn add_model(&mut self, model: Model) -> Result<(), Error> {
-        self.user.insert(model)
+        self.user.insert(model, true)
     }
 
     /// Langfuse's `create_model`: a name, a match pattern, a unit (`TOKENS`
@@ -267,7 +288,7 @@ impl PriceTable {
         let mut user = self.user.clone();
         let loaded = models.len();
         for model in models {
-            user.insert(model)?;
+            user.insert(model, true)?;
         }
         self.user = user;
         Ok(LoadReport { format, loaded, skipped })

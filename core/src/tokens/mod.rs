@@ -207,12 +207,6 @@ impl Tokenizer {
     }
 }
 
-/// Thread-safe where threads exist; WebAssembly hosts without `std` are single-threaded.
-#[cfg(feature = "std")]
-type Once<T> = std::sync::OnceLock<T>;
-#[cfg(not(feature = "std"))]
-type Once<T> = core::cell::OnceCell<T>;
-
 /// The tokenizers a host has loaded, one per vocabulary, built on first use.
 ///
 /// `o200k_harmony` shares `o200k_base`'s vocabulary and so its tokenizer.
@@ -220,7 +214,7 @@ type Once<T> = core::cell::OnceCell<T>;
 /// the ones it has downloaded ([`Tokenizers::insert`]).
 #[derive(Default)]
 pub struct Tokenizers {
-    loaded: [Once<Tokenizer>; 4],
+    loaded: [crate::Once<Tokenizer>; 4],
     embedded: bool,
 }
 
