@@ -4,6 +4,7 @@
 //! Adding a verb: write `src/<verb>.rs` with a `pub fn run(args: &[String]) ->
 //! Result<()>`, add a `mod` line, an arm in [`dispatch`] and a row in [`VERBS`].
 
+mod bench;
 mod cmd;
 mod ensure;
 mod estimates;
@@ -56,6 +57,7 @@ const VERBS: &[(&str, &str, &str)] = &[
         "worker",
         "build the edge worker and run it in workerd on 127.0.0.1:8787 (vars from worker/wrangler.toml, overridden by env)",
     ),
+    ("bench", "bench", "run the benchmarks (the npm package against gpt-tokenizer, js-tiktoken and tiktoken)"),
     ("pkg", "pkg", "build the npm package `farebox` in place (pkg/dist, pkg/vocab) and print its sizes"),
     ("help", "help", "print this list"),
 ];
@@ -70,6 +72,7 @@ fn dispatch(verb: &str) -> Option<Verb> {
         "vocab" => vocab::run,
         "estimates" => estimates::run,
         "pkg" => pkg::run,
+        "bench" => bench::run,
         "worker" => worker::run,
         "help" | "-h" | "--help" => help,
         _ => return None,

@@ -1,0 +1,41 @@
+// One tool in its own process (spawned by bench.mjs), so that cold start and
+// peak memory are this tool's alone. Prints one JSON line.
+//   node run-tool.mjs TOOL throughput FILE...   cold start, MB/s per file, peak RSS, counts
+//   node run-tool.mjs TOOL once FILE            one timed count (the worst cases, killed at the cap)
+
+import { readFileSync } from 'node:fs';
+import { TOOLS } from './tools.mjs';
+
+const [tool, mode, ...files] = process.argv.slice(2);
+const count = await TOOLS[tool]();
+const texts = files.map((file) => readFileSync(file, 'utf8'));
+
+/** Peak resident set size of this process, from the kernel. */
+function peakRss() {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)[1]) * 1024;
+}
+
+if (mode === 'once') {
+  const started = performance.now();
+  const tokens = count(texts[0]);
+  console.log(JSON.stringify({ tokens, ms: performance.now() - started }));
+} else {
+  count('hello world');
+  // performance.now() counts from the process's start: node's own start-up, the import, the
+  // vocabulary and the first count.
+  const coldStartMs = performance.now();
+  const results = texts.map((text) => {
+    const bytes = Buffer.byteLength(text);
+    const tokens = count(text);
+    const times = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      count(text);
+      times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    return { tokens, bytes, mbPerS: bytes / 1e6 / (times[2] / 1000) };
+  });
+  console.log(JSON.stringify({ coldStartMs, results, peakRss: peakRss() }));
+}

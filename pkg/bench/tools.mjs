@@ -1,0 +1,38 @@
+// The tokenizers under comparison, each behind one `load()` that returns a
+// counting function for o200k_base text (ordinary text: special-token
+// strings count as the characters they are, in every tool).
+
+export const TOOLS = {
+  farebox: async () => {
+    const { countTokens } = await import('farebox');
+    return (text) => countTokens(text, 'o200k_base');
+  },
+  'gpt-tokenizer': async () => {
+    const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
+    return (text) => countTokens(text, { allowedSpecial: new Set(), disallowedSpecial: new Set() });
+  },
+  'js-tiktoken': async () => {
+    const { Tiktoken } = await import('js-tiktoken/lite');
+    const { default: ranks } = await import('js-tiktoken/ranks/o200k_base');
+    const encoder = new Tiktoken(ranks);
+    return (text) => encoder.encode(text, [], []).length;
+  },
+  'tiktoken (WASM)': async () => {
+    const { get_encoding } = await import('tiktoken');
+    const encoder = get_encoding('o200k_base');
+    return (text) => encoder.encode_ordinary(text).length;
+  },
+};
+
+/** What a web app downloads to count o200k_base with each tool: `[entry source, extra files]`
+ * bundled and minified with esbuild for the browser (farebox's module and vocabulary are
+ * separate assets, tiktoken's module too). */
+export const DOWNLOADS = {
+  farebox: ["import { countTokens } from 'farebox'; globalThis.count = countTokens;", ['farebox/farebox.wasm', 'farebox/vocab/o200k_base.bin']],
+  'gpt-tokenizer': ["import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'; globalThis.count = countTokens;", []],
+  'js-tiktoken': [
+    "import { Tiktoken } from 'js-tiktoken/lite'; import ranks from 'js-tiktoken/ranks/o200k_base'; globalThis.count = new Tiktoken(ranks);",
+    [],
+  ],
+  'tiktoken (WASM)': ["import { get_encoding } from 'tiktoken'; globalThis.count = get_encoding;", ['tiktoken/tiktoken_bg.wasm']],
+};
