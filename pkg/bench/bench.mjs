@@ -1,6 +1,6 @@
 // farebox against gpt-tokenizer, js-tiktoken and tiktoken (WASM), in one run
 // on the same texts: `cargo xtask bench` (or `node pkg/bench/bench.mjs` after
-// `cargo xtask pkg` and `npm ci` here). Each tool runs in its own process.
+// `cargo xtask pkg` and `npm install` here). Each tool runs in its own process.
 // Measures, per tool: download size for o200k_base (brotli), cold start to the
 // first count, peak RSS, MB/s per text (median of 5 after a warm-up), and the
 // worst case (one character repeated), capped at 20 s. Asserts no timing; checks

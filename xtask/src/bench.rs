@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crate::{cmd::Cmd, ensure::ensure_npm_ci, pkg, Result};
+use crate::{cmd::Cmd, ensure::ensure_npm_deps, pkg, Result};
 
 /// One benchmark; `Err` stops the run.
 type Step = fn() -> Result<()>;
@@ -29,6 +29,6 @@ pub fn run(args: &[String]) -> Result<()> {
 fn npm_package() -> Result<()> {
     pkg::build()?;
     let dir = pkg::pkg_dir().join("bench");
-    ensure_npm_ci(&dir)?;
+    ensure_npm_deps(&dir)?;
     Cmd::new("node").arg(dir.join("bench.mjs")).run()
 }

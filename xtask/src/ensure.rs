@@ -48,13 +48,18 @@ pub fn ensure_cargo_install(krate: &str, version: &str, extra_args: &[&str]) -> 
     ensure(&format!("cargo install {krate} {version}"), have, install)
 }
 
-/// Ensures the dependencies of the npm project in `dir` are installed, running
-/// `npm ci` (the exact versions of its committed package-lock.json) only if
-/// its `node_modules` is missing.
-pub fn ensure_npm_ci(dir: &Path) -> Result<()> {
+/// Ensures the dependencies of the npm project in `dir` are installed, from
+/// its committed package-lock.json, only if its `node_modules` is missing.
+///
+/// This is `npm install`, not `npm ci`: the registry these machines reach
+/// does not serve every platform's optional packages (rollup's
+/// `@rollup/rollup-android-*` and the like), so the lockfile lacks them and
+/// `npm ci` refuses it as out of sync; `npm install` installs the locked
+/// versions of everything this platform needs.
+pub fn ensure_npm_deps(dir: &Path) -> Result<()> {
     let have = dir.join("node_modules").is_dir();
-    let install = Cmd::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix"]).arg(dir);
-    ensure(&format!("npm ci in {}", dir.display()), have, install)
+    let install = Cmd::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(dir);
+    ensure(&format!("npm dependencies in {}", dir.display()), have, install)
 }
 
 /// Ensures the Debian packages `names` are installed, running `apt-get update`

@@ -12,7 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::cmd::{repo_root, Cmd};
-use crate::ensure::{ensure_apt, ensure_cargo_install, ensure_npm_ci, ensure_npm_tool, ensure_rustup_target};
+use crate::ensure::{ensure_apt, ensure_cargo_install, ensure_npm_deps, ensure_npm_tool, ensure_rustup_target};
 use crate::Result;
 
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
@@ -161,7 +161,7 @@ pub fn build_step() -> Result<()> {
 pub fn node_tests() -> Result<()> {
     let dir = pkg_dir().join("test");
     ensure_apt(&["chromium"])?;
-    ensure_npm_ci(&dir)?;
+    ensure_npm_deps(&dir)?;
     let mut suites: Vec<PathBuf> = fs::read_dir(&dir)?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".test.mjs")))

@@ -9,7 +9,7 @@ use std::{fs, path::PathBuf};
 
 use crate::{
     cmd::{repo_root, Cmd},
-    ensure::{ensure_cargo_install, ensure_npm_ci, ensure_rustup_target},
+    ensure::{ensure_cargo_install, ensure_npm_deps, ensure_rustup_target},
     Result,
 };
 
@@ -29,7 +29,7 @@ pub fn run(args: &[String]) -> Result<()> {
 pub fn build() -> Result<()> {
     ensure_rustup_target("wasm32-unknown-unknown")?;
     ensure_cargo_install("wasm-bindgen-cli", "0.2.130", &[])?;
-    ensure_npm_ci(&repo_root().join(TEST_DIR))?;
+    ensure_npm_deps(&repo_root().join(TEST_DIR))?;
     Cmd::cargo().args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "farebox-worker"]).run()?;
     let root = repo_root();
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
