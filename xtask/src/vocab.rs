@@ -3,10 +3,9 @@
 //! - `vocab/<encoding>.bin` for r50k_base, p50k_base, cl100k_base and
 //!   o200k_base, from the `.tiktoken` files that the tiktoken-rs crate ships
 //!   (the reference implementation, found through `cargo metadata`; it is a
-//!   dev-dependency of `farebox-tests`, so it is on disk after `cargo fetch`).
-//!   Format: `FBV1`, token count (u32 LE), then per rank in order one length
-//!   byte (0 = no token at this rank) and the token's bytes. Ranks are dense
-//!   and in file order in every OpenAI vocabulary (checked here).
+//!   dev-dependency of `farebox-tests`, so it is on disk after `cargo fetch`),
+//!   written by core's own `tokens::vocab_file::encode` (the `FBV2` format,
+//!   described there).
 //! - `unicode_classes.bin`: per code point, the character classes the
 //!   pre-tokenizer regexes test (`\p{L}`, `\p{N}`, `\s`, o200k's two letter
 //!   classes), taken from regex-syntax — the tables of the regex engine the
@@ -85,9 +84,6 @@ fn vocab_bin(tiktoken: &str) -> Result<Vec<u8>> {
         let (token, rank) = line.split_once(' ').ok_or_else(|| format!("line {}: no rank", line_no + 1))?;
         let token = base64::engine::general_purpose::STANDARD.decode(token)?;
         let rank: usize = rank.parse()?;
-        if token.is_empty() || token.len() > 255 {
-            return Err(format!("rank {rank}: token of {} bytes does not fit the format", token.len()).into());
-        }
         if rank >= by_rank.len() {
             by_rank.resize(rank + 1, None);
         }
@@ -95,18 +91,7 @@ fn vocab_bin(tiktoken: &str) -> Result<Vec<u8>> {
             return Err(format!("rank {rank} appears twice").into());
         }
     }
-    let mut out = b"FBV1".to_vec();
-    out.extend_from_slice(&u32::try_from(by_rank.len())?.to_le_bytes());
-    for token in &by_rank {
-        match token {
-            Some(t) => {
-                out.push(t.len() as u8);
-                out.extend_from_slice(t);
-            }
-            None => out.push(0),
-        }
-    }
-    Ok(out)
+    Ok(farebox_core::tokens::vocab_file::encode(&by_rank)?)
 }
 
 fn unicode_bin() -> Result<Vec<u8>> {

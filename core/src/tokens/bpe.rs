@@ -48,28 +48,16 @@ impl std::error::Error for VocabError {}
 const SCAN_MAX: usize = 16;
 
 impl Vocab {
-    /// Reads the `FBV1` format written by `cargo xtask vocab`.
+    /// Reads a vocabulary file (`FBV2`, see [`super::vocab_file`]).
     pub(crate) fn parse(data: &[u8]) -> Result<Vocab, VocabError> {
-        let rest = data.strip_prefix(b"FBV1").ok_or(VocabError("not FBV1 data"))?;
-        let (count, mut rest) = rest.split_first_chunk::<4>().ok_or(VocabError("truncated header"))?;
-        let count = u32::from_le_bytes(*count) as usize;
-        if count > 1 << 24 {
-            return Err(VocabError("implausible token count"));
-        }
-        let mut bytes = Vec::with_capacity(rest.len());
-        let mut offsets = Vec::with_capacity(count + 1);
-        offsets.push(0u32);
-        for _ in 0..count {
-            let (&len, after) = rest.split_first().ok_or(VocabError("truncated token list"))?;
-            let len = usize::from(len);
-            let token = after.get(..len).ok_or(VocabError("truncated token"))?;
-            bytes.extend_from_slice(token);
-            offsets.push(u32::try_from(bytes.len()).map_err(|_| VocabError("too large"))?);
-            rest = &after[len..];
-        }
-        if !rest.is_empty() {
-            return Err(VocabError("trailing bytes"));
-        }
+        let (bytes, offsets) = super::vocab_file::decode(data)?;
+        Vocab::from_parts(bytes, offsets)
+    }
+
+    /// A vocabulary from token bytes concatenated in rank order and their
+    /// offsets (`offsets[r]..offsets[r + 1]`; an empty range: no token).
+    pub(crate) fn from_parts(bytes: Vec<u8>, offsets: Vec<u32>) -> Result<Vocab, VocabError> {
+        let count = offsets.len().saturating_sub(1);
         let capacity = (count * 2).next_power_of_two().max(16);
         let mut vocab = Vocab { bytes, offsets, slots: alloc::vec![0; capacity], mask: capacity - 1 };
         for rank in 0..count {
@@ -94,7 +82,30 @@ impl Vocab {
         Ok(vocab)
     }
 
-    fn token(&self, rank: u32) -> &[u8] {
+    /// Number of ranks (including empty ones).
+    pub(crate) fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// The two tokens BPE merged last to make token `rank`: its encoding with
+    /// only the lower ranks, when that is exactly two tokens.
+    pub(crate) fn last_merge(&self, rank: u32, scratch: &mut Scratch) -> Option<(u32, u32)> {
+        let token = self.token(rank);
+        if token.len() < 2 {
+            return None;
+        }
+        scratch.starts.clear();
+        self.merge_scan(token, scratch, rank);
+        match scratch.starts[..] {
+            [0, k] => {
+                let k = k as usize;
+                Some((self.rank(&token[..k])?, self.rank(&token[k..])?))
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn token(&self, rank: u32) -> &[u8] {
         let r = rank as usize;
         &self.bytes[self.offsets[r] as usize..self.offsets[r + 1] as usize]
     }
@@ -143,26 +154,28 @@ impl Vocab {
     fn merge(&self, piece: &[u8], scratch: &mut Scratch) {
         scratch.starts.clear();
         if piece.len() <= SCAN_MAX {
-            self.merge_scan(piece, scratch);
+            self.merge_scan(piece, scratch, u32::MAX);
         } else {
             self.merge_heap(piece, scratch);
         }
     }
 
-    /// tiktoken's `_byte_pair_merge`: `parts[i] = (start, rank of part i + part i+1)`.
-    fn merge_scan(&self, piece: &[u8], scratch: &mut Scratch) {
+    /// tiktoken's `_byte_pair_merge`: `parts[i] = (start, rank of part i + part i+1)`,
+    /// merging only tokens ranked below `limit`.
+    fn merge_scan(&self, piece: &[u8], scratch: &mut Scratch, limit: u32) {
         let n = piece.len();
+        let rank = |bytes: &[u8]| self.rank(bytes).filter(|&r| r < limit);
         let parts = &mut scratch.parts;
         parts.clear();
         for i in 0..n - 1 {
-            parts.push((i as u32, self.rank(&piece[i..i + 2]).unwrap_or(u32::MAX)));
+            parts.push((i as u32, rank(&piece[i..i + 2]).unwrap_or(u32::MAX)));
         }
         parts.push(((n - 1) as u32, u32::MAX));
         parts.push((n as u32, u32::MAX));
         // The rank of part i merged with part i+1, skipping `skip` removed parts after i.
         let pair_rank = |parts: &[(u32, u32)], i: usize, skip: usize| -> u32 {
             match parts.get(i + skip + 2) {
-                Some(&(end, _)) => self.rank(&piece[parts[i].0 as usize..end as usize]).unwrap_or(u32::MAX),
+                Some(&(end, _)) => rank(&piece[parts[i].0 as usize..end as usize]).unwrap_or(u32::MAX),
                 None => u32::MAX,
             }
         };

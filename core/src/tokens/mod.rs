@@ -16,6 +16,7 @@
 mod bpe;
 mod pretokenize;
 mod unicode;
+pub mod vocab_file;
 
 use alloc::vec::Vec;
 use core::fmt;
