@@ -219,3 +219,19 @@ proptest! {
         prop_assert!(cab <= a.len() + b.len());
     }
 }
+
+/// The legacy `functions` field is counted like `tools` (each entry the function itself).
+#[test]
+fn legacy_functions_count_like_tools() {
+    let f = r#"{"name": "get_current_weather", "description": "Get the current weather in a given location",
+        "parameters": {"type": "object", "properties": {"location": {"type": "string", "description": "The city and state, e.g. San Francisco, CA"}}}}"#;
+    let messages = r#"[{"role": "user", "content": "Weather in Paris?"}]"#;
+    let tools = est(&format!(
+        r#"{{"model": "gpt-4o", "messages": {messages}, "tools": [{{"type": "function", "function": {f}}}], "max_tokens": 1}}"#
+    ));
+    let functions =
+        est(&format!(r#"{{"model": "gpt-4o", "messages": {messages}, "functions": [{f}], "max_tokens": 1}}"#));
+    // The same formula count; the JSON-based bounds differ by the `tools` wrapper.
+    assert_eq!(tools.input_tokens.tokens, functions.input_tokens.tokens);
+    assert!(!tools.input_tokens.exact);
+}

@@ -202,12 +202,13 @@ fn openai_chat<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<()
         }
     }
     p.items.push(Item::Overhead(Range::exact(3)));
-    let tools = array(obj, "tools")?;
-    let functions = array(obj, "functions")?;
+    // `tools`, or the legacy `functions` (each entry the function itself).
+    let tools = match array(obj, "tools")? {
+        [] => array(obj, "functions")?,
+        tools => tools,
+    };
     if !tools.is_empty() {
         p.items.push(Item::OpenAiTools { tools, gpt35: !model.contains("gpt-4o") });
-    } else if !functions.is_empty() {
-        p.items.push(Item::OpenAiTools { tools: functions, gpt35: !model.contains("gpt-4o") });
     }
     Ok(())
 }
