@@ -105,8 +105,26 @@ pub(crate) fn for_model(model_id: &str, (non_ascii, cjk): (u32, u32)) -> Scale {
     } else {
         "other"
     };
-    let file: File = serde_json::from_str(DATA).expect("the embedded ratio table is valid (tested)");
-    let family_name = family(model_id);
+    with_table(|file| scale(file, family(model_id), band))
+}
+
+/// Runs `f` over the parsed ratio table: parsed once per process where `std`
+/// gives a thread-safe cell (a per-request parse was two thirds of a small
+/// Claude estimate), and per call in `no_std` builds.
+fn with_table<R>(f: impl FnOnce(&File) -> R) -> R {
+    let parse = || serde_json::from_str::<File>(DATA).expect("the embedded ratio table is valid (tested)");
+    #[cfg(feature = "std")]
+    {
+        static TABLE: std::sync::OnceLock<File> = std::sync::OnceLock::new();
+        f(TABLE.get_or_init(parse))
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        f(&parse())
+    }
+}
+
+fn scale(file: &File, family_name: &'static str, band: &'static str) -> Scale {
     let family = &file.families[family_name];
     let b = &family.bands[band];
     Scale {
