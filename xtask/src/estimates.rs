@@ -28,26 +28,12 @@ const BANDS: &[(&str, &[&str])] = &[
 const FAMILIES: &[&str] = &["claude", "gemini", "llama3", "mistral"];
 
 pub fn run(args: &[String]) -> Result<()> {
-    let check = match args {
-        [] => false,
-        [flag] if flag == "--check" => true,
-        _ => return Err("usage: cargo xtask estimates [--check]".into()),
-    };
-    let root = crate::cmd::repo_root();
-    let calibration: Value =
-        serde_json::from_str(&fs::read_to_string(root.join("tests/calibration/calibration.json"))?)?;
-    let generated = serde_json::to_string_pretty(&derive(&calibration)?)? + "\n";
-    let target = root.join("core/data/estimate_ratios.json");
-    if check {
-        if fs::read_to_string(&target).ok().as_deref() != Some(generated.as_str()) {
-            return Err(format!("{} is stale: run `cargo xtask estimates` and commit it", target.display()).into());
-        }
-        println!("estimates: {} is up to date", target.display());
-    } else {
-        fs::write(&target, generated)?;
-        println!("estimates: wrote {}", target.display());
-    }
-    Ok(())
+    crate::generated::run("estimates", args, || {
+        let path = crate::cmd::repo_root().join("tests/calibration/calibration.json");
+        let calibration: Value = serde_json::from_str(&fs::read_to_string(path)?)?;
+        let generated = serde_json::to_string_pretty(&derive(&calibration)?)? + "\n";
+        Ok(vec![("core/data/estimate_ratios.json".to_string(), generated.into_bytes())])
+    })
 }
 
 /// Ten-thousandths from a 4-decimal string, and back.

@@ -9,6 +9,7 @@ mod cmd;
 mod ensure;
 mod estimates;
 mod fuzz;
+mod generated;
 mod pkg;
 mod prices;
 mod serve;

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use farebox_core::pricing::{write_price_file, Model, Resolution, Source};
+use farebox_core::pricing::{write_price_file, Mode, Model, Resolution, Source};
 use farebox_core::{PriceFileFormat, PriceTable, UsageKind};
 
 use crate::Result;
@@ -60,30 +60,10 @@ const FAMILIES: &[&str] = &[
 ];
 
 pub fn run(args: &[String]) -> Result<()> {
-    let check = match args {
-        [] => false,
-        [flag] if flag == "--check" => true,
-        _ => return Err("usage: cargo xtask prices [--check]".into()),
-    };
-    let root = crate::cmd::repo_root();
-    let reference = root.join("../shared/reference");
-    let generated = generate(&reference)?;
-    let target = root.join("core/data/prices.json");
-    if check {
-        let committed = fs::read_to_string(&target)?;
-        if committed != generated {
-            return Err(format!(
-                "{} is not what ../shared/reference generates: run `cargo xtask prices` and commit it",
-                target.display()
-            )
-            .into());
-        }
-        println!("prices: {} is up to date", target.display());
-    } else {
-        fs::write(&target, &generated)?;
-        println!("prices: wrote {} ({} bytes)", target.display(), generated.len());
-    }
-    Ok(())
+    crate::generated::run("prices", args, || {
+        let generated = generate(&crate::cmd::repo_root().join("../shared/reference"))?;
+        Ok(vec![("core/data/prices.json".to_string(), generated.into_bytes())])
+    })
 }
 
 fn in_scope(id: &str) -> bool {
@@ -129,7 +109,13 @@ fn generate(reference: &Path) -> Result<String> {
     for lf in langfuse.user_models() {
         match selected.resolve(&lf.id) {
             Ok(found) if found.via == Resolution::Id => {
-                for kind in [UsageKind::Input, UsageKind::Output] {
+                // Embeddings produce no output tokens: Langfuse's `total` price
+                // sets an output price there that nothing bills.
+                let kinds: &[UsageKind] = match found.model.mode {
+                    Mode::Embedding => &[UsageKind::Input],
+                    _ => &[UsageKind::Input, UsageKind::Output],
+                };
+                for &kind in kinds {
                     let (a, b) = (found.model.prices.get(kind), lf.prices.get(kind));
                     if a != b {
                         disagreements.push(format!("{} {kind}: LiteLLM {a:?}, Langfuse {b:?}", lf.id));

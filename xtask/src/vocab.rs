@@ -35,34 +35,16 @@ const CLASSES: &[(u8, &str)] = &[
 const BLOCK: usize = 128;
 
 pub fn run(args: &[String]) -> Result<()> {
-    let check = match args {
-        [] => false,
-        [flag] if flag == "--check" => true,
-        _ => return Err("usage: cargo xtask vocab [--check]".into()),
-    };
-    let root = crate::cmd::repo_root();
-    let assets = tiktoken_assets()?;
-    let mut outputs: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    for name in ENCODINGS {
-        let text = fs::read_to_string(assets.join(format!("{name}.tiktoken")))?;
-        outputs.push((root.join(format!("core/data/vocab/{name}.bin")), vocab_bin(&text)?));
-    }
-    outputs.push((root.join("core/data/unicode_classes.bin"), unicode_bin()?));
-    for (path, bytes) in outputs {
-        if check {
-            if fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
-                return Err(format!("{} is stale: run `cargo xtask vocab` and commit it", path.display()).into());
-            }
-        } else {
-            fs::create_dir_all(path.parent().ok_or("no parent")?)?;
-            fs::write(&path, &bytes)?;
-            println!("vocab: wrote {} ({} bytes)", path.display(), bytes.len());
+    crate::generated::run("vocab", args, || {
+        let assets = tiktoken_assets()?;
+        let mut outputs = Vec::new();
+        for name in ENCODINGS {
+            let text = fs::read_to_string(assets.join(format!("{name}.tiktoken")))?;
+            outputs.push((format!("core/data/vocab/{name}.bin"), vocab_bin(&text)?));
         }
-    }
-    if check {
-        println!("vocab: tokenizer data is up to date");
-    }
-    Ok(())
+        outputs.push(("core/data/unicode_classes.bin".to_string(), unicode_bin()?));
+        Ok(outputs)
+    })
 }
 
 /// The `assets/` folder of the tiktoken-rs package in the dependency graph.
