@@ -36,6 +36,19 @@ pub(crate) fn decimal_text(raw: &RawValue) -> Result<String, String> {
     }
 }
 
+/// A unit price from a table written out from binary floats (LiteLLM's
+/// Python, Langfuse's JavaScript): a JSON number or string, read from its text
+/// with [`Usd::parse_float_text`], and never negative. The error says what is
+/// wrong; the caller names the field.
+pub(crate) fn float_written_price(raw: &RawValue) -> Result<Usd, String> {
+    let text = decimal_text(raw)?;
+    let price = Usd::parse_float_text(&text).map_err(|e| e.to_string())?;
+    if price.is_negative() {
+        return Err(format!("is negative ({text})"));
+    }
+    Ok(price)
+}
+
 /// A JSON number that is a whole number ≥ 0, also when written as `8192.0`
 /// (LiteLLM writes some limits that way). Read from the number's text: no
 /// float arithmetic.

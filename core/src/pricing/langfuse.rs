@@ -20,8 +20,7 @@ use serde_json::value::RawValue;
 use super::table::invalid;
 use super::{compile_pattern, infer_provider, Condition, Mode, Model, Op, PriceSet, Tier};
 use crate::error::Error;
-use crate::json::decimal_text;
-use crate::money::Usd;
+use crate::json::float_written_price;
 use crate::usage::{langfuse_kind, UsageKind, LANGFUSE_KEYS};
 
 /// A page of the public API: `{"data": [...], "meta": {...}}`.
@@ -198,12 +197,8 @@ fn price_set<V: core::ops::Deref<Target = RawValue>>(raw: &BTreeMap<String, V>) 
         if value.get() == "null" {
             continue;
         }
-        let text = decimal_text(value).map_err(|e| format!("price `{key}`: {e}"))?;
         // Langfuse's file is written from JavaScript numbers.
-        let price = Usd::parse_float_text(&text).map_err(|e| format!("price `{key}`: {e}"))?;
-        if price.is_negative() {
-            return Err(format!("price `{key}` is negative"));
-        }
+        let price = float_written_price(value).map_err(|e| format!("price `{key}`: {e}"))?;
         match (key.as_str(), langfuse_kind(key)) {
             ("total", _) => total = Some(price),
             (_, Some(kind)) => match set.get(kind) {
@@ -261,6 +256,7 @@ fn condition(c: &RawCondition) -> Result<Condition, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::Usd;
 
     #[test]
     fn tiers_by_priority_with_usage_and_parameter_conditions() {

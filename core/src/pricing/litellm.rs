@@ -22,7 +22,7 @@ use serde_json::value::RawValue;
 use super::table::{invalid, Skipped};
 use super::{Condition, Mode, Model, PriceSet, Tier};
 use crate::error::Error;
-use crate::json::{decimal_text, whole_number};
+use crate::json::{float_written_price, whole_number};
 use crate::money::Usd;
 use crate::usage::UsageKind;
 
@@ -109,11 +109,7 @@ fn entry(name: &str, raw: &RawValue) -> Result<Result<Model, String>, Error> {
         if value.get() == "null" {
             continue;
         }
-        let text = decimal_text(value).map_err(|e| bad(format!("`{field}`: {e}")))?;
-        let price = Usd::parse_float_text(&text).map_err(|e| bad(format!("`{field}`: {e}")))?;
-        if price.is_negative() {
-            return Err(bad(format!("`{field}` is negative ({text})")));
-        }
+        let price = float_written_price(value).map_err(|e| bad(format!("`{field}`: {e}")))?;
         if *is_secondary {
             secondary.push((key, *kind, price));
         } else {
@@ -220,11 +216,7 @@ fn range_tiers(raw: &RawValue, groups: &mut BTreeMap<TierKey, PriceSet>) -> Resu
         let key: TierKey = ((from > 0).then_some(from), None);
         for (field, value) in range {
             let Some((_, kind, _)) = BASES.iter().find(|(b, _, _)| b == field) else { continue };
-            let text = decimal_text(value).map_err(|e| format!("`tiered_pricing[{i}].{field}`: {e}"))?;
-            let price = Usd::parse_float_text(&text).map_err(|e| format!("`tiered_pricing[{i}].{field}`: {e}"))?;
-            if price.is_negative() {
-                return Err(format!("`tiered_pricing[{i}].{field}` is negative"));
-            }
+            let price = float_written_price(value).map_err(|e| format!("`tiered_pricing[{i}].{field}`: {e}"))?;
             let set = groups.entry(key.clone()).or_default();
             if set.get(*kind).is_none() {
                 set.set(*kind, price);
