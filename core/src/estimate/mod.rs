@@ -165,11 +165,13 @@ pub fn estimate(
     };
     let rule = image::ImageRule::for_model(&model.id.to_ascii_lowercase());
     let segments = parsed.count(tokenizer, scale.as_ref(), rule, encoding.is_some())?;
-    let input = segments.iter().fold(Range::exact(0), |a, s| a.plus(s.range));
-    let cached_5m: Range =
-        segments.iter().filter(|s| s.cache == Some(Ttl::FiveMinutes)).fold(Range::exact(0), |a, s| a.plus(s.range));
-    let cached_1h: Range =
-        segments.iter().filter(|s| s.cache == Some(Ttl::OneHour)).fold(Range::exact(0), |a, s| a.plus(s.range));
+    let total = |which: &dyn Fn(&Segment) -> bool| {
+        segments.iter().filter(|s| which(s)).fold(Range::exact(0), |a, s| a.plus(s.range))
+    };
+    let input = total(&|_| true);
+    let cached_5m = total(&|s| s.cache == Some(Ttl::FiveMinutes));
+    let cached_1h = total(&|s| s.cache == Some(Ttl::OneHour));
+    segments.iter().filter(|s| s.cache == Some(Ttl::OneHour)).fold(Range::exact(0), |a, s| a.plus(s.range));
 
     // Output allowance.
     let (max_output_tokens, output_limit) =
