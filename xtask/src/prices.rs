@@ -1,5 +1,6 @@
 //! `cargo xtask prices [--check]`: generates `core/data/prices.json`, the
-//! built-in price table, from the public tables in `../shared/reference/`.
+//! built-in price table, from the public tables in `../shared/reference/`,
+//! and `core/data/prices_index.rs`, the index `PriceTable::builtin` starts from.
 //!
 //! What goes in: every chat, responses, completion and embedding entry of
 //! LiteLLM's table whose id names an OpenAI, Anthropic, Google Gemini,
@@ -17,7 +18,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use farebox_core::pricing::{write_price_file, Mode, Model, Resolution, Source};
+use farebox_core::pricing::{write_price_file, write_price_index, Mode, Model, Resolution, Source};
 use farebox_core::{PriceFileFormat, PriceTable, UsageKind};
 
 use crate::Result;
@@ -62,7 +63,12 @@ const FAMILIES: &[&str] = &[
 pub fn run(args: &[String]) -> Result<()> {
     crate::generated::run("prices", args, || {
         let generated = generate(&crate::cmd::repo_root().join("../shared/reference"))?;
-        Ok(vec![("core/data/prices.json".to_string(), generated.into_bytes())])
+        // The index `PriceTable::builtin` looks models up in without parsing the table.
+        let index = write_price_index(&generated)?;
+        Ok(vec![
+            ("core/data/prices.json".to_string(), generated.into_bytes()),
+            ("core/data/prices_index.rs".to_string(), index.into_bytes()),
+        ])
     })
 }
 

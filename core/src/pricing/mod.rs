@@ -23,7 +23,9 @@ pub(crate) mod langfuse;
 pub(crate) mod litellm;
 mod table;
 
-pub use table::{write_price_file, LoadReport, PriceFileFormat, PriceTable, Resolution, Resolved, Skipped, Source};
+pub use table::{
+    write_price_file, write_price_index, LoadReport, PriceFileFormat, PriceTable, Resolution, Resolved, Skipped, Source,
+};
 
 /// Unit prices in USD, one per [`UsageKind`] that the model charges for,
 /// plus provider-specific units under their own names.

@@ -18,6 +18,7 @@
 //! found as itself. The result says which step matched. No match is an
 //! error carrying the closest known ids — never a silent $0.
 
+use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -35,38 +36,25 @@ struct Layer {
     models: Vec<Model>,
     /// Lower-cased id and aliases → index in `models`.
     names: BTreeMap<String, usize>,
-    /// Models with a match pattern, in definition order, each with its regex
-    /// compiled on first use (`None`: it does not compile).
-    patterns: Vec<(crate::Once<Option<Regex>>, usize)>,
+    /// Models with a match pattern, in definition order, with its regex.
+    patterns: Vec<(Regex, usize)>,
 }
 
 impl Layer {
-    /// Adds or replaces (by id) a model. `check_pattern` compiles its pattern
-    /// now, so that a bad one fails the load; the built-in table's patterns
-    /// (tested to compile) wait until a name reaches the pattern step, which
-    /// saves building dozens of regexes at start-up for lookups that rarely
-    /// need them.
-    fn insert(&mut self, mut model: Model, check_pattern: bool) -> Result<(), Error> {
-        // Names are compared trimmed (requests are trimmed too): an id with
-        // stray whitespace must still be found by its own name.
-        model.id = model.id.trim().to_string();
-        for alias in &mut model.aliases {
-            *alias = alias.trim().to_string();
-        }
-        model.validate().map_err(Error::InvalidPriceFile)?;
+    /// Adds or replaces (by id) a model. Its pattern is compiled now, so
+    /// that a bad one fails the load. (The built-in table's patterns, tested
+    /// to compile, wait in [`Builtin`] until a name reaches the pattern step.)
+    fn insert(&mut self, model: Model) -> Result<(), Error> {
+        let model = normalised(model)?;
         let pattern = match &model.pattern {
             Some(p) => {
-                let cell = crate::Once::new();
-                if check_pattern {
-                    let re = compile_pattern(p, false).map_err(|e| {
-                        Error::InvalidPriceFile(format!(
-                            "model `{}`: match pattern `{p}` is not a valid regex: {e}",
-                            model.id
-                        ))
-                    })?;
-                    let _ = cell.set(Some(re));
-                }
-                Some(cell)
+                let re = compile_pattern(p, false).map_err(|e| {
+                    Error::InvalidPriceFile(format!(
+                        "model `{}`: match pattern `{p}` is not a valid regex: {e}",
+                        model.id
+                    ))
+                })?;
+                Some(re)
             }
             None => None,
         };
@@ -86,24 +74,30 @@ impl Layer {
         for name in core::iter::once(&model.id).chain(&model.aliases) {
             self.names.insert(name.to_ascii_lowercase(), index);
         }
-        if let Some(cell) = pattern {
-            self.patterns.push((cell, index));
+        if let Some(re) = pattern {
+            self.patterns.push((re, index));
         }
         Ok(())
     }
+}
 
-    fn exact(&self, name: &str) -> Option<&Model> {
-        self.names.get(name).map(|&i| &self.models[i])
+/// A model's names are compared trimmed (requests are trimmed too): an id
+/// with stray whitespace must still be found by its own name.
+fn normalised(mut model: Model) -> Result<Model, Error> {
+    model.id = model.id.trim().to_string();
+    for alias in &mut model.aliases {
+        *alias = alias.trim().to_string();
     }
+    model.validate().map_err(Error::InvalidPriceFile)?;
+    Ok(model)
+}
 
-    fn pattern(&self, name: &str) -> Option<&Model> {
-        let compiled = |cell: &crate::Once<Option<Regex>>, i: usize| {
-            cell.get_or_init(|| self.models[i].pattern.as_deref().and_then(|p| compile_pattern(p, false).ok()))
-                .as_ref()
-                .is_some_and(|re| re.is_match(name))
-        };
-        self.patterns.iter().find(|(cell, i)| compiled(cell, *i)).map(|&(_, i)| &self.models[i])
-    }
+/// The two lookups a layer answers; resolution over them is the same for both.
+trait Lookup {
+    /// The model a lower-cased id or alias names.
+    fn exact(&self, lowered: &str) -> Option<&Model>;
+    /// The first model, in definition order, whose match pattern matches `name`.
+    fn pattern(&self, name: &str) -> Option<&Model>;
 
     fn resolve(&self, requested: &str, lowered: &str, rewrites: &[String]) -> Option<(&Model, Resolution)> {
         if let Some(m) = self.exact(lowered) {
@@ -116,6 +110,88 @@ impl Layer {
             }
         }
         self.pattern(requested).map(|m| (m, Resolution::Pattern))
+    }
+}
+
+impl Lookup for Layer {
+    fn exact(&self, lowered: &str) -> Option<&Model> {
+        self.names.get(lowered).map(|&i| &self.models[i])
+    }
+
+    fn pattern(&self, name: &str) -> Option<&Model> {
+        self.patterns.iter().find(|(re, _)| re.is_match(name)).map(|&(_, i)| &self.models[i])
+    }
+}
+
+/// The index of the built-in table, generated beside `prices.json` by
+/// `cargo xtask prices` ([`write_price_index`]): where each model's JSON
+/// starts and ends in [`BUILTIN`], its id, the sorted lower-cased names, the
+/// match patterns in order, the snapshot and sources.
+mod index {
+    include!("../../data/prices_index.rs");
+}
+
+/// The built-in table, ready without parsing: names are looked up in the
+/// generated [`index`] by binary search, and a model is parsed from its own
+/// slice of [`BUILTIN`] the first time a lookup or an iteration reaches it.
+/// Parsing all 2,000-odd models up front cost ~45 million instructions
+/// (natively; several times that in WebAssembly's first run), which an edge
+/// worker paid on the first request of every isolate, for the one or two
+/// models a request names.
+#[derive(Clone, Debug, Default)]
+struct Builtin {
+    /// One cell per model of the index, in file order; none in an empty table.
+    models: Vec<crate::Once<Box<Model>>>,
+    /// One cell per `index::PATTERNS` entry: its regex, compiled on first use.
+    patterns: Vec<crate::Once<Option<Regex>>>,
+}
+
+impl Builtin {
+    fn new() -> Builtin {
+        Builtin {
+            models: index::SPANS.iter().map(|_| crate::Once::new()).collect(),
+            patterns: index::PATTERNS.iter().map(|_| crate::Once::new()).collect(),
+        }
+    }
+
+    fn model(&self, i: usize) -> &Model {
+        self.models[i].get_or_init(|| {
+            let (start, end) = index::SPANS[i];
+            let model = serde_json::from_str(&BUILTIN[start as usize..end as usize])
+                .map_err(|e| invalid("built-in", &e))
+                .and_then(normalised);
+            Box::new(model.expect("the embedded price table is valid (tested)"))
+        })
+    }
+
+    fn models(&self) -> impl Iterator<Item = &Model> {
+        (0..self.models.len()).map(|i| self.model(i))
+    }
+
+    fn ids(&self) -> &'static [&'static str] {
+        &index::IDS[..self.models.len()]
+    }
+}
+
+impl Lookup for Builtin {
+    fn exact(&self, lowered: &str) -> Option<&Model> {
+        if self.models.is_empty() {
+            return None;
+        }
+        let found = index::NAMES.binary_search_by(|&(name, _)| name.cmp(lowered)).ok()?;
+        Some(self.model(index::NAMES[found].1 as usize))
+    }
+
+    fn pattern(&self, name: &str) -> Option<&Model> {
+        self.patterns
+            .iter()
+            .zip(index::PATTERNS)
+            .find(|(cell, &(_, pattern))| {
+                // Compiled on first use (dozens of regexes that most lookups
+                // never reach); tested to compile, a failure would never match.
+                cell.get_or_init(|| compile_pattern(pattern, false).ok()).as_ref().is_some_and(|re| re.is_match(name))
+            })
+            .map(|(_, &(i, _))| self.model(i as usize))
     }
 }
 
@@ -205,7 +281,7 @@ const BUILTIN: &str = include_str!("../../data/prices.json");
 #[derive(Clone, Debug, Default)]
 pub struct PriceTable {
     user: Layer,
-    builtin: Layer,
+    builtin: Builtin,
     snapshot: String,
     sources: Vec<Source>,
 }
@@ -216,15 +292,11 @@ impl PriceTable {
         PriceTable::default()
     }
 
-    /// The built-in table. Parses the embedded data (a few milliseconds):
-    /// build it once and keep it.
+    /// The built-in table. Cheap to make (no model is parsed until a lookup
+    /// or an iteration reaches it); keep it to keep the parsed models.
     pub fn builtin() -> PriceTable {
-        let file: PriceFile = serde_json::from_str(BUILTIN).expect("the embedded price table is valid (tested)");
-        let mut builtin = Layer::default();
-        for model in file.models {
-            builtin.insert(model, false).expect("the embedded price table is valid (tested)");
-        }
-        PriceTable { user: Layer::default(), builtin, snapshot: file.snapshot, sources: file.sources }
+        let sources = serde_json::from_str(index::SOURCES).expect("the embedded price table is valid (tested)");
+        PriceTable { user: Layer::default(), builtin: Builtin::new(), snapshot: index::SNAPSHOT.to_string(), sources }
     }
 
     /// The day the built-in prices were taken (`YYYY-MM-DD`); empty for [`PriceTable::empty`].
@@ -239,7 +311,7 @@ impl PriceTable {
 
     /// Every model, user definitions first.
     pub fn models(&self) -> impl Iterator<Item = &Model> {
-        self.user.models.iter().chain(&self.builtin.models)
+        self.user.models.iter().chain(self.builtin.models())
     }
 
     pub fn user_models(&self) -> &[Model] {
@@ -249,7 +321,7 @@ impl PriceTable {
     /// Adds a user definition, replacing an earlier user definition with the
     /// same id. It beats every built-in model it matches.
     pub fn add_model(&mut self, model: Model) -> Result<(), Error> {
-        self.user.insert(model, true)
+        self.user.insert(model)
     }
 
     /// Langfuse's `create_model`: a name, a match pattern, a unit (`TOKENS`
@@ -288,7 +360,7 @@ impl PriceTable {
         let mut user = self.user.clone();
         let loaded = models.len();
         for model in models {
-            user.insert(model, true)?;
+            user.insert(model)?;
         }
         self.user = user;
         Ok(LoadReport { format, loaded, skipped })
@@ -300,7 +372,8 @@ impl PriceTable {
         let requested = requested.trim();
         let lowered = requested.to_ascii_lowercase();
         let rewrites = rewrites(&lowered);
-        for (layer, user_defined) in [(&self.user, true), (&self.builtin, false)] {
+        let layers: [(&dyn Lookup, bool); 2] = [(&self.user, true), (&self.builtin, false)];
+        for (layer, user_defined) in layers {
             if let Some((model, via)) = layer.resolve(requested, &lowered, &rewrites) {
                 return Ok(Resolved { model, via, user_defined });
             }
@@ -314,8 +387,10 @@ impl PriceTable {
         let bare = |name: &str| name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
         let wanted = bare(lowered);
         let common = |id: &str| bare(id).bytes().zip(wanted.bytes()).take_while(|(a, b)| a == b).count();
-        let mut scored: Vec<(usize, &str)> =
-            self.models().map(|m| (common(&m.id), m.id.as_str())).filter(|&(n, _)| n >= 3).collect();
+        // The built-in ids come from the index: an unknown name parses no model.
+        let builtin: &[&str] = self.builtin.ids();
+        let ids = self.user.models.iter().map(|m| m.id.as_str()).chain(builtin.iter().copied());
+        let mut scored: Vec<(usize, &str)> = ids.map(|id| (common(id), id)).filter(|&(n, _)| n >= 3).collect();
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.len().cmp(&b.1.len())).then(a.1.cmp(b.1)));
         scored.dedup_by(|a, b| a.1 == b.1);
         scored.into_iter().take(5).map(|(_, id)| id.to_string()).collect()
@@ -510,4 +585,100 @@ pub fn write_price_file(models: &[Model], snapshot: &str, sources: &[Source]) ->
     }
     out.push_str("]}\n");
     out
+}
+
+/// The index of a farebox price file, as the Rust source that
+/// `PriceTable::builtin` compiles in (`core/data/prices_index.rs`, written by
+/// `cargo xtask prices` beside `prices.json`): the snapshot, the sources (as
+/// JSON), each model's byte span in `file` and its id, every lower-cased name
+/// with its model, sorted for binary search, and the models with a match
+/// pattern, in order. The names and patterns are those of the file loaded as
+/// a layer (the same trimming, a later model taking a name over), so a lookup
+/// in the index finds what a lookup in the parsed file would.
+pub fn write_price_index(file: &str) -> Result<String, Error> {
+    use core::fmt::Write;
+
+    /// The file again, each model as its exact JSON text: its position in
+    /// `file` is its span.
+    #[derive(Deserialize)]
+    struct Raw<'a> {
+        snapshot: String,
+        sources: Vec<Source>,
+        #[serde(borrow)]
+        models: Vec<&'a serde_json::value::RawValue>,
+    }
+    let (_, models, _) = parse_price_file(file.as_bytes(), PriceFileFormat::Farebox)?;
+    let raw: Raw = serde_json::from_str(file).map_err(|e| invalid("farebox", &e))?;
+    let mut layer = Layer::default();
+    for model in models {
+        layer.insert(model)?;
+    }
+    if layer.models.len() != raw.models.len() {
+        return Err(Error::InvalidPriceFile(String::from("the built-in table has two models with the same id")));
+    }
+    let offset = |text: &str| text.as_ptr() as usize - file.as_ptr() as usize;
+    let number = |n: usize| u32::try_from(n).map_err(|_| Error::InvalidPriceFile(String::from("price file too large")));
+
+    let mut out = String::from(
+        "// Generated by `cargo xtask prices` (farebox_core::pricing::write_price_index)\n\
+         // from prices.json, which it indexes: do not edit.\n",
+    );
+    let sources = serde_json::to_string(&raw.sources).unwrap_or_default();
+    let _ = writeln!(out, "pub(super) const SNAPSHOT: &str = {:?};", raw.snapshot);
+    let _ = writeln!(out, "pub(super) const SOURCES: &str = {sources:?};");
+    out.push_str("pub(super) static SPANS: &[(u32, u32)] = &[\n");
+    for chunk in raw.models.chunks(8) {
+        out.push_str("   ");
+        for model in chunk {
+            let start = offset(model.get());
+            let _ = write!(out, " ({}, {}),", number(start)?, number(start + model.get().len())?);
+        }
+        out.push('\n');
+    }
+    out.push_str("];\npub(super) static IDS: &[&str] = &[\n");
+    for model in &layer.models {
+        let _ = writeln!(out, "    {:?},", model.id);
+    }
+    out.push_str("];\npub(super) static NAMES: &[(&str, u32)] = &[\n");
+    for (name, &i) in &layer.names {
+        let _ = writeln!(out, "    ({name:?}, {}),", number(i)?);
+    }
+    out.push_str("];\npub(super) static PATTERNS: &[(u32, &str)] = &[\n");
+    for &(_, i) in &layer.patterns {
+        let pattern = layer.models[i].pattern.as_deref().unwrap_or_default();
+        let _ = writeln!(out, "    ({}, {pattern:?}),", number(i)?);
+    }
+    out.push_str("];\n");
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_compiled_in_index_is_that_of_the_compiled_in_table() {
+        let index = write_price_index(BUILTIN).unwrap();
+        assert!(index == include_str!("../../data/prices_index.rs"), "stale index: run `cargo xtask prices`");
+    }
+
+    #[test]
+    fn lazily_parsed_models_are_those_of_a_full_parse() {
+        let (_, models, _) = parse_price_file(BUILTIN.as_bytes(), PriceFileFormat::Farebox).unwrap();
+        let full: Vec<Model> = models.into_iter().map(|m| normalised(m).unwrap()).collect();
+        let table = PriceTable::builtin();
+        // Some parsed by lookups first, the rest by the iteration.
+        assert_eq!(table.resolve(&full[7].id).unwrap().model, &full[7]);
+        assert!(table.models().eq(full.iter()));
+        let file: PriceFile = serde_json::from_str(BUILTIN).unwrap();
+        assert_eq!((table.snapshot(), table.sources()), (file.snapshot.as_str(), &file.sources[..]));
+    }
+
+    #[test]
+    fn an_empty_table_has_no_built_in_models() {
+        let table = PriceTable::empty();
+        assert_eq!(table.models().count(), 0);
+        assert!(matches!(table.resolve("gpt-4o"), Err(Error::UnknownModel { .. })));
+        assert!(table.snapshot().is_empty());
+    }
 }
