@@ -126,20 +126,22 @@ async fn ledger(env: &Env, op: &LedgerOp) -> Result<String> {
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let shared = shared(&env);
-    let config = match &shared.config {
-        Ok(c) => c,
-        Err(e) => {
-            let api = Api::OpenAi;
-            return reply(guard::error_reply(api, 500, "api_error", "invalid_configuration", &e.to_string(), None));
-        }
-    };
     let url = req.url()?;
-    if url.path() == "/_farebox/budget" && req.method() == Method::Get {
-        return own_budget(&req, &env, config).await;
-    }
     let anthropic_hint = req.headers().has("anthropic-version")?;
     let method = req.method();
     let r = route(method.as_ref(), url.path(), anthropic_hint);
+    let config = match &shared.config {
+        Ok(c) => c,
+        // Workers have no start-up step that could fail: a bad configuration
+        // answers every request, priced or not (fail closed), in the shape of
+        // the API it was meant for, naming the variable (never its value).
+        Err(e) => {
+            return reply(guard::error_reply(r.api, 500, "api_error", "invalid_configuration", &e.to_string(), None));
+        }
+    };
+    if url.path() == "/_farebox/budget" && method == Method::Get {
+        return own_budget(&req, &env, config).await;
+    }
     let mut target = format!("{}{}", base(config, r.api), url.path());
     if let Some(q) = url.query() {
         target.push('?');
@@ -358,4 +360,17 @@ pub fn guard_bench(path: &str, body: &[u8], per_call_max_usd: &str) -> u16 {
         Verdict::Allow(_) => 200,
         Verdict::Reject(rep) => rep.status,
     }
+}
+
+/// For `worker/test/run.mjs` (what `cargo xtask worker` runs): the error
+/// every request would get with these vars, checked in Node before workerd
+/// starts so that the developer sees it at once. `vars` is a JSON object of
+/// names to values, the bindings miniflare would get.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn config_error(vars: &str) -> Option<String> {
+    let vars: std::collections::HashMap<String, String> = match serde_json::from_str(vars) {
+        Ok(v) => v,
+        Err(e) => return Some(format!("the vars are not a JSON object of strings: {e}")),
+    };
+    Config::from_lookup(|name| vars.get(name).cloned()).err().map(|e| e.to_string())
 }

@@ -3,7 +3,11 @@
 // `cargo xtask test` (which runs this file).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { start } from './run.mjs';
 import { startUpstream } from './upstream.mjs';
@@ -337,18 +341,64 @@ describe('configuration', () => {
     }
   });
 
-  test('a bad var is a clear error naming it, never echoing its value', async () => {
+  test('a bad var is a clear error naming it on every request, never echoing its value', async () => {
     const bad = await start({ vars: { OPENAI_BASE_URL: upstream.url, PER_CALL_MAX_USD: 'fifty-SECRETISH' }, onLog: () => {} });
     try {
       upstream.reset();
-      const r = await fetch(`${bad.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chat()) });
-      assert.equal(r.status, 500);
-      const text = await r.text();
-      assert.match(JSON.parse(text).error.message, /PER_CALL_MAX_USD/);
-      assert.ok(!text.includes('SECRETISH'));
+      for (let i = 0; i < 2; i++) {
+        const r = await fetch(`${bad.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chat()) });
+        assert.equal(r.status, 500);
+        assert.equal(r.headers.get('x-farebox-error'), 'invalid_configuration');
+        const text = await r.text();
+        assert.match(JSON.parse(text).error.message, /PER_CALL_MAX_USD/);
+        assert.ok(!text.includes('SECRETISH'));
+      }
       assert.equal(upstream.hits.length, 0);
     } finally {
       await bad.stop();
     }
+  });
+
+  test('a bad POLICY_JSON fails every request closed, in the shape of its API, naming the var', async () => {
+    const policy = '{"per_call_max_usd":"1","deny_modles":["o1-pro*"]}';
+    const bad = await start({ vars: { OPENAI_BASE_URL: upstream.url, ANTHROPIC_BASE_URL: upstream.url, POLICY_JSON: policy }, onLog: () => {} });
+    try {
+      upstream.reset();
+      const openai = await fetch(`${bad.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chat()) });
+      assert.equal(openai.status, 500);
+      assert.match((await openai.json()).error.message, /POLICY_JSON/);
+      const anthropic = await fetch(`${bad.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      assert.equal(anthropic.status, 500);
+      const body = await anthropic.json();
+      assert.equal(body.type, 'error');
+      assert.match(body.error.message, /POLICY_JSON/);
+      // Not even a pass-through request reaches the API.
+      const models = await fetch(`${bad.url}/v1/models`);
+      assert.equal(models.status, 500);
+      assert.match((await models.json()).error.message, /POLICY_JSON/);
+      assert.equal(upstream.hits.length, 0);
+    } finally {
+      await bad.stop();
+    }
+  });
+
+  test('node run.mjs (cargo xtask worker) refuses to start with a bad var, naming it', async () => {
+    const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'run.mjs')], {
+      env: { ...process.env, PORT: '0', OPENAI_BASE_URL: upstream.url, PER_CALL_MAX_USD: '-1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    const timer = setTimeout(() => child.kill(), 20_000);
+    const [code] = await once(child, 'exit');
+    clearTimeout(timer);
+    assert.equal(code, 1, output);
+    assert.match(output, /PER_CALL_MAX_USD: is negative/);
+    assert.doesNotMatch(output, /farebox worker on/);
   });
 });

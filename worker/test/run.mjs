@@ -1,6 +1,6 @@
 // Runs the built worker (worker/build) in workerd through miniflare.
 //
-//   node run.mjs            serve on 127.0.0.1:8787 until interrupted
+//   node run.mjs            check the vars, then serve on 127.0.0.1:8787 until interrupted
 //   import { start } ...    the end-to-end tests and the load test
 //
 // Vars come from the environment of this process (OPENAI_BASE_URL,
@@ -61,9 +61,26 @@ function modules() {
  * Starts the worker. `vars` override wrangler.toml's; `onLog` receives each
  * line the worker logs. Returns { url, mf, stop }.
  */
-export async function start({ vars = {}, port = 0, onLog } = {}) {
+/** The vars the worker gets: wrangler.toml's, with `vars` over them. */
+function bindingsFor(vars) {
   const bindings = { ...wranglerVars(), ...vars };
   for (const k of Object.keys(bindings)) if (bindings[k] === undefined) delete bindings[k];
+  return bindings;
+}
+
+/**
+ * The configuration error every request would get with `vars` (over
+ * wrangler.toml's), found by the worker's own code run in Node; undefined if
+ * there is none.
+ */
+export async function configError(vars = {}) {
+  const { initSync, config_error } = await import(join(buildDir, 'index.js'));
+  initSync({ module: readFileSync(join(buildDir, 'index_bg.wasm')) });
+  return config_error(JSON.stringify(bindingsFor(vars)));
+}
+
+export async function start({ vars = {}, port = 0, onLog } = {}) {
+  const bindings = bindingsFor(vars);
   const mf = new Miniflare({
     modules: modules(),
     modulesRoot: buildDir,
@@ -97,6 +114,13 @@ export async function start({ vars = {}, port = 0, onLog } = {}) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const vars = {};
   for (const k of VARS) if (process.env[k] !== undefined) vars[k] = process.env[k];
+  // Checked before workerd starts: a bad var stops here, named, rather than
+  // as a 500 on every request.
+  const problem = await configError(vars);
+  if (problem) {
+    console.error(problem);
+    process.exit(1);
+  }
   const port = Number(process.env.PORT || 8787);
   const { url, stop } = await start({ vars, port });
   console.log(`farebox worker on ${url} (workerd via miniflare; Ctrl-C stops it)`);

@@ -3,7 +3,8 @@
 //! workerd (miniflare) on 127.0.0.1:8787. The worker's vars
 //! (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, PER_CALL_MAX_USD, POLICY_JSON, ...)
 //! default to `worker/wrangler.toml`'s and are overridden by this command's
-//! environment.
+//! environment; `run.mjs` checks them with the worker's own code before
+//! workerd starts, so a bad one stops the command, named.
 
 use std::{fs, path::PathBuf};
 
