@@ -149,6 +149,21 @@ mod tests {
     }
 
     #[test]
+    fn responses_completed_event_and_gemini_last_chunk() {
+        let responses = "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"model\":\"gpt-4o\",\"usage\":null}}\n\n\
+                         event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"model\":\"gpt-4o\",\"usage\":{\"input_tokens\":3000,\"input_tokens_details\":{\"cached_tokens\":1000},\"output_tokens\":100}}}\n\n";
+        for chunk in [1, 5, 4096] {
+            assert_eq!(cost(&scan(responses, chunk).unwrap()), "0.00725");
+        }
+        // Every Gemini chunk reports the usage so far (CRLF line ends); the last one is final.
+        let gemini = "data: {\"usageMetadata\":{\"promptTokenCount\":1000,\"candidatesTokenCount\":1},\"modelVersion\":\"gemini-2.5-flash\"}\r\n\r\n\
+                      data: {\"usageMetadata\":{\"promptTokenCount\":1000,\"candidatesTokenCount\":200,\"thoughtsTokenCount\":300},\"modelVersion\":\"gemini-2.5-flash\"}\r\n\r\n";
+        for chunk in [1, 3, 4096] {
+            assert_eq!(cost(&scan(gemini, chunk).unwrap()), "0.00155");
+        }
+    }
+
+    #[test]
     fn overlong_lines_are_skipped_not_kept() {
         let long = format!("data: {}\n", "x".repeat(MAX_LINE + 10));
         let mut s = UsageScanner::new();

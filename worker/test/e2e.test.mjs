@@ -188,6 +188,65 @@ describe('allowed calls', () => {
     await r.text();
     await logLine((v) => v['farebox.stream'] === true && v['farebox.cost.usd'] === '0.0195');
   });
+
+  /** Reads a streamed response to its end: its text, and whether it arrived spread out (not buffered). */
+  async function readStream(r, t0) {
+    const reader = r.body.getReader();
+    const first = await reader.read();
+    const firstAt = Date.now() - t0;
+    let text = new TextDecoder().decode(first.value);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    return { text, spread: Date.now() - t0 - firstAt };
+  }
+
+  test('OpenAI Responses SSE streams through and response.completed usage is the actual cost', async () => {
+    upstream.reset();
+    const user = freshUser();
+    const t0 = Date.now();
+    const r = await post('/v1/responses', { model: 'gpt-4o', input: 'Say hello.', max_output_tokens: 200, stream: true }, {
+      'x-farebox-user': user, 'x-test-prompt-tokens': '3000', 'x-test-cached-tokens': '1000', 'x-test-completion-tokens': '100', 'x-test-chunk-delay-ms': '250',
+    });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /text\/event-stream/);
+    assert.equal(r.headers.get('x-farebox-decision'), 'allow');
+    const { text, spread } = await readStream(r, t0);
+    assert.ok(spread >= 400, `not streamed: the chunks arrived within ${spread} ms`);
+    assert.match(text, /event: response\.output_text\.delta/);
+    assert.match(text, /event: response\.completed/);
+    // 2000 × $2.5/M + 1000 cached × $1.25/M + 100 × $10/M = $0.00725
+    const line = await logLine((v) => v['farebox.stream'] === true && v['farebox.cost.usd'] === '0.00725');
+    assert.equal(line['gen_ai.usage.input_tokens'], 3000);
+    assert.equal(line['gen_ai.usage.output_tokens'], 100);
+    for (let i = 0; i < 40 && (await spent(user)) !== 0.00725; i++) await new Promise((ok) => setTimeout(ok, 50));
+    assert.equal(await spent(user), 0.00725);
+    assert.equal(upstream.hits.length, 1);
+  });
+
+  test('Gemini streamGenerateContent?alt=sse streams through and its last usageMetadata is the actual cost', async () => {
+    upstream.reset();
+    const user = freshUser();
+    const t0 = Date.now();
+    const body = { contents: [{ role: 'user', parts: [{ text: 'Say hello.' }] }], generationConfig: { maxOutputTokens: 1000 } };
+    const r = await post('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', body, {
+      'x-farebox-user': user, 'x-test-prompt-tokens': '1000', 'x-test-completion-tokens': '200', 'x-test-thoughts-tokens': '300', 'x-test-chunk-delay-ms': '250',
+    });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /text\/event-stream/);
+    const { text, spread } = await readStream(r, t0);
+    assert.ok(spread >= 400, `not streamed: the chunks arrived within ${spread} ms`);
+    assert.equal(text.split('\r\n\r\n').filter(Boolean).length, 3, 'the CRLF events pass through unchanged');
+    assert.equal(upstream.hits[0].url, '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+    // 1000 × $0.30/M + (200 + 300 thinking) × $2.50/M = $0.00155; the earlier chunks' partial counts are not it.
+    const line = await logLine((v) => v['farebox.stream'] === true && v['farebox.cost.usd'] === '0.00155');
+    assert.equal(line['gen_ai.usage.input_tokens'], 1000);
+    assert.equal(line['gen_ai.usage.output_tokens'], 500);
+    for (let i = 0; i < 40 && (await spent(user)) !== 0.00155; i++) await new Promise((ok) => setTimeout(ok, 50));
+    assert.equal(await spent(user), 0.00155);
+  });
 });
 
 describe('blocked calls', () => {

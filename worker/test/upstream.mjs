@@ -1,10 +1,12 @@
-// A fake OpenAI + Anthropic API on 127.0.0.1 (random port) that records
-// every request it gets and answers with canned responses: JSON with a
-// `usage` object, or SSE ending with the usage chunk.
+// A fake OpenAI (Chat, Responses), Anthropic and Gemini API on 127.0.0.1
+// (random port) that records every request it gets and answers with canned
+// responses in each API's own shape: JSON with its usage object, or SSE
+// carrying the usage where that API puts it.
 //
 // The usage it reports can be set per request with headers (they are
 // forwarded unchanged by the worker): x-test-prompt-tokens,
-// x-test-completion-tokens. x-test-chunk-delay-ms spaces out SSE chunks.
+// x-test-completion-tokens, x-test-cached-tokens (of the prompt; Responses),
+// x-test-thoughts-tokens (Gemini). x-test-chunk-delay-ms spaces out SSE chunks.
 import { createServer } from 'node:http';
 
 export async function startUpstream() {
@@ -37,6 +39,8 @@ async function respond(req, body, res) {
   const prompt = Number(req.headers['x-test-prompt-tokens'] ?? 10);
   const completion = Number(req.headers['x-test-completion-tokens'] ?? 5);
   const delay = Number(req.headers['x-test-chunk-delay-ms'] ?? 0);
+  const cached = Number(req.headers['x-test-cached-tokens'] ?? 0);
+  const thoughts = Number(req.headers['x-test-thoughts-tokens'] ?? 0);
   let json = {};
   try { json = JSON.parse(body.toString('utf8') || '{}'); } catch { /* not JSON */ }
   const path = req.url.split('?')[0];
@@ -88,6 +92,69 @@ async function respond(req, body, res) {
       usage: { input_tokens: prompt, output_tokens: completion },
     }));
     return;
+  }
+  if (path === '/v1/responses') {
+    const model = json.model ?? 'gpt-4o';
+    const usage = {
+      input_tokens: prompt, input_tokens_details: { cached_tokens: cached },
+      output_tokens: completion, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: prompt + completion,
+    };
+    const response = (status, output, u) => ({ id: 'resp_1', object: 'response', created_at: 1763800000, status, model, output, usage: u });
+    const message = { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hello!', annotations: [] }] };
+    if (json.stream) {
+      // The Responses API's named events; only `response.completed` carries the usage.
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+      let seq = 0;
+      const ev = (type, data) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
+      ev('response.created', { response: response('in_progress', [], null) });
+      ev('response.in_progress', { response: response('in_progress', [], null) });
+      for (const delta of ['Hel', 'lo', '!']) {
+        ev('response.output_text.delta', { item_id: 'msg_1', output_index: 0, content_index: 0, delta });
+        if (delay) await sleep(delay);
+      }
+      ev('response.output_text.done', { item_id: 'msg_1', output_index: 0, content_index: 0, text: 'Hello!' });
+      ev('response.completed', { response: response('completed', [message], usage) });
+      res.end();
+      return;
+    }
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(response('completed', [message], usage)));
+    return;
+  }
+  const gemini = /^\/v1(?:beta)?\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(path);
+  if (gemini && req.method === 'POST') {
+    const [, model, method] = gemini;
+    const usageMetadata = (candidates, final) => ({
+      promptTokenCount: prompt,
+      candidatesTokenCount: candidates,
+      ...(final && thoughts ? { thoughtsTokenCount: thoughts } : {}),
+      totalTokenCount: prompt + candidates + (final ? thoughts : 0),
+      promptTokensDetails: [{ modality: 'TEXT', tokenCount: prompt }],
+    });
+    const chunk = (text, candidates, final) => ({
+      candidates: [{ content: { parts: [{ text }], role: 'model' }, index: 0, ...(final ? { finishReason: 'STOP' } : {}) }],
+      usageMetadata: usageMetadata(candidates, final),
+      modelVersion: model,
+      responseId: 'g1',
+    });
+    if (method === 'streamGenerateContent' && new URL(req.url, 'http://x').searchParams.get('alt') === 'sse') {
+      // Gemini's SSE: CRLF line ends, and every chunk carries the usage so far;
+      // the last one the final counts (with the thinking tokens).
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const words = ['Hel', 'lo', '!'];
+      for (let i = 0; i < words.length; i++) {
+        const final = i === words.length - 1;
+        res.write(`data: ${JSON.stringify(chunk(words[i], final ? completion : i + 1, final))}\r\n\r\n`);
+        if (delay && !final) await sleep(delay);
+      }
+      res.end();
+      return;
+    }
+    if (method === 'generateContent') {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(chunk('Hello!', completion, true)));
+      return;
+    }
   }
   res.statusCode = 404;
   res.setHeader('content-type', 'application/json');
