@@ -1,6 +1,7 @@
 //! The budget Durable Object: one per hashed budget id (a user header's
-//! value or an API key, HMAC-ed with `HASH_SALT`), holding that id's spend
-//! per UTC day and month.
+//! value or an API key, a session header's, an org header's; HMAC-ed with
+//! `HASH_SALT`), holding that id's spend: a user's per UTC day and month, an
+//! org's per day, a session's in total (`guard::ledger_parts`).
 //!
 //! Atomicity: the ledger lives in memory (loaded from storage on first use
 //! of a key) and every operation runs the core's synchronous

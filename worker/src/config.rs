@@ -17,6 +17,8 @@ pub const VARS: &[&str] = &[
     "POLICY_JSON",
     "PRICES_JSON",
     "USER_HEADER",
+    "SESSION_HEADER",
+    "ORG_HEADER",
     "HASH_SALT",
     "MAX_BODY_BYTES",
 ];
@@ -35,6 +37,10 @@ pub struct Config {
     /// The request header naming the user a daily budget is kept for;
     /// without it, the API key is the budget's id.
     pub user_header: String,
+    /// The request headers naming the session and the organisation a call
+    /// counts against (`per_session_usd`, `per_org_daily_usd`).
+    pub session_header: String,
+    pub org_header: String,
     /// The HMAC key budget ids are hashed with (required with cumulative limits).
     pub hash_salt: Vec<u8>,
     /// Larger request bodies are refused with 413 before they are read.
@@ -82,28 +88,41 @@ impl Config {
             }
             policy.per_call_max_usd = Some(limit);
         }
-        if policy.per_session_usd.is_some() || policy.per_org_daily_usd.is_some() {
-            return Err(err(
-                "POLICY_JSON",
-                "per_session_usd and per_org_daily_usd are not supported by the worker (use per_user_daily_usd / per_user_monthly_usd)",
-            ));
-        }
 
         let mut prices = PriceTable::builtin();
         if let Some(text) = get("PRICES_JSON") {
             prices.load(text.as_bytes(), PriceFileFormat::Auto).map_err(|e| err("PRICES_JSON", e.to_string()))?;
         }
 
-        let user_header = get("USER_HEADER").unwrap_or_else(|| String::from("x-farebox-user")).to_ascii_lowercase();
-        if !user_header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return Err(err("USER_HEADER", "is not a header name (letters, digits, `-`, `_`)"));
+        let header = |var: &'static str, default: &str| {
+            let name = get(var).unwrap_or_else(|| String::from(default)).trim().to_ascii_lowercase();
+            if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                Ok(name)
+            } else {
+                Err(err(var, "is not a header name (letters, digits, `-`, `_`)"))
+            }
+        };
+        let user_header = header("USER_HEADER", "x-farebox-user")?;
+        let session_header = header("SESSION_HEADER", "x-farebox-session")?;
+        let org_header = header("ORG_HEADER", "x-farebox-org")?;
+        let names = [("USER_HEADER", &user_header), ("SESSION_HEADER", &session_header), ("ORG_HEADER", &org_header)];
+        for (i, (_, a)) in names.iter().enumerate() {
+            if let Some((var, _)) = names[i + 1..].iter().find(|(_, b)| b == a) {
+                return Err(err(var, "names the same header as another budget id"));
+            }
         }
-        let cumulative = policy.per_user_daily_usd.is_some() || policy.per_user_monthly_usd.is_some();
+        let cumulative = policy.per_user_daily_usd.is_some()
+            || policy.per_user_monthly_usd.is_some()
+            || policy.per_session_usd.is_some()
+            || policy.per_org_daily_usd.is_some();
         let hash_salt = match get("HASH_SALT") {
             Some(s) if s.len() < 16 => return Err(err("HASH_SALT", "is shorter than 16 bytes")),
             Some(s) => s.into_bytes(),
             None if cumulative => {
-                return Err(err("HASH_SALT", "must be set (as a secret) when the policy has per-user budgets"))
+                return Err(err(
+                    "HASH_SALT",
+                    "must be set (as a secret) when the policy has cumulative budgets (per user, session or org)",
+                ))
             }
             None => Vec::new(),
         };
@@ -116,12 +135,18 @@ impl Config {
                 .ok_or_else(|| err("MAX_BODY_BYTES", "must be a whole number of bytes between 1 and 104857600"))?,
             None => 16 << 20,
         };
-        Ok(Config { openai_base, anthropic_base, gemini_base, policy, prices, user_header, hash_salt, max_body_bytes })
-    }
-
-    /// Whether calls need the Durable Object ledger (a per-user limit is set).
-    pub fn has_cumulative_limits(&self) -> bool {
-        self.policy.per_user_daily_usd.is_some() || self.policy.per_user_monthly_usd.is_some()
+        Ok(Config {
+            openai_base,
+            anthropic_base,
+            gemini_base,
+            policy,
+            prices,
+            user_header,
+            session_header,
+            org_header,
+            hash_salt,
+            max_body_bytes,
+        })
     }
 }
 
@@ -156,7 +181,7 @@ mod tests {
         assert_eq!(c.anthropic_base, "https://api.anthropic.com");
         assert_eq!(c.policy, Policy::default());
         assert_eq!(c.user_header, "x-farebox-user");
-        assert!(!c.has_cumulative_limits());
+        assert_eq!((c.session_header.as_str(), c.org_header.as_str()), ("x-farebox-session", "x-farebox-org"));
     }
 
     #[test]
@@ -189,11 +214,19 @@ mod tests {
     }
 
     #[test]
-    fn user_budgets_need_a_salt_and_session_budgets_are_refused() {
-        let policy = r#"{"per_user_daily_usd":"5"}"#;
-        assert_eq!(config(&[("POLICY_JSON", policy)]).unwrap_err().var, "HASH_SALT");
-        let c = config(&[("POLICY_JSON", policy), ("HASH_SALT", "0123456789abcdef")]).unwrap();
-        assert!(c.has_cumulative_limits());
-        assert_eq!(config(&[("POLICY_JSON", r#"{"per_session_usd":"5"}"#)]).unwrap_err().var, "POLICY_JSON");
+    fn cumulative_budgets_need_a_salt_and_distinct_id_headers() {
+        for policy in [
+            r#"{"per_user_daily_usd":"5"}"#,
+            r#"{"per_user_monthly_usd":"5"}"#,
+            r#"{"per_session_usd":"5"}"#,
+            r#"{"per_org_daily_usd":"5"}"#,
+        ] {
+            assert_eq!(config(&[("POLICY_JSON", policy)]).unwrap_err().var, "HASH_SALT", "{policy}");
+            assert!(config(&[("POLICY_JSON", policy), ("HASH_SALT", "0123456789abcdef")]).is_ok());
+        }
+        let c = config(&[("SESSION_HEADER", " X-Conversation-Id ")]).unwrap();
+        assert_eq!(c.session_header, "x-conversation-id");
+        assert_eq!(config(&[("ORG_HEADER", "x team")]).unwrap_err().var, "ORG_HEADER");
+        assert_eq!(config(&[("ORG_HEADER", "X-Farebox-User")]).unwrap_err().var, "ORG_HEADER");
     }
 }

@@ -9,7 +9,7 @@ use wasm_bindgen::JsValue;
 use worker::*;
 
 use crate::config::{Config, ConfigError};
-use crate::guard::{self, LedgerDecision, LedgerOp, Planned, Reply, Verdict};
+use crate::guard::{self, Ids, LedgerDecision, LedgerOp, LedgerPart, Planned, Reply, Verdict};
 use crate::proxy;
 use crate::route::{route, Api, Route};
 
@@ -81,8 +81,16 @@ async fn drain(req: &mut Request) {
     }
 }
 
+/// Who the request counts against, as it names them: the user (the user
+/// header, else the API key), the session and the org headers.
+fn ids(req: &Request, config: &Config) -> Ids {
+    let h = req.headers();
+    let header = |name: &str| h.get(name).ok().flatten();
+    Ids { user: user(req, config), session: header(&config.session_header), org: header(&config.org_header) }
+}
+
 /// The id a per-user budget is kept under: the user header, else the API key.
-fn identity(req: &Request, config: &Config) -> Option<String> {
+fn user(req: &Request, config: &Config) -> Option<String> {
     let h = req.headers();
     if let Ok(Some(user)) = h.get(&config.user_header) {
         return Some(format!("user:{user}"));
@@ -107,13 +115,10 @@ fn base(config: &Config, api: Api) -> &str {
     }
 }
 
-/// The budget object's JSON answer, as text (amounts are read from their text).
-async fn ledger(env: &Env, op: &LedgerOp) -> Result<String> {
-    let call = match op {
-        LedgerOp::Reserve { call } | LedgerOp::Settle { call, .. } | LedgerOp::Spent { call } => call,
-    };
-    let name = call.user.as_deref().unwrap_or("anonymous");
-    let stub = env.durable_object("BUDGET")?.id_from_name(name)?.get_stub()?;
+/// The JSON answer of the budget object named `object` (a [`LedgerPart`]'s),
+/// as text (amounts are read from their text).
+async fn ledger(env: &Env, object: &str, op: &LedgerOp) -> Result<String> {
+    let stub = env.durable_object("BUDGET")?.id_from_name(object)?.get_stub()?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(serde_json::to_string(op)?.into()));
     let mut resp = stub.fetch_with_request(Request::new_with_init("https://budget.internal/op", &init)?).await?;
@@ -164,9 +169,9 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         Ok(body) => body,
         Err(n) => return reply(guard::too_large(config, r.api, n)),
     };
-    let id = identity(&req, config);
+    let ids = ids(&req, config);
     let now = Timestamp::from_millis(Date::now().as_millis() as i64);
-    let planned = match guard::assess(config, &shared.tokenizers, &r, &body, id.as_deref(), now) {
+    let planned = match guard::assess(config, &shared.tokenizers, &r, &body, &ids, now) {
         Verdict::Reject(rep) => {
             if let Some(line) = &rep.log {
                 console_log!("{line}");
@@ -175,10 +180,18 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         }
         Verdict::Allow(p) => p,
     };
-    if planned.needs_ledger {
-        let answer = ledger(&env, &LedgerOp::Reserve { call: planned.call.clone() }).await?;
-        let d: LedgerDecision = serde_json::from_str(&answer)?;
+    // Each id's object in turn; a refusal releases the reservations made so far.
+    for (i, part) in planned.ledgers.iter().enumerate() {
+        let answer = ledger(&env, &part.object, &LedgerOp::Reserve { call: part.call.clone() }).await;
+        let d = match answer.and_then(|a| Ok(serde_json::from_str::<LedgerDecision>(&a)?)) {
+            Ok(d) => d,
+            Err(e) => {
+                settle(&env, &ctx, &planned.ledgers[..i], Usd::ZERO);
+                return Err(e);
+            }
+        };
         if !d.allow {
+            settle(&env, &ctx, &planned.ledgers[..i], Usd::ZERO);
             let mut headers = planned.headers.clone();
             headers.retain(|(k, _)| *k != "x-cost-limit-usd");
             if let Some(l) = d.limit {
@@ -251,21 +264,24 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
 /// or API key) has spent under each limited key, e.g.
 /// `{"user:<hash>:day:2026-11-22":"0.0123"}`. Only the caller's own spend.
 async fn own_budget(req: &Request, env: &Env, config: &Config) -> Result<Response> {
-    let Some(user) = identity(req, config).and_then(|id| guard::budget_id(config, &id)) else {
-        return Response::from_json(&serde_json::json!({}));
-    };
+    let ids = ids(req, config).hashed(config);
     let call = farebox_core::PlannedCall {
         model: String::new(),
         max_cost: None,
         input_tokens: 0,
-        user: Some(user),
-        session: None,
-        org: None,
+        user: ids.user,
+        session: ids.session,
+        org: ids.org,
         at: Timestamp::from_millis(Date::now().as_millis() as i64),
     };
-    let headers = Headers::new();
-    headers.set("content-type", "application/json")?;
-    Ok(Response::ok(ledger(env, &LedgerOp::Spent { call }).await?)?.with_headers(headers))
+    let mut spent = serde_json::Map::new();
+    for part in guard::ledger_parts(&call) {
+        let answer = ledger(env, &part.object, &LedgerOp::Spent { call: part.call }).await?;
+        if let serde_json::Value::Object(keys) = serde_json::from_str(&answer)? {
+            spent.extend(keys);
+        }
+    }
+    Response::from_json(&spent)
 }
 
 fn add_headers(headers: &Headers, extra: &[(&'static str, String)]) -> Result<()> {
@@ -288,10 +304,18 @@ fn release(env: &Env, ctx: &Context, r: &Route, planned: &Planned, status: u16) 
         None,
     );
     console_log!("{line}");
-    if planned.needs_ledger {
-        let (env, call) = (env.clone(), planned.call.clone());
+    settle(env, ctx, &planned.ledgers, Usd::ZERO);
+}
+
+/// Settles a call's reservations in `parts` at `actual`, after the response.
+fn settle(env: &Env, ctx: &Context, parts: &[LedgerPart], actual: Usd) {
+    for part in parts {
+        let (env, part) = (env.clone(), part.clone());
         ctx.wait_until(async move {
-            let _ = ledger(&env, &LedgerOp::Settle { call, actual: Usd::ZERO }).await;
+            let op = LedgerOp::Settle { call: part.call, actual };
+            if let Err(e) = ledger(&env, &part.object, &op).await {
+                console_error!("farebox: settling the budget failed: {e}");
+            }
         });
     }
 }
@@ -324,13 +348,14 @@ async fn finish(
             actual.as_ref()
         )
     );
-    if planned.needs_ledger {
-        let amount = match (&actual, status) {
-            (Some((cost, _, _)), _) => cost.total,
-            (None, s) if s >= 400 => Usd::ZERO,
-            (None, _) => planned.call.max_cost.unwrap_or(Usd::ZERO),
-        };
-        if let Err(e) = ledger(env, &LedgerOp::Settle { call: planned.call.clone(), actual: amount }).await {
+    let amount = match (&actual, status) {
+        (Some((cost, _, _)), _) => cost.total,
+        (None, s) if s >= 400 => Usd::ZERO,
+        (None, _) => planned.call.max_cost.unwrap_or(Usd::ZERO),
+    };
+    for part in &planned.ledgers {
+        let op = LedgerOp::Settle { call: part.call.clone(), actual: amount };
+        if let Err(e) = ledger(env, &part.object, &op).await {
             console_error!("farebox: settling the budget failed: {e}");
         }
     }
@@ -356,7 +381,8 @@ pub fn guard_bench(path: &str, body: &[u8], per_call_max_usd: &str) -> u16 {
     });
     let Ok(config) = &shared.config else { return 500 };
     let r = route("POST", path, false);
-    match guard::assess(config, &shared.tokenizers, &r, body, Some("bench"), Timestamp::from_millis(0)) {
+    let ids = Ids { user: Some(String::from("bench")), ..Ids::default() };
+    match guard::assess(config, &shared.tokenizers, &r, body, &ids, Timestamp::from_millis(0)) {
         Verdict::Allow(_) => 200,
         Verdict::Reject(rep) => rep.status,
     }

@@ -127,21 +127,75 @@ pub struct Planned {
     pub estimate: Option<Estimate>,
     /// Estimate headers for the response (`X-Token-Input`, `X-Cost-Estimate-USD`, ...).
     pub headers: Vec<(&'static str, String)>,
-    /// Whether the Durable Object ledger must reserve before forwarding.
-    pub needs_ledger: bool,
+    /// The budget Durable Objects to reserve in before forwarding (none
+    /// without cumulative limits on the ids the call names).
+    pub ledgers: Vec<LedgerPart>,
     pub limit: Option<Usd>,
+}
+
+/// Who a call counts against, as the request names it: the user header's
+/// value or else the API key, the session header's, the org header's. Raw
+/// here; [`Ids::hashed`] is what is kept, logged and stored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ids {
+    pub user: Option<String>,
+    pub session: Option<String>,
+    pub org: Option<String>,
+}
+
+impl Ids {
+    /// The budget ids: each id as its HMAC under `HASH_SALT`, kept only for
+    /// a scope the policy limits (an id no limit counts under goes nowhere).
+    pub fn hashed(&self, config: &Config) -> Ids {
+        let p = &config.policy;
+        let keep = |id: &Option<String>, limited: bool| {
+            id.as_deref().filter(|id| limited && !id.is_empty()).map(|id| IdHasher::new(&config.hash_salt).hash(id))
+        };
+        Ids {
+            user: keep(&self.user, p.per_user_daily_usd.is_some() || p.per_user_monthly_usd.is_some()),
+            session: keep(&self.session, p.per_session_usd.is_some()),
+            org: keep(&self.org, p.per_org_daily_usd.is_some()),
+        }
+    }
+}
+
+/// A call's share in one budget Durable Object: the object's name and the
+/// call with only that object's id. Each hashed id (user, session, org) has
+/// its own object, so an id's spend is counted in one place, atomically,
+/// whatever else the calls reaching it name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerPart {
+    pub object: String,
+    pub call: PlannedCall,
+}
+
+/// The objects a call reserves in, in the order the core checks their limits
+/// (session, user, org). The host reserves in each in turn and, when one
+/// refuses, settles the earlier ones at zero: a call is counted everywhere or
+/// nowhere, and no id is ever over its limit (a concurrent call may be
+/// refused while another's reservation is about to be released).
+pub fn ledger_parts(call: &PlannedCall) -> Vec<LedgerPart> {
+    let ids = [("session", &call.session), ("user", &call.user), ("org", &call.org)];
+    ids.into_iter()
+        .filter_map(|(scope, id)| {
+            let id = id.clone()?;
+            let only = |s: &str| (scope == s).then(|| id.clone());
+            let call = PlannedCall { session: only("session"), user: only("user"), org: only("org"), ..call.clone() };
+            Some(LedgerPart { object: format!("{scope}:{id}"), call })
+        })
+        .collect()
 }
 
 /// Estimates `body` and applies the policy's ledger-free rules (model lists,
 /// input tokens, unpriced, per-call and per-model maxima; a per-user limit
-/// smaller than the call itself). `identity` is the user header's value or
-/// the API key; only its keyed hash leaves this function.
+/// smaller than the call itself). `ids` are as the request names them; only
+/// their keyed hashes leave this function.
 pub fn assess(
     config: &Config,
     tokenizers: &Tokenizers,
     route: &Route,
     body: &[u8],
-    identity: Option<&str>,
+    ids: &Ids,
     now: Timestamp,
 ) -> Verdict {
     let api = route.api;
@@ -192,15 +246,14 @@ pub fn assess(
         }
     };
     let max_cost = est.as_ref().filter(|e| e.max_cost.complete).map(|e| e.max_cost.total);
-    let cumulative = config.has_cumulative_limits();
-    let user = identity.and_then(|id| budget_id(config, id));
+    let ids = ids.hashed(config);
     let call = PlannedCall {
         model,
         max_cost,
         input_tokens: est.as_ref().map_or(0, |e| e.input_tokens.high),
-        user,
-        session: None,
-        org: None,
+        user: ids.user,
+        session: ids.session,
+        org: ids.org,
         at: now,
     };
     let budget = Budget::new(config.policy.clone());
@@ -230,14 +283,8 @@ pub fn assess(
         reply.log = Some(log_line(api, &call, est.as_ref(), "deny", reason, 402, false, None));
         return Verdict::Reject(reply);
     }
-    let needs_ledger = cumulative && call.user.is_some();
-    Verdict::Allow(Box::new(Planned { call, estimate: est, headers, needs_ledger, limit: decision.limit }))
-}
-
-/// The id a per-user budget is kept under: the HMAC of `identity` under
-/// `HASH_SALT` (`None` without per-user limits or without an identity).
-pub fn budget_id(config: &Config, identity: &str) -> Option<String> {
-    (config.has_cumulative_limits() && !identity.is_empty()).then(|| IdHasher::new(&config.hash_salt).hash(identity))
+    let ledgers = ledger_parts(&call);
+    Verdict::Allow(Box::new(Planned { call, estimate: est, headers, ledgers, limit: decision.limit }))
 }
 
 /// The 402 for a call the policy refuses: the API's error shape, the
@@ -373,8 +420,10 @@ pub fn log_line(
         "http.response.status_code": status,
     });
     let o = v.as_object_mut().expect("an object literal");
-    if let Some(u) = &call.user {
-        o.insert("farebox.user.hash".into(), json!(u));
+    for (name, id) in [("user", &call.user), ("session", &call.session), ("org", &call.org)] {
+        if let Some(id) = id {
+            o.insert(format!("farebox.{name}.hash"), json!(id));
+        }
     }
     if let Some(e) = est {
         o.insert("farebox.estimate.input_tokens".into(), json!(e.input_tokens.tokens));
@@ -393,10 +442,11 @@ pub fn log_line(
 }
 
 /// The stored keys of periods before the current ones (`current`: a
-/// reservation's keys, made now). Bucket texts compare in date order.
+/// reservation's keys, made now, all of one object's id). Bucket texts
+/// compare in date order; a session's key has no period and never expires.
 pub fn expired_keys(stored: &[String], current: &[BudgetKey]) -> Vec<String> {
-    let bucket = |scope| current.iter().find(|k| k.scope == scope).map(|k| k.bucket.clone());
-    let (day, month) = (bucket(Scope::UserDay), bucket(Scope::UserMonth));
+    let bucket = |scopes: &[Scope]| current.iter().find(|k| scopes.contains(&k.scope)).map(|k| k.bucket.clone());
+    let (day, month) = (bucket(&[Scope::UserDay, Scope::OrgDay]), bucket(&[Scope::UserMonth]));
     stored
         .iter()
         .filter(|name| {
@@ -423,7 +473,8 @@ mod tests {
     const NOW: Timestamp = Timestamp::from_millis(1_795_000_000_000);
 
     fn chat(body: &str, cfg: &Config) -> Verdict {
-        assess(cfg, &tokenizers(), &route("POST", "/v1/chat/completions", false), body.as_bytes(), Some("sk-test"), NOW)
+        let ids = Ids { user: Some("sk-test".into()), ..Ids::default() };
+        assess(cfg, &tokenizers(), &route("POST", "/v1/chat/completions", false), body.as_bytes(), &ids, NOW)
     }
 
     fn rejected(v: Verdict) -> Reply {
@@ -475,7 +526,7 @@ mod tests {
         else {
             panic!("denied")
         };
-        assert!(!p.needs_ledger);
+        assert!(p.ledgers.is_empty());
         assert_eq!(p.call.model, "gpt-4o");
         assert!(p.headers.iter().any(|(k, v)| *k == "x-cost-estimate-usd" && !v.is_empty()));
     }
@@ -498,7 +549,7 @@ mod tests {
             &tokenizers(),
             &route("POST", "/v1/chat/completions", false),
             b"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\xfe\"}]}",
-            None,
+            &Ids::default(),
             NOW,
         ));
         assert_eq!(r.status, 400);
@@ -535,8 +586,9 @@ mod tests {
         let cfg = config(&[("POLICY_JSON", r#"{"per_user_daily_usd":"0.01"}"#), ("HASH_SALT", "0123456789abcdef")]);
         let body = r#"{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#;
         let Verdict::Allow(p) = chat(body, &cfg) else { panic!("denied") };
-        assert!(p.needs_ledger);
+        assert_eq!(p.ledgers.len(), 1);
         let user = p.call.user.clone().unwrap();
+        assert_eq!(p.ledgers[0], LedgerPart { object: format!("user:{user}"), call: p.call.clone() });
         assert_eq!(user.len(), 32);
         assert!(!user.contains("sk-test"));
         let mut ledger = MemoryLedger::new();
@@ -562,6 +614,44 @@ mod tests {
     }
 
     #[test]
+    fn session_and_org_ids_each_get_their_own_object() {
+        let policy = r#"{"per_session_usd":"0.01","per_org_daily_usd":"5"}"#;
+        let cfg = config(&[("POLICY_JSON", policy), ("HASH_SALT", "0123456789abcdef")]);
+        let body = br#"{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#;
+        let ids = Ids { user: Some("sk-test".into()), session: Some("conv-1".into()), org: Some("acme".into()) };
+        let Verdict::Allow(p) =
+            assess(&cfg, &tokenizers(), &route("POST", "/v1/chat/completions", false), body, &ids, NOW)
+        else {
+            panic!("denied")
+        };
+        // No per-user limit: the API key is kept nowhere.
+        assert_eq!(p.call.user, None);
+        let (session, org) = (p.call.session.clone().unwrap(), p.call.org.clone().unwrap());
+        assert!(session.len() == 32 && org.len() == 32 && session != org);
+        let objects: Vec<&str> = p.ledgers.iter().map(|l| l.object.as_str()).collect();
+        assert_eq!(objects, [format!("session:{session}"), format!("org:{org}")]);
+        // The session's object counts the session alone and holds its limit.
+        let part = &p.ledgers[0].call;
+        assert_eq!((part.session.as_ref(), part.user.as_ref(), part.org.as_ref()), (Some(&session), None, None));
+        let mut ledger = MemoryLedger::new();
+        let fits = (Usd::parse("0.01").unwrap().atto() / p.call.max_cost.unwrap().atto()) as usize;
+        let answers: Vec<Value> = (0..fits + 3)
+            .map(|_| apply_ledger_op(&cfg, &LedgerOp::Reserve { call: part.clone() }, &mut ledger).unwrap())
+            .collect();
+        assert_eq!(answers.iter().filter(|a| a["allow"] == json!(true)).count(), fits);
+        assert_eq!(answers[fits]["reason"], "session_limit");
+        let spent = apply_ledger_op(&cfg, &LedgerOp::Spent { call: part.clone() }, &mut ledger).unwrap();
+        assert_eq!(spent.as_object().unwrap().keys().collect::<Vec<_>>(), [&format!("session:{session}")]);
+        let org_part = &p.ledgers[1].call;
+        let spent =
+            apply_ledger_op(&cfg, &LedgerOp::Spent { call: org_part.clone() }, &mut MemoryLedger::new()).unwrap();
+        assert!(spent.as_object().unwrap().keys().all(|k| k.starts_with(&format!("org:{org}:day:"))));
+        // A log line names the hashes, never the raw ids.
+        let line = log_line(Api::OpenAi, &p.call, None, "allow", "ok", 200, false, None);
+        assert!(line.contains(&session) && line.contains(&org) && !line.contains("conv-1") && !line.contains("acme"));
+    }
+
+    #[test]
     fn only_earlier_periods_expire() {
         let at = Timestamp::parse("2026-11-22T10:00:00Z").unwrap();
         let current = [BudgetKey::new(Scope::UserDay, "u", at), BudgetKey::new(Scope::UserMonth, "u", at)];
@@ -575,6 +665,11 @@ mod tests {
         .map(String::from)
         .to_vec();
         assert_eq!(expired_keys(&stored, &current), vec!["user:u:day:2026-11-21", "user:u:month:2026-10"]);
+        let org = [BudgetKey::new(Scope::OrgDay, "o", at)];
+        let stored = ["org:o:day:2026-11-21", "org:o:day:2026-11-22"].map(String::from).to_vec();
+        assert_eq!(expired_keys(&stored, &org), vec!["org:o:day:2026-11-21"]);
+        let session = [BudgetKey::new(Scope::Session, "s", at)];
+        assert!(expired_keys(&["session:s".to_string()], &session).is_empty());
     }
 
     #[test]

@@ -14,6 +14,8 @@ import { startUpstream } from './upstream.mjs';
 
 const PER_CALL = '0.05';
 const DAILY = '1';
+const SESSION = '0.2';
+const ORG_DAILY = '0.1';
 let upstream;
 let worker;
 const logs = [];
@@ -26,7 +28,7 @@ before(async () => {
       ANTHROPIC_BASE_URL: upstream.url,
       GEMINI_BASE_URL: upstream.url,
       PER_CALL_MAX_USD: PER_CALL,
-      POLICY_JSON: JSON.stringify({ per_user_daily_usd: DAILY }),
+      POLICY_JSON: JSON.stringify({ per_user_daily_usd: DAILY, per_session_usd: SESSION, per_org_daily_usd: ORG_DAILY }),
       HASH_SALT: 'e2e-only-salt-0123456789abcdef',
     },
     onLog: (line) => logs.push(line),
@@ -88,6 +90,21 @@ async function spent(user) {
   const v = await r.json();
   const day = Object.keys(v).find((k) => k.includes(':day:'));
   return day ? Number(v[day]) : 0;
+}
+
+/** What is spent under the ledger key that starts with `scope` ('session:', 'org:') for the ids in `headers`. */
+async function spentUnder(scope, headers) {
+  const r = await fetch(`${worker.url}/_farebox/budget`, { headers });
+  const v = await r.json();
+  const key = Object.keys(v).find((k) => k.startsWith(scope));
+  return key ? Number(v[key]) : 0;
+}
+
+/** A gpt-4o call's exact input count and estimate (max_tokens 4000), learnt from the worker's headers. */
+async function probeEstimate() {
+  const probe = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), { 'x-farebox-user': freshUser(), 'x-test-completion-tokens': '1' });
+  await probe.text();
+  return { input: probe.headers.get('x-token-input'), estimate: Number(probe.headers.get('x-cost-estimate-usd')) };
 }
 
 describe('allowed calls', () => {
@@ -319,6 +336,67 @@ describe('blocked calls', () => {
     const total = await spent(user);
     assert.ok(total <= Number(DAILY), `spent ${total} of ${DAILY}`);
     assert.ok(Math.abs(total - allowed * estimate) < 1e-9);
+  });
+});
+
+describe('session and org budgets', () => {
+  test('a session budget holds under 30 concurrent requests from different users, with no overspend', async () => {
+    const session = `session-${process.pid}-${Date.now()}`;
+    const { input, estimate } = await probeEstimate();
+    upstream.reset();
+    // Every call a different user (each far under its own daily budget): only the session's limit binds.
+    const results = await Promise.all(Array.from({ length: 30 }, () =>
+      post('/v1/chat/completions', chat({ max_tokens: 4000 }), {
+        'x-farebox-user': freshUser(), 'x-farebox-session': session, 'x-test-prompt-tokens': input, 'x-test-completion-tokens': '4000',
+      }).then(async (r) => ({ status: r.status, body: await r.text(), reason: r.headers.get('x-farebox-reason'), limit: r.headers.get('x-cost-limit-usd') }))));
+    const allowed = results.filter((r) => r.status === 200).length;
+    const denied = results.filter((r) => r.status === 402);
+    const fits = Math.floor(Number(SESSION) / estimate);
+    assert.ok(fits >= 2, `the session fits ${fits} calls`);
+    assert.equal(allowed, fits, `${allowed} allowed, ${fits} fit in $${SESSION} at $${estimate}`);
+    assert.equal(upstream.hits.length, allowed);
+    assert.ok(denied.every((r) => r.reason === 'session_limit' && r.limit === SESSION), JSON.stringify(denied[0]));
+    assert.match(JSON.parse(denied[0].body).error.message, /session/);
+    const headers = { 'x-farebox-session': session };
+    for (let i = 0; i < 40 && Math.abs((await spentUnder('session:', headers)) - allowed * estimate) > 1e-12; i++) await new Promise((ok) => setTimeout(ok, 50));
+    const total = await spentUnder('session:', headers);
+    assert.ok(total <= Number(SESSION), `spent ${total} of ${SESSION}`);
+    assert.ok(Math.abs(total - allowed * estimate) < 1e-9);
+    // The session is spent for everyone in it, and not for a new one.
+    const again = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), { 'x-farebox-user': freshUser(), 'x-farebox-session': session });
+    assert.equal(again.status, 402);
+    await again.text();
+    const other = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), { 'x-farebox-user': freshUser(), 'x-farebox-session': `${session}-b` });
+    assert.equal(other.status, 200);
+    await other.text();
+  });
+
+  test('an org budget holds across sessions, and its refusal releases the session reservation', async () => {
+    const org = `org-${process.pid}-${Date.now()}`;
+    const { input, estimate } = await probeEstimate();
+    const fits = Math.floor(Number(ORG_DAILY) / estimate);
+    assert.ok(fits >= 1 && fits * estimate <= Number(SESSION));
+    upstream.reset();
+    const sessions = [];
+    for (let i = 0; i <= fits; i++) {
+      const session = `${org}-s${i}`;
+      sessions.push(session);
+      const r = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), {
+        'x-farebox-user': freshUser(), 'x-farebox-session': session, 'x-farebox-org': org, 'x-test-prompt-tokens': input, 'x-test-completion-tokens': '4000',
+      });
+      await r.text();
+      assert.equal(r.status, i < fits ? 200 : 402, `call ${i + 1} of ${fits + 1}`);
+      if (i === fits) assert.equal(r.headers.get('x-farebox-reason'), 'org_daily_limit');
+    }
+    assert.equal(upstream.hits.length, fits);
+    const orgSpent = async () => spentUnder('org:', { 'x-farebox-org': org });
+    for (let i = 0; i < 40 && Math.abs((await orgSpent()) - fits * estimate) > 1e-12; i++) await new Promise((ok) => setTimeout(ok, 50));
+    assert.ok(Math.abs((await orgSpent()) - fits * estimate) < 1e-9);
+    // The refused call's session had reserved its estimate first (sessions are checked before orgs): released.
+    const last = { 'x-farebox-session': sessions[fits] };
+    for (let i = 0; i < 40 && (await spentUnder('session:', last)) !== 0; i++) await new Promise((ok) => setTimeout(ok, 50));
+    assert.equal(await spentUnder('session:', last), 0);
+    assert.ok(Math.abs((await spentUnder('session:', { 'x-farebox-session': sessions[0] })) - estimate) < 1e-9);
   });
 });
 
