@@ -86,7 +86,8 @@ export async function start({ vars = {}, port = 0, onLog } = {}) {
     modulesRoot: buildDir,
     compatibilityDate: '2025-09-01',
     bindings,
-    durableObjects: { BUDGET: 'BudgetDo' },
+    // SQLite-backed, as wrangler.toml's migration deploys it.
+    durableObjects: { BUDGET: { className: 'BudgetDo', useSQLite: true } },
     host: '127.0.0.1',
     port,
     log: onLog ? new (class extends Log {

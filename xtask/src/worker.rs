@@ -10,7 +10,7 @@ use std::{fs, path::PathBuf};
 
 use crate::{
     cmd::{repo_root, Cmd},
-    ensure::{ensure_cargo_install, ensure_npm_deps, ensure_rustup_target},
+    ensure::{ensure_cargo_install, ensure_npm_deps, ensure_npm_tool, ensure_rustup_target},
     Result,
 };
 
@@ -50,9 +50,19 @@ pub fn build() -> Result<()> {
     Ok(())
 }
 
+/// The wrangler that checks the deploy path: the last release for Node 20
+/// (../shared/TOOLCHAIN.md), installed into `target/wrangler`, its own prefix
+/// (an npm install into a shared prefix would prune the other tools).
+const WRANGLER_VERSION: &str = "4.86.0";
+
 /// `cargo xtask test`'s step: builds the worker and runs its end-to-end
-/// tests in workerd against a fake upstream on 127.0.0.1.
+/// tests in workerd against a fake upstream on 127.0.0.1, then the deploy
+/// path: `wrangler deploy --dry-run`'s bundle, run in workerd.
 pub fn e2e() -> Result<()> {
     build()?;
-    Cmd::new("node").args(["--test", "--test-concurrency=1", &format!("{TEST_DIR}/e2e.test.mjs")]).run()
+    ensure_npm_tool(&repo_root().join("target").join("wrangler"), "wrangler", WRANGLER_VERSION)?;
+    Cmd::new("node")
+        .args(["--test", "--test-concurrency=1"])
+        .args([format!("{TEST_DIR}/e2e.test.mjs"), format!("{TEST_DIR}/bundle.test.mjs")])
+        .run()
 }
