@@ -88,6 +88,61 @@ fn same_tokens_on_long_runs() {
     }
 }
 
+/// Long pieces of every class, which go to the backtracking encoder: runs of
+/// one character and of mixed characters, letters, digits (long pieces in
+/// r50k/p50k), spaces, newlines, mixed whitespace, CJK, emoji and punctuation,
+/// alone and between other text, and a CJK text long enough to repeat nothing.
+#[test]
+fn same_tokens_on_long_pieces_of_every_class() {
+    let units = [
+        "a",
+        "z",
+        "Q",
+        "é",
+        "ab",
+        "abc",
+        "aaab",
+        "xyzzy",
+        "Straße",
+        "1",
+        "42",
+        "9876543210",
+        " ",
+        "  a",
+        "\n",
+        "\r\n",
+        "\t",
+        " \t\n",
+        "\u{3000}\u{a0} ",
+        "中",
+        "中文",
+        "日本語のテキスト",
+        "한국어",
+        "😀",
+        "👍🏽",
+        "👨\u{200d}👩",
+        "!",
+        "?!",
+        "->",
+        "...",
+        "{}",
+        "/*",
+        "\u{0301}",
+        "ا",
+        "Ж",
+    ];
+    for unit in units {
+        for n in [40, 333, 4_000] {
+            let run = unit.repeat(n);
+            check_all(&run);
+            check_all(&format!("Hi {run}!\n"));
+        }
+    }
+    // Distinct CJK characters, so that the pieces are long and unrepetitive.
+    let cjk: String = (0x4e00u32..0x4e00 + 3_000).filter_map(char::from_u32).collect();
+    check_all(&cjk);
+}
+
 #[test]
 fn same_tokens_on_the_corpus() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");

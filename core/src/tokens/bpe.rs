@@ -12,21 +12,33 @@
 //! same pair at every step: the heap holds every current pair (stale entries
 //! are recognised and skipped when popped) and orders ties by position, which
 //! is tiktoken's leftmost rule. The result is the same parts, so the same
-//! tokens.
+//! tokens. Long pieces go to the linear backtracking encoder
+//! ([`super::backtrack`]), which computes the same tokens another way.
 
 use alloc::collections::BinaryHeap;
 use alloc::vec::Vec;
 use core::cmp::Reverse;
 
+use super::backtrack::Linear;
+use super::vocab_file::{Decoded, NO_SPLIT};
+
 /// A vocabulary: token bytes by rank, with a hash index from bytes to rank.
 pub(crate) struct Vocab {
     /// Token bytes, concatenated in rank order.
-    bytes: Vec<u8>,
+    pub(super) bytes: Vec<u8>,
     /// `offsets[r]..offsets[r + 1]` are rank r's bytes (empty: no token).
-    offsets: Vec<u32>,
+    pub(super) offsets: Vec<u32>,
     /// Open addressing: `rank + 1`, or 0 for an empty slot.
     slots: Vec<u32>,
     mask: usize,
+    /// The longest token's length.
+    max_len: usize,
+    /// By rank: the two tokens BPE merged last to make it, as the vocabulary
+    /// file stores it ([`NO_SPLIT`] for single bytes, literals and holes).
+    splits: Vec<[u32; 2]>,
+    /// The backtracking encoder's trie, built (and the splits verified) on
+    /// the first long piece: most texts never need it, and start-up stays cheap.
+    linear: crate::Once<Option<Linear>>,
 }
 
 /// Why vocabulary bytes are not a vocabulary.
@@ -47,19 +59,35 @@ impl std::error::Error for VocabError {}
 /// 16 counts CJK with 15% fewer and other scripts with 12% fewer, code the same.
 const SCAN_MAX: usize = 16;
 
+/// Pieces at least this long use the backtracking encoder: from 32 bytes it
+/// counts `cjk.txt` (pieces of 100–300 bytes) 1.5× as fast as the heap
+/// (criterion), and the cost of building its trie on first use (o200k_base:
+/// ~30 ms, 8 MiB) is paid only by texts with such pieces.
+const LINEAR_MIN: usize = 32;
+
 impl Vocab {
     /// Reads a vocabulary file (`FBV2`, see [`super::vocab_file`]).
     pub(crate) fn parse(data: &[u8]) -> Result<Vocab, VocabError> {
-        let (bytes, offsets) = super::vocab_file::decode(data)?;
-        Vocab::from_parts(bytes, offsets)
+        let Decoded { bytes, offsets, splits } = super::vocab_file::decode(data)?;
+        Vocab::from_parts(bytes, offsets, splits)
     }
 
-    /// A vocabulary from token bytes concatenated in rank order and their
-    /// offsets (`offsets[r]..offsets[r + 1]`; an empty range: no token).
-    pub(crate) fn from_parts(bytes: Vec<u8>, offsets: Vec<u32>) -> Result<Vocab, VocabError> {
+    /// A vocabulary from token bytes concatenated in rank order, their
+    /// offsets (`offsets[r]..offsets[r + 1]`; an empty range: no token) and
+    /// their last merges if known (else empty: long pieces use the heap).
+    pub(crate) fn from_parts(bytes: Vec<u8>, offsets: Vec<u32>, splits: Vec<[u32; 2]>) -> Result<Vocab, VocabError> {
         let count = offsets.len().saturating_sub(1);
         let capacity = (count * 2).next_power_of_two().max(16);
-        let mut vocab = Vocab { bytes, offsets, slots: alloc::vec![0; capacity], mask: capacity - 1 };
+        let max_len = offsets.windows(2).map(|w| w[1].saturating_sub(w[0]) as usize).max().unwrap_or(0);
+        let mut vocab = Vocab {
+            bytes,
+            offsets,
+            slots: alloc::vec![0; capacity],
+            mask: capacity - 1,
+            max_len,
+            splits,
+            linear: crate::Once::new(),
+        };
         for rank in 0..count {
             let token = vocab.token(rank as u32);
             if token.is_empty() {
@@ -110,9 +138,41 @@ impl Vocab {
         &self.bytes[self.offsets[r] as usize..self.offsets[r + 1] as usize]
     }
 
+    /// The longest token's length.
+    pub(crate) fn max_len(&self) -> usize {
+        self.max_len
+    }
+
+    /// Whether the vocabulary came with its tokens' last merges.
+    pub(crate) fn has_splits(&self) -> bool {
+        !self.splits.is_empty()
+    }
+
+    /// The last merge of token `rank` as stored, or [`NO_SPLIT`].
+    #[inline]
+    pub(crate) fn split(&self, rank: u32) -> [u32; 2] {
+        self.splits.get(rank as usize).copied().unwrap_or(NO_SPLIT)
+    }
+
+    /// The rank of token `a`'s bytes followed by token `b`'s, if that is a token.
+    #[inline]
+    pub(crate) fn rank_of_pair(&self, a: u32, b: u32, buf: &mut Vec<u8>) -> Option<u32> {
+        let (a, b) = (self.token(a), self.token(b));
+        if a.len() + b.len() > self.max_len {
+            return None;
+        }
+        buf.clear();
+        buf.extend_from_slice(a);
+        buf.extend_from_slice(b);
+        self.rank(buf)
+    }
+
     /// The rank of `bytes`, if they are a token.
     #[inline]
     pub(crate) fn rank(&self, bytes: &[u8]) -> Option<u32> {
+        if bytes.len() > self.max_len {
+            return None;
+        }
         let mut i = hash(bytes) & self.mask;
         loop {
             let slot = self.slots[i];
@@ -131,14 +191,29 @@ impl Vocab {
         if piece.len() <= 1 || self.rank(piece).is_some() {
             return piece.len().min(1);
         }
+        if self.linear(piece).is_some_and(|linear| linear.encode(self, piece, scratch)) {
+            return scratch.tokens.len();
+        }
         self.merge(piece, scratch);
         scratch.starts.len()
+    }
+
+    /// The backtracking encoder, for a long piece, if this vocabulary allows it.
+    fn linear(&self, piece: &[u8]) -> Option<&Linear> {
+        if piece.len() < LINEAR_MIN {
+            return None;
+        }
+        self.linear.get_or_init(|| Linear::build(self)).as_ref()
     }
 
     /// Appends the ranks of `piece`'s tokens to `out`.
     pub(crate) fn encode(&self, piece: &[u8], scratch: &mut Scratch, out: &mut Vec<u32>) {
         if let Some(r) = self.rank(piece) {
             out.push(r);
+            return;
+        }
+        if self.linear(piece).is_some_and(|linear| linear.encode(self, piece, scratch)) {
+            out.extend_from_slice(&scratch.tokens);
             return;
         }
         self.merge(piece, scratch);
@@ -268,6 +343,14 @@ pub(crate) struct Scratch {
     pair_rank: Vec<u32>,
     heap: BinaryHeap<Reverse<u64>>,
     starts: Vec<u32>,
+    // The backtracking encoder's: the tokens so far, the tokens left to try
+    // and where each position's begin, the dead positions (a bit each), and
+    // a buffer for joining two tokens' bytes.
+    pub(crate) tokens: Vec<u32>,
+    pub(crate) tries: Vec<u32>,
+    pub(crate) levels: Vec<u32>,
+    pub(crate) dead: Vec<u64>,
+    pub(crate) concat: Vec<u8>,
 }
 
 /// FxHash over 8-byte words: fast, and good enough for a table at most half full.

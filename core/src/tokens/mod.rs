@@ -13,6 +13,7 @@
 //! as `<|endoftext|>` in user content counts as the characters it is, which is
 //! how the API treats message content.
 
+mod backtrack;
 mod bpe;
 mod pretokenize;
 mod unicode;

@@ -39,7 +39,7 @@ pub fn encode(tokens: &[Option<Vec<u8>>]) -> Result<Vec<u8>, VocabError> {
         bytes.extend_from_slice(t);
         offsets.push(u32::try_from(bytes.len()).map_err(|_| VocabError("too large"))?);
     }
-    let vocab = Vocab::from_parts(bytes, offsets)?;
+    let vocab = Vocab::from_parts(bytes, offsets, Vec::new())?;
     let (mut kinds, mut singles, mut lefts, mut rights, mut literals) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut scratch = Scratch::default();
@@ -76,8 +76,23 @@ pub fn encode(tokens: &[Option<Vec<u8>>]) -> Result<Vec<u8>, VocabError> {
     Ok(out)
 }
 
-/// Reads `FBV2` into token bytes concatenated in rank order and their offsets.
-pub(crate) fn decode(data: &[u8]) -> Result<(Vec<u8>, Vec<u32>), VocabError> {
+/// A decoded vocabulary file.
+pub(crate) struct Decoded {
+    /// Token bytes, concatenated in rank order.
+    pub bytes: Vec<u8>,
+    /// `offsets[r]..offsets[r + 1]` are rank r's bytes.
+    pub offsets: Vec<u32>,
+    /// The pair each `PAIR` token is stored as (its last merge, as the
+    /// writer found it; a reader verifies before relying on it), else
+    /// [`NO_SPLIT`].
+    pub splits: Vec<[u32; 2]>,
+}
+
+/// The split of a token stored as a byte, a literal or a hole.
+pub(crate) const NO_SPLIT: [u32; 2] = [u32::MAX; 2];
+
+/// Reads `FBV2` into token bytes concatenated in rank order, their offsets and splits.
+pub(crate) fn decode(data: &[u8]) -> Result<Decoded, VocabError> {
     let rest = data.strip_prefix(MAGIC).ok_or(VocabError("not FBV2 data"))?;
     let (count, rest) = rest.split_first_chunk::<4>().ok_or(VocabError("truncated header"))?;
     let count = u32::from_le_bytes(*count) as usize;
@@ -103,6 +118,7 @@ pub(crate) fn decode(data: &[u8]) -> Result<(Vec<u8>, Vec<u32>), VocabError> {
     let mut bytes: Vec<u8> = Vec::with_capacity(count * 8);
     let mut offsets: Vec<u32> = Vec::with_capacity(count + 1);
     offsets.push(0);
+    let mut splits: Vec<[u32; 2]> = alloc::vec![NO_SPLIT; count];
     let (mut next_single, mut next_pair, mut lit) = (0, 0, 0usize);
     for (rank, &kind) in kinds.iter().enumerate() {
         match kind {
@@ -112,7 +128,9 @@ pub(crate) fn decode(data: &[u8]) -> Result<(Vec<u8>, Vec<u32>), VocabError> {
                 next_single += 1;
             }
             PAIR => {
-                for r in [plane_rank(0, next_pair), plane_rank(1, next_pair)] {
+                let pair = [plane_rank(0, next_pair), plane_rank(1, next_pair)];
+                splits[rank] = pair;
+                for r in pair {
                     // A pair refers to tokens already rebuilt: lower ranks only.
                     let r = r as usize;
                     if r >= rank {
@@ -135,7 +153,7 @@ pub(crate) fn decode(data: &[u8]) -> Result<(Vec<u8>, Vec<u32>), VocabError> {
     if lit != literals.len() {
         return Err(VocabError("trailing bytes"));
     }
-    Ok((bytes, offsets))
+    Ok(Decoded { bytes, offsets, splits })
 }
 
 #[cfg(test)]
@@ -155,11 +173,14 @@ mod tests {
     fn round_trips_pairs_holes_and_literals() {
         let tokens = tiny();
         let data = encode(&tokens).unwrap();
-        let (bytes, offsets) = decode(&data).unwrap();
+        let Decoded { bytes, offsets, splits } = decode(&data).unwrap();
         for (r, t) in tokens.iter().enumerate() {
             let got = &bytes[offsets[r] as usize..offsets[r + 1] as usize];
             assert_eq!(got, t.as_deref().unwrap_or(&[]), "rank {r}");
         }
+        assert_eq!(splits[256], [97, 98]);
+        assert_eq!(splits[258], [256, 256]);
+        assert_eq!(splits[259], NO_SPLIT);
     }
 
     #[test]

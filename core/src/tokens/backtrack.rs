@@ -1,0 +1,364 @@
+//! Byte-pair encoding of long pieces in linear time, token for token what
+//! tiktoken's quadratic merge loop produces.
+//!
+//! This is the backtracking encoder of GitHub's `bpe` crate (rust-gems),
+//! re-derived here for tiktoken's merge rule ("merge the adjacent pair whose
+//! concatenation has the lowest rank, leftmost on a tie"). Write BPE(s) for
+//! tiktoken's result on bytes s, and call a sequence of tokens *valid* when
+//! it is BPE of its own concatenation.
+//!
+//! 1. A part of a valid sequence is valid. BPE on the whole text never merged
+//!    across the tokens' boundaries, so the merges inside any stretch of
+//!    tokens are, in order, each the smallest pair inside that stretch when
+//!    made: BPE on the stretch alone makes the same merges.
+//! 2. If the sequences `x… t` and `t …y` are valid, so is `x… t …y`. Until
+//!    BPE on the joined text makes a merge across a boundary, its parts on
+//!    `x… t` and on `t …y` evolve exactly as BPE on each alone (every pair lies
+//!    in one of the two overlapping stretches, and the smallest pair overall
+//!    is the smallest in its stretch), and neither alone ever merges across
+//!    a boundary. So by induction: a sequence is valid iff every adjacent
+//!    pair of tokens is ([`compatible`]), and each token alone is (true of
+//!    every token once its last merge is verified, see below).
+//! 3. BPE(text) is valid and it is the only valid sequence for the text
+//!    (BPE is a function). Its tokens up to any of its boundaries p are
+//!    BPE(text[..p]), by 1.
+//!
+//! The encoder is a depth-first search for a valid sequence: at a position it
+//! tries the tokens that are prefixes of the rest of the piece (from a trie),
+//! longest first, taking the first one compatible with the token before it;
+//! when none is, it takes back the token before and tries that one's next
+//! shorter alternative. By 2 every sequence the search extends is valid, so
+//! the complete one it ends with is BPE(piece) by 3. A position from which
+//! every try failed is marked dead and never reached again: by 3 any valid
+//! sequence of the piece that has a boundary at p agrees, up to p, with the
+//! one the search had there, and the search exhausted every continuation
+//! of that. So each position is searched from at most once, with at most
+//! one try per token that starts there (tokens are at most `max_len` bytes):
+//! linear in the piece.
+//!
+//! Using it needs every multi-byte token's last merge (the pair tiktoken
+//! merges last when it encodes the token's bytes). The vocabulary file stores
+//! tokens as those pairs; each is verified before its token is first used
+//! ([`Linear::verify`]), and a piece that needs a token whose stored pair is
+//! not tiktoken's (or that is stored as a literal) goes to the heap, which
+//! assumes nothing. A verified token is BPE of its own bytes: BPE with the
+//! lower ranks leaves its two parts, and then merges them.
+
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU8, Ordering};
+
+use super::bpe::{Scratch, Vocab};
+
+const NONE: u32 = u32::MAX;
+/// Trie node ids start at 1, so that a key `node << 8 | byte` is never 0 (an empty slot).
+const ROOT: u32 = 1;
+/// Node ids must leave 8 bits of a `u32` key for the byte.
+const MAX_NODES: usize = 1 << 24;
+
+/// Whether tiktoken, encoding the bytes of token `a` followed by those of token
+/// `b` with only the ranks below `limit`, ends with exactly `a`, `b`.
+///
+/// By 1 and 2 in the module comment, until a merge crosses the boundary the
+/// parts left of it go through BPE(a)'s merges and those right of it through
+/// BPE(b)'s: the trees of last merges (`split`) of `a` and `b`. In such a tree
+/// ranks grow towards the root, and BPE on one token merges a node only
+/// after its children, always the smallest pair available, so it merges in
+/// order of rank (ties: leftmost first); the joined run interleaves both
+/// orders, `a`'s merge first when ranks are equal (it is further left). The
+/// pair across the boundary is (the last part left of it, the first part
+/// right of it): a node on `a`'s right spine and one on `b`'s left spine. It
+/// lasts from the later of their merges to the earlier of their parents'
+/// merges, and BPE merges it iff its rank c beats that ending merge: c < the
+/// parent's rank on `a`'s side (a pair further left wins a tie), c ≤ it on
+/// `b`'s side; while it lasts, every other merge made is smaller than that
+/// ending merge. The walk visits these boundary pairs from the last (`a`, `b`
+/// themselves, which last to the end: `limit`) back to the first (two bytes),
+/// undoing at each step the later of the two merges that made the current
+/// pair's parts, as in rust-gems' `is_valid_token_pair`, except that a pair is
+/// looked up by its bytes (tiktoken's rule) rather than by the merge that made it.
+pub(crate) fn compatible(vocab: &Vocab, mut a: u32, mut b: u32, mut limit: u32, buf: &mut Vec<u8>) -> bool {
+    loop {
+        if vocab.rank_of_pair(a, b, buf).is_some_and(|c| c < limit) {
+            return false;
+        }
+        let [_, a_right] = vocab.split(a);
+        let [b_left, _] = vocab.split(b);
+        if a_right != NONE && (b_left == NONE || a > b) {
+            // `a` was merged after `b`: before, `a`'s right part met `b`, until `a` was made.
+            limit = a;
+            a = a_right;
+        } else if b_left != NONE {
+            limit = b + 1;
+            b = b_left;
+        } else {
+            return true;
+        }
+    }
+}
+
+/// What the backtracking encoder needs beyond the vocabulary: a trie of the
+/// tokens, and which tokens' last merges are verified.
+pub(crate) struct Linear {
+    /// Open addressing: `[parent << 8 | byte, child]`, key 0 for an empty slot.
+    slots: Vec<[u32; 2]>,
+    mask: usize,
+    shift: u32,
+    /// By node: the rank of the token the path to it spells, or `NONE`.
+    ranks: Vec<u32>,
+    /// By rank: [`UNKNOWN`], [`VERIFIED`] or [`WRONG`]. Verified on first use
+    /// rather than all at once (o200k_base: ~100 ms), atomically so that
+    /// threads sharing a tokenizer may race to write the same answer.
+    verified: Vec<AtomicU8>,
+}
+
+const UNKNOWN: u8 = 0;
+const VERIFIED: u8 = 1;
+const WRONG: u8 = 2;
+
+/// Longer tokens make the vocabulary use the heap: verification recurses
+/// once per level of a token's tree, at most its length.
+const MAX_TOKEN_LEN: usize = 255;
+
+impl Linear {
+    /// The trie, or `None` (long pieces then use the heap) for a vocabulary
+    /// with tokens longer than [`MAX_TOKEN_LEN`] or without stored splits.
+    pub(crate) fn build(vocab: &Vocab) -> Option<Linear> {
+        if vocab.max_len() > MAX_TOKEN_LEN || !vocab.has_splits() {
+            return None;
+        }
+        let capacity = (vocab.len() * 4).next_power_of_two().max(1 << 10);
+        let mut trie = Linear {
+            slots: alloc::vec![[0; 2]; capacity],
+            mask: capacity - 1,
+            shift: 32 - capacity.trailing_zeros(),
+            ranks: alloc::vec![NONE, NONE],
+            verified: (0..vocab.len()).map(|_| AtomicU8::new(UNKNOWN)).collect(),
+        };
+        // A token stored as a pair extends its left part's path by its right
+        // part's bytes (the left part has a lower rank: its node exists).
+        let mut node_of = alloc::vec![ROOT; vocab.len()];
+        for rank in 0..vocab.len() as u32 {
+            let [left, right] = vocab.split(rank);
+            let (mut node, rest) = match left {
+                NONE => (ROOT, vocab.token(rank)),
+                _ => (node_of[left as usize], vocab.token(right)),
+            };
+            for &byte in rest {
+                node = trie.child_or_insert(node, byte)?;
+            }
+            node_of[rank as usize] = node;
+            if node != ROOT {
+                trie.ranks[node as usize] = rank;
+            }
+        }
+        Some(trie)
+    }
+
+    /// Whether token `rank`'s stored split, and those of every token in its
+    /// tree, are the last merges BPE makes (see the module comment): BPE on
+    /// its bytes with the ranks below its own ends as the two.
+    fn verify(&self, vocab: &Vocab, rank: u32, buf: &mut Vec<u8>) -> bool {
+        let state = &self.verified[rank as usize];
+        match state.load(Ordering::Relaxed) {
+            VERIFIED => return true,
+            WRONG => return false,
+            _ => {}
+        }
+        let ok = match vocab.split(rank) {
+            _ if vocab.token(rank).len() == 1 => true,
+            [NONE, _] => false,
+            // In that order: `compatible` walks the trees of both parts.
+            [left, right] => {
+                self.verify(vocab, left, buf)
+                    && self.verify(vocab, right, buf)
+                    && compatible(vocab, left, right, rank, buf)
+            }
+        };
+        state.store(if ok { VERIFIED } else { WRONG }, Ordering::Relaxed);
+        ok
+    }
+
+    #[inline]
+    fn slot(&self, key: u32) -> usize {
+        (key.wrapping_mul(0x9E37_79B9) >> self.shift) as usize
+    }
+
+    /// The child of `node` along `byte`, or 0.
+    #[inline]
+    fn child(&self, node: u32, byte: u8) -> u32 {
+        let key = node << 8 | u32::from(byte);
+        let mut i = self.slot(key);
+        loop {
+            match self.slots[i] {
+                [0, _] => return 0,
+                [k, child] if k == key => return child,
+                _ => i = (i + 1) & self.mask,
+            }
+        }
+    }
+
+    /// The child of `node` along `byte`, added if missing (`None`: too many nodes).
+    fn child_or_insert(&mut self, node: u32, byte: u8) -> Option<u32> {
+        let key = node << 8 | u32::from(byte);
+        let mut i = self.slot(key);
+        loop {
+            match self.slots[i] {
+                [0, _] => break,
+                [k, child] if k == key => return Some(child),
+                _ => i = (i + 1) & self.mask,
+            }
+        }
+        if self.ranks.len() >= MAX_NODES {
+            return None;
+        }
+        let child = self.ranks.len() as u32;
+        self.ranks.push(NONE);
+        self.slots[i] = [key, child];
+        // At most half full: a miss ends within a few slots.
+        if self.ranks.len() * 2 > self.slots.len() {
+            let doubled = alloc::vec![[0; 2]; self.slots.len() * 2];
+            let old = core::mem::replace(&mut self.slots, doubled);
+            self.mask = self.slots.len() - 1;
+            self.shift -= 1;
+            for [key, child] in old.into_iter().filter(|s| s[0] != 0) {
+                let mut i = self.slot(key);
+                while self.slots[i][0] != 0 {
+                    i = (i + 1) & self.mask;
+                }
+                self.slots[i] = [key, child];
+            }
+        }
+        Some(child)
+    }
+
+    /// Appends the ranks of the tokens that are prefixes of `rest`, shortest first.
+    #[inline]
+    fn prefixes(&self, rest: &[u8], out: &mut Vec<u32>) {
+        let mut node = ROOT;
+        for &byte in rest {
+            node = self.child(node, byte);
+            if node == 0 {
+                break;
+            }
+            let rank = self.ranks[node as usize];
+            if rank != NONE {
+                out.push(rank);
+            }
+        }
+    }
+
+    /// Fills `scratch.tokens` with the ranks of BPE(`piece`): the search in the
+    /// module comment. `scratch.tries` holds, level by level, the tokens not
+    /// yet tried at each position of the sequence being built (longest last),
+    /// `scratch.levels` where each level's begin. False if the piece needs a
+    /// token whose last merge does not verify.
+    pub(crate) fn encode(&self, vocab: &Vocab, piece: &[u8], scratch: &mut Scratch) -> bool {
+        let n = piece.len();
+        let Scratch { tokens, tries, levels, dead, concat, .. } = scratch;
+        tokens.clear();
+        tries.clear();
+        levels.clear();
+        dead.clear();
+        dead.resize(n / 64 + 1, 0);
+        let mut pos = 0;
+        levels.push(0);
+        self.prefixes(piece, tries);
+        loop {
+            let level = levels.last().copied().unwrap_or(0) as usize;
+            let mut extended = false;
+            while tries.len() > level {
+                let Some(token) = tries.pop() else { break };
+                if !self.verify(vocab, token, concat) {
+                    return false;
+                }
+                let end = pos + vocab.token(token).len();
+                let live = dead[end / 64] >> (end % 64) & 1 == 0;
+                if live && tokens.last().is_none_or(|&before| compatible(vocab, before, token, NONE, concat)) {
+                    tokens.push(token);
+                    pos = end;
+                    extended = true;
+                    break;
+                }
+            }
+            if extended {
+                if pos == n {
+                    return true;
+                }
+                levels.push(tries.len() as u32);
+                self.prefixes(&piece[pos..], tries);
+                continue;
+            }
+            // Nothing valid continues from `pos`: never come back; retry the token before.
+            dead[pos / 64] |= 1 << (pos % 64);
+            levels.pop();
+            // Position 0 cannot die: BPE(piece) is valid and the search, complete, would find it first.
+            let before = tokens.pop().expect("BPE(piece) is a valid sequence the search reaches");
+            pos -= vocab.token(before).len();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokens::vocab_file::NO_SPLIT;
+
+    /// The 256 bytes, then `ab`, `bc` and `abc` stored as `abc_split`.
+    fn tiny(abc_split: [u32; 2]) -> Vocab {
+        let mut bytes: Vec<u8> = (0..=255).collect();
+        bytes.extend_from_slice(b"abbcabc");
+        let mut offsets: Vec<u32> = (0..=256).collect();
+        offsets.extend([258, 260, 263]);
+        let mut splits = alloc::vec![NO_SPLIT; 256];
+        splits.extend([[97, 98], [98, 99], abc_split]);
+        Vocab::from_parts(bytes, offsets, splits).unwrap()
+    }
+
+    fn heap_count(vocab: &Vocab, piece: &[u8]) -> usize {
+        let no_splits = Vocab::from_parts(vocab.bytes.clone(), vocab.offsets.clone(), Vec::new()).unwrap();
+        no_splits.count(piece, &mut Scratch::default())
+    }
+
+    #[test]
+    fn a_verified_split_encodes_as_the_heap_does() {
+        // BPE on `abc`: `ab` (256) merges before `bc` (257), then `ab`+`c`.
+        let vocab = tiny([256, 99]);
+        let linear = Linear::build(&vocab).unwrap();
+        let piece = b"abcabcbcbcaabcbcab".repeat(4);
+        let mut scratch = Scratch::default();
+        assert!(linear.encode(&vocab, &piece, &mut scratch));
+        assert_eq!(scratch.tokens.len(), heap_count(&vocab, &piece));
+        assert_eq!(&scratch.tokens[..3], [258, 258, 257]);
+    }
+
+    #[test]
+    fn a_split_that_is_not_the_last_merge_sends_the_piece_to_the_heap() {
+        let vocab = tiny([97, 257]);
+        let linear = Linear::build(&vocab).unwrap();
+        let piece = b"abc".repeat(20);
+        assert!(!linear.encode(&vocab, &piece, &mut Scratch::default()));
+        assert_eq!(vocab.count(&piece, &mut Scratch::default()), 20);
+        assert!(!compatible(&vocab, 97, 257, 258, &mut Vec::new()));
+        assert!(compatible(&vocab, 256, 99, 258, &mut Vec::new()));
+    }
+}
+
+#[cfg(all(test, feature = "embedded-vocab"))]
+mod embedded_tests {
+    use super::*;
+    use crate::tokens::{Encoding, Tokenizer};
+
+    #[test]
+    fn every_embedded_vocabulary_verifies_its_last_merges() {
+        for e in [Encoding::O200kBase, Encoding::Cl100kBase, Encoding::P50kBase, Encoding::R50kBase] {
+            let t = Tokenizer::embedded(e);
+            let l = Linear::build(&t.vocab).unwrap();
+            let mut buf = Vec::new();
+            for rank in 0..t.vocab.len() as u32 {
+                if !t.vocab.token(rank).is_empty() {
+                    assert!(l.verify(&t.vocab, rank, &mut buf), "{e}: rank {rank}");
+                }
+            }
+        }
+    }
+}
