@@ -1,0 +1,41 @@
+//! Differential fuzzing of token counting against the reference, tiktoken-rs:
+//! the first byte picks the encoding, the rest is the text (lossy UTF-8).
+//! Checks: the same token ids as tiktoken's `encode_ordinary`, and a count
+//! equal to their number.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use farebox_core::tokens::{Encoding, Tokenizer};
+use libfuzzer_sys::fuzz_target;
+use tiktoken_rs::CoreBPE;
+
+fn pair(e: Encoding) -> &'static (Tokenizer, &'static CoreBPE) {
+    static ALL: OnceLock<Vec<(Tokenizer, &'static CoreBPE)>> = OnceLock::new();
+    let all = ALL.get_or_init(|| {
+        Encoding::ALL
+            .iter()
+            .map(|&e| {
+                let reference = match e {
+                    Encoding::O200kBase => tiktoken_rs::o200k_base_singleton(),
+                    Encoding::O200kHarmony => tiktoken_rs::o200k_harmony_singleton(),
+                    Encoding::Cl100kBase => tiktoken_rs::cl100k_base_singleton(),
+                    Encoding::P50kBase => tiktoken_rs::p50k_base_singleton(),
+                    Encoding::R50kBase => tiktoken_rs::r50k_base_singleton(),
+                };
+                (Tokenizer::embedded(e), reference)
+            })
+            .collect()
+    });
+    &all[Encoding::ALL.iter().position(|&x| x == e).unwrap_or(0)]
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&which, text)) = data.split_first() else { return };
+    let e = Encoding::ALL[usize::from(which) % Encoding::ALL.len()];
+    let text = String::from_utf8_lossy(text);
+    let (ours, reference) = pair(e);
+    let expected = reference.encode_ordinary(&text);
+    assert_eq!(ours.encode(&text), expected, "{e}: {text:?}");
+    assert_eq!(ours.count(&text), expected.len(), "{e}: count of {text:?}");
+});
