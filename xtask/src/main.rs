@@ -15,6 +15,7 @@ mod prices;
 mod serve;
 mod test;
 mod vocab;
+mod web;
 mod worker;
 
 use std::{error::Error, fmt, process::ExitCode};
@@ -27,11 +28,11 @@ type Verb = fn(&[String]) -> Result<()>;
 
 /// `(name, usage, summary)` for `cargo xtask help`.
 const VERBS: &[(&str, &str, &str)] = &[
-    ("test", "test", "run every check CI runs: prerequisites, fmt, clippy, tests, no_std build, serve smoke test"),
+    ("test", "test", "run every check CI runs: prerequisites, fmt, clippy, tests, no_std build, package, web app, worker"),
     (
         "serve",
-        "serve [ARGS...]",
-        "run the native cost demo (core/examples/cost.rs); ARGS are passed through, stdin is inherited",
+        "serve [--port N] [--no-build]",
+        "build the web app (web/dist) and serve it on http://127.0.0.1:8080 until interrupted",
     ),
     (
         "fuzz",

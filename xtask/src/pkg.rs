@@ -56,37 +56,47 @@ pub fn prerequisites() -> Result<()> {
     ensure_npm_tool(&tools_dir(), "binaryen", BINARYEN_VERSION)
 }
 
-/// Builds `pkg/dist/` and `pkg/vocab/`.
-pub fn build() -> Result<()> {
+/// The plain route from a crate to a browser module, shared by the package
+/// and the web app: `cargo build` for wasm32 at `opt_level`, `wasm-bindgen
+/// --target web` into `out_dir` as `<out_name>.js` + `<out_name>_bg.wasm`,
+/// then npm binaryen's `wasm-opt -Oz` (never Debian's). Installs what it
+/// needs first.
+pub fn bindgen(package: &str, opt_level: &str, out_dir: &Path, out_name: &str) -> Result<()> {
     prerequisites()?;
     Cmd::cargo()
-        .args(["build", "--release", "--target", TARGET, "-p", "farebox-wasm"])
+        .args(["build", "--release", "--target", TARGET, "-p", package])
         .arg("--config")
-        .arg(format!("profile.release.opt-level=\"{OPT_LEVEL}\""))
+        .arg(format!("profile.release.opt-level=\"{opt_level}\""))
         .run()?;
+    let wasm =
+        repo_root().join("target").join(TARGET).join("release").join(format!("{}.wasm", package.replace('-', "_")));
+    Cmd::new("wasm-bindgen")
+        .args(["--target", "web", "--out-name", out_name, "--out-dir"])
+        .arg(out_dir)
+        .arg(&wasm)
+        .run()?;
+    let module = out_dir.join(format!("{out_name}_bg.wasm"));
+    Cmd::new(tools_dir().join("node_modules").join(".bin").join("wasm-opt"))
+        .args(["-Oz", "--strip-debug", "--strip-producers"])
+        .arg(&module)
+        .arg("-o")
+        .arg(&module)
+        .run()
+}
+
+/// Builds `pkg/dist/` and `pkg/vocab/`.
+pub fn build() -> Result<()> {
     let root = repo_root();
     let pkg = pkg_dir();
     let dist = pkg.join("dist");
     if dist.exists() {
         fs::remove_dir_all(&dist)?;
     }
-    let wasm = root.join("target").join(TARGET).join("release").join("farebox_wasm.wasm");
-    Cmd::new("wasm-bindgen")
-        .args(["--target", "web", "--out-name", "farebox_wasm", "--out-dir"])
-        .arg(&dist)
-        .arg(&wasm)
-        .run()?;
+    bindgen("farebox-wasm", OPT_LEVEL, &dist, "farebox_wasm")?;
     // wasm-bindgen's own typings describe the internal bindings; index.d.ts is the API.
     for internal in ["farebox_wasm.d.ts", "farebox_wasm_bg.wasm.d.ts"] {
         fs::remove_file(dist.join(internal))?;
     }
-    let module = dist.join("farebox_wasm_bg.wasm");
-    Cmd::new(tools_dir().join("node_modules").join(".bin").join("wasm-opt"))
-        .args(["-Oz", "--strip-debug", "--strip-producers"])
-        .arg(&module)
-        .arg("-o")
-        .arg(&module)
-        .run()?;
     for file in JS_FILES {
         fs::copy(pkg.join("js").join(file), dist.join(file))?;
     }

@@ -1,44 +1,29 @@
-//! `cargo xtask serve [ARGS...]`: until the web app exists, runs the native
-//! demo of the cost engine (`core/examples/cost.rs`).
+//! `cargo xtask serve [--port N] [--no-build]`: builds the web app and serves
+//! it on http://127.0.0.1:8080 (loopback only) until interrupted.
 
-use crate::{cmd::Cmd, Result};
+use crate::{web, Result};
 
-/// Runs the demo with `args` passed through and stdin inherited: pipe a
-/// provider usage JSON (or a whole response body) in, or pass `--sample`.
 pub fn run(args: &[String]) -> Result<()> {
-    demo(args).run()
-}
-
-/// The demo command line, shared by `serve` and the smoke test in `xtask test`.
-pub fn demo<I>(args: I) -> Cmd
-where
-    I: IntoIterator,
-    I::Item: AsRef<std::ffi::OsStr>,
-{
-    Cmd::cargo()
-        .args([
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "farebox-core",
-            "--features",
-            "embedded-vocab",
-            "--example",
-            "cost",
-            "--",
-        ])
-        .args(args)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn demo_passes_args_through_after_double_dash() {
-        let cmd = super::demo(["--model", "gpt-4o"]).to_string();
-        assert_eq!(
-            cmd,
-            "cargo run --quiet --release -p farebox-core --features embedded-vocab --example cost -- --model gpt-4o"
-        );
+    let mut port = 8080u16;
+    let mut build = true;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--port" => {
+                let value = args.next().ok_or("`--port` needs a number")?;
+                port = value.parse().map_err(|_| format!("`--port {value}`: not a port number"))?;
+            }
+            "--no-build" => build = false,
+            other => return Err(format!("`serve` takes `--port N` and `--no-build`, got `{other}`").into()),
+        }
+    }
+    if build || !web::dist_dir().join("index.html").is_file() {
+        web::build()?;
+        web::print_sizes()?;
+    }
+    let addr = web::spawn_server(web::dist_dir(), &format!("127.0.0.1:{port}"))?;
+    println!("farebox is being served at http://{addr}/  (Ctrl-C to stop)");
+    loop {
+        std::thread::park();
     }
 }

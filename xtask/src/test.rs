@@ -6,7 +6,7 @@ use std::time::Instant;
 use crate::{
     cmd::Cmd,
     ensure::{ensure_rustup_component, ensure_rustup_target},
-    serve, AlreadyReported, Result,
+    AlreadyReported, Result,
 };
 
 /// One check; `Err` stops the run.
@@ -22,14 +22,16 @@ const STEPS: &[(&str, Step)] = &[
     ("estimate ratios match the calibration", estimates_up_to_date),
     ("cargo test", cargo_test),
     ("no_std build (wasm32)", no_std_build),
-    ("serve smoke test", serve_smoke),
+    ("cost example smoke test (core/examples/cost.rs)", cost_example_smoke),
     ("npm package: build (cargo xtask pkg)", crate::pkg::build_step),
     ("npm package: node --test suites (Node, a Vite page in Chromium, workerd)", crate::pkg::node_tests),
     ("npm package: wasm-bindgen tests in Node and headless Chromium", crate::pkg::wasm_tests),
     ("worker end-to-end in workerd (fake upstream on 127.0.0.1)", crate::worker::e2e),
+    ("web app: component tests (wasm-bindgen, headless Chromium)", crate::web::component_tests),
+    ("web app: build, serve on 127.0.0.1, end-to-end in headless Chromium", crate::web::e2e),
 ];
 
-/// The usage the serve smoke test feeds the demo on stdin.
+/// The usage the smoke test feeds the cost example on stdin.
 const SMOKE_USAGE: &str =
     r#"{"prompt_tokens":10000,"completion_tokens":500,"prompt_tokens_details":{"cached_tokens":4000}}"#;
 
@@ -105,10 +107,13 @@ fn no_std_build() -> Result<()> {
         .run()
 }
 
-/// Runs exactly what `cargo xtask serve` runs, on a sample usage, and checks
-/// that it succeeds and prints a total.
-fn serve_smoke() -> Result<()> {
-    let output = serve::demo(["--model", "gpt-4o"]).read_with_stdin(SMOKE_USAGE.as_bytes())?;
+/// Runs the native cost example on a sample usage, and checks that it
+/// succeeds and prints a total.
+fn cost_example_smoke() -> Result<()> {
+    let output = Cmd::cargo()
+        .args(["run", "--quiet", "--release", "-p", "farebox-core", "--features", "embedded-vocab"])
+        .args(["--example", "cost", "--", "--model", "gpt-4o"])
+        .read_with_stdin(SMOKE_USAGE.as_bytes())?;
     print!("{output}");
     if !output.ends_with('\n') {
         println!();
@@ -116,7 +121,7 @@ fn serve_smoke() -> Result<()> {
     if has_total_line(&output) {
         Ok(())
     } else {
-        Err("the demo exited 0 but printed no line containing `total`".into())
+        Err("the example exited 0 but printed no line containing `total`".into())
     }
 }
 

@@ -27,9 +27,11 @@ use alloc::string::{String, ToString};
 
 use serde::Serialize;
 
+use crate::budget::PlannedCall;
 use crate::cost::{Cost, CostOptions};
 use crate::error::Error;
 use crate::pricing::{Mode, PriceTable};
+use crate::time::Timestamp;
 use crate::tokens::{Encoding, Tokenizers};
 use crate::usage::{Usage, UsageKind};
 
@@ -120,6 +122,24 @@ pub struct Estimate {
     pub max_cost: Cost,
     /// Whether the token counts are exact (the costs then are too).
     pub exact: bool,
+}
+
+impl Estimate {
+    /// The call as a budget sees it, made at `at` under the `requested` model
+    /// name. Its cost is the estimate's maximum; `None` (unpriced) when the
+    /// model has no price for some usage, so that a policy's
+    /// `unpriced_model` rule decides instead of a partial sum.
+    pub fn planned_call(&self, requested: &str, at: Timestamp) -> PlannedCall {
+        PlannedCall {
+            model: requested.to_string(),
+            max_cost: self.max_cost.complete.then_some(self.max_cost.total),
+            input_tokens: self.input_tokens.high,
+            user: None,
+            session: None,
+            org: None,
+            at,
+        }
+    }
 }
 
 /// Estimates a request body. `tokenizers` must hold the model's encoding, or

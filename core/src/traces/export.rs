@@ -74,6 +74,66 @@ pub fn groups_json(groups: &[Group]) -> String {
     serde_json::to_string(groups).unwrap_or_else(|_| String::from("[]"))
 }
 
+/// Any list of records as CSV: one column per top-level field of the first
+/// record (in its serialisation order), nested values as JSON text, absent
+/// values empty. For the tables that are not groups: top traces,
+/// discrepancies, alerts, blocked calls.
+pub fn records_csv<T: serde::Serialize>(records: &[T]) -> String {
+    let rows: Vec<Fields> = records
+        .iter()
+        .filter_map(|r| serde_json::to_string(r).ok())
+        .filter_map(|text| serde_json::from_str::<Fields>(&text).ok())
+        .collect();
+    let Some(first) = rows.first() else { return String::new() };
+    let columns: Vec<&str> = first.0.iter().map(|(k, _)| k.as_str()).collect();
+    let mut out = String::new();
+    for (i, c) in columns.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_field(&mut out, c);
+    }
+    out.push('\n');
+    for row in &rows {
+        for (i, c) in columns.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            match row.0.iter().find(|(k, _)| k == c).map(|(_, v)| v) {
+                None | Some(serde_json::Value::Null) => {}
+                Some(serde_json::Value::String(s)) => csv_field(&mut out, s),
+                Some(other) => csv_field(&mut out, &other.to_string()),
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A JSON object's fields in document order (`serde_json::Map` sorts them
+/// unless a crate-wide feature is switched on; the CSV wants the struct's order).
+struct Fields(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Fields, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Fields;
+            fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    fields.push(entry);
+                }
+                Ok(Fields(fields))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
 /// A metrics result as CSV: `bucket,group,value` (columns present when used).
 pub fn metrics_csv(result: &MetricsResult) -> String {
     let has_bucket = result.rows.iter().any(|r| r.bucket.is_some());
@@ -208,6 +268,26 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_become_csv_columns_in_field_order() {
+        #[derive(serde::Serialize)]
+        struct Row<'a> {
+            id: &'a str,
+            cost: Usd,
+            note: Option<&'a str>,
+            tags: [&'a str; 2],
+        }
+        let rows = [
+            Row { id: "t1", cost: Usd::from_atto(19_500_000_000_000_000), note: Some("a, b"), tags: ["x", "y"] },
+            Row { id: "t2", cost: Usd::ZERO, note: None, tags: ["z", "w"] },
+        ];
+        assert_eq!(
+            records_csv(&rows),
+            "id,cost,note,tags\nt1,0.0195,\"a, b\",\"[\"\"x\"\",\"\"y\"\"]\"\nt2,0,,\"[\"\"z\"\",\"\"w\"\"]\"\n"
+        );
+        assert_eq!(records_csv::<Row>(&[]), "");
+    }
 
     #[test]
     fn labels_and_csv_fields_are_escaped() {

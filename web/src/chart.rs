@@ -1,0 +1,187 @@
+//! Charts, drawn by plotters to SVG text and inserted as markup.
+//!
+//! plotters is a maintained Rust charting crate: no JavaScript library to
+//! ship or to allow in the Content-Security-Policy, and the SVG scales to any
+//! width. Every chart sits beside a table of the same numbers (the accessible
+//! and exportable form), so the chart is marked as an image with a summary.
+//!
+//! Amounts are converted to `f64` here for geometry only (bar lengths, line
+//! heights); every number a person reads comes from the exact decimal text.
+
+use plotters::prelude::*;
+
+const WIDTH: u32 = 720;
+const ACCENT: RGBColor = RGBColor(37, 99, 235);
+const GRID: RGBColor = RGBColor(226, 232, 240);
+
+/// How a chart's values read on its axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    Usd,
+    Tokens,
+}
+
+impl Unit {
+    fn tick(self, v: f64) -> String {
+        match self {
+            Unit::Usd if v == 0.0 => "$0".to_string(),
+            Unit::Usd if v.abs() >= 1.0 => format!("${v:.2}"),
+            // Four significant digits: the axis of a $0.0004 chart still reads.
+            Unit::Usd => format!("${}", significant(v, 4)),
+            Unit::Tokens => crate::ui::count(v.max(0.0).round() as u64),
+        }
+    }
+
+    fn caption(self) -> &'static str {
+        match self {
+            Unit::Usd => "USD",
+            Unit::Tokens => "tokens",
+        }
+    }
+}
+
+/// `v` with `digits` significant digits, without trailing zeros.
+fn significant(v: f64, digits: i32) -> String {
+    let decimals = (digits - 1 - v.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+const FONT: (&str, u32) = ("sans-serif", 15);
+
+/// A bar's or point's label and value.
+pub struct Datum {
+    pub label: String,
+    /// Exact decimal text (USD or a count).
+    pub value: String,
+}
+
+fn number(text: &str) -> f64 {
+    text.parse::<f64>().unwrap_or(0.0)
+}
+
+fn short(label: &str) -> String {
+    const MAX: usize = 28;
+    if label.chars().count() <= MAX {
+        return label.to_string();
+    }
+    let cut: String = label.chars().take(MAX - 1).collect();
+    format!("{cut}…")
+}
+
+/// A line over the days (`data` in date order), e.g. the daily cost trend.
+pub fn line(data: &[Datum], unit: Unit) -> String {
+    let mut svg = String::new();
+    if data.is_empty() {
+        return svg;
+    }
+    let values: Vec<f64> = data.iter().map(|d| number(&d.value)).collect();
+    let top = values.iter().cloned().fold(0.0, f64::max).max(f64::MIN_POSITIVE) * 1.1;
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 260)).into_drawing_area();
+        let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
+            root.fill(&WHITE)?;
+            let last = data.len().saturating_sub(1).max(1);
+            let mut chart = ChartBuilder::on(&root)
+                .margin(12)
+                .x_label_area_size(32)
+                .y_label_area_size(96)
+                .build_cartesian_2d(0..last, 0.0..top)?;
+            chart
+                .configure_mesh()
+                .light_line_style(GRID)
+                .bold_line_style(GRID)
+                .label_style(FONT)
+                .axis_desc_style(FONT)
+                .x_labels(6.min(data.len()))
+                .x_label_formatter(&|i| data.get(*i).map(|d| d.label.clone()).unwrap_or_default())
+                .y_labels(6)
+                .y_desc(format!("{} per day", unit.caption()))
+                .y_label_formatter(&|v| unit.tick(*v))
+                .draw()?;
+            chart.draw_series(LineSeries::new(
+                values.iter().enumerate().map(|(i, v)| (i, *v)),
+                ACCENT.stroke_width(2),
+            ))?;
+            chart.draw_series(values.iter().enumerate().map(|(i, v)| Circle::new((i, *v), 3, ACCENT.filled())))?;
+            root.present()?;
+            Ok(())
+        })();
+        if drawn.is_err() {
+            return String::new();
+        }
+    }
+    svg
+}
+
+/// Horizontal bars, largest first as given, e.g. cost by model.
+pub fn bars(data: &[Datum], unit: Unit) -> String {
+    let mut svg = String::new();
+    if data.is_empty() {
+        return svg;
+    }
+    let values: Vec<f64> = data.iter().map(|d| number(&d.value)).collect();
+    let top = values.iter().cloned().fold(0.0, f64::max).max(f64::MIN_POSITIVE) * 1.05;
+    let height = 60 + 32 * data.len() as u32;
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
+            root.fill(&WHITE)?;
+            let mut chart = ChartBuilder::on(&root)
+                .margin(8)
+                .x_label_area_size(44)
+                .y_label_area_size(230)
+                .build_cartesian_2d(0.0..top, (0..data.len()).into_segmented())?;
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .light_line_style(GRID)
+                .bold_line_style(GRID)
+                .label_style(FONT)
+                .axis_desc_style(FONT)
+                .y_labels(data.len())
+                .y_label_formatter(&|v| match v {
+                    SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
+                        data.get(*i).map(|d| short(&d.label)).unwrap_or_default()
+                    }
+                    SegmentValue::Last => String::new(),
+                })
+                .x_labels(5)
+                .x_desc(unit.caption())
+                .x_label_formatter(&|v| unit.tick(*v))
+                .draw()?;
+            chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+                let mut bar = Rectangle::new(
+                    [(0.0, SegmentValue::Exact(i)), (*v, SegmentValue::Exact(i + 1))],
+                    ACCENT.mix(0.85).filled(),
+                );
+                bar.set_margin(4, 4, 0, 0);
+                bar
+            }))?;
+            root.present()?;
+            Ok(())
+        })();
+        if drawn.is_err() {
+            return String::new();
+        }
+    }
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_ticks_read_as_money_or_counts() {
+        assert_eq!(Unit::Usd.tick(0.0), "$0");
+        assert_eq!(Unit::Usd.tick(12.5), "$12.50");
+        assert_eq!(Unit::Usd.tick(0.000_412_34), "$0.0004123");
+        assert_eq!(Unit::Usd.tick(0.05), "$0.05");
+        assert_eq!(Unit::Tokens.tick(250_000.0), "250,000");
+    }
+}

@@ -1,0 +1,188 @@
+//! The Compare page: the same request on several models, cheapest first.
+
+use farebox_core::Usd;
+use leptos::prelude::*;
+
+use crate::bridge::Lane;
+use crate::draft::{estimate_on_change, Draft, Outcome};
+use crate::estimator::DraftForm;
+use crate::protocol::{EstimateView, ModelEstimate};
+use crate::ui::{count, usd};
+
+const DEFAULT_MODELS: [&str; 8] = [
+    "gpt-4o",
+    "gpt-4o-mini",
+    "gpt-4.1-mini",
+    "o4-mini",
+    "claude-sonnet-4-20250514",
+    "claude-3-5-haiku-20241022",
+    "gemini-2.5-flash",
+    "gemini-2.5-pro",
+];
+
+#[component]
+pub fn ComparePage() -> impl IntoView {
+    let draft = expect_context::<Draft>();
+    let models = RwSignal::new(DEFAULT_MODELS.iter().map(|m| m.to_string()).collect::<Vec<_>>());
+    let estimates = estimate_on_change(Lane::Compare, draft, move || models.get());
+    let adding = RwSignal::new(String::new());
+    let add = move || {
+        let name = adding.get_untracked().trim().to_string();
+        if !name.is_empty() && !models.with_untracked(|m| m.contains(&name)) {
+            models.update(|m| m.push(name));
+        }
+        adding.set(String::new());
+    };
+    view! {
+        <section class="page compare" aria-labelledby="compare-title">
+            <h2 id="compare-title">"Compare models on the same request"</h2>
+            <DraftForm hide_model=true />
+            <div class="chips" role="list" aria-label="Models compared">
+                <For
+                    each=move || models.get()
+                    key=|m| m.clone()
+                    children=move |m| {
+                        let label = format!("Remove {m}");
+                        let name = m.clone();
+                        view! {
+                            <span class="chip" role="listitem">
+                                {m}
+                                <button
+                                    type="button"
+                                    aria-label=label
+                                    on:click=move |_| models.update(|list| list.retain(|x| *x != name))
+                                >
+                                    "×"
+                                </button>
+                            </span>
+                        }
+                    }
+                />
+                <form class="inline" on:submit=move |ev| {
+                    ev.prevent_default();
+                    add();
+                }>
+                    <label for="add-model" class="visually-hidden">"Add a model"</label>
+                    <input
+                        id="add-model"
+                        list="model-list"
+                        placeholder="add a model"
+                        prop:value=move || adding.get()
+                        on:input=move |ev| adding.set(event_target_value(&ev))
+                    />
+                    <button type="submit">"Add"</button>
+                </form>
+            </div>
+            {move || {
+                estimates
+                    .progress
+                    .get()
+                    .map(|(done, total)| {
+                        view! {
+                            <progress max=total value=done aria-label="Models estimated">
+                                {format!("{done}/{total}")}
+                            </progress>
+                        }
+                    })
+            }}
+            {move || match estimates.outcome.get() {
+                Outcome::Empty => {
+                    view! { <p class="muted">"Type or paste a request above to compare."</p> }.into_any()
+                }
+                Outcome::Failed { message } => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+                Outcome::Done { results, .. } => view! { <Comparison results /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// Max cost as money, for ordering (exact: parsed from the decimal text).
+fn max_cost(e: &EstimateView) -> Usd {
+    Usd::parse(&e.max_cost).unwrap_or(Usd::ZERO)
+}
+
+/// A hint for each row that fits: the cheapest other model that also fits,
+/// if it costs at most half as much.
+fn cheaper_hint(row: &EstimateView, fitting: &[&EstimateView]) -> Option<String> {
+    let cheapest = fitting.iter().filter(|o| o.model != row.model).min_by_key(|o| max_cost(o))?;
+    let (this, other) = (max_cost(row), max_cost(cheapest));
+    // other ≤ this / 2, compared exactly: 2·other ≤ this.
+    let double = other.checked_add(other).ok()?;
+    (double <= this && !this.is_zero()).then(|| format!("{} costs at most half as much", cheapest.model))
+}
+
+#[component]
+fn Comparison(results: Vec<ModelEstimate>) -> impl IntoView {
+    let (mut ok, failed): (Vec<_>, Vec<_>) = results.into_iter().partition(|r| r.result.is_ok());
+    ok.sort_by_key(|r| r.result.as_ref().map(max_cost).unwrap_or(Usd::ZERO));
+    let rows: Vec<(String, EstimateView)> =
+        ok.into_iter().filter_map(|r| r.result.ok().map(|e| (r.requested, e))).collect();
+    let fitting: Vec<&EstimateView> = rows.iter().map(|(_, e)| e).filter(|e| e.fits() != Some(false)).collect();
+    let hints: Vec<Option<String>> =
+        rows.iter().map(|(_, e)| if e.fits() == Some(false) { None } else { cheaper_hint(e, &fitting) }).collect();
+    view! {
+        <table class="comparison" data-testid="comparison">
+            <caption>"Cheapest first, by the most the call can cost"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Model"</th>
+                    <th scope="col">"Provider"</th>
+                    <th scope="col" class="num">"Input tokens"</th>
+                    <th scope="col" class="num">"Least"</th>
+                    <th scope="col" class="num">"Most"</th>
+                    <th scope="col">"Context"</th>
+                    <th scope="col">"Hint"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {rows
+                    .into_iter()
+                    .zip(hints)
+                    .map(|((requested, e), hint)| {
+                        let tokens = if e.exact {
+                            count(e.input_tokens)
+                        } else {
+                            format!("≈ {} ({}–{})", count(e.input_tokens), count(e.input_low), count(e.input_high))
+                        };
+                        let context = match (e.fits(), e.context_window) {
+                            (Some(true), Some(w)) => format!("fits ({})", count(w)),
+                            (Some(false), Some(w)) => format!("too long (max {})", count(w)),
+                            _ => "unknown".to_string(),
+                        };
+                        view! {
+                            <tr data-model=requested>
+                                <th scope="row">{e.model.clone()}</th>
+                                <td>{e.provider.clone()}</td>
+                                <td class="num">{tokens}</td>
+                                <td class="num">{usd(&e.min_cost)}</td>
+                                <td class="num">{usd(&e.max_cost)}</td>
+                                <td class:error=e.fits() == Some(false)>{context}</td>
+                                <td>{hint}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        {(!failed.is_empty())
+            .then(|| {
+                view! {
+                    <ul class="errors">
+                        {failed
+                            .into_iter()
+                            .map(|r| {
+                                let message = r.result.err().map(|f| f.message).unwrap_or_default();
+                                view! {
+                                    <li class="error">
+                                        <strong>{r.requested}</strong>
+                                        ": "
+                                        {message}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+            })}
+    }
+}

@@ -1,0 +1,228 @@
+//! The Prices page: browse and search the table; add or override a model;
+//! load a LiteLLM, Langfuse or farebox price file. Kept in local storage.
+
+use farebox_core::pricing::PriceFileFormat;
+use farebox_core::{Model, UsageKind};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::store::{per_token, ModelRow, Store};
+use crate::ui::{count, download, usd};
+
+/// Rows shown at once; the search narrows the rest.
+const SHOWN: usize = 100;
+
+#[component]
+pub fn PricesPage() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let query = RwSignal::new(String::new());
+    let matches = Memo::new(move |_| {
+        let q = query.get().to_ascii_lowercase();
+        store.models.with(|models| {
+            let hits: Vec<ModelRow> = models
+                .iter()
+                .filter(|m| {
+                    q.split_whitespace().all(|w| m.id.to_ascii_lowercase().contains(w) || m.provider.contains(w))
+                })
+                .cloned()
+                .collect();
+            hits
+        })
+    });
+    view! {
+        <section class="page prices" aria-labelledby="prices-title">
+            <h2 id="prices-title">"Prices"</h2>
+            <ModelForm store />
+            <FileLoader store />
+            <div class="row">
+                <label for="search">"Search"</label>
+                <input
+                    id="search"
+                    type="search"
+                    placeholder="e.g. claude sonnet, gemini flash, azure"
+                    prop:value=move || query.get()
+                    on:input=move |ev| query.set(event_target_value(&ev))
+                />
+                <span class="muted" aria-live="polite">
+                    {move || {
+                        let n = matches.with(Vec::len);
+                        format!("{} of {} models", count(n as u64), count(store.models.with(Vec::len) as u64))
+                    }}
+                </span>
+            </div>
+            <table data-testid="price-table">
+                <caption>"USD per million tokens. Your definitions come first and win over the built-in prices."</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Model"</th>
+                        <th scope="col">"Provider"</th>
+                        <th scope="col">"Mode"</th>
+                        <th scope="col" class="num">"Context"</th>
+                        <th scope="col" class="num">"Input"</th>
+                        <th scope="col" class="num">"Output"</th>
+                        <th scope="col" class="num">"Cache read"</th>
+                        <th scope="col">"Source"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {move || {
+                        matches
+                            .with(|rows| {
+                                rows.iter()
+                                    .take(SHOWN)
+                                    .map(|m| {
+                                        let price = |p: &str| if p.is_empty() { "–".to_string() } else { usd(p) };
+                                        view! {
+                                            <tr class:user=m.user_defined>
+                                                <th scope="row">{m.id.clone()}</th>
+                                                <td>{m.provider.clone()}</td>
+                                                <td>{m.mode.clone()}</td>
+                                                <td class="num">{m.context_window.map(count)}</td>
+                                                <td class="num">{price(&m.input_per_million)}</td>
+                                                <td class="num">{price(&m.output_per_million)}</td>
+                                                <td class="num">{price(&m.cache_read_per_million)}</td>
+                                                <td>{if m.user_defined { "yours".to_string() } else { m.source.clone() }}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()
+                            })
+                    }}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+/// Add a model, or override one by giving its id.
+#[component]
+fn ModelForm(store: Store) -> impl IntoView {
+    let id = RwSignal::new(String::new());
+    let input = RwSignal::new(String::new());
+    let output = RwSignal::new(String::new());
+    let cache_read = RwSignal::new(String::new());
+    let context = RwSignal::new(String::new());
+    let max_output = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let save = move || {
+        let result = build_model(
+            &id.get_untracked(),
+            [&input, &output, &cache_read].map(|s| s.get_untracked()),
+            [&context, &max_output].map(|s| s.get_untracked()),
+        )
+        .and_then(|model| {
+            let name = model.id.clone();
+            store.replace_user_models(|t| t.add_model(model)).map(|()| name).map_err(|e| e.to_string())
+        });
+        message.set(Some(
+            result.map(|name| format!("Saved `{name}`: it now wins over any built-in price for that name.")),
+        ));
+    };
+    let field = |id_: &'static str, label: &'static str, signal: RwSignal<String>, hint: &'static str| {
+        view! {
+            <label for=id_>{label}</label>
+            <input id=id_ placeholder=hint prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) />
+        }
+    };
+    view! {
+        <details class="card">
+            <summary>"Add or override a model"</summary>
+            <form class="grid" on:submit=move |ev| {
+                ev.prevent_default();
+                save();
+            }>
+                {field("new-id", "Model id", id, "my-finetune or gpt-4o")}
+                {field("new-input", "Input $/1M", input, "2.50")}
+                {field("new-output", "Output $/1M", output, "10")}
+                {field("new-cache", "Cache read $/1M", cache_read, "optional")}
+                {field("new-context", "Context window", context, "optional, tokens")}
+                {field("new-max-output", "Max output tokens", max_output, "needed when requests set no limit")}
+                <button type="submit">"Save"</button>
+                <button type="button" class="link" on:click=move |_| {
+                    store.reset();
+                    message.set(Some(Ok("Removed all your definitions.".into())));
+                }>"Remove all my definitions"</button>
+                <button type="button" class="link" on:click=move |_| download("farebox-prices.json", "application/json", &store.user_file())>
+                    "Export my definitions"
+                </button>
+            </form>
+            {move || message.get().map(|m| match m {
+                Ok(text) => view! { <p class="ok" role="status">{text}</p> }.into_any(),
+                Err(text) => view! { <p class="error" role="alert">{text}</p> }.into_any(),
+            })}
+        </details>
+    }
+}
+
+/// A model from the form: `[input, output, cache read]` in USD per million
+/// tokens, `[context window, max output]` in tokens; empty optional fields are absent.
+fn build_model(
+    id: &str,
+    [input, output, cache_read]: [String; 3],
+    [context, max_output]: [String; 2],
+) -> Result<Model, String> {
+    let id = id.trim();
+    if id.is_empty() {
+        return Err("give the model an id".into());
+    }
+    let mut model = Model::simple(id, per_token(&input)?, per_token(&output)?, false);
+    if !cache_read.trim().is_empty() {
+        model.prices.set(UsageKind::CacheRead, per_token(&cache_read)?);
+    }
+    model.context_window = tokens("context window", &context)?;
+    model.max_output_tokens = tokens("max output", &max_output)?;
+    model.source = "user".into();
+    Ok(model)
+}
+
+/// An optional whole number of tokens (`128,000` and `128_000` are accepted).
+fn tokens(what: &str, text: &str) -> Result<Option<u64>, String> {
+    let digits = text.trim().replace(['_', ','], "");
+    if digits.is_empty() {
+        return Ok(None);
+    }
+    digits.parse::<u64>().map(Some).map_err(|_| format!("the {what} `{text}` is not a whole number of tokens"))
+}
+
+/// Load a whole price file (LiteLLM, Langfuse or farebox; detected).
+#[component]
+fn FileLoader(store: Store) -> impl IntoView {
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let on_pick = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        spawn_local(async move {
+            let text = match JsFuture::from(file.text()).await {
+                Ok(t) => t.as_string().unwrap_or_default(),
+                Err(_) => return message.set(Some(Err(format!("could not read {}", file.name())))),
+            };
+            let mut report = None;
+            let result = store.replace_user_models(|t| {
+                report = Some(t.load(text.as_bytes(), PriceFileFormat::Auto)?);
+                Ok(())
+            });
+            message.set(Some(match (result, report) {
+                (Ok(()), Some(r)) => Ok(format!(
+                    "Loaded {} models from {} ({:?} format){}.",
+                    r.loaded,
+                    file.name(),
+                    r.format,
+                    if r.skipped.is_empty() { String::new() } else { format!("; skipped {}", r.skipped.len()) }
+                )),
+                (Err(e), _) => Err(e.to_string()),
+                (Ok(()), None) => Err("nothing loaded".into()),
+            }));
+        });
+    };
+    view! {
+        <div class="row">
+            <label for="price-file">"Load a price file (LiteLLM, Langfuse or farebox JSON)"</label>
+            <input id="price-file" type="file" accept=".json,application/json" on:change=on_pick />
+            {move || message.get().map(|m| match m {
+                Ok(text) => view! { <p class="ok" role="status">{text}</p> }.into_any(),
+                Err(text) => view! { <p class="error" role="alert">{text}</p> }.into_any(),
+            })}
+        </div>
+    }
+}

@@ -1,0 +1,557 @@
+//! The Traces page: import an exported trace file, then the dashboard.
+//!
+//! The file is read in 1 MiB slices and pushed through the core's streaming
+//! [`Importer`] into an [`Analyzer`]: memory stays at the analysis (never the
+//! whole file), and between slices the browser paints the progress bar and
+//! handles input, so a 100 MB export does not freeze the page.
+
+use std::sync::Arc;
+
+use farebox_core::budget::{Budget, Policy};
+use farebox_core::traces::aggregate::Group;
+use farebox_core::traces::export::{groups_csv, groups_json, records_csv};
+use farebox_core::traces::{AnalysisOptions, Analyzer, Report};
+use farebox_core::{ImportOptions, ImportReport, Importer};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::chart::{self, Datum, Unit};
+use crate::store;
+use crate::ui::{count, usd, ExportButtons};
+
+const SLICE: f64 = (1 << 20) as f64;
+
+/// An imported file and its analysis.
+pub struct Dashboard {
+    pub name: String,
+    pub import: ImportReport,
+    pub report: Report,
+    pub millis: f64,
+}
+
+/// Import progress: bytes read of the file's size, records so far.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Reading {
+    bytes: f64,
+    size: f64,
+    records: u64,
+}
+
+#[component]
+pub fn TracesPage() -> impl IntoView {
+    let dashboard = RwSignal::new(None::<Arc<Dashboard>>);
+    let reading = RwSignal::new(None::<Reading>);
+    let error = RwSignal::new(None::<String>);
+    let dragging = RwSignal::new(false);
+    let start = move |file: web_sys::File| {
+        error.set(None);
+        spawn_local(async move {
+            match import(file, reading).await {
+                Ok(d) => dashboard.set(Some(Arc::new(d))),
+                Err(e) => error.set(Some(e)),
+            }
+            reading.set(None);
+        });
+    };
+    let on_pick = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            start(file);
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+            start(file);
+        }
+    };
+    view! {
+        <section class="page traces" aria-labelledby="traces-title">
+            <h2 id="traces-title">"Trace dashboard"</h2>
+            <div
+                class="dropzone"
+                class:dragging=move || dragging.get()
+                on:dragover=move |ev| {
+                    ev.prevent_default();
+                    dragging.set(true);
+                }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=on_drop
+            >
+                <p>
+                    "Drop a trace export here, or "
+                    <label for="trace-file" class="button">"choose a file"</label>
+                    " — Langfuse (trace JSON, JSON/JSONL/CSV of traces or observations, API pages) or OpenTelemetry OTLP/JSON. It is read in this tab only."
+                </p>
+                <input id="trace-file" type="file" accept=".json,.jsonl,.ndjson,.csv,application/json,text/csv" on:change=on_pick />
+            </div>
+            {move || {
+                reading
+                    .get()
+                    .map(|r| {
+                        view! {
+                            <p>
+                                <progress max=r.size value=r.bytes aria-label="Import progress"></progress>
+                                {format!(
+                                    " {:.0}% · {} records",
+                                    100.0 * r.bytes / r.size.max(1.0),
+                                    count(r.records),
+                                )}
+                            </p>
+                        }
+                    })
+            }}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {move || dashboard.get().map(|d| view! { <DashboardView d /> })}
+        </section>
+    }
+}
+
+/// Streams `file` through the importer and the analyzer.
+async fn import(file: web_sys::File, reading: RwSignal<Option<Reading>>) -> Result<Dashboard, String> {
+    let started = js_sys::Date::now();
+    let table = store::table();
+    let mut importer = Importer::with_sink(ImportOptions::default(), Analyzer::new(&table, AnalysisOptions::default()));
+    let size = file.size();
+    let mut offset = 0.0;
+    reading.set(Some(Reading { bytes: 0.0, size, records: 0 }));
+    while offset < size {
+        let end = (offset + SLICE).min(size);
+        let slice = file.slice_with_f64_and_f64(offset, end).map_err(js_error)?;
+        let buffer = JsFuture::from(slice.array_buffer()).await.map_err(js_error)?;
+        let progress = importer.push(&js_sys::Uint8Array::new(&buffer).to_vec());
+        offset = end;
+        reading.set(Some(Reading { bytes: offset, size, records: progress.records }));
+    }
+    let (import, analyzer) = importer.finish();
+    if import.generations == 0 && import.error_count > 0 {
+        let first = import.errors.first().map(|e| format!("line {}: {}", e.line, e.message)).unwrap_or_default();
+        return Err(format!("No model calls could be read from {}: {first}", file.name()));
+    }
+    Ok(Dashboard { name: file.name(), import, report: analyzer.finish(), millis: js_sys::Date::now() - started })
+}
+
+fn js_error(e: wasm_bindgen::JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"))
+}
+
+#[component]
+fn DashboardView(d: Arc<Dashboard>) -> impl IntoView {
+    let r = &d.report;
+    let t = &r.totals;
+    let summary = format!(
+        "{} · {} records, {} model calls imported in {:.1} s{}",
+        d.name,
+        count(d.import.records),
+        count(d.import.generations),
+        d.millis / 1000.0,
+        if d.import.error_count > 0 {
+            format!(" · {} records could not be read", d.import.error_count)
+        } else {
+            String::new()
+        },
+    );
+    let unknown = (!r.unknown_models.is_empty()).then(|| {
+        let list = r.unknown_models.iter().map(|(m, n)| format!("{m} ({n})")).collect::<Vec<_>>().join(", ");
+        view! {
+            <p class="error">
+                "Unknown models, not priced (add them on the Prices page): " {list}
+            </p>
+        }
+    });
+    view! {
+        <div class="dashboard">
+            <p class="muted" data-testid="import-summary">{summary}</p>
+            {unknown}
+            <div class="cards">
+                <Card label="Cost (farebox prices)" value=usd(&t.cost.to_string()) testid="total-cost" />
+                <Card label="Cost (as exported)" value=usd(&t.exported_cost.to_string()) testid="exported-cost" />
+                <Card label="Model calls" value=count(t.generations) testid="generations" />
+                <Card label="Not fully priced" value=count(t.unpriced) testid="unpriced" />
+                <Card label="Cache savings" value=usd(&r.cache_savings.to_string()) testid="cache-savings" />
+                <Card label="Tokens" value=count(t.tokens.total) testid="tokens" />
+            </div>
+            <DailyTrend d=d.clone() />
+            <Breakdown d=d.clone() />
+            <TopTraces d=d.clone() />
+            <TokenBreakdown d=d.clone() />
+            <AuditView d=d.clone() />
+            <ReplayView d=d.clone() />
+        </div>
+    }
+}
+
+#[component]
+fn Card(label: &'static str, value: String, testid: &'static str) -> impl IntoView {
+    view! {
+        <div class="stat">
+            <span class="muted">{label}</span>
+            <strong data-testid=testid>{value}</strong>
+        </div>
+    }
+}
+
+/// A chart as markup, marked as an image with its summary.
+#[component]
+fn Chart(svg: String, summary: String) -> impl IntoView {
+    view! { <div class="chart" role="img" aria-label=summary inner_html=svg></div> }
+}
+
+#[component]
+fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
+    let days = &d.report.by_day;
+    let spike_days: Vec<String> = d.report.spikes.iter().filter_map(|a| a.day.clone()).collect();
+    let data: Vec<Datum> =
+        days.iter().map(|g| Datum { label: g.key.clone(), value: g.totals.cost.to_string() }).collect();
+    let svg = chart::line(&data, Unit::Usd);
+    let summary = format!("Daily cost over {} days", days.len());
+    let (csv, json) = exports(d.clone(), |r| &r.by_day, "day");
+    view! {
+        <section aria-labelledby="trend-title">
+            <h3 id="trend-title">"Daily cost"</h3>
+            <Chart svg summary />
+            <ExportButtons name="daily-cost".into() csv json />
+            <details>
+                <summary>{format!("Table ({} days, {} alert days)", days.len(), spike_days.len())}</summary>
+                <table data-testid="daily-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Day (UTC)"</th>
+                            <th scope="col" class="num">"Cost"</th>
+                            <th scope="col" class="num">"Calls"</th>
+                            <th scope="col">"Alert"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {days
+                            .iter()
+                            .map(|g| {
+                                let spike = spike_days.contains(&g.key);
+                                view! {
+                                    <tr class:alert=spike>
+                                        <td>{g.key.clone()}</td>
+                                        <td class="num">{usd(&g.totals.cost.to_string())}</td>
+                                        <td class="num">{count(g.totals.generations)}</td>
+                                        <td>{spike.then_some("> 2× trailing average")}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </details>
+            {(!d.report.spikes.is_empty())
+                .then(|| {
+                    view! {
+                        <ul class="alerts" data-testid="spikes">
+                            {d.report.spikes.iter().map(|a| view! { <li>{a.message.clone()}</li> }).collect_view()}
+                        </ul>
+                    }
+                })}
+        </section>
+    }
+}
+
+/// CSV and JSON export callbacks for one dimension's groups.
+fn exports(
+    d: Arc<Dashboard>,
+    groups: fn(&Report) -> &Vec<Group>,
+    dimension: &'static str,
+) -> (Callback<(), String>, Callback<(), String>) {
+    let for_json = d.clone();
+    (
+        Callback::new(move |()| groups_csv(dimension, groups(&d.report))),
+        Callback::new(move |()| groups_json(groups(&for_json.report))),
+    )
+}
+
+/// The dimensions a person can group by: the fixed ones, then each metadata key.
+fn dimensions(r: &Report) -> Vec<(String, String)> {
+    let fixed = [
+        ("model", "Model"),
+        ("provider", "Provider"),
+        ("user", "User"),
+        ("session", "Session"),
+        ("tag", "Tag"),
+        ("trace_name", "Trace name"),
+        ("name", "Operation"),
+        ("environment", "Environment"),
+    ];
+    fixed
+        .iter()
+        .map(|(k, l)| (k.to_string(), l.to_string()))
+        .chain(r.by_metadata.keys().map(|k| (format!("metadata.{k}"), format!("Metadata: {k}"))))
+        .collect()
+}
+
+#[component]
+fn Breakdown(d: Arc<Dashboard>) -> impl IntoView {
+    let dimension = RwSignal::new(String::from("model"));
+    let options = dimensions(&d.report);
+    let shown = d.clone();
+    let body = move || {
+        let dim = dimension.get();
+        let groups = shown.report.groups(&dim).map(<[Group]>::to_vec).unwrap_or_default();
+        let top: Vec<Datum> =
+            groups.iter().take(10).map(|g| Datum { label: g.key.clone(), value: g.totals.cost.to_string() }).collect();
+        let svg = chart::bars(&top, Unit::Usd);
+        let summary = format!("Cost by {dim}: the {} most expensive of {}", top.len(), groups.len());
+        let (for_csv, for_json, name) = (groups.clone(), groups.clone(), format!("cost-by-{dim}"));
+        let dim_for_csv = dim.clone();
+        let csv = Callback::new(move |()| groups_csv(&dim_for_csv, &for_csv));
+        let json = Callback::new(move |()| groups_json(&for_json));
+        view! {
+            <Chart svg summary />
+            <ExportButtons name csv json />
+            <GroupTable groups dimension=dim />
+        }
+    };
+    view! {
+        <section aria-labelledby="breakdown-title">
+            <h3 id="breakdown-title">"Cost by"</h3>
+            <label for="dimension" class="visually-hidden">"Group by"</label>
+            <select id="dimension" on:change=move |ev| dimension.set(event_target_value(&ev))>
+                {options.into_iter().map(|(k, l)| view! { <option value=k>{l}</option> }).collect_view()}
+            </select>
+            {body}
+        </section>
+    }
+}
+
+#[component]
+fn GroupTable(groups: Vec<Group>, dimension: String) -> impl IntoView {
+    const SHOWN: usize = 50;
+    let more = groups.len().saturating_sub(SHOWN);
+    view! {
+        <table data-testid=format!("groups-{dimension}")>
+            <thead>
+                <tr>
+                    <th scope="col">{dimension.clone()}</th>
+                    <th scope="col" class="num">"Cost"</th>
+                    <th scope="col" class="num">"Exported cost"</th>
+                    <th scope="col" class="num">"Calls"</th>
+                    <th scope="col" class="num">"Tokens"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {groups
+                    .into_iter()
+                    .take(SHOWN)
+                    .map(|g| {
+                        view! {
+                            <tr>
+                                <th scope="row">{g.key}</th>
+                                <td class="num">{usd(&g.totals.cost.to_string())}</td>
+                                <td class="num">{usd(&g.totals.exported_cost.to_string())}</td>
+                                <td class="num">{count(g.totals.generations)}</td>
+                                <td class="num">{count(g.totals.tokens.total)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        {(more > 0).then(|| view! { <p class="muted">{format!("{more} more in the export")}</p> })}
+    }
+}
+
+#[component]
+fn TopTraces(d: Arc<Dashboard>) -> impl IntoView {
+    let (a, b) = (d.clone(), d.clone());
+    let csv = Callback::new(move |()| records_csv(&a.report.top_traces));
+    let json = Callback::new(move |()| serde_json::to_string(&b.report.top_traces).unwrap_or_default());
+    view! {
+        <section aria-labelledby="top-title">
+            <h3 id="top-title">"The 10 most expensive traces"</h3>
+            <ExportButtons name="top-traces".into() csv json />
+            <table data-testid="top-traces">
+                <thead>
+                    <tr>
+                        <th scope="col">"Trace"</th>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"User"</th>
+                        <th scope="col" class="num">"Cost"</th>
+                        <th scope="col" class="num">"Calls"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {d.report
+                        .top_traces
+                        .iter()
+                        .map(|t| {
+                            view! {
+                                <tr>
+                                    <th scope="row">{t.trace_id.clone()}</th>
+                                    <td>{t.name.clone()}</td>
+                                    <td>{t.user.clone()}</td>
+                                    <td class="num">{usd(&t.totals.cost.to_string())}</td>
+                                    <td class="num">{count(t.totals.generations)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn TokenBreakdown(d: Arc<Dashboard>) -> impl IntoView {
+    let by_type = d.report.totals.tokens.by_type();
+    let data: Vec<Datum> =
+        by_type.iter().map(|(k, n)| Datum { label: k.replace('_', " "), value: n.to_string() }).collect();
+    let svg = chart::bars(&data, Unit::Tokens);
+    let rows: Vec<(String, String)> = by_type.iter().map(|(k, n)| (k.to_string(), n.to_string())).collect();
+    let csv_rows = rows.clone();
+    let csv = Callback::new(move |()| {
+        let mut out = String::from("token_type,tokens\n");
+        for (k, n) in &csv_rows {
+            out.push_str(&format!("{k},{n}\n"));
+        }
+        out
+    });
+    let json_rows = rows.clone();
+    let json = Callback::new(move |()| {
+        serde_json::to_string(&json_rows.iter().cloned().collect::<std::collections::BTreeMap<_, _>>())
+            .unwrap_or_default()
+    });
+    view! {
+        <section aria-labelledby="tokens-title">
+            <h3 id="tokens-title">"Tokens by type"</h3>
+            <Chart svg summary="Tokens by type".into() />
+            <ExportButtons name="tokens-by-type".into() csv json />
+            <table data-testid="token-types">
+                <tbody>
+                    {by_type
+                        .iter()
+                        .map(|(k, n)| {
+                            view! {
+                                <tr>
+                                    <th scope="row">{k.replace('_', " ")}</th>
+                                    <td class="num">{count(*n)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn AuditView(d: Arc<Dashboard>) -> impl IntoView {
+    let a = &d.report.audit;
+    let (x, y) = (d.clone(), d.clone());
+    let csv = Callback::new(move |()| records_csv(&x.report.audit.discrepancies));
+    let json = Callback::new(move |()| serde_json::to_string(&y.report.audit).unwrap_or_default());
+    view! {
+        <section aria-labelledby="audit-title">
+            <h3 id="audit-title">"Price audit: exported costs against farebox's"</h3>
+            <p data-testid="audit">
+                {format!(
+                    "{} calls checked: {} agree, {} differ. Exported {} vs farebox {} (difference {}).",
+                    count(a.checked),
+                    count(a.agreeing),
+                    count(a.differing),
+                    usd(&a.exported_total.to_string()),
+                    usd(&a.farebox_total.to_string()),
+                    usd(&a.net_difference.to_string()),
+                )}
+            </p>
+            <ExportButtons name="price-audit".into() csv json />
+            <table data-testid="discrepancies">
+                <thead>
+                    <tr>
+                        <th scope="col">"Trace"</th>
+                        <th scope="col">"Model"</th>
+                        <th scope="col" class="num">"Exported"</th>
+                        <th scope="col" class="num">"farebox"</th>
+                        <th scope="col" class="num">"Difference"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {a.discrepancies
+                        .iter()
+                        .take(20)
+                        .map(|x| {
+                            view! {
+                                <tr>
+                                    <td>{x.trace_id.clone()}</td>
+                                    <td>{x.model.clone()}</td>
+                                    <td class="num">{usd(&x.exported.to_string())}</td>
+                                    <td class="num">{usd(&x.farebox.to_string())}</td>
+                                    <td class="num">{usd(&x.difference.to_string())}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn ReplayView(d: Arc<Dashboard>) -> impl IntoView {
+    let policy = RwSignal::new(String::from(r#"{"per_call_max_usd": "0.05", "per_user_daily_usd": "1"}"#));
+    let outcome = RwSignal::new(None::<Result<farebox_core::traces::Replay, String>>);
+    let run = move || {
+        let text = policy.get_untracked();
+        let result = Policy::from_json(text.as_bytes())
+            .map_err(|e| e.to_string())
+            .map(|p| d.report.replay(&store::table(), &Budget::new(p)));
+        outcome.set(Some(result));
+    };
+    view! {
+        <section aria-labelledby="replay-title">
+            <h3 id="replay-title">"Budget replay: what a policy would have blocked"</h3>
+            <label for="policy">"Policy (JSON)"</label>
+            <textarea
+                id="policy"
+                rows="3"
+                spellcheck="false"
+                prop:value=move || policy.get()
+                on:input=move |ev| policy.set(event_target_value(&ev))
+            ></textarea>
+            <button type="button" on:click=move |_| run()>"Replay"</button>
+            {move || {
+                outcome
+                    .get()
+                    .map(|o| match o {
+                        Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                        Ok(r) => {
+                            let summary = format!(
+                                "{} calls replayed: {} allowed, {} blocked, {} not spent.",
+                                count(r.calls),
+                                count(r.allowed),
+                                count(r.blocked),
+                                usd(&r.saved.to_string()),
+                            );
+                            let blocked = r.blocked_calls.clone();
+                            let all = r.clone();
+                            let csv = Callback::new(move |()| records_csv(&blocked));
+                            let json = Callback::new(move |()| serde_json::to_string(&all).unwrap_or_default());
+                            view! {
+                                <p data-testid="replay">{summary}</p>
+                                <ExportButtons name="budget-replay".into() csv json />
+                                <ul>
+                                    {r
+                                        .blocked_calls
+                                        .iter()
+                                        .take(10)
+                                        .map(|b| view! { <li>{format!("{} · {}", b.at, b.message)}</li> })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </section>
+    }
+}

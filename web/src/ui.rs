@@ -1,0 +1,84 @@
+//! Small shared pieces: number formatting, downloads, export buttons.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// `1234567` → `1,234,567`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Exact decimal USD text as people read it: `0.0195` → `$0.0195`, `-2` → `−$2`.
+pub fn usd(text: &str) -> String {
+    match text.strip_prefix('-') {
+        Some(abs) => format!("−${abs}"),
+        None => format!("${text}"),
+    }
+}
+
+/// Saves `content` as a file the user downloads; nothing leaves the browser.
+pub fn download(name: &str, mime: &str, content: &str) {
+    let parts = js_sys::Array::of1(&content.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    let anchor = document().create_element("a").ok().and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+    if let Some(a) = anchor {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// "CSV" and "JSON" buttons that download what a table shows.
+#[component]
+pub fn ExportButtons(
+    /// The file name without extension.
+    name: String,
+    /// Produces the CSV text when clicked.
+    csv: Callback<(), String>,
+    /// Produces the JSON text when clicked.
+    json: Callback<(), String>,
+) -> impl IntoView {
+    let csv_name = format!("{name}.csv");
+    let json_name = format!("{name}.json");
+    view! {
+        <span class="exports">
+            <button type="button" on:click=move |_| download(&csv_name, "text/csv", &csv.run(()))>
+                "Export CSV"
+            </button>
+            <button type="button" on:click=move |_| download(&json_name, "application/json", &json.run(()))>
+                "Export JSON"
+            </button>
+        </span>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_get_thousands_separators() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn usd_keeps_the_exact_text() {
+        assert_eq!(usd("0.0195"), "$0.0195");
+        assert_eq!(usd("-2.5"), "−$2.5");
+    }
+}

@@ -1,0 +1,259 @@
+// The web app end to end in headless Chromium (Debian's; playwright-core
+// drives it, no browser download). `cargo xtask test` builds web/dist, serves
+// it on 127.0.0.1 with xtask's own server and sets FAREBOX_URL.
+//
+// Every test checks that no request left the app's origin and that the
+// Content-Security-Policy was never violated; each page is saved as a
+// screenshot in web/test/artifacts/.
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.FAREBOX_URL;
+assert.ok(BASE, 'FAREBOX_URL must point at the served web/dist (cargo xtask test sets it)');
+const ORIGIN = new URL(BASE).origin;
+const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../tests/fixtures/traces/', import.meta.url));
+mkdirSync(ARTIFACTS, { recursive: true });
+
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** A fresh context and page that record every request and every CSP violation or page error. */
+async function open(hash = '', viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const requests = [];
+  const problems = [];
+  context.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  await page.goto(BASE + hash);
+  await page.waitForSelector('html[data-ready="true"] nav a', { timeout: 60_000 });
+  const check = () => {
+    const foreign = requests.filter((u) => !u.startsWith(ORIGIN + '/') && !u.startsWith('blob:') && !u.startsWith('data:'));
+    assert.deepEqual(foreign, [], 'no request may leave the page');
+    assert.deepEqual(problems, []);
+  };
+  return { context, page, requests, check };
+}
+
+async function setInput(page, text) {
+  await page.fill('#input', text);
+}
+
+const CHAT = JSON.stringify({
+  model: 'gpt-4o',
+  max_tokens: 100,
+  messages: [{ role: 'user', content: 'Hello world' }],
+});
+
+test('estimate: typing a request shows the exact cost; a per-call limit blocks it', async () => {
+  const { context, page, requests, check } = await open('#estimate');
+  await setInput(page, CHAT);
+  // 9 prompt tokens (the cookbook's rule: 3 per message + role 1 + "Hello world" 2 + 3 reply)
+  // at $2.50/M = $0.0000225; plus 100 output tokens at $10/M = $0.0010225 at most.
+  await page.waitForSelector('[data-testid=min-cost]');
+  assert.equal(await page.textContent('[data-testid=min-cost]'), '$0.0000225');
+  assert.equal(await page.textContent('[data-testid=max-cost]'), '$0.0010225');
+  assert.match(await page.textContent('[data-testid=tokens]'), /^9 tokens, exact \(o200k_base\)/);
+  assert.ok(requests.some((u) => u.endsWith('/vocab/o200k_base.bin')), 'the worker fetched o200k_base');
+  assert.ok(!requests.some((u) => u.includes('cl100k')), 'and no other vocabulary');
+
+  await page.fill('#limit', '0.001');
+  await page.waitForSelector('[data-testid=decision].deny');
+  assert.match(await page.textContent('[data-testid=decision]'), /Would be blocked/);
+  await page.fill('#limit', '0.01');
+  await page.waitForSelector('[data-testid=decision].allow');
+
+  // A model without a public tokenizer: a labelled estimate with its bound.
+  await page.fill('#model', 'claude-sonnet-4-5');
+  await page.dispatchEvent('#model', 'change');
+  await page.waitForFunction(() => document.querySelector('[data-testid=tokens]')?.textContent.startsWith('≈'));
+  assert.match(await page.textContent('[data-testid=tokens]'), /^≈ \d+ tokens, estimated: \d+ – \d+/);
+  await page.screenshot({ path: `${ARTIFACTS}estimate.png`, fullPage: true });
+  check();
+  await context.close();
+});
+
+test('estimate: bad input is a clear error, not a crash', async () => {
+  const { context, page, check } = await open('#estimate');
+  await setInput(page, '{"model": "gpt-4o", "messages": "not a list"}');
+  await page.waitForSelector('.result .error');
+  assert.match(await page.textContent('.result .error'), /messages/);
+  await setInput(page, '{"model": "no-such-model-xyz", "messages": []}');
+  await page.waitForSelector('.result .error[data-code=unknown_model]');
+  check();
+  await context.close();
+});
+
+test('estimate: a 500,000-token paste is counted in the worker while the page stays live', async () => {
+  const { context, page, check } = await open('#estimate');
+  // ~2.6 MB of varied English prose, pasted as a person would (a paste event with clipboard data).
+  const words = 'the quick brown fox jumps over a lazy dog while seven wizards quietly judge boxing matches'.split(' ');
+  const text = Array.from({ length: 460_000 }, (_, i) => words[(i * 7) % words.length]).join(' ');
+  await page.evaluate(() => {
+    window.frames_ = [];
+    new PerformanceObserver((list) => window.frames_.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'long-animation-frame' });
+  });
+  const started = Date.now();
+  await page.evaluate((pasted) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', pasted);
+    document.querySelector('#input').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+  await page.waitForSelector('.held-back');
+  assert.match(await page.textContent('.held-back'), /2,6\d\d,\d{3} characters pasted/);
+  await page.waitForFunction(() => /^\d{3},\d{3} tokens, exact/.test(document.querySelector('[data-testid=tokens]')?.textContent ?? ''), null, { timeout: 60_000 });
+  const elapsed = Date.now() - started;
+  const tokens = Number((await page.textContent('[data-testid=tokens]')).split(' ')[0].replaceAll(',', ''));
+  assert.ok(tokens > 460_000, `${tokens} tokens`);
+  const longest = await page.evaluate(() => Math.max(0, ...window.frames_));
+  console.log(`# 500k-token paste: ${tokens} tokens shown after ${elapsed} ms; longest main-thread frame ${longest.toFixed(0)} ms`);
+  // Typing after a held-back paste goes on as usual once the text is shown again.
+  await page.click('text=Clear');
+  await setInput(page, CHAT);
+  await page.waitForFunction(() => document.querySelector('[data-testid=min-cost]')?.textContent === '$0.0000225');
+  check();
+  await context.close();
+});
+
+test('compare: the same request on eight models, cheapest first, with context fit', async () => {
+  const { context, page, check } = await open('#compare');
+  await setInput(page, CHAT);
+  await page.waitForSelector('[data-testid=comparison] tbody tr');
+  const rows = await page.$$eval('[data-testid=comparison] tbody tr', (trs) =>
+    trs.map((tr) => [...tr.children].map((c) => c.textContent)),
+  );
+  assert.equal(rows.length, 8);
+  const most = rows.map((r) => r[4].replace('$', ''));
+  const sorted = [...most].sort(compareDecimals);
+  assert.deepEqual(most, sorted, 'cheapest first');
+  const gpt4o = rows.find((r) => r[0] === 'gpt-4o');
+  assert.deepEqual([gpt4o[3], gpt4o[4]], ['$0.0000225', '$0.0010225'], 'the same numbers as the estimator');
+  assert.ok(!rows.some((r) => r[5].startsWith('too long')), 'a short request fits every window');
+  assert.ok(rows.filter((r) => r[5].startsWith('fits')).length >= 6, rows.map((r) => r[5]).join(', '));
+  assert.ok(rows.some((r) => /at most half as much/.test(r[6])), 'a cheaper-model hint');
+  await page.screenshot({ path: `${ARTIFACTS}compare.png`, fullPage: true });
+  check();
+  await context.close();
+});
+
+test('traces: a Langfuse export becomes the dashboard', async () => {
+  const { context, page, check } = await open('#traces');
+  await page.setInputFiles('#trace-file', `${FIXTURES}langfuse-observations.json`);
+  await page.waitForSelector('[data-testid=total-cost]');
+  // gemini-2.5-pro: 250,000 input tokens above its 200k tier at $2.50/M plus 1,000 output
+  // at $15/M = $0.64; o3: 1,000 input at $2/M + (500 + 400 reasoning) output at $8/M = $0.0092.
+  const byModel = await page.$$eval('[data-testid=groups-model] tbody tr', (trs) =>
+    Object.fromEntries(trs.map((tr) => [tr.children[0].textContent, tr.children[1].textContent])),
+  );
+  assert.equal(byModel['gemini-2.5-pro'], '$0.64');
+  assert.equal(byModel['o3'], '$0.0092');
+  assert.equal(await page.textContent('[data-testid=total-cost]'), '$0.6492');
+  assert.equal(await page.textContent('[data-testid=exported-cost]'), '$0.6492');
+  assert.match(await page.textContent('[data-testid=import-summary]'), /could not be read/, 'the bad records are reported');
+  assert.ok(await page.$('.chart svg'), 'charts are drawn');
+  assert.equal(await page.$$eval('[data-testid=top-traces] tbody tr', (r) => r.length), 2);
+  assert.match(await page.textContent('[data-testid=audit]'), /checked/);
+
+  await page.selectOption('#dimension', 'environment');
+  await page.waitForSelector('[data-testid=groups-environment]');
+  const download = page.waitForEvent('download');
+  await page.click('[data-testid=groups-environment] >> xpath=preceding-sibling::span[1]/button[1]');
+  const csv = await (await download).path();
+  const { readFileSync } = await import('node:fs');
+  assert.match(readFileSync(csv, 'utf8'), /^environment,generations,cost_usd/);
+
+  await page.click('button:has-text("Replay")');
+  await page.waitForSelector('[data-testid=replay]');
+  assert.match(await page.textContent('[data-testid=replay]'), /calls replayed/);
+  await page.screenshot({ path: `${ARTIFACTS}traces.png`, fullPage: true });
+  check();
+  await context.close();
+});
+
+test('prices: a user price is kept across reloads and used by the estimator', async () => {
+  const { context, page, check } = await open('#prices');
+  await page.click('text=Add or override a model');
+  await page.fill('#new-id', 'my-finetune');
+  await page.fill('#new-input', '3');
+  await page.fill('#new-output', '12');
+  await page.fill('#new-max-output', '4096');
+  await page.click('form.grid button[type=submit]');
+  await page.waitForSelector('p.ok');
+  await page.fill('#search', 'my-finetune');
+  await page.waitForFunction(() => document.querySelector('[data-testid=price-table] tbody th')?.textContent === 'my-finetune');
+  await page.screenshot({ path: `${ARTIFACTS}prices.png`, fullPage: true });
+  await page.reload();
+  await page.waitForSelector('html[data-ready="true"] nav a');
+  await page.goto(BASE + '#estimate');
+  await page.fill('#model', 'my-finetune');
+  await page.dispatchEvent('#model', 'change');
+  await setInput(page, 'Hello world');
+  // The plain text is one user message; its tokens are counted as an estimate (o200k
+  // with the generic ratio), so only the per-million prices are checked: 3 in, 12 out.
+  await page.waitForSelector('[data-testid=min-cost]');
+  const breakdown = await page.$$eval('details table tbody tr', (trs) => trs.map((tr) => tr.children[2].textContent));
+  assert.ok(breakdown.includes('$0.000003') && breakdown.includes('$0.000012'), breakdown.join(' '));
+  check();
+  await context.close();
+});
+
+test('offline: once loaded, the app works with the network gone', async () => {
+  const { context, page, check } = await open('#estimate');
+  await setInput(page, CHAT);
+  await page.waitForSelector('[data-testid=min-cost]');
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+    }
+  });
+  await context.setOffline(true);
+  await page.reload();
+  await page.waitForSelector('html[data-ready="true"] nav a', { timeout: 30_000 });
+  await setInput(page, CHAT);
+  await page.waitForSelector('[data-testid=min-cost]');
+  assert.equal(await page.textContent('[data-testid=min-cost]'), '$0.0000225');
+  check();
+  await context.close();
+});
+
+test('phone-sized screen: the estimator is usable at 390 px', async () => {
+  const { context, page, check } = await open('#estimate', { width: 390, height: 844 });
+  await setInput(page, CHAT);
+  await page.waitForSelector('[data-testid=max-cost]');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+  await page.screenshot({ path: `${ARTIFACTS}estimate-phone.png`, fullPage: true });
+  check();
+  await context.close();
+});
+
+/** Orders non-negative decimal strings exactly. */
+function compareDecimals(a, b) {
+  const [ai, af = ''] = a.split('.');
+  const [bi, bf = ''] = b.split('.');
+  if (ai.length !== bi.length) return ai.length - bi.length;
+  if (ai !== bi) return ai < bi ? -1 : 1;
+  const n = Math.max(af.length, bf.length);
+  const x = af.padEnd(n, '0');
+  const y = bf.padEnd(n, '0');
+  return x === y ? 0 : x < y ? -1 : 1;
+}
