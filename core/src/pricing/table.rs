@@ -614,7 +614,8 @@ pub fn write_price_index(file: &str) -> Result<String, Error> {
         layer.insert(model)?;
     }
     if layer.models.len() != raw.models.len() {
-        return Err(Error::InvalidPriceFile(String::from("the built-in table has two models with the same id")));
+        // A later model would replace an earlier one: the spans would not match the models.
+        return Err(Error::InvalidPriceFile(String::from("two models share an id (case-insensitively)")));
     }
     let offset = |text: &str| text.as_ptr() as usize - file.as_ptr() as usize;
     let number = |n: usize| u32::try_from(n).map_err(|_| Error::InvalidPriceFile(String::from("price file too large")));
