@@ -124,11 +124,22 @@ impl Lookup for Layer {
 }
 
 /// The index of the built-in table, generated beside `prices.json` by
-/// `cargo xtask prices` ([`write_price_index`]): where each model's JSON
-/// starts and ends in [`BUILTIN`], its id, the sorted lower-cased names, the
-/// match patterns in order, the snapshot and sources.
+/// `cargo xtask prices` ([`write_price_index`]): the snapshot and sources,
+/// where each model's JSON and its id lie in [`BUILTIN`] (as lengths: a few
+/// bytes per model, rather than strings and pointers, because every byte of
+/// it is downloaded with the npm package's module), the models sorted by
+/// lower-cased id, other names (aliases) sorted, the match patterns in order.
 mod index {
     include!("../../data/prices_index.rs");
+}
+
+/// Where a built-in model's JSON text and its id's text lie in [`BUILTIN`].
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    start: usize,
+    end: usize,
+    id_start: usize,
+    id_end: usize,
 }
 
 /// The built-in table, ready without parsing: names are looked up in the
@@ -140,7 +151,9 @@ mod index {
 /// models a request names.
 #[derive(Clone, Debug, Default)]
 struct Builtin {
-    /// One cell per model of the index, in file order; none in an empty table.
+    /// Per model of the index, in file order; none in an empty table.
+    spans: Vec<Span>,
+    /// One cell per model: the model, parsed on first use.
     models: Vec<crate::Once<Box<Model>>>,
     /// One cell per `index::PATTERNS` entry: its regex, compiled on first use.
     patterns: Vec<crate::Once<Option<Regex>>>,
@@ -148,16 +161,28 @@ struct Builtin {
 
 impl Builtin {
     fn new() -> Builtin {
+        // The index stores lengths; the offsets are their running sum.
+        let mut at = index::FIRST as usize;
+        let spans = index::MODELS
+            .iter()
+            .map(|&(len, gap, id_at, id_len)| {
+                let start = at;
+                at += len as usize + gap as usize;
+                let id_start = start + id_at as usize;
+                Span { start, end: start + len as usize, id_start, id_end: id_start + id_len as usize }
+            })
+            .collect::<Vec<_>>();
         Builtin {
-            models: index::SPANS.iter().map(|_| crate::Once::new()).collect(),
+            models: spans.iter().map(|_| crate::Once::new()).collect(),
+            spans,
             patterns: index::PATTERNS.iter().map(|_| crate::Once::new()).collect(),
         }
     }
 
     fn model(&self, i: usize) -> &Model {
         self.models[i].get_or_init(|| {
-            let (start, end) = index::SPANS[i];
-            let model = serde_json::from_str(&BUILTIN[start as usize..end as usize])
+            let span = self.spans[i];
+            let model = serde_json::from_str(&BUILTIN[span.start..span.end])
                 .map_err(|e| invalid("built-in", &e))
                 .and_then(normalised);
             Box::new(model.expect("the embedded price table is valid (tested)"))
@@ -168,8 +193,10 @@ impl Builtin {
         (0..self.models.len()).map(|i| self.model(i))
     }
 
-    fn ids(&self) -> &'static [&'static str] {
-        &index::IDS[..self.models.len()]
+    /// Model `i`'s id, without parsing the model.
+    fn id(&self, i: usize) -> &'static str {
+        let span = self.spans[i];
+        &BUILTIN[span.id_start..span.id_end]
     }
 }
 
@@ -178,8 +205,14 @@ impl Lookup for Builtin {
         if self.models.is_empty() {
             return None;
         }
-        let found = index::NAMES.binary_search_by(|&(name, _)| name.cmp(lowered)).ok()?;
-        Some(self.model(index::NAMES[found].1 as usize))
+        // Ids are compared lower-cased byte by byte: the order the index was sorted in.
+        let by_id = index::BY_ID
+            .binary_search_by(|&i| self.id(i as usize).bytes().map(|b| b.to_ascii_lowercase()).cmp(lowered.bytes()));
+        let i = match by_id {
+            Ok(found) => index::BY_ID[found],
+            Err(_) => index::ALIASES[index::ALIASES.binary_search_by(|&(name, _)| name.cmp(lowered)).ok()?].1,
+        };
+        Some(self.model(i as usize))
     }
 
     fn pattern(&self, name: &str) -> Option<&Model> {
@@ -388,8 +421,8 @@ impl PriceTable {
         let wanted = bare(lowered);
         let common = |id: &str| bare(id).bytes().zip(wanted.bytes()).take_while(|(a, b)| a == b).count();
         // The built-in ids come from the index: an unknown name parses no model.
-        let builtin: &[&str] = self.builtin.ids();
-        let ids = self.user.models.iter().map(|m| m.id.as_str()).chain(builtin.iter().copied());
+        let builtin = (0..self.builtin.models.len()).map(|i| self.builtin.id(i));
+        let ids = self.user.models.iter().map(|m| m.id.as_str()).chain(builtin);
         let mut scored: Vec<(usize, &str)> = ids.map(|id| (common(id), id)).filter(|&(n, _)| n >= 3).collect();
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.len().cmp(&b.1.len())).then(a.1.cmp(b.1)));
         scored.dedup_by(|a, b| a.1 == b.1);
@@ -590,11 +623,13 @@ pub fn write_price_file(models: &[Model], snapshot: &str, sources: &[Source]) ->
 /// The index of a farebox price file, as the Rust source that
 /// `PriceTable::builtin` compiles in (`core/data/prices_index.rs`, written by
 /// `cargo xtask prices` beside `prices.json`): the snapshot, the sources (as
-/// JSON), each model's byte span in `file` and its id, every lower-cased name
-/// with its model, sorted for binary search, and the models with a match
-/// pattern, in order. The names and patterns are those of the file loaded as
-/// a layer (the same trimming, a later model taking a name over), so a lookup
-/// in the index finds what a lookup in the parsed file would.
+/// JSON), where the first model's JSON starts in `file` and, per model, its
+/// length, the bytes to the next one, where its id's text starts in it and
+/// its length; the models sorted by lower-cased id, the other lower-cased
+/// names (aliases) sorted, and the models with a match pattern, in order. The
+/// names and patterns are those of the file loaded as a layer (the same
+/// trimming, a later model taking a name over), so a lookup in the index
+/// finds what a lookup in the parsed file would.
 pub fn write_price_index(file: &str) -> Result<String, Error> {
     use core::fmt::Write;
 
@@ -607,6 +642,13 @@ pub fn write_price_index(file: &str) -> Result<String, Error> {
         #[serde(borrow)]
         models: Vec<&'a serde_json::value::RawValue>,
     }
+    /// A model's id as a slice of the model's text (an id written with
+    /// escapes cannot be one, and is refused).
+    #[derive(Deserialize)]
+    struct Id<'a> {
+        id: &'a str,
+    }
+    let too_large = |what: &str| Error::InvalidPriceFile(format!("{what} is too large for the index"));
     let (_, models, _) = parse_price_file(file.as_bytes(), PriceFileFormat::Farebox)?;
     let raw: Raw = serde_json::from_str(file).map_err(|e| invalid("farebox", &e))?;
     let mut layer = Layer::default();
@@ -618,7 +660,6 @@ pub fn write_price_index(file: &str) -> Result<String, Error> {
         return Err(Error::InvalidPriceFile(String::from("two models share an id (case-insensitively)")));
     }
     let offset = |text: &str| text.as_ptr() as usize - file.as_ptr() as usize;
-    let number = |n: usize| u32::try_from(n).map_err(|_| Error::InvalidPriceFile(String::from("price file too large")));
 
     let mut out = String::from(
         "// Generated by `cargo xtask prices` (farebox_core::pricing::write_price_index)\n\
@@ -627,27 +668,48 @@ pub fn write_price_index(file: &str) -> Result<String, Error> {
     let sources = serde_json::to_string(&raw.sources).unwrap_or_default();
     let _ = writeln!(out, "pub(super) const SNAPSHOT: &str = {:?};", raw.snapshot);
     let _ = writeln!(out, "pub(super) const SOURCES: &str = {sources:?};");
-    out.push_str("pub(super) static SPANS: &[(u32, u32)] = &[\n");
-    for chunk in raw.models.chunks(8) {
-        out.push_str("   ");
-        for model in chunk {
-            let start = offset(model.get());
-            let _ = write!(out, " ({}, {}),", number(start)?, number(start + model.get().len())?);
-        }
+    let first = raw.models.first().map_or(0, |m| offset(m.get()));
+    let _ =
+        writeln!(out, "pub(super) const FIRST: u32 = {};", u32::try_from(first).map_err(|_| too_large("the file"))?);
+    out.push_str("pub(super) static MODELS: &[(u16, u8, u8, u8)] = &[\n");
+    for (i, text) in raw.models.iter().map(|m| m.get()).enumerate() {
+        let (start, end) = (offset(text), offset(text) + text.len());
+        let next = raw.models.get(i + 1).map_or(end, |m| offset(m.get()));
+        let id: Id = serde_json::from_str(text).map_err(|e| invalid("farebox", &e))?;
+        let id = id.id.trim();
+        let name = || format!("model `{id}`");
+        let id_at = u8::try_from(offset(id) - start).map_err(|_| too_large(&name()))?;
+        let id_len = u8::try_from(id.len()).map_err(|_| too_large(&format!("{}'s id", name())))?;
+        let len = u16::try_from(text.len()).map_err(|_| too_large(&name()))?;
+        let gap = u8::try_from(next - end).map_err(|_| too_large(&format!("the space after {}", name())))?;
+        let _ = write!(out, "{}({len}, {gap}, {id_at}, {id_len}),", if i % 8 == 0 { "    " } else { "" });
+        out.push(if i % 8 == 7 { '\n' } else { ' ' });
+    }
+    if !out.ends_with('\n') {
         out.push('\n');
     }
-    out.push_str("];\npub(super) static IDS: &[&str] = &[\n");
-    for model in &layer.models {
-        let _ = writeln!(out, "    {:?},", model.id);
-    }
-    out.push_str("];\npub(super) static NAMES: &[(&str, u32)] = &[\n");
+    let index = |i: usize| u16::try_from(i).map_err(|_| too_large("the number of models"));
+    let (mut by_id, mut aliases) = (Vec::new(), Vec::new());
     for (name, &i) in &layer.names {
-        let _ = writeln!(out, "    ({name:?}, {}),", number(i)?);
+        if *name == layer.models[i].id.to_ascii_lowercase() {
+            by_id.push(index(i)?);
+        } else {
+            aliases.push((name, index(i)?));
+        }
     }
-    out.push_str("];\npub(super) static PATTERNS: &[(u32, &str)] = &[\n");
+    out.push_str("];\npub(super) static BY_ID: &[u16] = &[\n");
+    for chunk in by_id.chunks(16) {
+        let line: Vec<String> = chunk.iter().map(u16::to_string).collect();
+        let _ = writeln!(out, "    {},", line.join(", "));
+    }
+    out.push_str("];\npub(super) static ALIASES: &[(&str, u16)] = &[\n");
+    for (name, i) in aliases {
+        let _ = writeln!(out, "    ({name:?}, {i}),");
+    }
+    out.push_str("];\npub(super) static PATTERNS: &[(u16, &str)] = &[\n");
     for &(_, i) in &layer.patterns {
         let pattern = layer.models[i].pattern.as_deref().unwrap_or_default();
-        let _ = writeln!(out, "    ({}, {pattern:?}),", number(i)?);
+        let _ = writeln!(out, "    ({}, {pattern:?}),", index(i)?);
     }
     out.push_str("];\n");
     Ok(out)
@@ -671,8 +733,29 @@ mod tests {
         // Some parsed by lookups first, the rest by the iteration.
         assert_eq!(table.resolve(&full[7].id).unwrap().model, &full[7]);
         assert!(table.models().eq(full.iter()));
+        assert!((0..full.len()).all(|i| table.builtin.id(i) == full[i].id));
         let file: PriceFile = serde_json::from_str(BUILTIN).unwrap();
         assert_eq!((table.snapshot(), table.sources()), (file.snapshot.as_str(), &file.sources[..]));
+    }
+
+    #[test]
+    fn the_index_names_what_loading_names() {
+        let usd = |s: &str| Usd::parse(s).unwrap();
+        let big = Model::simple("Acme-Big", usd("0.000001"), usd("0.000002"), false);
+        // A later model's alias takes a name over, as `load` does.
+        let mut small = Model::simple("acme-small", usd("0.000001"), usd("0.000002"), false);
+        small.aliases = alloc::vec![String::from("ACME-BIG"), String::from(" small ")];
+        let index = write_price_index(&write_price_file(&[big.clone(), small], "2026-01-01", &[])).unwrap();
+        assert!(index.contains("BY_ID: &[u16] = &[\n    1,\n];"), "{index}");
+        assert!(
+            index.contains("ALIASES: &[(&str, u16)] = &[\n    (\"acme-big\", 1),\n    (\"small\", 1),\n];"),
+            "{index}"
+        );
+        // Two ids one name, or an id the index cannot slice out of the JSON: refused.
+        let twice = write_price_file(&[big.clone(), Model { id: String::from("acme-big"), ..big.clone() }], "", &[]);
+        assert!(write_price_index(&twice).is_err());
+        let escaped = write_price_file(&[Model { id: String::from("acme\"big"), ..big }], "", &[]);
+        assert!(write_price_index(&escaped).is_err());
     }
 
     #[test]
