@@ -127,6 +127,7 @@ pub fn bars(data: &[Datum], unit: Unit) -> String {
     let values: Vec<f64> = data.iter().map(|d| number(&d.value)).collect();
     let top = values.iter().cloned().fold(0.0, f64::max).max(f64::MIN_POSITIVE) * 1.05;
     let height = 60 + 32 * data.len() as u32;
+    let last = data.len() - 1;
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
@@ -145,8 +146,9 @@ pub fn bars(data: &[Datum], unit: Unit) -> String {
                 .axis_desc_style(FONT)
                 .y_labels(data.len())
                 .y_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
-                        data.get(*i).map(|d| short(&d.label)).unwrap_or_default()
+                    // Row 0 is drawn at the top: the first (largest) bar reads first.
+                    SegmentValue::CenterOf(row) | SegmentValue::Exact(row) => {
+                        data.get(last - row).map(|d| short(&d.label)).unwrap_or_default()
                     }
                     SegmentValue::Last => String::new(),
                 })
@@ -155,8 +157,9 @@ pub fn bars(data: &[Datum], unit: Unit) -> String {
                 .x_label_formatter(&|v| unit.tick(*v))
                 .draw()?;
             chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+                let row = last - i;
                 let mut bar = Rectangle::new(
-                    [(0.0, SegmentValue::Exact(i)), (*v, SegmentValue::Exact(i + 1))],
+                    [(0.0, SegmentValue::Exact(row)), (*v, SegmentValue::Exact(row + 1))],
                     ACCENT.mix(0.85).filled(),
                 );
                 bar.set_margin(4, 4, 0, 0);

@@ -6,6 +6,7 @@ const module = await WebAssembly.compileStreaming(fetch(new URL('app_bg.wasm', i
 await init({ module_or_path: module });
 start(module);
 document.documentElement.dataset.ready = 'true';
+performance.mark('farebox-ready');
 
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('sw.js').catch((e) => console.warn('farebox: offline mode unavailable:', e));

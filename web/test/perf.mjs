@@ -1,0 +1,53 @@
+// Measures the web app in headless Chromium (not a test: numbers for
+// docs/PERFORMANCE.md). Serve a build first (`cargo xtask serve`), then:
+//
+//   cargo run --release -p farebox-core --example trace_export > /tmp/export.jsonl
+//   node web/test/perf.mjs http://127.0.0.1:8080/ /tmp/export.jsonl
+//
+// Prints, as medians of 5 cold loads (a fresh browser context each: empty
+// cache, no service worker): time to interactive (the module compiled, the
+// app mounted) and to the first estimate (the worker started, o200k_base
+// fetched and loaded, a request counted and priced); then the time to import
+// the export file and show its dashboard.
+
+import { statSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const [base = 'http://127.0.0.1:8080/', exportFile] = process.argv.slice(2);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const CHAT = JSON.stringify({ model: 'gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'Hello world' }] });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const interactive = [];
+const firstEstimate = [];
+for (let i = 0; i < 5; i++) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(base + '#estimate');
+  await page.waitForSelector('html[data-ready="true"] textarea#input');
+  interactive.push(await page.evaluate(() => performance.getEntriesByName('farebox-ready')[0].startTime));
+  await page.fill('#input', CHAT);
+  await page.waitForSelector('[data-testid=min-cost]');
+  firstEstimate.push(await page.evaluate(() => performance.now()));
+  await context.close();
+}
+console.log(`time to interactive: median ${median(interactive).toFixed(0)} ms (${interactive.map((x) => x.toFixed(0)).join(', ')})`);
+console.log(`first estimate shown (from navigation, typing included): median ${median(firstEstimate).toFixed(0)} ms`);
+
+if (exportFile) {
+  const size = statSync(exportFile).size;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(base + '#traces');
+  await page.waitForSelector('html[data-ready="true"] #trace-file');
+  const started = Date.now();
+  await page.setInputFiles('#trace-file', exportFile);
+  await page.waitForSelector('[data-testid=total-cost]', { timeout: 600_000 });
+  const wall = Date.now() - started;
+  const summary = await page.textContent('[data-testid=import-summary]');
+  const memory = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
+  console.log(`import of ${(size / 1e6).toFixed(1)} MB: dashboard after ${(wall / 1000).toFixed(1)} s (${(size / 1048576 / (wall / 1000)).toFixed(1)} MiB/s); app says: ${summary}`);
+  console.log(`JS heap after import: ${(memory / 1048576).toFixed(0)} MiB`);
+  await context.close();
+}
+await browser.close();
