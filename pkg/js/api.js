@@ -315,40 +315,140 @@ export function checkBudget(call, policy, spent, options) {
 }
 
 // -------------------------------------------------------------------- traces
+//
+// The module's TraceImport takes the export chunk by chunk (core's streaming
+// importer: only an unfinished record is carried between chunks, so any
+// chunking of the same bytes gives the same report). A string or bytes are
+// cut into chunks here and read synchronously; a stream, an async iterable
+// or a Blob is read with `for await`, one chunk at a time, and never held
+// whole.
 
-/** A function returning successive chunks of `data`, then undefined. */
-function chunks(data, size) {
-  let offset = 0;
-  if (typeof data === 'string') {
-    return () => {
-      if (offset >= data.length) return undefined;
-      let end = Math.min(offset + size, data.length);
-      // Never split a surrogate pair: each chunk is then valid UTF-16.
-      const last = data.charCodeAt(end - 1);
-      if (end < data.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
-      const chunk = data.slice(offset, end);
-      offset = end;
-      return chunk;
-    };
+/** Feeds chunks (strings or bytes, in any mix) to `importer`. */
+function feeder(importer) {
+  // A string chunk that ends with the first half of a surrogate pair keeps
+  // it for the next chunk: sent alone it would become U+FFFD.
+  let pending = '';
+  const flush = () => {
+    if (pending) importer.pushText(pending);
+    pending = '';
+  };
+  return {
+    push(chunk) {
+      if (typeof chunk === 'string') {
+        let text = pending + chunk;
+        pending = '';
+        const last = text.charCodeAt(text.length - 1);
+        if (last >= 0xd800 && last <= 0xdbff) {
+          pending = text.slice(-1);
+          text = text.slice(0, -1);
+        }
+        importer.pushText(text);
+        return;
+      }
+      flush();
+      if (chunk instanceof ArrayBuffer) chunk = new Uint8Array(chunk);
+      else if (ArrayBuffer.isView(chunk) && !(chunk instanceof Uint8Array)) {
+        chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      }
+      if (!(chunk instanceof Uint8Array)) fail(`trace data chunks must be strings or Uint8Arrays, got ${describe(chunk)}`);
+      importer.pushBytes(chunk);
+    },
+    finish() {
+      flush();
+      return JSON.parse(importer.finish());
+    },
+  };
+}
+
+/** Successive chunks of a string or bytes, `size` UTF-16 units or bytes each. */
+function* slices(data, size) {
+  if (typeof data !== 'string') {
+    data = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
-  let bytes = data;
-  if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
-  else if (ArrayBuffer.isView(bytes)) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  else fail(`trace data must be a string, a Uint8Array or an ArrayBuffer, got ${describe(data)}`);
-  return () => {
-    if (offset >= bytes.length) return undefined;
-    const chunk = bytes.subarray(offset, Math.min(offset + size, bytes.length));
-    offset += chunk.length;
-    return chunk;
+  for (let offset = 0; offset < data.length; offset += size) {
+    yield typeof data === 'string' ? data.slice(offset, offset + size) : data.subarray(offset, offset + size);
+  }
+}
+
+/** The chunks of a ReadableStream; the stream is cancelled if reading stops early. */
+async function* streamChunks(stream) {
+  // getReader rather than the stream's own async iterator, which not every
+  // browser has.
+  const reader = stream.getReader();
+  let ended = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        ended = true;
+        return;
+      }
+      yield value;
+    }
+  } finally {
+    if (!ended) reader.cancel().catch(() => {});
+  }
+}
+
+/** `data` as an async iterable of chunks, or undefined for a string or bytes. */
+function asyncSource(data) {
+  if (typeof data === 'string' || data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return undefined;
+  if (data !== null && typeof data === 'object') {
+    if (typeof data.getReader === 'function') return streamChunks(data);
+    if (typeof data[Symbol.asyncIterator] === 'function') return data;
+    // A Blob or File (browsers, Node 20+): read through its stream.
+    if (typeof data.stream === 'function' && typeof data.arrayBuffer === 'function') return streamChunks(data.stream());
+  }
+  fail(
+    'trace data must be a string, a Uint8Array, an ArrayBuffer, a ReadableStream, a Blob or File, ' +
+      `or an async iterable of string or Uint8Array chunks (a Node Readable), got ${describe(data)}`,
+  );
+}
+
+/** Starts an import with `options`; `step(chunk)` reads a chunk and reports progress. */
+function startImport(options) {
+  const [text, own] = optionsText(options, [...PRICING_KEYS, 'onProgress', 'chunkSize']);
+  const chunkSize = own.chunkSize ?? 1 << 20;
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) fail('options.chunkSize must be a positive whole number');
+  const { onProgress } = own;
+  if (onProgress !== undefined && typeof onProgress !== 'function') fail('options.onProgress must be a function');
+  // The import holds its own reference to the table, so a one-off
+  // `options.prices` table is freed here, before the chunks are read.
+  const importer = withTable(own, (t) => t.traceImport(text));
+  const feed = feeder(importer);
+  return {
+    chunkSize,
+    step(chunk) {
+      feed.push(chunk);
+      if (onProgress) onProgress(JSON.parse(importer.progress()));
+    },
+    finish: () => feed.finish(),
+    abandon: () => importer.free(),
   };
 }
 
 export function analyzeTraces(data, options) {
-  const [text, own] = optionsText(options, [...PRICING_KEYS, 'onProgress', 'chunkSize']);
-  const size = own.chunkSize ?? 1 << 20;
-  if (!Number.isSafeInteger(size) || size < 1) fail('options.chunkSize must be a positive whole number');
-  if (own.onProgress !== undefined && typeof own.onProgress !== 'function') fail('options.onProgress must be a function');
-  const next = chunks(data, size);
-  const progress = own.onProgress && ((json) => own.onProgress(JSON.parse(json)));
-  return JSON.parse(withTable(own, (t) => t.analyzeTraces(next, progress, text)));
+  const source = asyncSource(data);
+  if (source === undefined) {
+    const run = startImport(options);
+    try {
+      for (const chunk of slices(data, run.chunkSize)) run.step(chunk);
+    } catch (error) {
+      run.abandon();
+      throw error;
+    }
+    return run.finish();
+  }
+  // Every error after the source is known, bad options included, rejects
+  // the Promise rather than throwing.
+  return (async () => {
+    const run = startImport(options);
+    try {
+      for await (const chunk of source) run.step(chunk);
+    } catch (error) {
+      run.abandon();
+      throw error;
+    }
+    return run.finish();
+  })();
 }

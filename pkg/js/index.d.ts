@@ -352,7 +352,8 @@ export interface TraceOptions extends PricingOptions {
   spikeRule?: { factorPercent?: number; trailingDays?: number; minHistoryDays?: number };
   /** Called after each chunk is read. */
   onProgress?: (progress: TraceProgress) => void;
-  /** Bytes (or UTF-16 units of a string) per chunk; default 1 MiB. */
+  /** Bytes (or UTF-16 units of a string) per chunk when `data` is a string or bytes; default
+   * 1 MiB. A stream's chunks are its own. */
   chunkSize?: number;
 }
 
@@ -463,9 +464,25 @@ export interface TraceReport {
   overflow: boolean;
 }
 
+/** A chunk of a streamed export: text, or bytes (chunks may end inside a UTF-8 character). */
+export type TraceChunk = string | Uint8Array | ArrayBuffer;
+
+/**
+ * An export read as it arrives: a `ReadableStream` (a `fetch` body, a `TextDecoderStream`), a
+ * `Blob` or `File` (read through its stream), or an async iterable of chunks (an async
+ * generator, a Node `Readable` such as `fs.createReadStream(path)`).
+ */
+export type TraceSource = ReadableStream<TraceChunk> | Blob | AsyncIterable<TraceChunk>;
+
 /**
  * Imports a Langfuse export (trace, observations; JSON, JSON Lines, CSV; API pages) or an
  * OpenTelemetry OTLP/JSON file, re-costs every generation with farebox's prices and aggregates.
  * Malformed records are reported with their line, and the rest is kept.
+ *
+ * A string or bytes are read at once and the report returned. A stream, `Blob` or async
+ * iterable is read chunk by chunk and never held whole; the report comes as a Promise, which
+ * rejects (after cancelling the stream) on a bad chunk, bad options or an error of the source
+ * or of `onProgress`. Any chunking of the same bytes gives the same report.
  */
 export function analyzeTraces(data: string | Uint8Array | ArrayBuffer, options?: TraceOptions): TraceReport;
+export function analyzeTraces(data: TraceSource, options?: TraceOptions): Promise<TraceReport>;

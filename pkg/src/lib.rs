@@ -12,12 +12,14 @@
 //!
 //! State: the built-in price table is parsed once, on first use (never for a
 //! call that only counts tokens), and the loaded tokenizers live for the
-//! module's life. `Prices` objects hold user-defined tables.
+//! module's life. `Prices` objects hold user-defined tables; a `TraceImport`
+//! holds the table it prices with for as long as it runs.
 
 mod error;
 mod input;
 mod view;
 
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 use farebox_core::budget::{Budget, Ledger, MemoryLedger, Scope};
@@ -104,7 +106,10 @@ pub fn count_tokens(text: &str, model_or_encoding: &str) -> Result<usize, Failur
 #[wasm_bindgen]
 pub struct Prices {
     /// `None`: the shared built-in table, until the first definition copies it.
-    own: Option<PriceTable>,
+    /// Shared with the trace imports started from it; a definition added
+    /// while one runs copies the table, so an import prices with one table
+    /// from its first chunk to its report.
+    own: Option<Rc<PriceTable>>,
 }
 
 impl Default for Prices {
@@ -119,15 +124,15 @@ impl Prices {
     /// otherwise from an empty one.
     #[wasm_bindgen(constructor)]
     pub fn new(builtin: bool) -> Prices {
-        Prices { own: (!builtin).then(PriceTable::empty) }
+        Prices { own: (!builtin).then(|| Rc::new(PriceTable::empty())) }
     }
 
     fn table(&self) -> &PriceTable {
-        self.own.as_ref().unwrap_or_else(|| builtin())
+        self.own.as_deref().unwrap_or_else(|| builtin())
     }
 
     fn table_mut(&mut self) -> &mut PriceTable {
-        self.own.get_or_insert_with(|| builtin().clone())
+        Rc::make_mut(self.own.get_or_insert_with(|| Rc::new(builtin().clone())))
     }
 
     /// Loads a LiteLLM, Langfuse or farebox price file (`format`: `auto`,
@@ -240,39 +245,97 @@ impl Prices {
         Ok(view::json(&view::DecisionView::from(&decision)))
     }
 
-    /// Imports a trace export and analyses it. `next()` returns the next
-    /// chunk (a string or a `Uint8Array`) or `undefined` at the end;
-    /// `progress(json)` is called after each chunk. The export is never held
-    /// whole: core's importer streams it.
-    #[wasm_bindgen(js_name = analyzeTraces)]
-    pub fn analyze_traces(
-        &self,
-        next: &js_sys::Function,
-        progress: Option<js_sys::Function>,
-        options: &str,
-    ) -> Result<String, JsValue> {
+    /// Starts a trace import priced with this table: chunks go in with
+    /// `pushBytes` / `pushText` as they arrive, the report comes out of
+    /// `finish`. The export is never held whole: core's importer streams it.
+    #[wasm_bindgen(js_name = traceImport)]
+    pub fn trace_import(&self, options: &str) -> Result<TraceImport, Failure> {
         let (import_options, analysis_options) =
             input::parse::<input::TraceOptions>("options", options)?.into_core()?;
-        let mut importer = Importer::with_sink(import_options, Analyzer::new(self.table(), analysis_options));
-        loop {
-            let chunk = next.call0(&JsValue::NULL)?;
-            let step = if chunk.is_undefined() || chunk.is_null() {
-                break;
-            } else if let Some(text) = chunk.as_string() {
-                importer.push(text.as_bytes())
-            } else if chunk.is_instance_of::<js_sys::Uint8Array>() {
-                importer.push(&js_sys::Uint8Array::from(chunk).to_vec())
-            } else {
-                return Err(Failure::invalid_argument("trace data chunks must be strings or Uint8Arrays").into());
-            };
-            if let Some(progress) = &progress {
-                progress.call1(&JsValue::NULL, &view::json(&step).into())?;
-            }
-        }
-        let (import, analyzer) = importer.finish();
-        Ok(trace_report_json(&import, &analyzer.finish()))
+        let owner = match &self.own {
+            Some(table) => TableOwner::Own(Rc::clone(table)),
+            None => TableOwner::Builtin,
+        };
+        let cell = ImportCell::new(owner, |owner| {
+            Some(Importer::with_sink(import_options, Analyzer::new(owner.table(), analysis_options)))
+        });
+        Ok(TraceImport { cell })
     }
 }
+
+/// The table a trace import prices with, owned by the import so that JS can
+/// drive it across awaits (the `Analyzer` borrows the table and keeps
+/// references to the models it resolved).
+enum TableOwner {
+    Builtin,
+    Own(Rc<PriceTable>),
+}
+
+impl TableOwner {
+    fn table(&self) -> &PriceTable {
+        match self {
+            TableOwner::Builtin => builtin(),
+            TableOwner::Own(table) => table,
+        }
+    }
+}
+
+/// `None` only once `finish` has taken the importer out (which consumes the
+/// `TraceImport`, so no call sees it).
+type Running<'t> = Option<Importer<Analyzer<'t>>>;
+
+self_cell::self_cell!(
+    /// The importer beside the table it borrows (a self-referential pair,
+    /// which self_cell builds without unsafe code here).
+    struct ImportCell {
+        owner: TableOwner,
+        #[covariant]
+        dependent: Running,
+    }
+);
+
+/// A trace import in progress (see [`Prices::trace_import`]). JS pushes the
+/// chunks of a string, bytes, a stream or an async iterable in order; any
+/// chunking of the same bytes gives the same report, and a chunk may end in
+/// the middle of a record or of a UTF-8 character.
+#[wasm_bindgen]
+pub struct TraceImport {
+    cell: ImportCell,
+}
+
+#[wasm_bindgen]
+impl TraceImport {
+    /// Reads the next chunk of bytes.
+    #[wasm_bindgen(js_name = pushBytes)]
+    pub fn push_bytes(&mut self, chunk: &[u8]) {
+        self.push(chunk);
+    }
+
+    /// Reads the next chunk of text (as its UTF-8 bytes).
+    #[wasm_bindgen(js_name = pushText)]
+    pub fn push_text(&mut self, chunk: &str) {
+        self.push(chunk.as_bytes());
+    }
+
+    fn push(&mut self, chunk: &[u8]) {
+        self.cell.with_dependent_mut(|_, running| running.as_mut().expect(RUNNING).push(chunk));
+    }
+
+    /// How far the import has come, as JSON `{bytes, records, generations, errors}`.
+    pub fn progress(&self) -> String {
+        view::json(&self.cell.borrow_dependent().as_ref().expect(RUNNING).progress())
+    }
+
+    /// Ends the input and returns the trace report as JSON.
+    pub fn finish(mut self) -> String {
+        self.cell.with_dependent_mut(|_, running| {
+            let (import, analyzer) = running.take().expect(RUNNING).finish();
+            trace_report_json(&import, &analyzer.finish())
+        })
+    }
+}
+
+const RUNNING: &str = "a TraceImport's importer is only taken by `finish`, which consumes it";
 
 /// A ledger error can only be an amount out of range here (the ledger is in memory).
 fn ledger_failure(e: farebox_core::budget::LedgerError) -> Failure {

@@ -1,9 +1,11 @@
 // Trace analytics, through the built package.
 
 import assert from 'node:assert/strict';
+import { createReadStream } from 'node:fs';
 import { test } from 'node:test';
-import { analyzeTraces, Pricing } from 'farebox';
-import { testData } from './helpers.mjs';
+import { fileURLToPath } from 'node:url';
+import { analyzeTraces, FareboxError, Pricing } from 'farebox';
+import { testData, throwsFarebox } from './helpers.mjs';
 
 const trace = testData('fixtures/traces/langfuse-trace.json', 'utf8');
 const jsonl = testData('fixtures/traces/langfuse-traces.jsonl', 'utf8');
@@ -78,4 +80,114 @@ test('OpenTelemetry and every fixture import without throwing', () => {
 test('an exception in the progress callback propagates unchanged', () => {
   const boom = new RangeError('stop');
   assert.throws(() => analyzeTraces(jsonl, { onProgress: () => { throw boom; } }), (e) => e === boom);
+});
+
+// ------------------------------------------------------------ streamed input
+
+/** An async generator over `chunks`. */
+async function* generate(chunks) {
+  for (const chunk of chunks) yield chunk;
+}
+
+/** A ReadableStream of `chunks`, recording whether it was cancelled. */
+function streamOf(chunks, state = {}) {
+  let i = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (i < chunks.length) controller.enqueue(chunks[i++]);
+      else controller.close();
+    },
+    cancel(reason) {
+      state.cancelled = reason ?? true;
+    },
+  });
+}
+
+/** `bytes` cut at `cuts` (ascending offsets). */
+function cutAt(bytes, cuts) {
+  const edges = [0, ...cuts, bytes.length];
+  return edges.slice(1).map((end, i) => bytes.subarray(edges[i], end));
+}
+
+// Non-ASCII in names, users and metadata, so that a character decoded
+// wrongly at a chunk boundary changes the report's keys.
+const unicode = jsonl
+  .replaceAll('"u1"', '"ユーザー🦊"')
+  .replaceAll('"chat"', '"çhat 💬"')
+  .replaceAll('"support"', '"サポート"');
+const unicodeBytes = new TextEncoder().encode(unicode);
+
+test('a ReadableStream, an async generator, a Blob and a File give the one-shot report', async () => {
+  const whole = analyzeTraces(jsonl);
+  const bytes = new TextEncoder().encode(jsonl);
+  const parts = cutAt(bytes, [10, 400, 401, 900]);
+  const fromStream = analyzeTraces(streamOf(parts));
+  assert.ok(fromStream instanceof Promise, 'a stream gives a Promise');
+  assert.deepEqual(await fromStream, whole);
+  assert.deepEqual(await analyzeTraces(generate(parts)), whole);
+  assert.deepEqual(await analyzeTraces(generate([jsonl.slice(0, 500), jsonl.slice(500)])), whole, 'string chunks');
+  assert.deepEqual(await analyzeTraces(new Blob([bytes])), whole);
+  assert.deepEqual(await analyzeTraces(new File([jsonl], 'traces.jsonl')), whole);
+  const text = new Blob([bytes]).stream().pipeThrough(new TextDecoderStream());
+  assert.deepEqual(await analyzeTraces(text), whole, 'a stream of strings');
+});
+
+test('a Node file stream, as bytes and as text, gives the one-shot report', async () => {
+  const path = fileURLToPath(new URL('../../tests/fixtures/traces/langfuse-trace.json', import.meta.url));
+  const whole = analyzeTraces(trace);
+  const seen = [];
+  const fromBytes = await analyzeTraces(createReadStream(path, { highWaterMark: 64 }), { onProgress: (p) => seen.push(p) });
+  assert.deepEqual(fromBytes, whole);
+  assert.equal(seen.length, Math.ceil(Buffer.byteLength(trace) / 64), 'progress after every chunk');
+  assert.equal(seen.at(-1).bytes, Buffer.byteLength(trace));
+  assert.ok(seen.every((p, i) => i === 0 || p.bytes > seen[i - 1].bytes));
+  assert.deepEqual(await analyzeTraces(createReadStream(path, { highWaterMark: 100, encoding: 'utf8' })), whole);
+});
+
+test('chunk boundaries inside a UTF-8 character or a record change nothing', async () => {
+  const whole = analyzeTraces(unicode);
+  assert.ok(whole.byUser.some((g) => g.key === 'ユーザー🦊'), 'the fixture has non-ASCII keys');
+  // Every two-chunk cut: through each record, and each byte of each multi-byte character.
+  for (let cut = 1; cut < unicodeBytes.length; cut++) {
+    assert.deepEqual(await analyzeTraces(generate(cutAt(unicodeBytes, [cut]))), whole, `cut at byte ${cut}`);
+  }
+  assert.deepEqual(await analyzeTraces(generate(cutAt(unicodeBytes, [1, 2, 3, 100, 101, 102, 103, 104]))), whole);
+  // One byte at a time through a stream.
+  assert.deepEqual(await analyzeTraces(streamOf(cutAt(unicodeBytes, [...unicodeBytes.keys()].slice(1)))), whole);
+  // String chunks that split a surrogate pair (🦊 is two UTF-16 units).
+  const fox = unicode.indexOf('🦊');
+  assert.deepEqual(await analyzeTraces(generate([unicode.slice(0, fox + 1), unicode.slice(fox + 1)])), whole);
+  assert.deepEqual(await analyzeTraces(generate([unicode.slice(0, fox + 1), unicode.slice(fox + 1, fox + 2), unicode.slice(fox + 2)])), whole);
+});
+
+test('streamed input takes the same options: own prices, format, what-ifs', async () => {
+  const csv = testData('fixtures/traces/langfuse-observations.csv');
+  const pricing = new Pricing().createModel({ name: 'acme-llm-1', inputPrice: '0.001', outputPrice: '0.002' });
+  const options = { pricing, format: 'csv', whatIfs: [{ model: 'gpt-4o-mini' }] };
+  assert.deepEqual(await analyzeTraces(generate(cutAt(csv, [50, 300])), options), analyzeTraces(csv, options));
+  const prices = { 'acme-llm-1': { mode: 'chat', input_cost_per_token: 1e-3, output_cost_per_token: 2e-3 } };
+  assert.deepEqual(await analyzeTraces(new Blob([csv]), { prices }), analyzeTraces(csv, { prices }));
+});
+
+test('bad streamed input: refused at once, or the Promise rejects and the stream is cancelled', async () => {
+  throwsFarebox(() => analyzeTraces(42), 'invalid_argument', /ReadableStream/);
+  throwsFarebox(() => analyzeTraces([jsonl]), 'invalid_argument', /async iterable/);
+  throwsFarebox(() => analyzeTraces(null), 'invalid_argument');
+  const state = {};
+  await assert.rejects(analyzeTraces(streamOf([new TextEncoder().encode(jsonl), 42, jsonl], state)), (error) => {
+    assert.ok(error instanceof FareboxError);
+    assert.equal(error.code, 'invalid_argument');
+    assert.match(error.message, /chunks must be strings or Uint8Arrays, got number 42/);
+    return true;
+  });
+  assert.ok(state.cancelled, 'the stream was cancelled');
+  const boom = new RangeError('stop');
+  const stopped = {};
+  await assert.rejects(analyzeTraces(streamOf([jsonl, jsonl], stopped), { onProgress: () => { throw boom; } }), (e) => e === boom);
+  assert.ok(stopped.cancelled);
+  const failing = new ReadableStream({ pull: (c) => c.error(new TypeError('disk gone')) });
+  await assert.rejects(analyzeTraces(failing), { name: 'TypeError', message: 'disk gone' });
+  const badOptions = analyzeTraces(generate([jsonl]), { topN: 'x' });
+  assert.ok(badOptions instanceof Promise, 'with a stream, bad options reject rather than throw');
+  await assert.rejects(badOptions, (e) => e instanceof FareboxError && e.code === 'invalid_argument');
 });

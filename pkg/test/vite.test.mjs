@@ -26,7 +26,7 @@ after(async () => {
   await new Promise((resolve) => (server ? server.httpServer.close(resolve) : resolve()));
 });
 
-test('a Vite-built page imports farebox, prices without a vocabulary, then loads one and counts', async () => {
+test('a Vite-built page imports farebox, prices and analyses a File without a vocabulary, then loads one and counts', async () => {
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -38,7 +38,8 @@ test('a Vite-built page imports farebox, prices without a vocabulary, then loads
   assert.equal(results.error, undefined, results.error);
   assert.equal(results.cost, '0.0195');
   assert.deepEqual(results.beforeLoad, { isFareboxError: true, code: 'tokenizer_not_loaded' });
-  assert.deepEqual(results.vocabulariesBeforeLoad, [], 'pricing fetched no vocabulary');
+  assert.deepEqual(results.traces, { generations: 2, cost: '0.039', user: 'ユーザー' });
+  assert.deepEqual(results.vocabulariesBeforeLoad, [], 'pricing and trace analytics fetched no vocabulary');
   assert.equal(results.count, 2);
   assert.equal(results.estimate, '0.0000225');
   assert.equal(results.vocabulariesAfterLoad.length, 1, 'exactly one vocabulary was fetched');

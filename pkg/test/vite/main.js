@@ -1,6 +1,6 @@
 // A page that uses farebox as an app would, through `import ... from 'farebox'`.
 // It records what it saw in window.results for vite.test.mjs to check.
-import { costFromUsage, countTokens, estimateCost, FareboxError, loadEncoding } from 'farebox';
+import { analyzeTraces, costFromUsage, countTokens, estimateCost, FareboxError, loadEncoding } from 'farebox';
 
 const vocabularies = () =>
   performance
@@ -16,6 +16,10 @@ async function run() {
   } catch (error) {
     results.beforeLoad = { isFareboxError: error instanceof FareboxError, code: error.code };
   }
+  // A File, as an <input type=file> gives it: read through its stream, in chunks.
+  const trace = '{"id":"t1","userId":"ユーザー","observations":[{"id":"o1","type":"GENERATION","model":"claude-sonnet-4-5","usageDetails":{"input":1500,"output":1000}}]}\n';
+  const report = await analyzeTraces(new File([trace, trace], 'traces.jsonl'));
+  results.traces = { generations: report.import.generations, cost: report.totals.cost, user: report.byUser[0].key };
   results.vocabulariesBeforeLoad = vocabularies();
   await loadEncoding('gpt-4o');
   results.count = countTokens('hello world', 'gpt-4o');

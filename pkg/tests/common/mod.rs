@@ -112,16 +112,34 @@ fn errors_reach_javascript_as_errors_with_a_code() {
 }
 
 #[wasm_bindgen_test]
-fn traces_stream_through_a_callback() {
-    let lines = [
-        r#"{"id":"t1","observations":[{"id":"o1","type":"GENERATION","model":"claude-sonnet-4-5","usageDetails":{"input":1500,"output":1000}}]}"#,
-        "{broken",
-    ];
-    let chunks = js_sys::Array::of2(&format!("{}\n", lines[0]).into(), &format!("{}\n", lines[1]).into());
-    let next = js_sys::Function::new_with_args("", "return this.shift()");
-    let next = next.bind0(&chunks);
-    let report = json(&Prices::default().analyze_traces(&next, None, "").map_err(|_| "analysis failed").unwrap());
+fn traces_import_chunk_by_chunk() {
+    let record = r#"{"id":"t1","observations":[{"id":"o1","type":"GENERATION","model":"claude-sonnet-4-5","usageDetails":{"input":1500,"output":1000}}]}"#;
+    let mut import = Prices::default().trace_import("").unwrap();
+    // A record split across a text chunk and a byte chunk, then a broken one.
+    let (head, tail) = record.split_at(40);
+    import.push_text(head);
+    assert_eq!(json(&import.progress())["records"], 0);
+    import.push_bytes(format!("{tail}\n").as_bytes());
+    import.push_text("{broken\n");
+    assert_eq!(json(&import.progress())["bytes"], record.len() + 9);
+    let report = json(&import.finish());
     assert_eq!(report["totals"]["cost"], "0.0195");
     assert_eq!(report["import"]["errorCount"], 1);
     assert_eq!(report["import"]["errors"][0]["line"], 2);
+}
+
+#[wasm_bindgen_test]
+fn a_trace_import_keeps_the_table_it_started_with() {
+    let usage = r#"{"id":"t1","observations":[{"id":"o1","type":"GENERATION","model":"house","usageDetails":{"input":10,"output":10}}]}"#;
+    let mut prices = Prices::new(false);
+    prices.create_model(r#"{"name":"house","inputPrice":"0.000001","outputPrice":"0.000002"}"#).unwrap();
+    let mut import = prices.trace_import("").unwrap();
+    // Redefined mid-import: the running import still prices with the first definition.
+    prices.load(r#"{"house":{"mode":"chat","input_cost_per_token":1,"output_cost_per_token":1}}"#, "litellm").unwrap();
+    import.push_text(usage);
+    assert_eq!(json(&import.finish())["totals"]["cost"], "0.00003");
+    let mut again = prices.trace_import("").unwrap();
+    again.push_text(usage);
+    assert_eq!(json(&again.finish())["totals"]["cost"], "20");
+    assert_eq!(prices.trace_import(r#"{"topN":"3"}"#).err().map(|e| e.code()), Some("invalid_argument"));
 }
