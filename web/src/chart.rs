@@ -64,6 +64,17 @@ fn number(text: &str) -> f64 {
     text.parse::<f64>().unwrap_or(0.0)
 }
 
+/// The values to draw and the axis' end (the largest value plus `headroom`);
+/// `None` when there is nothing to draw.
+fn scale(data: &[Datum], headroom: f64) -> Option<(Vec<f64>, f64)> {
+    if data.is_empty() {
+        return None;
+    }
+    let values: Vec<f64> = data.iter().map(|d| number(&d.value)).collect();
+    let top = values.iter().cloned().fold(0.0, f64::max).max(f64::MIN_POSITIVE) * headroom;
+    Some((values, top))
+}
+
 fn short(label: &str) -> String {
     const MAX: usize = 28;
     if label.chars().count() <= MAX {
@@ -76,11 +87,7 @@ fn short(label: &str) -> String {
 /// A line over the days (`data` in date order), e.g. the daily cost trend.
 pub fn line(data: &[Datum], unit: Unit) -> String {
     let mut svg = String::new();
-    if data.is_empty() {
-        return svg;
-    }
-    let values: Vec<f64> = data.iter().map(|d| number(&d.value)).collect();
-    let top = values.iter().cloned().fold(0.0, f64::max).max(f64::MIN_POSITIVE) * 1.1;
+    let Some((values, top)) = scale(data, 1.1) else { return svg };
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, 260)).into_drawing_area();
         let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
@@ -121,11 +128,7 @@ pub fn line(data: &[Datum], unit: Unit) -> String {
 /// Horizontal bars, largest first as given, e.g. cost by model.
 pub fn bars(data: &[Datum], unit: Unit) -> String {
     let mut svg = String::new();
-    if data.is_empty() {
-        return svg;
-    }
-    let values: Vec<f64> = data.iter().map(|d| number(&d.value)).collect();
-    let top = values.iter().cloned().fold(0.0, f64::max).max(f64::MIN_POSITIVE) * 1.05;
+    let Some((values, top)) = scale(data, 1.05) else { return svg };
     let height = 60 + 32 * data.len() as u32;
     let last = data.len() - 1;
     {

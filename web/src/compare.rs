@@ -7,7 +7,7 @@ use crate::bridge::Lane;
 use crate::draft::{estimate_on_change, Draft, Outcome};
 use crate::estimator::DraftForm;
 use crate::protocol::{EstimateView, ModelEstimate};
-use crate::ui::{count, usd};
+use crate::ui::{count, num, text, usd, Row, Table};
 
 const DEFAULT_MODELS: [&str; 8] = [
     "gpt-4o",
@@ -115,55 +115,48 @@ fn cheaper_hint(row: &EstimateView, fitting: &[&EstimateView]) -> Option<String>
 fn Comparison(results: Vec<ModelEstimate>) -> impl IntoView {
     let (mut ok, failed): (Vec<_>, Vec<_>) = results.into_iter().partition(|r| r.result.is_ok());
     ok.sort_by_key(|r| r.result.as_ref().map(max_cost).unwrap_or(Usd::ZERO));
-    let rows: Vec<(String, EstimateView)> =
-        ok.into_iter().filter_map(|r| r.result.ok().map(|e| (r.requested, e))).collect();
-    let fitting: Vec<&EstimateView> = rows.iter().map(|(_, e)| e).filter(|e| e.fits() != Some(false)).collect();
+    let estimates: Vec<EstimateView> = ok.into_iter().filter_map(|r| r.result.ok()).collect();
+    let fitting: Vec<&EstimateView> = estimates.iter().filter(|e| e.fits() != Some(false)).collect();
     let hints: Vec<Option<String>> =
-        rows.iter().map(|(_, e)| if e.fits() == Some(false) { None } else { cheaper_hint(e, &fitting) }).collect();
+        estimates.iter().map(|e| if e.fits() == Some(false) { None } else { cheaper_hint(e, &fitting) }).collect();
+    let rows: Vec<Row> = estimates
+        .into_iter()
+        .zip(hints)
+        .map(|(e, hint)| {
+            let tokens = if e.exact {
+                count(e.input_tokens)
+            } else {
+                format!("≈ {} ({}–{})", count(e.input_tokens), count(e.input_low), count(e.input_high))
+            };
+            let context = match (e.fits(), e.context_window) {
+                (Some(true), Some(w)) => format!("fits ({})", count(w)),
+                (Some(false), Some(w)) => format!("too long (max {})", count(w)),
+                _ => "unknown".to_string(),
+            };
+            let class = if e.fits() == Some(false) { "too-long" } else { "" };
+            let cells = vec![
+                e.model,
+                e.provider,
+                tokens,
+                usd(&e.min_cost),
+                usd(&e.max_cost),
+                context,
+                hint.unwrap_or_default(),
+            ];
+            Row { cells, class }
+        })
+        .collect();
+    let columns = vec![
+        text("Model"),
+        text("Provider"),
+        num("Input tokens"),
+        num("Least"),
+        num("Most"),
+        text("Context"),
+        text("Hint"),
+    ];
     view! {
-        <table class="comparison" data-testid="comparison">
-            <caption>"Cheapest first, by the most the call can cost"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Model"</th>
-                    <th scope="col">"Provider"</th>
-                    <th scope="col" class="num">"Input tokens"</th>
-                    <th scope="col" class="num">"Least"</th>
-                    <th scope="col" class="num">"Most"</th>
-                    <th scope="col">"Context"</th>
-                    <th scope="col">"Hint"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {rows
-                    .into_iter()
-                    .zip(hints)
-                    .map(|((requested, e), hint)| {
-                        let tokens = if e.exact {
-                            count(e.input_tokens)
-                        } else {
-                            format!("≈ {} ({}–{})", count(e.input_tokens), count(e.input_low), count(e.input_high))
-                        };
-                        let context = match (e.fits(), e.context_window) {
-                            (Some(true), Some(w)) => format!("fits ({})", count(w)),
-                            (Some(false), Some(w)) => format!("too long (max {})", count(w)),
-                            _ => "unknown".to_string(),
-                        };
-                        view! {
-                            <tr data-model=requested>
-                                <th scope="row">{e.model.clone()}</th>
-                                <td>{e.provider.clone()}</td>
-                                <td class="num">{tokens}</td>
-                                <td class="num">{usd(&e.min_cost)}</td>
-                                <td class="num">{usd(&e.max_cost)}</td>
-                                <td class:error=e.fits() == Some(false)>{context}</td>
-                                <td>{hint}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <Table testid="comparison".into() caption="Cheapest first, by the most the call can cost" columns rows />
         {(!failed.is_empty())
             .then(|| {
                 view! {

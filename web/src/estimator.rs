@@ -6,7 +6,7 @@ use crate::bridge::Lane;
 use crate::draft::{estimate_on_change, Draft, Estimates, Outcome};
 use crate::protocol::{EstimateView, InputMode, LineView};
 use crate::store::Store;
-use crate::ui::{count, usd};
+use crate::ui::{count, num, text, usd, Row, Table};
 
 const SAMPLE: &str = r#"{
   "model": "gpt-4o",
@@ -278,32 +278,10 @@ fn EstimateCard(e: EstimateView) -> impl IntoView {
 
 #[component]
 fn Lines(caption: &'static str, lines: Vec<LineView>) -> impl IntoView {
-    view! {
-        <table>
-            <caption>{caption}</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Usage"</th>
-                    <th scope="col" class="num">"Tokens"</th>
-                    <th scope="col" class="num">"Unit price"</th>
-                    <th scope="col" class="num">"Amount"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {lines
-                    .into_iter()
-                    .map(|l| {
-                        view! {
-                            <tr>
-                                <td>{l.kind.replace('_', " ")}</td>
-                                <td class="num">{count(l.quantity)}</td>
-                                <td class="num">{usd(&l.unit_price)}</td>
-                                <td class="num">{usd(&l.amount)}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
-    }
+    let rows = lines
+        .into_iter()
+        .map(|l| Row::from(vec![l.kind.replace('_', " "), count(l.quantity), usd(&l.unit_price), usd(&l.amount)]))
+        .collect();
+    let columns = vec![text("Usage"), num("Tokens"), num("Unit price"), num("Amount")];
+    view! { <Table testid="cost-lines".into() caption columns rows /> }
 }

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::store::{per_token, ModelRow, Store};
-use crate::ui::{count, download, usd};
+use crate::ui::{count, download, num, text, usd, Column, Row, Table};
 
 /// Rows shown at once; the search narrows the rest.
 const SHOWN: usize = 100;
@@ -51,47 +51,46 @@ pub fn PricesPage() -> impl IntoView {
                     }}
                 </span>
             </div>
-            <table data-testid="price-table">
-                <caption>"USD per million tokens. Your definitions come first and win over the built-in prices."</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Model"</th>
-                        <th scope="col">"Provider"</th>
-                        <th scope="col">"Mode"</th>
-                        <th scope="col" class="num">"Context"</th>
-                        <th scope="col" class="num">"Input"</th>
-                        <th scope="col" class="num">"Output"</th>
-                        <th scope="col" class="num">"Cache read"</th>
-                        <th scope="col">"Source"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {move || {
-                        matches
-                            .with(|rows| {
-                                rows.iter()
-                                    .take(SHOWN)
-                                    .map(|m| {
-                                        let price = |p: &str| if p.is_empty() { "–".to_string() } else { usd(p) };
-                                        view! {
-                                            <tr class:user=m.user_defined>
-                                                <th scope="row">{m.id.clone()}</th>
-                                                <td>{m.provider.clone()}</td>
-                                                <td>{m.mode.clone()}</td>
-                                                <td class="num">{m.context_window.map(count)}</td>
-                                                <td class="num">{price(&m.input_per_million)}</td>
-                                                <td class="num">{price(&m.output_per_million)}</td>
-                                                <td class="num">{price(&m.cache_read_per_million)}</td>
-                                                <td>{if m.user_defined { "yours".to_string() } else { m.source.clone() }}</td>
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()
-                            })
-                    }}
-                </tbody>
-            </table>
+            {move || {
+                let rows: Vec<Row> = matches.with(|models| models.iter().take(SHOWN).map(price_row).collect());
+                view! {
+                    <Table
+                        testid="price-table".into()
+                        caption="USD per million tokens. Your definitions come first and win over the built-in prices."
+                        columns=PRICE_COLUMNS.to_vec()
+                        rows
+                    />
+                }
+            }}
         </section>
+    }
+}
+
+const PRICE_COLUMNS: [Column; 8] = [
+    text("Model"),
+    text("Provider"),
+    text("Mode"),
+    num("Context"),
+    num("Input"),
+    num("Output"),
+    num("Cache read"),
+    text("Source"),
+];
+
+fn price_row(m: &ModelRow) -> Row {
+    let price = |p: &str| if p.is_empty() { "–".to_string() } else { usd(p) };
+    Row {
+        cells: vec![
+            m.id.clone(),
+            m.provider.clone(),
+            m.mode.clone(),
+            m.context_window.map(count).unwrap_or_default(),
+            price(&m.input_per_million),
+            price(&m.output_per_million),
+            price(&m.cache_read_per_million),
+            if m.user_defined { "yours".to_string() } else { m.source.clone() },
+        ],
+        class: if m.user_defined { "user" } else { "" },
     }
 }
 

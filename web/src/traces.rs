@@ -19,7 +19,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::chart::{self, Datum, Unit};
 use crate::store;
-use crate::ui::{count, usd, ExportButtons};
+use crate::ui::{count, num, text, usd, Column, ExportButtons, Row, Table};
 
 const SLICE: f64 = (1 << 20) as f64;
 
@@ -209,6 +209,21 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
     let svg = chart::line(&data, Unit::Usd);
     let summary = format!("Daily cost over {} days", days.len());
     let (csv, json) = exports(d.clone(), |r| &r.by_day, "day");
+    let daily_rows = days
+        .iter()
+        .map(|g| {
+            let spike = spike_days.contains(&g.key);
+            Row {
+                cells: vec![
+                    g.key.clone(),
+                    usd(&g.totals.cost.to_string()),
+                    count(g.totals.generations),
+                    if spike { "> 2× trailing average".into() } else { String::new() },
+                ],
+                class: if spike { "alert" } else { "" },
+            }
+        })
+        .collect();
     view! {
         <section aria-labelledby="trend-title">
             <h3 id="trend-title">"Daily cost"</h3>
@@ -216,32 +231,11 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
             <ExportButtons name="daily-cost".into() csv json />
             <details>
                 <summary>{format!("Table ({} days, {} alert days)", days.len(), spike_days.len())}</summary>
-                <table data-testid="daily-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Day (UTC)"</th>
-                            <th scope="col" class="num">"Cost"</th>
-                            <th scope="col" class="num">"Calls"</th>
-                            <th scope="col">"Alert"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {days
-                            .iter()
-                            .map(|g| {
-                                let spike = spike_days.contains(&g.key);
-                                view! {
-                                    <tr class:alert=spike>
-                                        <td>{g.key.clone()}</td>
-                                        <td class="num">{usd(&g.totals.cost.to_string())}</td>
-                                        <td class="num">{count(g.totals.generations)}</td>
-                                        <td>{spike.then_some("> 2× trailing average")}</td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
+                <Table
+                    testid="daily-table".into()
+                    columns=vec![text("Day (UTC)"), num("Cost"), num("Calls"), text("Alert")]
+                    rows=daily_rows
+                />
             </details>
             {(!d.report.spikes.is_empty())
                 .then(|| {
@@ -325,35 +319,32 @@ fn Breakdown(d: Arc<Dashboard>) -> impl IntoView {
 fn GroupTable(groups: Vec<Group>, dimension: String) -> impl IntoView {
     const SHOWN: usize = 50;
     let more = groups.len().saturating_sub(SHOWN);
+    let rows = groups
+        .into_iter()
+        .take(SHOWN)
+        .map(|g| {
+            let t = &g.totals;
+            Row::from(vec![
+                g.key.clone(),
+                usd(&t.cost.to_string()),
+                usd(&t.exported_cost.to_string()),
+                count(t.generations),
+                count(t.tokens.total),
+            ])
+        })
+        .collect();
     view! {
-        <table data-testid=format!("groups-{dimension}")>
-            <thead>
-                <tr>
-                    <th scope="col">{dimension.clone()}</th>
-                    <th scope="col" class="num">"Cost"</th>
-                    <th scope="col" class="num">"Exported cost"</th>
-                    <th scope="col" class="num">"Calls"</th>
-                    <th scope="col" class="num">"Tokens"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {groups
-                    .into_iter()
-                    .take(SHOWN)
-                    .map(|g| {
-                        view! {
-                            <tr>
-                                <th scope="row">{g.key}</th>
-                                <td class="num">{usd(&g.totals.cost.to_string())}</td>
-                                <td class="num">{usd(&g.totals.exported_cost.to_string())}</td>
-                                <td class="num">{count(g.totals.generations)}</td>
-                                <td class="num">{count(g.totals.tokens.total)}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <Table
+            testid=format!("groups-{dimension}")
+            columns=vec![
+                Column { title: dimension.clone().into(), numeric: false },
+                num("Cost"),
+                num("Exported cost"),
+                num("Calls"),
+                num("Tokens"),
+            ]
+            rows
+        />
         {(more > 0).then(|| view! { <p class="muted">{format!("{more} more in the export")}</p> })}
     }
 }
@@ -363,38 +354,29 @@ fn TopTraces(d: Arc<Dashboard>) -> impl IntoView {
     let (a, b) = (d.clone(), d.clone());
     let csv = Callback::new(move |()| records_csv(&a.report.top_traces));
     let json = Callback::new(move |()| serde_json::to_string(&b.report.top_traces).unwrap_or_default());
+    let rows = d
+        .report
+        .top_traces
+        .iter()
+        .map(|t| {
+            Row::from(vec![
+                t.trace_id.clone(),
+                t.name.clone().unwrap_or_default(),
+                t.user.clone().unwrap_or_default(),
+                usd(&t.totals.cost.to_string()),
+                count(t.totals.generations),
+            ])
+        })
+        .collect();
     view! {
         <section aria-labelledby="top-title">
             <h3 id="top-title">"The 10 most expensive traces"</h3>
             <ExportButtons name="top-traces".into() csv json />
-            <table data-testid="top-traces">
-                <thead>
-                    <tr>
-                        <th scope="col">"Trace"</th>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"User"</th>
-                        <th scope="col" class="num">"Cost"</th>
-                        <th scope="col" class="num">"Calls"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {d.report
-                        .top_traces
-                        .iter()
-                        .map(|t| {
-                            view! {
-                                <tr>
-                                    <th scope="row">{t.trace_id.clone()}</th>
-                                    <td>{t.name.clone()}</td>
-                                    <td>{t.user.clone()}</td>
-                                    <td class="num">{usd(&t.totals.cost.to_string())}</td>
-                                    <td class="num">{count(t.totals.generations)}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
+            <Table
+                testid="top-traces".into()
+                columns=vec![text("Trace"), text("Name"), text("User"), num("Cost"), num("Calls")]
+                rows
+            />
         </section>
     }
 }
@@ -405,40 +387,24 @@ fn TokenBreakdown(d: Arc<Dashboard>) -> impl IntoView {
     let data: Vec<Datum> =
         by_type.iter().map(|(k, n)| Datum { label: k.replace('_', " "), value: n.to_string() }).collect();
     let svg = chart::bars(&data, Unit::Tokens);
-    let rows: Vec<(String, String)> = by_type.iter().map(|(k, n)| (k.to_string(), n.to_string())).collect();
-    let csv_rows = rows.clone();
-    let csv = Callback::new(move |()| {
-        let mut out = String::from("token_type,tokens\n");
-        for (k, n) in &csv_rows {
-            out.push_str(&format!("{k},{n}\n"));
-        }
-        out
-    });
-    let json_rows = rows.clone();
-    let json = Callback::new(move |()| {
-        serde_json::to_string(&json_rows.iter().cloned().collect::<std::collections::BTreeMap<_, _>>())
-            .unwrap_or_default()
-    });
+    #[derive(serde::Serialize)]
+    struct TokenType {
+        token_type: &'static str,
+        tokens: u64,
+    }
+    let records: Vec<TokenType> =
+        by_type.iter().map(|&(token_type, tokens)| TokenType { token_type, tokens }).collect();
+    let csv_text = records_csv(&records);
+    let json_text = serde_json::to_string(&records).unwrap_or_default();
+    let csv = Callback::new(move |()| csv_text.clone());
+    let json = Callback::new(move |()| json_text.clone());
+    let table_rows = by_type.iter().map(|(k, n)| Row::from(vec![k.replace('_', " "), count(*n)])).collect();
     view! {
         <section aria-labelledby="tokens-title">
             <h3 id="tokens-title">"Tokens by type"</h3>
             <Chart svg summary="Tokens by type".into() />
             <ExportButtons name="tokens-by-type".into() csv json />
-            <table data-testid="token-types">
-                <tbody>
-                    {by_type
-                        .iter()
-                        .map(|(k, n)| {
-                            view! {
-                                <tr>
-                                    <th scope="row">{k.replace('_', " ")}</th>
-                                    <td class="num">{count(*n)}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
+            <Table testid="token-types".into() columns=vec![text("Token type"), num("Tokens")] rows=table_rows />
         </section>
     }
 }
@@ -449,6 +415,20 @@ fn AuditView(d: Arc<Dashboard>) -> impl IntoView {
     let (x, y) = (d.clone(), d.clone());
     let csv = Callback::new(move |()| records_csv(&x.report.audit.discrepancies));
     let json = Callback::new(move |()| serde_json::to_string(&y.report.audit).unwrap_or_default());
+    let rows = a
+        .discrepancies
+        .iter()
+        .take(20)
+        .map(|x| {
+            Row::from(vec![
+                x.trace_id.clone().unwrap_or_default(),
+                x.model.clone(),
+                usd(&x.exported.to_string()),
+                usd(&x.farebox.to_string()),
+                usd(&x.difference.to_string()),
+            ])
+        })
+        .collect();
     view! {
         <section aria-labelledby="audit-title">
             <h3 id="audit-title">"Price audit: exported costs against farebox's"</h3>
@@ -464,34 +444,11 @@ fn AuditView(d: Arc<Dashboard>) -> impl IntoView {
                 )}
             </p>
             <ExportButtons name="price-audit".into() csv json />
-            <table data-testid="discrepancies">
-                <thead>
-                    <tr>
-                        <th scope="col">"Trace"</th>
-                        <th scope="col">"Model"</th>
-                        <th scope="col" class="num">"Exported"</th>
-                        <th scope="col" class="num">"farebox"</th>
-                        <th scope="col" class="num">"Difference"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {a.discrepancies
-                        .iter()
-                        .take(20)
-                        .map(|x| {
-                            view! {
-                                <tr>
-                                    <td>{x.trace_id.clone()}</td>
-                                    <td>{x.model.clone()}</td>
-                                    <td class="num">{usd(&x.exported.to_string())}</td>
-                                    <td class="num">{usd(&x.farebox.to_string())}</td>
-                                    <td class="num">{usd(&x.difference.to_string())}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
+            <Table
+                testid="discrepancies".into()
+                columns=vec![text("Trace"), text("Model"), num("Exported"), num("farebox"), num("Difference")]
+                rows
+            />
         </section>
     }
 }

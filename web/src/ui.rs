@@ -1,5 +1,7 @@
 //! Small shared pieces: number formatting, downloads, export buttons.
 
+use std::borrow::Cow;
+
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -61,6 +63,82 @@ pub fn ExportButtons(
                 "Export JSON"
             </button>
         </span>
+    }
+}
+
+/// A table column: its heading and whether its cells are numbers (right-aligned).
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub title: Cow<'static, str>,
+    pub numeric: bool,
+}
+
+/// A text column.
+pub const fn text(title: &'static str) -> Column {
+    Column { title: Cow::Borrowed(title), numeric: false }
+}
+
+/// A number column.
+pub const fn num(title: &'static str) -> Column {
+    Column { title: Cow::Borrowed(title), numeric: true }
+}
+
+/// A table row: its cells (the first is the row's heading) and a CSS class ("" for none).
+#[derive(Clone, Debug, Default)]
+pub struct Row {
+    pub cells: Vec<String>,
+    pub class: &'static str,
+}
+
+impl From<Vec<String>> for Row {
+    fn from(cells: Vec<String>) -> Row {
+        Row { cells, class: "" }
+    }
+}
+
+/// Every table of the app: headings, then rows whose first cell heads the row.
+#[component]
+pub fn Table(
+    /// `data-testid`, for the end-to-end tests.
+    testid: String,
+    columns: Vec<Column>,
+    rows: Vec<Row>,
+    #[prop(optional)] caption: Option<&'static str>,
+) -> impl IntoView {
+    let numeric: Vec<bool> = columns.iter().map(|c| c.numeric).collect();
+    view! {
+        <table data-testid=testid>
+            {caption.map(|c| view! { <caption>{c}</caption> })}
+            <thead>
+                <tr>
+                    {columns
+                        .iter()
+                        .map(|c| view! { <th scope="col" class:num=c.numeric>{c.title.to_string()}</th> })
+                        .collect_view()}
+                </tr>
+            </thead>
+            <tbody>
+                {rows
+                    .into_iter()
+                    .map(|row| {
+                        let cells = row
+                            .cells
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, cell)| {
+                                let numeric = numeric.get(i).copied().unwrap_or(false);
+                                if i == 0 {
+                                    view! { <th scope="row" class:num=numeric>{cell}</th> }.into_any()
+                                } else {
+                                    view! { <td class:num=numeric>{cell}</td> }.into_any()
+                                }
+                            })
+                            .collect_view();
+                        view! { <tr class=row.class>{cells}</tr> }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
     }
 }
 
