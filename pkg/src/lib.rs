@@ -23,7 +23,7 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 
 use farebox_core::budget::{Budget, Ledger, MemoryLedger, Scope};
-use farebox_core::estimate::{estimate, EstimateOptions, Range, RequestFormat};
+use farebox_core::estimate::{count_prompt, estimate, estimate_text, EstimateOptions};
 use farebox_core::tokens::{Encoding, Tokenizer, Tokenizers};
 use farebox_core::traces::{Analyzer, Importer};
 use farebox_core::{PriceTable, Usd};
@@ -182,32 +182,18 @@ impl Prices {
 
     /// The tokens `text` is as a model's prompt text: exact for models with
     /// an OpenAI encoding, otherwise core's calibrated estimate with its
-    /// bounds. Core estimates plain text as an embeddings `input` (text with
-    /// no per-message overhead), so that is how it is asked here.
+    /// bounds ([`estimate_text`]).
     #[wasm_bindgen(js_name = estimateTokens)]
     pub fn estimate_tokens(&self, text: &str, model: &str) -> Result<String, Failure> {
-        if let Some(encoding) = encoding_of(model) {
-            let n = tokenizer(encoding)?.count(text) as u64;
-            return Ok(view::json(&Range::exact(n)));
-        }
-        let body = serde_json::json!({ "input": text }).to_string();
-        let options = EstimateOptions {
-            model: Some(model.to_string()),
-            format: Some(RequestFormat::OpenAiEmbeddings),
-            max_body_bytes: usize::MAX,
-            ..EstimateOptions::default()
-        };
-        let estimate = estimate(self.table(), tokenizers(), body.as_bytes(), &options)?;
-        Ok(view::json(&estimate.input_tokens))
+        Ok(view::json(&estimate_text(self.table(), tokenizers(), text, model)?))
     }
 
     /// The prompt tokens of a request body (JSON text): what
-    /// [`Prices::estimate_cost`] counts, without pricing it.
+    /// [`Prices::estimate_cost`] counts, without pricing it ([`count_prompt`]).
     #[wasm_bindgen(js_name = countChatTokens)]
     pub fn count_chat_tokens(&self, body: &str, model: Option<String>) -> Result<String, Failure> {
         let options = EstimateOptions { model, ..EstimateOptions::default() };
-        let estimate = estimate(self.table(), tokenizers(), body.as_bytes(), &options)?;
-        Ok(view::json(&estimate.input_tokens))
+        Ok(view::json(&count_prompt(self.table(), tokenizers(), body.as_bytes(), &options)?))
     }
 
     /// Decides a planned call under a policy, given what has been spent in

@@ -2,8 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { countChatTokens, countTokens, estimateCost, estimateTokens } from 'farebox';
-import { atto } from './helpers.mjs';
+import { countChatTokens, countTokens, estimateCost, estimateTokens, Pricing } from 'farebox';
+import { atto, throwsFarebox } from './helpers.mjs';
 
 const chat = {
   model: 'gpt-4o',
@@ -90,6 +90,23 @@ test('estimateTokens bounds a model without a public tokenizer', () => {
     assert.ok(e.low <= e.tokens && e.tokens <= e.high, model);
     assert.ok(e.tokens > raw / 2 && e.tokens < raw * 2, `${model}: ${e.tokens} vs ${raw}`);
   }
+});
+
+test('counting needs no output limit: a model priced without a maximum output counts', () => {
+  const pricing = new Pricing({ builtin: false }).createModel({ name: 'house-llm', inputPrice: '0.000001', outputPrice: '0.000002' });
+  const body = { model: 'house-llm', messages: [{ role: 'user', content: 'hello world' }] };
+  throwsFarebox(() => estimateCost(body, { pricing }), 'invalid_request', /no maximum output/);
+  const counted = countChatTokens(body, undefined, { pricing });
+  assert.equal(counted.exact, false);
+  assert.ok(counted.low <= counted.tokens && counted.tokens <= counted.high && counted.tokens > 0);
+  const text = estimateTokens('hello world', 'house-llm', { pricing });
+  assert.ok(!text.exact && text.tokens < counted.tokens, 'plain text has no message framing');
+});
+
+test('estimateTokens counts exactly with an encoding name or a fine-tuned OpenAI model', () => {
+  const n = countTokens('hello world, again', 'o200k_base');
+  assert.deepEqual(estimateTokens('hello world, again', 'o200k_base'), { tokens: n, exact: true, low: n, high: n });
+  assert.deepEqual(estimateTokens('hello world, again', 'ft:gpt-4o-mini:acme::x1'), { tokens: n, exact: true, low: n, high: n });
 });
 
 test('Gemini above 200k prompt tokens: the maximum is priced in the upper tier', () => {

@@ -3,7 +3,9 @@
 
 use std::sync::OnceLock;
 
-use farebox_core::estimate::{estimate, Estimate, EstimateOptions, OutputLimit, RequestFormat};
+use farebox_core::estimate::{
+    count_prompt, estimate, estimate_text, Estimate, EstimateOptions, OutputLimit, Range, RequestFormat,
+};
 use farebox_core::tokens::Tokenizers;
 use farebox_core::{Error, PriceTable, Usd};
 use proptest::prelude::*;
@@ -191,6 +193,84 @@ fn bad_bodies_are_clear_errors() {
         &EstimateOptions::default(),
     );
     assert_eq!(none.unwrap_err().code(), "tokenizer_not_loaded");
+}
+
+/// Plain text: exact (tiktoken's own count) for anything with an OpenAI
+/// encoding, even without a price; a labelled estimate inside its bound for
+/// other models, the same one a request's text gets; unknown models refused.
+#[test]
+fn plain_text_is_exact_for_openai_and_bounded_for_others() {
+    let text = "The quick brown fox jumps over the lazy dog. Grüße, 世界! ".repeat(20);
+    let o200k = tiktoken_rs::o200k_base_singleton().encode_ordinary(&text).len() as u64;
+    let cl100k = tiktoken_rs::cl100k_base_singleton().encode_ordinary(&text).len() as u64;
+    assert_ne!(o200k, cl100k);
+    let text_of = |model: &str| estimate_text(prices(), tokenizers(), &text, model);
+    for (model, n) in [
+        ("gpt-4o", o200k),
+        ("azure/gpt-4.1", o200k),
+        ("ft:gpt-4o-mini:acme::abc123", o200k),
+        ("o200k_base", o200k),
+        ("gpt-4", cl100k),
+        ("cl100k_base", cl100k),
+    ] {
+        assert_eq!(text_of(model), Ok(Range::exact(n)), "{model}");
+    }
+    assert!(prices().resolve("ft:gpt-4o-mini:acme::abc123").is_err(), "counted without a price");
+    for model in
+        ["claude-sonnet-4-5", "gemini-2.5-pro", "mistral-large-latest", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"]
+    {
+        let r = text_of(model).unwrap();
+        assert!(!r.exact && r.low <= r.tokens && r.tokens <= r.high && r.low < r.high, "{model}: {r:?}");
+        assert!(r.tokens > o200k / 2 && r.tokens < o200k * 2, "{model}: {r:?} vs {o200k}");
+        // The same count as the text of an embeddings request for that model.
+        let body = serde_json::json!({ "input": text }).to_string();
+        let options = EstimateOptions {
+            model: Some(model.into()),
+            format: Some(RequestFormat::OpenAiEmbeddings),
+            ..EstimateOptions::default()
+        };
+        assert_eq!(Ok(r), count_prompt(prices(), tokenizers(), body.as_bytes(), &options), "{model}");
+    }
+    // The script mix picks the band: CJK text is scaled differently from English.
+    let per_token = |t: &str| {
+        let raw = tiktoken_rs::o200k_base_singleton().encode_ordinary(t).len() as f64;
+        estimate_text(prices(), tokenizers(), t, "claude-sonnet-4-5").unwrap().tokens as f64 / raw
+    };
+    assert!(
+        (per_token(&"日本語の文章です。".repeat(50)) - per_token(&"plain English words. ".repeat(50))).abs() > 0.01
+    );
+    assert_eq!(estimate_text(prices(), tokenizers(), "", "claude-sonnet-4-5"), Ok(Range::estimate(0, 0, 0)));
+    let unknown = text_of("made-up-model").unwrap_err();
+    assert_eq!(unknown.code(), "unknown_model");
+    let empty = Tokenizers::new();
+    assert_eq!(estimate_text(prices(), &empty, "hi", "gpt-4").unwrap_err(), Error::TokenizerNotLoaded("cl100k_base"));
+    assert_eq!(
+        estimate_text(prices(), &empty, "hi", "claude-sonnet-4-5").unwrap_err(),
+        Error::TokenizerNotLoaded("o200k_base")
+    );
+}
+
+/// A request's prompt tokens are what the estimate counts, and need no
+/// output limit or price for the output.
+#[test]
+fn count_prompt_is_the_estimates_input() {
+    for body in [
+        r#"{"model":"gpt-4o","messages":[{"role":"user","content":"hello world"}],"max_tokens":10}"#,
+        r#"{"model":"claude-sonnet-4-5","max_tokens":5,"system":[{"type":"text","text":"long rules","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":"hi"}]}"#,
+        r#"{"model":"gemini-2.5-pro","contents":[{"role":"user","parts":[{"text":"hello"}]}]}"#,
+    ] {
+        let counted = count_prompt(prices(), tokenizers(), body.as_bytes(), &EstimateOptions::default());
+        assert_eq!(counted, Ok(est(body).input_tokens), "{body}");
+    }
+    let mut own = PriceTable::empty();
+    own.create_model("house-llm", "", "TOKENS", "0.000001", "0.000002").unwrap();
+    let body = br#"{"model":"house-llm","messages":[{"role":"user","content":"hello world"}]}"#;
+    let e = estimate(&own, tokenizers(), body, &EstimateOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("no maximum output"), "{e}");
+    let counted = count_prompt(&own, tokenizers(), body, &EstimateOptions::default()).unwrap();
+    assert!(!counted.exact && counted.low <= counted.tokens && counted.tokens <= counted.high);
+    let e = count_prompt(prices(), tokenizers(), b"{\"model\":\"gpt-4o\"}", &EstimateOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("cannot tell the request format"), "{e}");
 }
 
 proptest! {

@@ -18,6 +18,11 @@
 //!   falls in (a 250k-token Gemini prompt is priced above 200k).
 //!
 //! Every cost goes through [`crate::cost`], the one pricing function.
+//!
+//! The counting alone is public too, for hosts that show token counts:
+//! [`count_prompt`] (a request's prompt tokens, what [`estimate`] prices) and
+//! [`estimate_text`] (plain text as a model's prompt, with no message
+//! framing), both with the same rule for exact counts and estimates.
 
 mod image;
 mod ratios;
@@ -30,9 +35,9 @@ use serde::Serialize;
 use crate::budget::PlannedCall;
 use crate::cost::{Cost, CostOptions};
 use crate::error::Error;
-use crate::pricing::{Mode, PriceTable};
+use crate::pricing::{Mode, Model, PriceTable};
 use crate::time::Timestamp;
-use crate::tokens::{Encoding, Tokenizers};
+use crate::tokens::{Encoding, Tokenizer, Tokenizers};
 use crate::usage::{Usage, UsageKind};
 
 pub use request::RequestFormat;
@@ -142,6 +147,139 @@ impl Estimate {
     }
 }
 
+/// A request body read and its prompt counted: what [`estimate`] prices and
+/// [`count_prompt`] returns.
+struct Prompt<'t> {
+    model: &'t Model,
+    format: RequestFormat,
+    parsed: request::Parsed<'t>,
+    counting: Counting<'t>,
+    input: Range,
+    cached_5m: Range,
+    cached_1h: Range,
+}
+
+/// A request body's JSON, refused when larger than `options.max_body_bytes`.
+fn read_body(body: &[u8], options: &EstimateOptions) -> Result<serde_json::Value, Error> {
+    if body.len() > options.max_body_bytes {
+        return Err(invalid(alloc::format!(
+            "the request body is {} bytes; the limit is {} bytes",
+            body.len(),
+            options.max_body_bytes
+        )));
+    }
+    serde_json::from_slice(body).map_err(|e| invalid(alloc::format!("not valid JSON: {e}")))
+}
+
+/// Reads a request body's prompt and counts it.
+fn prompt<'t>(
+    prices: &'t PriceTable,
+    tokenizers: &'t Tokenizers,
+    value: &'t serde_json::Value,
+    options: &EstimateOptions,
+) -> Result<Prompt<'t>, Error> {
+    let serde_json::Value::Object(obj) = value else {
+        return Err(invalid(String::from("a request body is a JSON object")));
+    };
+    let requested = options
+        .model
+        .clone()
+        .or_else(|| obj.get("model").and_then(|m| m.as_str()).map(String::from))
+        .ok_or_else(|| invalid(String::from("no model: the body names none, so pass one")))?;
+    let model = prices.resolve(&requested)?.model;
+    let format = match options.format {
+        Some(f) => f,
+        None => RequestFormat::detect(obj, model)?,
+    };
+    let parsed = request::read(format, obj)?;
+    let encoding = Encoding::for_model(&model.id).or_else(|| Encoding::for_model(&requested));
+    let counting = Counting::new(tokenizers, encoding, &model.id, &parsed)?;
+    let rule = image::ImageRule::for_model(&model.id.to_ascii_lowercase());
+    let segments = parsed.count(counting.tokenizer, counting.scale.as_ref(), rule, encoding.is_some())?;
+    let total = |which: &dyn Fn(&Segment) -> bool| {
+        segments.iter().filter(|s| which(s)).fold(Range::exact(0), |a, s| a.plus(s.range))
+    };
+    Ok(Prompt {
+        input: total(&|_| true),
+        cached_5m: total(&|s| s.cache == Some(Ttl::FiveMinutes)),
+        cached_1h: total(&|s| s.cache == Some(Ttl::OneHour)),
+        model,
+        format,
+        parsed,
+        counting,
+    })
+}
+
+/// How a model's prompt text is counted: with its own OpenAI encoding
+/// (exact), or with o200k_base scaled by the calibrated ratio of its
+/// tokenizer family for the text's script mix (an estimate with a bound).
+struct Counting<'t> {
+    encoding: Option<Encoding>,
+    tokenizer: &'t Tokenizer,
+    scale: Option<ratios::Scale>,
+}
+
+impl<'t> Counting<'t> {
+    /// `tokenizers` must hold `encoding`, or o200k_base when there is none.
+    fn new(
+        tokenizers: &'t Tokenizers,
+        encoding: Option<Encoding>,
+        model_id: &str,
+        parsed: &request::Parsed<'_>,
+    ) -> Result<Counting<'t>, Error> {
+        let counter = encoding.unwrap_or(Encoding::O200kBase);
+        let tokenizer = tokenizers.get(counter).ok_or(Error::TokenizerNotLoaded(counter.name()))?;
+        let scale = match encoding {
+            Some(_) => None,
+            None => Some(ratios::for_model(model_id, parsed.non_ascii_share())),
+        };
+        Ok(Counting { encoding, tokenizer, scale })
+    }
+
+    /// An encoding name, or the estimate's basis.
+    fn method(&self) -> String {
+        match (&self.scale, self.encoding) {
+            (Some(s), _) => s.describe(),
+            (None, Some(e)) => String::from(e.name()),
+            (None, None) => String::from("o200k_base"),
+        }
+    }
+}
+
+/// The prompt tokens of a request body, exact or bounded: what [`estimate`]
+/// counts, without the output allowance or prices (so a body without an
+/// output limit, or a model the table has no maximum output for, counts).
+pub fn count_prompt(
+    prices: &PriceTable,
+    tokenizers: &Tokenizers,
+    body: &[u8],
+    options: &EstimateOptions,
+) -> Result<Range, Error> {
+    Ok(prompt(prices, tokenizers, &read_body(body, options)?, options)?.input)
+}
+
+/// The tokens of `text` as prompt text for `model`, with no message framing
+/// around it. Exact where `model` has an OpenAI encoding: an encoding name
+/// (`o200k_base`), a model tiktoken maps to one (`gpt-4o`,
+/// `ft:gpt-4o-mini:org::id`; no price needed), or a name the price table
+/// resolves to such a model. Otherwise the model must be in the price table
+/// ([`Error::UnknownModel`], with suggestions, if not) and the count is
+/// o200k_base × its family's calibrated ratio with the bound, as [`estimate`]
+/// counts a request's text.
+pub fn estimate_text(prices: &PriceTable, tokenizers: &Tokenizers, text: &str, model: &str) -> Result<Range, Error> {
+    let parsed = request::Parsed::text(text);
+    let (encoding, model_id) = match Encoding::from_name(model.trim()).or_else(|| Encoding::for_model(model)) {
+        Some(encoding) => (Some(encoding), model),
+        None => {
+            let id = &prices.resolve(model)?.model.id;
+            (Encoding::for_model(id), id.as_str())
+        }
+    };
+    let counting = Counting::new(tokenizers, encoding, model_id, &parsed)?;
+    let segments = parsed.count(counting.tokenizer, counting.scale.as_ref(), None, encoding.is_some())?;
+    Ok(segments.iter().fold(Range::exact(0), |a, s| a.plus(s.range)))
+}
+
 /// Estimates a request body. `tokenizers` must hold the model's encoding, or
 /// o200k_base for models without a public tokenizer.
 pub fn estimate(
@@ -150,48 +288,9 @@ pub fn estimate(
     body: &[u8],
     options: &EstimateOptions,
 ) -> Result<Estimate, Error> {
-    if body.len() > options.max_body_bytes {
-        return Err(invalid(alloc::format!(
-            "the request body is {} bytes; the limit is {} bytes",
-            body.len(),
-            options.max_body_bytes
-        )));
-    }
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| invalid(alloc::format!("not valid JSON: {e}")))?;
-    let serde_json::Value::Object(obj) = &value else {
-        return Err(invalid(String::from("a request body is a JSON object")));
-    };
-    let requested = options
-        .model
-        .clone()
-        .or_else(|| obj.get("model").and_then(|m| m.as_str()).map(String::from))
-        .ok_or_else(|| invalid(String::from("no model: the body names none, so pass one")))?;
-    let resolved = prices.resolve(&requested)?;
-    let model = resolved.model;
-    let format = match options.format {
-        Some(f) => f,
-        None => RequestFormat::detect(obj, model)?,
-    };
-    let parsed = request::read(format, obj)?;
-
-    // Count with the model's own encoding, or estimate from o200k_base.
-    let encoding = Encoding::for_model(&model.id).or_else(|| Encoding::for_model(&requested));
-    let counter = encoding.unwrap_or(Encoding::O200kBase);
-    let tokenizer = tokenizers.get(counter).ok_or(Error::TokenizerNotLoaded(counter.name()))?;
-    let scale = match encoding {
-        Some(_) => None,
-        None => Some(ratios::for_model(&model.id, parsed.non_ascii_share())),
-    };
-    let rule = image::ImageRule::for_model(&model.id.to_ascii_lowercase());
-    let segments = parsed.count(tokenizer, scale.as_ref(), rule, encoding.is_some())?;
-    let total = |which: &dyn Fn(&Segment) -> bool| {
-        segments.iter().filter(|s| which(s)).fold(Range::exact(0), |a, s| a.plus(s.range))
-    };
-    let input = total(&|_| true);
-    let cached_5m = total(&|s| s.cache == Some(Ttl::FiveMinutes));
-    let cached_1h = total(&|s| s.cache == Some(Ttl::OneHour));
-    segments.iter().filter(|s| s.cache == Some(Ttl::OneHour)).fold(Range::exact(0), |a, s| a.plus(s.range));
+    let value = read_body(body, options)?;
+    let Prompt { model, format, parsed, counting, input, cached_5m, cached_1h } =
+        prompt(prices, tokenizers, &value, options)?;
 
     // Output allowance.
     let (max_output_tokens, output_limit) =
@@ -238,11 +337,7 @@ pub fn estimate(
         format,
         exact: input.exact,
         input_tokens: input,
-        method: match (&scale, encoding) {
-            (Some(s), _) => s.describe(),
-            (None, Some(e)) => String::from(e.name()),
-            (None, None) => String::from("o200k_base"),
-        },
+        method: counting.method(),
         cache_write_5m_tokens: cached_5m.tokens,
         cache_write_1h_tokens: cached_1h.tokens,
         max_output_tokens,

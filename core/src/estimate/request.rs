@@ -463,7 +463,12 @@ fn embeddings<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<(),
     Ok(())
 }
 
-impl Parsed<'_> {
+impl<'a> Parsed<'a> {
+    /// Plain text with nothing around it (no message framing, no output limit).
+    pub(crate) fn text(text: &'a str) -> Parsed<'a> {
+        Parsed { items: alloc::vec![Item::Text(text)], max_output: None, service_tier: None }
+    }
+
     /// Share (in thousandths) of the text's characters that are not ASCII, and of those how many are CJK.
     pub(crate) fn non_ascii_share(&self) -> (u32, u32) {
         let (mut total, mut non_ascii, mut cjk) = (0u64, 0u64, 0u64);
