@@ -51,6 +51,7 @@ pub fn start(module: &JsValue) -> Result<(), JsValue> {
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.post_message(module)?;
+    send(&worker, &Request::Warm);
     BRIDGE.with(|b| {
         *b.borrow_mut() = Some(Bridge {
             worker,

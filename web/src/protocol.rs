@@ -53,6 +53,10 @@ impl InputMode {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Request {
+    /// Get ready before the first keystroke: read the price table and load
+    /// o200k_base, which every estimate needs (exact for OpenAI's current
+    /// models, the basis of the others' estimates).
+    Warm,
     /// The user's price definitions (a farebox price file; empty: none).
     Prices { file: String },
     /// Estimate `input` on each of `models`.

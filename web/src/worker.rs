@@ -3,8 +3,9 @@
 //! The worker instantiates this same module (`static/worker.js` hands it the
 //! compiled `WebAssembly.Module` the page already has) and feeds each message
 //! to [`handle`], one at a time. It keeps the price table and the tokenizer
-//! vocabularies; a vocabulary is fetched (same origin, `vocab/<name>.bin`)
-//! the first time an estimate needs it, so a page that never estimates an
+//! vocabularies (same origin, `vocab/<name>.bin`): o200k_base as soon as the
+//! page starts it ([`Request::Warm`]: every estimate needs it), the others
+//! the first time an estimate needs them, so a page that never estimates an
 //! OpenAI model on cl100k_base never downloads that file.
 
 use std::cell::RefCell;
@@ -45,6 +46,11 @@ pub async fn handle(message: &str, post: &dyn Fn(&Response)) {
         });
     });
     match request {
+        Request::Warm => {
+            if let Err(e) = load_vocabulary(Encoding::O200kBase.name()).await {
+                post(&failed(None, e.code(), e.to_string()));
+            }
+        }
         Request::Prices { file } => {
             if let Err(e) = set_prices(&file) {
                 post(&failed(None, e.code(), e.to_string()));

@@ -246,6 +246,26 @@ test('phone-sized screen: the estimator is usable at 390 px', async () => {
   await context.close();
 });
 
+test('keyboard: every page and field is reachable without a mouse', async () => {
+  const { context, page, check } = await open('#estimate');
+  await page.focus('nav a[href="#traces"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('nav a[aria-current=page][href="#traces"]');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'trace-file', 'the file picker follows the pages');
+  await page.focus('nav a[href="#estimate"]');
+  await page.keyboard.press('Enter');
+  await page.focus('#input');
+  await page.keyboard.type(CHAT);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'model', 'the model follows the text');
+  await page.waitForSelector('[data-testid=min-cost]');
+  assert.equal(await page.textContent('[data-testid=min-cost]'), '$0.0000225');
+  check();
+  await context.close();
+});
+
 /** Orders non-negative decimal strings exactly. */
 function compareDecimals(a, b) {
   const [ai, af = ''] = a.split('.');

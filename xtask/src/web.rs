@@ -59,12 +59,14 @@ pub fn build() -> Result<()> {
     Ok(())
 }
 
-/// `sw.js` with the build's files (the vocabularies excepted: they are cached
-/// when first fetched) and a version that changes with any of them.
+/// `sw.js` with the build's files and a version that changes with any of
+/// them. Of the vocabularies only o200k_base is listed (every estimate needs
+/// it; the page's worker fetches it at start, before the service worker
+/// controls the page); the others are cached when first fetched.
 fn service_worker(template: &str, dist: &Path) -> Result<String> {
     let mut files = Vec::new();
     collect_files(dist, dist, &mut files)?;
-    files.retain(|f| !f.starts_with("vocab/"));
+    files.retain(|f| !f.starts_with("vocab/") || f == "vocab/o200k_base.bin");
     files.sort();
     let mut hasher = DefaultHasher::new();
     for f in &files {
@@ -253,9 +255,10 @@ mod tests {
         fs::create_dir_all(dir.join("vocab")).unwrap();
         fs::write(dir.join("app.js"), "a").unwrap();
         fs::write(dir.join("vocab").join("x.bin"), "v").unwrap();
+        fs::write(dir.join("vocab").join("o200k_base.bin"), "o").unwrap();
         let template = "const VERSION = '__FAREBOX_VERSION__';\nconst FILES = __FAREBOX_FILES__;";
         let first = service_worker(template, &dir).unwrap();
-        assert!(first.contains(r#"const FILES = ["./","./app.js"];"#), "{first}");
+        assert!(first.contains(r#"const FILES = ["./","./app.js","./vocab/o200k_base.bin"];"#), "{first}");
         fs::write(dir.join("app.js"), "b").unwrap();
         let second = service_worker(template, &dir).unwrap();
         assert_ne!(first, second, "a changed file must change the version");
