@@ -96,6 +96,25 @@ pub(crate) fn compatible(vocab: &Vocab, mut a: u32, mut b: u32, mut limit: u32, 
     }
 }
 
+/// Entries of the cache of [`compatible`] answers, a power of two.
+const PAIR_CACHE: usize = 1024;
+
+/// [`compatible`] with no limit, remembered in a direct-mapped cache (`pairs`,
+/// per count): the worst cases, long runs, ask about the same few pairs again
+/// and again. An entry is `(a << 24 | b) << 2 | 2 | answer` (ranks are below
+/// 2^24), 0 when empty.
+fn cached_compatible(vocab: &Vocab, a: u32, b: u32, pairs: &mut [u64], buf: &mut Vec<u8>) -> bool {
+    let key = u64::from(a) << 24 | u64::from(b);
+    let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize & (PAIR_CACHE - 1);
+    let entry = pairs[slot];
+    if entry >> 2 == key && entry & 2 != 0 {
+        return entry & 1 != 0;
+    }
+    let answer = compatible(vocab, a, b, NONE, buf);
+    pairs[slot] = key << 2 | 2 | u64::from(answer);
+    answer
+}
+
 /// What the backtracking encoder needs beyond the vocabulary: a trie of the
 /// tokens, and which tokens' last merges are verified.
 pub(crate) struct Linear {
@@ -254,7 +273,10 @@ impl Linear {
     /// token whose last merge does not verify.
     pub(crate) fn encode(&self, vocab: &Vocab, piece: &[u8], scratch: &mut Scratch) -> bool {
         let n = piece.len();
-        let Scratch { tokens, tries, levels, dead, concat, .. } = scratch;
+        let Scratch { tokens, tries, levels, dead, concat, pairs, .. } = scratch;
+        if pairs.is_empty() {
+            pairs.resize(PAIR_CACHE, 0);
+        }
         tokens.clear();
         tries.clear();
         levels.clear();
@@ -273,7 +295,7 @@ impl Linear {
                 }
                 let end = pos + vocab.token(token).len();
                 let live = dead[end / 64] >> (end % 64) & 1 == 0;
-                if live && tokens.last().is_none_or(|&before| compatible(vocab, before, token, NONE, concat)) {
+                if live && tokens.last().is_none_or(|&before| cached_compatible(vocab, before, token, pairs, concat)) {
                     tokens.push(token);
                     pos = end;
                     extended = true;

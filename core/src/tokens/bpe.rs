@@ -344,13 +344,14 @@ pub(crate) struct Scratch {
     heap: BinaryHeap<Reverse<u64>>,
     starts: Vec<u32>,
     // The backtracking encoder's: the tokens so far, the tokens left to try
-    // and where each position's begin, the dead positions (a bit each), and
-    // a buffer for joining two tokens' bytes.
+    // and where each position's begin, the dead positions (a bit each), a
+    // buffer for joining two tokens' bytes, and the cache of pair answers.
     pub(crate) tokens: Vec<u32>,
     pub(crate) tries: Vec<u32>,
     pub(crate) levels: Vec<u32>,
     pub(crate) dead: Vec<u64>,
     pub(crate) concat: Vec<u8>,
+    pub(crate) pairs: Vec<u64>,
 }
 
 /// FxHash over 8-byte words: fast, and good enough for a table at most half full.
