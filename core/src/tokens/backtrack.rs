@@ -115,15 +115,18 @@ fn cached_compatible(vocab: &Vocab, a: u32, b: u32, pairs: &mut [u64], buf: &mut
     answer
 }
 
-/// What the backtracking encoder needs beyond the vocabulary: a trie of the
+/// What the backtracking encoder needs beyond the vocabulary: tries of the
 /// tokens, and which tokens' last merges are verified.
 pub(crate) struct Linear {
-    /// Open addressing: `[parent << 8 | byte, child]`, key 0 for an empty slot.
-    slots: Vec<[u32; 2]>,
-    mask: usize,
-    shift: u32,
-    /// By node: the rank of the token the path to it spells, or `NONE`.
-    ranks: Vec<u32>,
+    /// The ranks of the tokens that begin with byte b are
+    /// `by_first[starts[b]..starts[b + 1]]`, ascending.
+    starts: Vec<u32>,
+    by_first: Vec<u32>,
+    /// A trie per first byte, each built the first time a piece reaches a
+    /// position with that byte. One trie of all of o200k_base costs ~10 ms
+    /// native but 90–220 ms in WebAssembly (8 MiB of table written at
+    /// random); a run of one character needs one small one.
+    tries: [crate::Once<Option<Trie>>; 256],
     /// By rank: [`UNKNOWN`], [`VERIFIED`] or [`WRONG`]. Verified on first use
     /// rather than all at once (o200k_base: ~100 ms), atomically so that
     /// threads sharing a tokenizer may race to write the same answer.
@@ -139,38 +142,44 @@ const WRONG: u8 = 2;
 const MAX_TOKEN_LEN: usize = 255;
 
 impl Linear {
-    /// The trie, or `None` (long pieces then use the heap) for a vocabulary
-    /// with tokens longer than [`MAX_TOKEN_LEN`] or without stored splits.
+    /// The encoder, or `None` (long pieces then use the heap) for a
+    /// vocabulary with tokens longer than [`MAX_TOKEN_LEN`] or without stored splits.
     pub(crate) fn build(vocab: &Vocab) -> Option<Linear> {
         if vocab.max_len() > MAX_TOKEN_LEN || !vocab.has_splits() {
             return None;
         }
-        let capacity = (vocab.len() * 4).next_power_of_two().max(1 << 10);
-        let mut trie = Linear {
-            slots: alloc::vec![[0; 2]; capacity],
-            mask: capacity - 1,
-            shift: 32 - capacity.trailing_zeros(),
-            ranks: alloc::vec![NONE, NONE],
-            verified: (0..vocab.len()).map(|_| AtomicU8::new(UNKNOWN)).collect(),
-        };
-        // A token stored as a pair extends its left part's path by its right
-        // part's bytes (the left part has a lower rank: its node exists).
-        let mut node_of = alloc::vec![ROOT; vocab.len()];
+        // A counting sort of the ranks by first byte, keeping rank order.
+        let first = |rank: u32| vocab.token(rank).first().map(|&b| usize::from(b));
+        let mut starts = alloc::vec![0u32; 257];
         for rank in 0..vocab.len() as u32 {
-            let [left, right] = vocab.split(rank);
-            let (mut node, rest) = match left {
-                NONE => (ROOT, vocab.token(rank)),
-                _ => (node_of[left as usize], vocab.token(right)),
-            };
-            for &byte in rest {
-                node = trie.child_or_insert(node, byte)?;
-            }
-            node_of[rank as usize] = node;
-            if node != ROOT {
-                trie.ranks[node as usize] = rank;
+            if let Some(b) = first(rank) {
+                starts[b + 1] += 1;
             }
         }
-        Some(trie)
+        for b in 0..256 {
+            starts[b + 1] += starts[b];
+        }
+        let mut fill = starts.clone();
+        let mut by_first = alloc::vec![0u32; starts[256] as usize];
+        for rank in 0..vocab.len() as u32 {
+            if let Some(b) = first(rank) {
+                by_first[fill[b] as usize] = rank;
+                fill[b] += 1;
+            }
+        }
+        Some(Linear {
+            starts,
+            by_first,
+            tries: core::array::from_fn(|_| crate::Once::new()),
+            verified: (0..vocab.len()).map(|_| AtomicU8::new(UNKNOWN)).collect(),
+        })
+    }
+
+    /// The trie of the tokens that begin with `byte` (`None`: too many nodes).
+    fn trie(&self, vocab: &Vocab, byte: u8) -> Option<&Trie> {
+        let b = usize::from(byte);
+        let ranks = &self.by_first[self.starts[b] as usize..self.starts[b + 1] as usize];
+        self.tries[b].get_or_init(|| Trie::build(vocab, ranks)).as_ref()
     }
 
     /// Whether token `rank`'s stored split, and those of every token in its
@@ -195,6 +204,116 @@ impl Linear {
         };
         state.store(if ok { VERIFIED } else { WRONG }, Ordering::Relaxed);
         ok
+    }
+
+    /// Appends the ranks of the tokens that are prefixes of `rest` (not
+    /// empty), shortest first; false if its first byte's trie is too large.
+    #[inline]
+    fn prefixes(&self, vocab: &Vocab, rest: &[u8], out: &mut Vec<u32>) -> bool {
+        let Some(trie) = self.trie(vocab, rest[0]) else { return false };
+        // The root is the first byte, a token of every vocabulary (checked on load).
+        out.push(trie.ranks[ROOT as usize]);
+        let mut node = ROOT;
+        for &byte in &rest[1..] {
+            node = trie.child(node, byte);
+            if node == 0 {
+                break;
+            }
+            let rank = trie.ranks[node as usize];
+            if rank != NONE {
+                out.push(rank);
+            }
+        }
+        true
+    }
+
+    /// Fills `scratch.tokens` with the ranks of BPE(`piece`): the search in the
+    /// module comment. `scratch.tries` holds, level by level, the tokens not
+    /// yet tried at each position of the sequence being built (longest last),
+    /// `scratch.levels` where each level's begin. False if the piece needs a
+    /// token whose last merge does not verify (or a trie too large to build).
+    pub(crate) fn encode(&self, vocab: &Vocab, piece: &[u8], scratch: &mut Scratch) -> bool {
+        let n = piece.len();
+        let Scratch { tokens, tries, levels, dead, concat, pairs, .. } = scratch;
+        if pairs.is_empty() {
+            pairs.resize(PAIR_CACHE, 0);
+        }
+        tokens.clear();
+        tries.clear();
+        levels.clear();
+        dead.clear();
+        dead.resize(n / 64 + 1, 0);
+        let mut pos = 0;
+        levels.push(0);
+        if !self.prefixes(vocab, piece, tries) {
+            return false;
+        }
+        loop {
+            let level = levels.last().copied().unwrap_or(0) as usize;
+            let mut extended = false;
+            while tries.len() > level {
+                let Some(token) = tries.pop() else { break };
+                if !self.verify(vocab, token, concat) {
+                    return false;
+                }
+                let end = pos + vocab.token(token).len();
+                let live = dead[end / 64] >> (end % 64) & 1 == 0;
+                if live && tokens.last().is_none_or(|&before| cached_compatible(vocab, before, token, pairs, concat)) {
+                    tokens.push(token);
+                    pos = end;
+                    extended = true;
+                    break;
+                }
+            }
+            if extended {
+                if pos == n {
+                    return true;
+                }
+                levels.push(tries.len() as u32);
+                if !self.prefixes(vocab, &piece[pos..], tries) {
+                    return false;
+                }
+                continue;
+            }
+            // Nothing valid continues from `pos`: never come back; retry the token before.
+            dead[pos / 64] |= 1 << (pos % 64);
+            levels.pop();
+            // Position 0 cannot die: BPE(piece) is valid and the search, complete, would find it first.
+            let before = tokens.pop().expect("BPE(piece) is a valid sequence the search reaches");
+            pos -= vocab.token(before).len();
+        }
+    }
+}
+
+/// The tokens that begin with one byte, as a trie below that byte.
+struct Trie {
+    /// Open addressing: `[parent << 8 | byte, child]`, key 0 for an empty slot.
+    slots: Vec<[u32; 2]>,
+    mask: usize,
+    shift: u32,
+    /// By node: the rank of the token the path to it spells, or `NONE`.
+    ranks: Vec<u32>,
+}
+
+impl Trie {
+    /// From the ranks of the tokens that begin with the same byte, the
+    /// one-byte token (the root) among them.
+    fn build(vocab: &Vocab, ranks: &[u32]) -> Option<Trie> {
+        let capacity = (ranks.len() * 4).next_power_of_two().max(16);
+        let mut trie = Trie {
+            slots: alloc::vec![[0; 2]; capacity],
+            mask: capacity - 1,
+            shift: 32 - capacity.trailing_zeros(),
+            ranks: alloc::vec![NONE, NONE],
+        };
+        for &rank in ranks {
+            let mut node = ROOT;
+            for &byte in &vocab.token(rank)[1..] {
+                node = trie.child_or_insert(node, byte)?;
+            }
+            trie.ranks[node as usize] = rank;
+        }
+        Some(trie)
     }
 
     #[inline]
@@ -248,75 +367,6 @@ impl Linear {
             }
         }
         Some(child)
-    }
-
-    /// Appends the ranks of the tokens that are prefixes of `rest`, shortest first.
-    #[inline]
-    fn prefixes(&self, rest: &[u8], out: &mut Vec<u32>) {
-        let mut node = ROOT;
-        for &byte in rest {
-            node = self.child(node, byte);
-            if node == 0 {
-                break;
-            }
-            let rank = self.ranks[node as usize];
-            if rank != NONE {
-                out.push(rank);
-            }
-        }
-    }
-
-    /// Fills `scratch.tokens` with the ranks of BPE(`piece`): the search in the
-    /// module comment. `scratch.tries` holds, level by level, the tokens not
-    /// yet tried at each position of the sequence being built (longest last),
-    /// `scratch.levels` where each level's begin. False if the piece needs a
-    /// token whose last merge does not verify.
-    pub(crate) fn encode(&self, vocab: &Vocab, piece: &[u8], scratch: &mut Scratch) -> bool {
-        let n = piece.len();
-        let Scratch { tokens, tries, levels, dead, concat, pairs, .. } = scratch;
-        if pairs.is_empty() {
-            pairs.resize(PAIR_CACHE, 0);
-        }
-        tokens.clear();
-        tries.clear();
-        levels.clear();
-        dead.clear();
-        dead.resize(n / 64 + 1, 0);
-        let mut pos = 0;
-        levels.push(0);
-        self.prefixes(piece, tries);
-        loop {
-            let level = levels.last().copied().unwrap_or(0) as usize;
-            let mut extended = false;
-            while tries.len() > level {
-                let Some(token) = tries.pop() else { break };
-                if !self.verify(vocab, token, concat) {
-                    return false;
-                }
-                let end = pos + vocab.token(token).len();
-                let live = dead[end / 64] >> (end % 64) & 1 == 0;
-                if live && tokens.last().is_none_or(|&before| cached_compatible(vocab, before, token, pairs, concat)) {
-                    tokens.push(token);
-                    pos = end;
-                    extended = true;
-                    break;
-                }
-            }
-            if extended {
-                if pos == n {
-                    return true;
-                }
-                levels.push(tries.len() as u32);
-                self.prefixes(&piece[pos..], tries);
-                continue;
-            }
-            // Nothing valid continues from `pos`: never come back; retry the token before.
-            dead[pos / 64] |= 1 << (pos % 64);
-            levels.pop();
-            // Position 0 cannot die: BPE(piece) is valid and the search, complete, would find it first.
-            let before = tokens.pop().expect("BPE(piece) is a valid sequence the search reaches");
-            pos -= vocab.token(before).len();
-        }
     }
 }
 
