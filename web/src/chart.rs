@@ -151,7 +151,7 @@ pub fn bars(data: &[Datum], unit: Unit) -> String {
                 .y_label_formatter(&|v| match v {
                     // Row 0 is drawn at the top: the first (largest) bar reads first.
                     SegmentValue::CenterOf(row) | SegmentValue::Exact(row) => {
-                        data.get(last - row).map(|d| short(&d.label)).unwrap_or_default()
+                        last.checked_sub(*row).and_then(|i| data.get(i)).map(|d| short(&d.label)).unwrap_or_default()
                     }
                     SegmentValue::Last => String::new(),
                 })

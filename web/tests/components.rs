@@ -41,7 +41,7 @@ fn type_into(selector: &str, value: &str) {
 async fn the_app_mounts_navigates_and_searches_the_price_table() {
     web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
     web_sys::window().unwrap().location().set_hash("#estimate").unwrap();
-    let handle = leptos::mount::mount_to_body(App);
+    leptos::mount::mount_to_body(App);
     settle().await;
     let links = document().query_selector_all("nav a").unwrap();
     assert_eq!(links.length(), 4);
@@ -59,7 +59,6 @@ async fn the_app_mounts_navigates_and_searches_the_price_table() {
     assert!(shown > 0 && shown < 100, "{shown} rows for gpt-4o-mini");
     let first = text_of("[data-testid=price-table] tbody tr th");
     assert!(first.contains("gpt-4o-mini"), "{first}");
-    drop(handle);
 }
 
 #[wasm_bindgen_test]
