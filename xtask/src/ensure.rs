@@ -49,7 +49,11 @@ pub fn ensure_cargo_install(krate: &str, version: &str, extra_args: &[&str]) -> 
 }
 
 /// Ensures the dependencies of the npm project in `dir` are installed, from
-/// its committed package-lock.json, only if its `node_modules` is missing.
+/// its committed package-lock.json, only if its `node_modules` is missing or
+/// older than the lockfile. npm rewrites `node_modules/.package-lock.json` on
+/// every install, after the lockfile; a lockfile newer than it was changed
+/// since (a commit adding a dependency, a merge), so the locked versions are
+/// installed again.
 ///
 /// This is `npm install`, not `npm ci`: the registry these machines reach
 /// does not serve every platform's optional packages (rollup's
@@ -57,9 +61,17 @@ pub fn ensure_cargo_install(krate: &str, version: &str, extra_args: &[&str]) -> 
 /// `npm ci` refuses it as out of sync; `npm install` installs the locked
 /// versions of everything this platform needs.
 pub fn ensure_npm_deps(dir: &Path) -> Result<()> {
-    let have = dir.join("node_modules").is_dir();
     let install = Cmd::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(dir);
-    ensure(&format!("npm dependencies in {}", dir.display()), have, install)
+    ensure(&format!("npm dependencies in {}", dir.display()), npm_deps_current(dir), install)
+}
+
+/// Whether `dir/node_modules` was installed from the lockfile as it is now.
+fn npm_deps_current(dir: &Path) -> bool {
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    match modified(&dir.join("package-lock.json")) {
+        Some(locked) => modified(&dir.join("node_modules").join(".package-lock.json")).is_some_and(|i| i >= locked),
+        None => dir.join("node_modules").is_dir(),
+    }
 }
 
 /// Ensures the Debian packages `names` are installed, running `apt-get update`
@@ -151,6 +163,25 @@ fn has_cargo_install(listing: &str, krate: &str, version: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn npm_deps_are_reinstalled_when_the_lockfile_is_newer() {
+        use std::fs::{self, File};
+        use std::time::{Duration, SystemTime};
+        let dir = std::env::temp_dir().join(format!("xtask-npm-deps-{}", std::process::id()));
+        fs::create_dir_all(dir.join("node_modules")).unwrap();
+        assert!(npm_deps_current(&dir), "no lockfile: node_modules is enough");
+        let at = |path: std::path::PathBuf, secs: u64| {
+            File::create(&path).unwrap().set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(secs)).unwrap()
+        };
+        at(dir.join("package-lock.json"), 2_000_000_000);
+        assert!(!npm_deps_current(&dir), "never installed by npm");
+        at(dir.join("node_modules").join(".package-lock.json"), 2_000_000_001);
+        assert!(npm_deps_current(&dir));
+        at(dir.join("package-lock.json"), 2_000_000_002);
+        assert!(!npm_deps_current(&dir), "the lockfile changed since");
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     const HOST: &str = "x86_64-unknown-linux-gnu";
 
