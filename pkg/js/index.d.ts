@@ -468,11 +468,29 @@ export interface TraceReport {
 export type TraceChunk = string | Uint8Array | ArrayBuffer;
 
 /**
- * An export read as it arrives: a `ReadableStream` (a `fetch` body, a `TextDecoderStream`), a
- * `Blob` or `File` (read through its stream), or an async iterable of chunks (an async
- * generator, a Node `Readable` such as `fs.createReadStream(path)`).
+ * What farebox uses of a WHATWG `ReadableStream` (a `fetch` body, `File.stream()`, a
+ * `TextDecoderStream`'s output). Written out rather than named, so that these typings need
+ * neither the DOM library nor @types/node.
  */
-export type TraceSource = ReadableStream<TraceChunk> | Blob | AsyncIterable<TraceChunk>;
+export interface TraceStream {
+  getReader(): {
+    read(): Promise<{ done: boolean; value?: TraceChunk }>;
+    cancel(reason?: unknown): Promise<void>;
+  };
+}
+
+/** What farebox uses of a `Blob` or `File`: its stream. */
+export interface TraceBlob {
+  stream(): TraceStream;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/**
+ * An export read as it arrives: a `ReadableStream`, a `Blob` or `File` (read through its
+ * stream), or an async iterable of chunks (an async generator, a Node `Readable` such as
+ * `fs.createReadStream(path)`).
+ */
+export type TraceSource = TraceStream | TraceBlob | AsyncIterable<TraceChunk>;
 
 /**
  * Imports a Langfuse export (trace, observations; JSON, JSON Lines, CSV; API pages) or an
