@@ -245,17 +245,9 @@ pub fn assess(
             (model, None, Some(other.to_string()))
         }
     };
-    let max_cost = est.as_ref().filter(|e| e.max_cost.complete).map(|e| e.max_cost.total);
     let ids = ids.hashed(config);
-    let call = PlannedCall {
-        model,
-        max_cost,
-        input_tokens: est.as_ref().map_or(0, |e| e.input_tokens.high),
-        user: ids.user,
-        session: ids.session,
-        org: ids.org,
-        at: now,
-    };
+    let priced = est.as_ref().map_or_else(|| PlannedCall::new(&model, now), |e| e.planned_call(&model, now));
+    let call = PlannedCall { user: ids.user, session: ids.session, org: ids.org, ..priced };
     let budget = Budget::new(config.policy.clone());
     let decision = match budget.check(&config.prices, &call, &MemoryLedger::new()) {
         Ok(d) => d,

@@ -208,6 +208,22 @@ pub struct PlannedCall {
     pub at: Timestamp,
 }
 
+impl PlannedCall {
+    /// A call to `model` at `at` that could not be priced (no cost, no
+    /// tokens, no ids): fill in what is known with struct update syntax.
+    pub fn new(model: &str, at: Timestamp) -> PlannedCall {
+        PlannedCall {
+            model: model.to_string(),
+            max_cost: None,
+            input_tokens: 0,
+            user: None,
+            session: None,
+            org: None,
+            at,
+        }
+    }
+}
+
 /// Why a call was allowed or denied. Stable snake_case names for hosts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -136,13 +136,9 @@ impl Estimate {
     /// `unpriced_model` rule decides instead of a partial sum.
     pub fn planned_call(&self, requested: &str, at: Timestamp) -> PlannedCall {
         PlannedCall {
-            model: requested.to_string(),
             max_cost: self.max_cost.complete.then_some(self.max_cost.total),
             input_tokens: self.input_tokens.high,
-            user: None,
-            session: None,
-            org: None,
-            at,
+            ..PlannedCall::new(requested, at)
         }
     }
 }
