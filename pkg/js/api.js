@@ -2,84 +2,13 @@
 // comes from the WebAssembly module (farebox-core compiled); this layer only
 // checks argument types, turns arguments into the JSON text the module reads,
 // parses the JSON it returns, and re-throws its errors as FareboxError.
+// Counting, vocabulary loading and error translation are tokens.js's, shared
+// with the `farebox/tokenizer` entry.
 
 import * as wasm from './farebox_wasm.js';
-import { host } from './host.js';
+import { bindTokenizer, describe, fail, requireString } from './tokens.js';
 
-/** The vocabulary files the package ships (o200k_harmony counts with o200k_base's). */
-const VOCABULARIES = ['o200k_base', 'cl100k_base', 'p50k_base', 'r50k_base'];
-
-export class FareboxError extends Error {
-  constructor(code, message, encoding) {
-    super(message);
-    this.name = 'FareboxError';
-    this.code = code;
-    if (encoding !== undefined) this.encoding = encoding;
-  }
-}
-
-function fail(message) {
-  throw new FareboxError('invalid_argument', message);
-}
-
-/** The codes the module's errors carry (core's, and the bindings' own). */
-const CODES = new Set([
-  'unknown_model',
-  'invalid_price_file',
-  'invalid_usage',
-  'amount_out_of_range',
-  'invalid_request',
-  'tokenizer_not_loaded',
-  'invalid_argument',
-  'invalid_policy',
-  'no_exact_tokenizer',
-  'invalid_vocabulary',
-]);
-
-/** An error from the module as a FareboxError; anything else (a trap, an
- * exception thrown by a user callback) passes through untouched. */
-function translate(error) {
-  if (error instanceof FareboxError || !(error instanceof Error) || !CODES.has(error.code)) return error;
-  if (error.code === 'tokenizer_not_loaded' && error.encoding) {
-    const name = error.encoding;
-    return new FareboxError(
-      error.code,
-      `the ${name} vocabulary is not loaded: call \`await loadEncoding('${name}')\` first, or ` +
-        `\`registerEncoding('${name}', bytes)\` with the bytes exported by 'farebox/vocab/${name}'`,
-      name,
-    );
-  }
-  return new FareboxError(error.code, error.message);
-}
-
-/** Runs `fn`; where this runtime reads files synchronously (Node), a missing
- * vocabulary is loaded on first use and `fn` runs again. */
-function run(fn) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return fn();
-    } catch (error) {
-      const missing = error instanceof Error && !(error instanceof FareboxError) && error.code === 'tokenizer_not_loaded' ? error.encoding : undefined;
-      if (missing && attempt < 2 && host.readVocabularySync) {
-        registerEncoding(missing, host.readVocabularySync(missing));
-        continue;
-      }
-      throw translate(error);
-    }
-  }
-}
-
-function requireString(value, what) {
-  if (typeof value !== 'string') fail(`${what} must be a string, got ${describe(value)}`);
-  return value;
-}
-
-function describe(value) {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (value instanceof Uint8Array) return 'a Uint8Array';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value).slice(0, 40)}`;
-}
+export { FareboxError } from './tokens.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -119,59 +48,8 @@ function optionsText(options, jsOnly) {
 
 // ---------------------------------------------------------------- tokenizers
 
-/** The vocabulary an encoding or OpenAI model counts with. */
-function vocabularyOf(name) {
-  requireString(name, 'the encoding');
-  const vocabulary = wasm.vocabularyFor(name);
-  if (vocabulary === undefined) {
-    throw new FareboxError(
-      'no_exact_tokenizer',
-      `\`${name}\` is neither an encoding (${VOCABULARIES.join(', ')}, o200k_harmony) nor an OpenAI model with one`,
-    );
-  }
-  return vocabulary;
-}
-
-/** The encoding's vocabulary file an OpenAI model (or encoding name) counts with, or null. */
-export function encodingForModel(model) {
-  return wasm.vocabularyFor(requireString(model, 'model')) ?? null;
-}
-
-const loading = new Map();
-
-export function loadEncoding(name) {
-  let vocabulary;
-  try {
-    vocabulary = vocabularyOf(name);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  if (wasm.isVocabularyLoaded(vocabulary)) return Promise.resolve();
-  let pending = loading.get(vocabulary);
-  if (!pending) {
-    pending = (async () => registerEncoding(vocabulary, await host.fetchVocabulary(vocabulary)))();
-    loading.set(vocabulary, pending);
-    pending.catch(() => loading.delete(vocabulary));
-  }
-  return pending;
-}
-
-export function registerEncoding(name, bytes) {
-  const vocabulary = vocabularyOf(name);
-  if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
-  if (!(bytes instanceof Uint8Array)) fail(`the ${vocabulary} vocabulary must be a Uint8Array or an ArrayBuffer, got ${describe(bytes)}`);
-  try {
-    wasm.loadVocabulary(vocabulary, bytes);
-  } catch (error) {
-    throw translate(error);
-  }
-}
-
-export function countTokens(text, modelOrEncoding) {
-  requireString(text, 'text');
-  requireString(modelOrEncoding, 'modelOrEncoding');
-  return run(() => wasm.countTokens(text, modelOrEncoding));
-}
+const { run, ...counting } = bindTokenizer(wasm);
+export const { encodingForModel, loadEncoding, registerEncoding, countTokens } = counting;
 
 // ------------------------------------------------------------------- pricing
 

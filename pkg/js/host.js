@@ -1,6 +1,8 @@
-// How this runtime gets vocabulary bytes. Each entry point (node.js,
-// browser.js, workerd.js) fills these in before the API is used; api.js only
-// asks. Internal: not part of the public API.
+// How this runtime gets vocabulary bytes. Each entry point fills these in
+// from its runtime's host module (host.node.js, host.browser.js,
+// host.workerd.js) before the API is used; tokens.js only asks. Both entries
+// (`farebox`, `farebox/tokenizer`) fill in the same functions, so either may
+// run first. Internal: not part of the public API.
 
 export const host = {
   /** Reads a vocabulary synchronously, where the runtime can (Node: the file

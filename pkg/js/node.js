@@ -3,14 +3,11 @@
 // needs an `await` and each vocabulary is read on its first use.
 
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { initSync } from './farebox_wasm.js';
 import { host } from './host.js';
-
-const vocabulary = (name) => new URL(`../vocab/${name}.bin`, import.meta.url);
+import * as vocabularies from './host.node.js';
 
 initSync({ module: readFileSync(new URL('./farebox_wasm_bg.wasm', import.meta.url)) });
-host.readVocabularySync = (name) => readFileSync(vocabulary(name));
-host.fetchVocabulary = async (name) => readFile(vocabulary(name));
+Object.assign(host, vocabularies);
 
 export * from './api.js';

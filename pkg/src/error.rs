@@ -74,8 +74,9 @@ impl From<Failure> for JsValue {
     }
 }
 
-/// Reads a JS argument sent as JSON text; an error names the argument and
+/// Reads a JS argument sent as JSON text (the `pricing` exports' arguments); an error names the argument and
 /// the field inside it (`options.topN: invalid value: integer `-1`, ...`).
+#[cfg(feature = "pricing")]
 pub fn from_json<'a, T: serde::Deserialize<'a>>(what: &str, json: &'a str) -> Result<T, Failure> {
     let mut de = serde_json::Deserializer::from_str(json);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {

@@ -15,11 +15,10 @@ process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
 process.env.WRANGLER_SEND_METRICS = 'false';
 
 const dir = fileURLToPath(new URL('./workerd/', import.meta.url));
-const out = `${dir}build/`;
-let mf;
+const workers = {};
 
 /** wrangler's module rules: attach .wasm and .bin files as modules beside the bundle. */
-const attachModules = (modules) => ({
+const attachModules = (out, modules) => ({
   name: 'attach-modules',
   setup(b) {
     b.onResolve({ filter: /\.(wasm|bin)$/ }, (args) => {
@@ -32,36 +31,44 @@ const attachModules = (modules) => ({
   },
 });
 
-before(async () => {
+/** Bundles `workerd/<name>.js` into `workerd/build/<name>/` and starts it. */
+async function start(name) {
+  const out = `${dir}build/${name}/`;
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const attached = [];
   await build({
-    entryPoints: [`${dir}worker.js`],
-    outfile: `${out}worker.js`,
+    entryPoints: [`${dir}${name}.js`],
+    outfile: `${out}${name}.js`,
     bundle: true,
     format: 'esm',
     platform: 'neutral',
     conditions: ['workerd', 'worker', 'browser'],
     mainFields: ['module', 'main'],
-    plugins: [attachModules(attached)],
+    plugins: [attachModules(out, attached)],
     logLevel: 'warning',
   });
-  mf = new Miniflare({
-    modules: [{ type: 'ESModule', path: `${out}worker.js` }, ...attached],
+  const mf = new Miniflare({
+    modules: [{ type: 'ESModule', path: `${out}${name}.js` }, ...attached],
     modulesRoot: out,
     compatibilityDate: '2026-01-01',
     host: '127.0.0.1',
   });
   await mf.ready;
+  return { mf, attached: attached.map((m) => basename(m.path)).sort() };
+}
+
+before(async () => {
+  workers.worker = await start('worker');
+  workers.tokenizer = await start('tokenizer');
 });
 
 after(async () => {
-  await mf?.dispose();
+  await Promise.all(Object.values(workers).map((w) => w.mf.dispose()));
 });
 
 test('the package loads, prices and counts inside workerd', async () => {
-  const response = await mf.dispatchFetch('http://localhost/', { method: 'POST', body: 'hello world' });
+  const response = await workers.worker.mf.dispatchFetch('http://localhost/', { method: 'POST', body: 'hello world' });
   const body = await response.text();
   assert.equal(response.status, 200, body);
   assert.deepEqual(JSON.parse(body), {
@@ -70,5 +77,17 @@ test('the package loads, prices and counts inside workerd', async () => {
     minCost: '0.0000225',
     decision: 'per_call_limit',
     generations: 1,
+  });
+});
+
+test('farebox/tokenizer loads and counts inside workerd, with its own module only', async () => {
+  assert.deepEqual(workers.tokenizer.attached, ['farebox_tokenizer_bg.wasm', 'o200k_base.bin']);
+  const response = await workers.tokenizer.mf.dispatchFetch('http://localhost/', { method: 'POST', body: 'hello world' });
+  const body = await response.text();
+  assert.equal(response.status, 200, body);
+  assert.deepEqual(JSON.parse(body), {
+    beforeRegister: { isFareboxError: true, code: 'tokenizer_not_loaded', encoding: 'o200k_base' },
+    loaded: { isFareboxError: true, code: 'vocabulary_unavailable' },
+    count: 2,
   });
 });

@@ -24,11 +24,33 @@ const TARGET: &str = "wasm32-unknown-unknown";
 /// counts at half the speed. docs/PERFORMANCE.md has the measurement.
 const OPT_LEVEL: &str = "s";
 
+/// The opt-level of the `farebox/tokenizer` module (farebox-wasm without its
+/// `pricing` feature): see docs/PERFORMANCE.md for the measurement.
+const TOKENIZER_OPT_LEVEL: &str = "s";
+
 /// The vocabularies the package ships; o200k_harmony reads o200k_base's.
 pub const VOCABULARIES: [&str; 4] = ["o200k_base", "cl100k_base", "p50k_base", "r50k_base"];
 
 /// The hand-written JS layer, copied into `dist/` beside wasm-bindgen's glue.
-const JS_FILES: [&str; 6] = ["api.js", "host.js", "node.js", "browser.js", "workerd.js", "index.d.ts"];
+/// `tokens.js` is the counting layer both entries share; the `tokenizer.*`
+/// files are the `farebox/tokenizer` entry.
+const JS_FILES: [&str; 15] = [
+    "api.js",
+    "tokens.js",
+    "host.js",
+    "host.node.js",
+    "host.browser.js",
+    "host.workerd.js",
+    "node.js",
+    "browser.js",
+    "workerd.js",
+    "index.d.ts",
+    "tokenizer.js",
+    "tokenizer.d.ts",
+    "tokenizer.node.js",
+    "tokenizer.browser.js",
+    "tokenizer.workerd.js",
+];
 
 pub fn run(args: &[String]) -> Result<()> {
     if let Some(extra) = args.first() {
@@ -62,9 +84,15 @@ pub fn prerequisites() -> Result<()> {
 /// then npm binaryen's `wasm-opt -Oz` (never Debian's). Installs what it
 /// needs first.
 pub fn bindgen(package: &str, opt_level: &str, out_dir: &Path, out_name: &str) -> Result<()> {
+    bindgen_with(package, &[], opt_level, out_dir, out_name)
+}
+
+/// [`bindgen`] with extra `cargo build` arguments (features).
+fn bindgen_with(package: &str, cargo_args: &[&str], opt_level: &str, out_dir: &Path, out_name: &str) -> Result<()> {
     prerequisites()?;
     Cmd::cargo()
         .args(["build", "--release", "--target", TARGET, "-p", package])
+        .args(cargo_args)
         .arg("--config")
         .arg(format!("profile.release.opt-level=\"{opt_level}\""))
         .run()?;
@@ -93,9 +121,12 @@ pub fn build() -> Result<()> {
         fs::remove_dir_all(&dist)?;
     }
     bindgen("farebox-wasm", OPT_LEVEL, &dist, "farebox_wasm")?;
+    // The same crate without `pricing`: the counting exports only.
+    bindgen_with("farebox-wasm", &["--no-default-features"], TOKENIZER_OPT_LEVEL, &dist, "farebox_tokenizer")?;
     // wasm-bindgen's own typings describe the internal bindings; index.d.ts is the API.
-    for internal in ["farebox_wasm.d.ts", "farebox_wasm_bg.wasm.d.ts"] {
-        fs::remove_file(dist.join(internal))?;
+    for module in ["farebox_wasm", "farebox_tokenizer"] {
+        fs::remove_file(dist.join(format!("{module}.d.ts")))?;
+        fs::remove_file(dist.join(format!("{module}_bg.wasm.d.ts")))?;
     }
     for file in JS_FILES {
         fs::copy(pkg.join("js").join(file), dist.join(file))?;
@@ -203,7 +234,15 @@ pub fn wasm_tests() -> Result<()> {
 pub fn print_sizes() -> Result<()> {
     let pkg = pkg_dir();
     let mut files = vec![pkg.join("dist").join("farebox_wasm_bg.wasm")];
-    files.extend(["browser.js", "api.js", "host.js", "farebox_wasm.js"].map(|f| pkg.join("dist").join(f)));
+    files.extend(
+        ["browser.js", "host.browser.js", "api.js", "tokens.js", "host.js", "farebox_wasm.js"]
+            .map(|f| pkg.join("dist").join(f)),
+    );
+    // What `farebox/tokenizer` loads in a browser instead (tokens.js and the hosts are shared).
+    files.extend(
+        ["farebox_tokenizer_bg.wasm", "farebox_tokenizer.js", "tokenizer.browser.js", "tokenizer.js"]
+            .map(|f| pkg.join("dist").join(f)),
+    );
     files.extend(VOCABULARIES.map(|v| pkg.join("vocab").join(format!("{v}.bin"))));
     Cmd::new("node").arg(pkg.join("bench").join("sizes.mjs")).args(files).run()
 }
@@ -226,7 +265,8 @@ mod tests {
     #[test]
     fn the_js_layer_and_the_exports_map_agree() {
         let manifest = fs::read_to_string(pkg_dir().join("package.json")).unwrap();
-        for file in JS_FILES.iter().filter(|f| f.ends_with(".js") && !["api.js", "host.js"].contains(f)) {
+        let entries = ["node.js", "browser.js", "workerd.js"];
+        for file in JS_FILES.iter().filter(|f| entries.iter().any(|e| f.ends_with(e)) && !f.starts_with("host.")) {
             assert!(manifest.contains(&format!("./dist/{file}")), "package.json exports no ./dist/{file}");
         }
         for name in VOCABULARIES {

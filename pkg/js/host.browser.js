@@ -1,0 +1,22 @@
+// Browsers' vocabularies, fetched by `loadEncoding`. Each file is named in a
+// `new URL('…', import.meta.url)` literal so that bundlers (Vite, webpack,
+// Rollup, esbuild) emit it as an asset. Used by browser.js and
+// tokenizer.browser.js.
+
+import { FareboxError } from './tokens.js';
+
+const VOCABULARIES = {
+  o200k_base: () => new URL('../vocab/o200k_base.bin', import.meta.url),
+  cl100k_base: () => new URL('../vocab/cl100k_base.bin', import.meta.url),
+  p50k_base: () => new URL('../vocab/p50k_base.bin', import.meta.url),
+  r50k_base: () => new URL('../vocab/r50k_base.bin', import.meta.url),
+};
+
+export async function fetchVocabulary(name) {
+  const url = VOCABULARIES[name]();
+  const response = await fetch(url);
+  if (!response.ok) {
+    throw new FareboxError('vocabulary_unavailable', `fetching the ${name} vocabulary from ${url} failed: HTTP ${response.status}`);
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
