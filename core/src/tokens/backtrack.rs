@@ -303,22 +303,35 @@ impl Trie {
         let mut trie = Trie {
             slots: alloc::vec![[0; 2]; capacity],
             mask: capacity - 1,
-            shift: 32 - capacity.trailing_zeros(),
+            shift: 64 - capacity.trailing_zeros(),
             ranks: alloc::vec![NONE, NONE],
         };
+        // A token stored as a pair extends its left part's path by its right
+        // part's bytes (decoding made its bytes so): the left part begins with
+        // the same byte and has a lower rank, so its node is already known.
+        // That walks about half the bytes of inserting every token whole
+        // (o200k_base, tokens that begin with a space: 388k instead of 752k).
+        let mut nodes = Vec::with_capacity(ranks.len());
         for &rank in ranks {
-            let mut node = ROOT;
-            for &byte in &vocab.token(rank)[1..] {
+            let [left, right] = vocab.split(rank);
+            let (mut node, rest) = match ranks.binary_search(&left) {
+                Ok(i) if i < nodes.len() => (nodes[i], vocab.token(right)),
+                _ => (ROOT, &vocab.token(rank)[1..]),
+            };
+            for &byte in rest {
                 node = trie.child_or_insert(node, byte)?;
             }
             trie.ranks[node as usize] = rank;
+            nodes.push(node);
         }
         Some(trie)
     }
 
+    /// Fibonacci hashing: the top bits of the key times 2^64/φ (`shift` is 64
+    /// minus the table's bits), which spreads consecutive node ids.
     #[inline]
     fn slot(&self, key: u32) -> usize {
-        (key.wrapping_mul(0x9E37_79B9) >> self.shift) as usize
+        ((u64::from(key).wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> self.shift) as usize
     }
 
     /// The child of `node` along `byte`, or 0.
