@@ -2,9 +2,12 @@
 // on the same texts: `cargo xtask bench` (or `node pkg/bench/bench.mjs` after
 // `cargo xtask pkg` and `npm install` here). Each tool runs in its own process.
 // Measures, per tool: download size for o200k_base (brotli), cold start to the
-// first count, peak RSS, MB/s per text (median of 5 after a warm-up), and the
-// worst case (one character repeated), capped at 20 s. Asserts no timing; checks
-// that every tool gives the same count for every text, and prints a Markdown table.
+// first count (after Node's own start-up, printed apart), peak RSS, MB/s per text
+// (median of 5 after a warm-up), and the worst cases (one character repeated; one
+// count timed after a warm-up count of the text's first 1,000 characters, as MB/s
+// is timed after a warm-up), capped at 20 s; then farebox's cold start by phase
+// (cold-start.mjs). Asserts no timing; checks that every tool gives the same
+// count for every text, and prints a Markdown table.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,12 +34,14 @@ const texts = [
   return { name, file, bytes: Buffer.byteLength(text) };
 });
 const worst = [
-  ['400 KB of "a"', 400_000],
-  ['1 MB of "a"', 1_000_000],
-].map(([name, n], i) => {
+  ['400 KB of "a"', 'a', 400_000],
+  ['1 MB of "a"', 'a', 1_000_000],
+  ['1 MB of spaces', ' ', 1_000_000],
+  ['1 MB of digits', '7', 1_000_000],
+].map(([name, unit, n], i) => {
   const file = `${work}/worst-${i}.txt`;
-  writeFileSync(file, 'a'.repeat(n));
-  return { name, file };
+  writeFileSync(file, unit.repeat(n));
+  return { name, file, bytes: n };
 });
 
 /** Runs run-tool.mjs; `{ timedOut }` past `timeout`, `{ failed }` when a worst case crashes the tool. */
@@ -94,7 +99,7 @@ worst.forEach((w, i) => {
 const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
 const mib = (n) => `${(n / 1024 / 1024).toFixed(0)} MiB`;
 const ms = (n) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n.toFixed(0)} ms`);
-const header = ['tool', 'download (brotli)', 'cold start', 'peak RSS', ...texts.map((t) => `${t.name} MB/s`), ...worst.map((w) => w.name)];
+const header = ['tool', 'download (brotli)', 'cold start (after Node’s start-up)', 'peak RSS', ...texts.map((t) => `${t.name} MB/s`), ...worst.map((w) => w.name)];
 const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
 for (const r of rows) {
   const cells = [
@@ -118,5 +123,26 @@ console.log(`Node ${process.version}, ${texts.map((t) => `${t.name} ${kib(t.byte
 console.log(lines.join('\n'));
 console.log('\nfarebox relative to each tool (speed: farebox MB/s ÷ tool MB/s per text; others: farebox ÷ tool):\n');
 console.log(ratios.join('\n'));
+// The linear-time goal: a megabyte of one repeated character against a megabyte of prose.
+const proseMsPerMb = 1000 / farebox.results[0].mbPerS;
+const worstRatios = worst
+  .map((w, i) => [w, farebox.worst[i]])
+  .filter(([w, r]) => w.bytes === 1_000_000 && r.ms !== undefined)
+  .map(([w, r]) => `${w.name} ${(r.ms / proseMsPerMb).toFixed(1)}×`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`\nNode's own start-up, not in the cold starts above: ${ms(median(rows.map((r) => r.nodeStartMs)))} (median over the tools' processes)`);
+// farebox's cold start by phase, 5 fresh processes, medians.
+const phases = Array.from({ length: 5 }, () => {
+  const run = spawnSync(process.execPath, [here('cold-start.mjs')], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`cold-start.mjs failed:\n${run.stderr}`);
+  return JSON.parse(run.stdout);
+});
+const phase = (key) => `${median(phases.map((p) => p[key])).toFixed(1)} ms`;
+console.log(
+  `farebox's cold start by phase (cold-start.mjs, median of 5): import (compile + instantiate) ${phase('import')}, ` +
+    `read o200k_base.bin ${phase('read')}, build the tokenizer ${phase('vocabulary')}, first count ${phase('firstCount')}; ` +
+    `total ${phase('ours')} after Node's start-up (${phase('node')})`,
+);
+console.log(`\nfarebox, time of each 1 MB worst case ÷ time of 1 MB of prose: ${worstRatios.join(', ')}`);
 console.log(mismatches.length ? `\nCOUNTS DIFFER:\n${mismatches.join('\n')}` : '\nexactness: every tool gave the same count for every text');
 if (mismatches.length) process.exitCode = 1;

@@ -1,7 +1,8 @@
 //! Counting throughput, farebox against tiktoken-rs (the reference, native),
-//! on the corpus: English prose, Rust code, CJK; and the worst case, one
-//! character repeated. Run: `cargo bench -p farebox-tests --bench tokenize`.
-//! Results and the machine are in docs/PERFORMANCE.md.
+//! on the corpus: English prose, Rust code, CJK, JSON; the worst cases, one
+//! character repeated; and the cold start. Run: `cargo bench -p farebox-tests
+//! --bench tokenize`, or `cargo xtask bench`, which also prints the table in
+//! docs/PERFORMANCE.md from criterion's estimates.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -27,9 +28,10 @@ fn throughput(c: &mut Criterion) {
             b.iter(|| reference.encode_ordinary(black_box(t)).len())
         });
     }
-    // The worst case: one piece of a single repeated character. tiktoken-rs is
-    // quadratic here, so it gets 100 KB; farebox gets 100 KB and 1 MB.
-    for (unit, label) in [("a", "letter"), (" ", "space")] {
+    // The worst cases: one long piece of a single repeated character (letters,
+    // spaces; digits are pieces of at most 3 in o200k_base). tiktoken-rs is
+    // quadratic on those, so it gets 100 KB; farebox gets 100 KB and 1 MB.
+    for (unit, label) in [("a", "letter"), (" ", "space"), ("7", "digit")] {
         for size in [100_000usize, 1_000_000] {
             let text = unit.repeat(size);
             group.throughput(Throughput::Bytes(size as u64));

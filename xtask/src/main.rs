@@ -59,7 +59,7 @@ const VERBS: &[(&str, &str, &str)] = &[
         "worker",
         "build the edge worker and run it in workerd on 127.0.0.1:8787 (vars from worker/wrangler.toml, overridden by env)",
     ),
-    ("bench", "bench", "run the benchmarks (the npm package against gpt-tokenizer, js-tiktoken and tiktoken)"),
+    ("bench", "bench", "run the benchmarks (native against tiktoken-rs; the npm package against gpt-tokenizer, js-tiktoken and tiktoken)"),
     ("pkg", "pkg", "build the npm package `farebox` in place (pkg/dist, pkg/vocab) and print its sizes"),
     ("help", "help", "print this list"),
 ];
