@@ -28,8 +28,10 @@ pub(crate) struct Vocab {
     pub(super) bytes: Vec<u8>,
     /// `offsets[r]..offsets[r + 1]` are rank r's bytes (empty: no token).
     pub(super) offsets: Vec<u32>,
-    /// Open addressing: `rank + 1`, or 0 for an empty slot.
-    slots: Vec<u32>,
+    /// Open addressing: `[rank + 1, the token's hash]`, rank 0 for an empty
+    /// slot. The hash is compared first, so probing past other tokens (every
+    /// lookup of a non-token does) rarely reads their bytes.
+    slots: Vec<[u32; 2]>,
     mask: usize,
     /// The longest token's length.
     max_len: usize,
@@ -82,7 +84,7 @@ impl Vocab {
         let mut vocab = Vocab {
             bytes,
             offsets,
-            slots: alloc::vec![0; capacity],
+            slots: alloc::vec![[0; 2]; capacity],
             mask: capacity - 1,
             max_len,
             splits,
@@ -93,14 +95,16 @@ impl Vocab {
             if token.is_empty() {
                 continue;
             }
-            let mut i = hash(token) & vocab.mask;
-            while vocab.slots[i] != 0 {
-                if vocab.token(vocab.slots[i] - 1) == token {
+            let h = hash(token);
+            let mut i = h & vocab.mask;
+            while vocab.slots[i][0] != 0 {
+                let [other, other_hash] = vocab.slots[i];
+                if other_hash == h as u32 && vocab.token(other - 1) == token {
                     return Err(VocabError("a token appears twice"));
                 }
                 i = (i + 1) & vocab.mask;
             }
-            vocab.slots[i] = rank as u32 + 1;
+            vocab.slots[i] = [rank as u32 + 1, h as u32];
         }
         for b in 0..=255u8 {
             if vocab.rank(&[b]).is_none() {
@@ -173,13 +177,14 @@ impl Vocab {
         if bytes.len() > self.max_len {
             return None;
         }
-        let mut i = hash(bytes) & self.mask;
+        let h = hash(bytes);
+        let mut i = h & self.mask;
         loop {
-            let slot = self.slots[i];
+            let [slot, slot_hash] = self.slots[i];
             if slot == 0 {
                 return None;
             }
-            if self.token(slot - 1) == bytes {
+            if slot_hash == h as u32 && self.token(slot - 1) == bytes {
                 return Some(slot - 1);
             }
             i = (i + 1) & self.mask;
