@@ -7,6 +7,10 @@ export const TOOLS = {
     const { countTokens } = await import('farebox');
     return (text) => countTokens(text, 'o200k_base');
   },
+  'farebox/tokenizer': async () => {
+    const { countTokens } = await import('farebox/tokenizer');
+    return (text) => countTokens(text, 'o200k_base');
+  },
   'gpt-tokenizer': async () => {
     const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
     return (text) => countTokens(text, { allowedSpecial: new Set(), disallowedSpecial: new Set() });
@@ -29,6 +33,10 @@ export const TOOLS = {
  * separate assets, tiktoken's module too). */
 export const DOWNLOADS = {
   farebox: ["import { countTokens } from 'farebox'; globalThis.count = countTokens;", ['farebox/farebox.wasm', 'farebox/vocab/o200k_base.bin']],
+  'farebox/tokenizer': [
+    "import { countTokens } from 'farebox/tokenizer'; globalThis.count = countTokens;",
+    ['farebox/tokenizer.wasm', 'farebox/vocab/o200k_base.bin'],
+  ],
   'gpt-tokenizer': ["import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'; globalThis.count = countTokens;", []],
   'js-tiktoken': [
     "import { Tiktoken } from 'js-tiktoken/lite'; import ranks from 'js-tiktoken/ranks/o200k_base'; globalThis.count = new Tiktoken(ranks);",
