@@ -26,7 +26,7 @@ after(async () => {
   await new Promise((resolve) => (server ? server.httpServer.close(resolve) : resolve()));
 });
 
-test('a Vite-built page imports farebox, prices and analyses a File without a vocabulary, then loads one and counts', async () => {
+test('a Vite-built page imports farebox, prices and analyses a File without a vocabulary, then loads one and counts; then farebox/tokenizer', async () => {
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -44,5 +44,8 @@ test('a Vite-built page imports farebox, prices and analyses a File without a vo
   assert.equal(results.estimate, '0.0000225');
   assert.equal(results.vocabulariesAfterLoad.length, 1, 'exactly one vocabulary was fetched');
   assert.match(results.vocabulariesAfterLoad[0], /^o200k_base.*\.bin$/);
+  assert.deepEqual(results.tokenizerBeforeLoad, { isFareboxError: true, code: 'tokenizer_not_loaded' }, 'farebox/tokenizer has its own vocabularies');
+  assert.equal(results.tokenizerCount, 2);
+  assert.deepEqual(results.modules, ['farebox_tokenizer_bg.wasm', 'farebox_wasm_bg.wasm'], 'each entry fetched its own module');
   await page.close();
 });

@@ -25,6 +25,23 @@ async function run() {
   results.count = countTokens('hello world', 'gpt-4o');
   results.estimate = estimateCost({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello world' }], max_tokens: 10 }).minCost;
   results.vocabulariesAfterLoad = vocabularies();
+  // The counting-only entry, loaded later as an app would split it off: its
+  // own module (emitted as an asset too), its own vocabularies, the same
+  // error class.
+  const tokenizer = await import('farebox/tokenizer');
+  try {
+    tokenizer.countTokens('hello world', 'gpt-4o');
+  } catch (error) {
+    results.tokenizerBeforeLoad = { isFareboxError: error instanceof FareboxError, code: error.code };
+  }
+  await tokenizer.loadEncoding('o200k_base');
+  results.tokenizerCount = tokenizer.countTokens('hello world', 'gpt-4o');
+  results.modules = performance
+    .getEntriesByType('resource')
+    .map((entry) => new URL(entry.name).pathname.split('/').pop())
+    .filter((file) => file.endsWith('.wasm'))
+    .map((file) => file.replace(/-[\w-]+\.wasm$/, '.wasm'))
+    .sort();
   return results;
 }
 
