@@ -2,7 +2,7 @@
 //!
 //! Core's [`farebox_core::Error::code`] passes through unchanged, so a host
 //! (this package, the worker's HTTP answers) names a failure the same way.
-//! The JS layer (`js/api.js`) re-throws each as a `FareboxError`, the class
+//! The JS layer (`js/tokens.js`) re-throws each as a `FareboxError`, the class
 //! users test with `instanceof`.
 
 use farebox_core::tokens::Encoding;

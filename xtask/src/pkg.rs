@@ -4,8 +4,10 @@
 //! The plain route of `../shared/TOOLCHAIN.md`: `cargo build` for
 //! wasm32-unknown-unknown, `wasm-bindgen --target web` (one output that Node,
 //! bundlers and workerd all load: each entry point in `pkg/js/` hands it the
-//! module its own way), then npm binaryen's `wasm-opt -Oz` (never Debian's).
-//! Generated, git-ignored: `pkg/dist/` (module, glue, the JS layer and its
+//! module its own way), then npm binaryen's `wasm-opt -Oz` (never Debian's);
+//! twice: the main module, and farebox-wasm without `pricing` as the module
+//! of the counting-only entry `farebox/tokenizer`.
+//! Generated, git-ignored: `pkg/dist/` (modules, glue, the JS layer and its
 //! typings) and `pkg/vocab/` (the vocabulary files and their modules).
 
 use std::fs;
