@@ -89,8 +89,15 @@ pub fn body_model(text: &str) -> Option<String> {
     if !trimmed.starts_with('{') || text.len() > 1 << 20 {
         return None;
     }
-    let value: serde_json::Value = serde_json::from_str(trimmed).ok()?;
-    let model = value.get("model")?.as_str()?.trim();
+    // Only the `model` field is kept; the rest is scanned, never built into a tree.
+    #[derive(serde::Deserialize)]
+    struct Named<'a> {
+        #[serde(borrow)]
+        model: Option<std::borrow::Cow<'a, str>>,
+    }
+    let named: Named = serde_json::from_str(trimmed).ok()?;
+    let model = named.model?;
+    let model = model.trim();
     (!model.is_empty()).then(|| model.to_string())
 }
 

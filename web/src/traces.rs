@@ -208,7 +208,7 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
         days.iter().map(|g| Datum { label: g.key.clone(), value: g.totals.cost.to_string() }).collect();
     let svg = chart::line(&data, Unit::Usd);
     let summary = format!("Daily cost over {} days", days.len());
-    let (csv, json) = exports(d.clone(), |r| &r.by_day, "day");
+    let (csv, json) = exports(d.clone(), "day".into());
     let daily_rows = days
         .iter()
         .map(|g| {
@@ -249,16 +249,12 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
     }
 }
 
-/// CSV and JSON export callbacks for one dimension's groups.
-fn exports(
-    d: Arc<Dashboard>,
-    groups: fn(&Report) -> &Vec<Group>,
-    dimension: &'static str,
-) -> (Callback<(), String>, Callback<(), String>) {
-    let for_json = d.clone();
+/// CSV and JSON export callbacks for one dimension's groups (`Report::groups` names).
+fn exports(d: Arc<Dashboard>, dimension: String) -> (Callback<(), String>, Callback<(), String>) {
+    let (for_json, dimension_for_json) = (d.clone(), dimension.clone());
     (
-        Callback::new(move |()| groups_csv(dimension, groups(&d.report))),
-        Callback::new(move |()| groups_json(groups(&for_json.report))),
+        Callback::new(move |()| groups_csv(&dimension, d.report.groups(&dimension).unwrap_or_default())),
+        Callback::new(move |()| groups_json(for_json.report.groups(&dimension_for_json).unwrap_or_default())),
     )
 }
 
@@ -285,18 +281,15 @@ fn dimensions(r: &Report) -> Vec<(String, String)> {
 fn Breakdown(d: Arc<Dashboard>) -> impl IntoView {
     let dimension = RwSignal::new(String::from("model"));
     let options = dimensions(&d.report);
-    let shown = d.clone();
     let body = move || {
         let dim = dimension.get();
-        let groups = shown.report.groups(&dim).map(<[Group]>::to_vec).unwrap_or_default();
+        let groups = d.report.groups(&dim).map(<[Group]>::to_vec).unwrap_or_default();
         let top: Vec<Datum> =
             groups.iter().take(10).map(|g| Datum { label: g.key.clone(), value: g.totals.cost.to_string() }).collect();
         let svg = chart::bars(&top, Unit::Usd);
         let summary = format!("Cost by {dim}: the {} most expensive of {}", top.len(), groups.len());
-        let (for_csv, for_json, name) = (groups.clone(), groups.clone(), format!("cost-by-{dim}"));
-        let dim_for_csv = dim.clone();
-        let csv = Callback::new(move |()| groups_csv(&dim_for_csv, &for_csv));
-        let json = Callback::new(move |()| groups_json(&for_json));
+        let name = format!("cost-by-{dim}");
+        let (csv, json) = exports(d.clone(), dim.clone());
         view! {
             <Chart svg summary />
             <ExportButtons name csv json />

@@ -16,6 +16,7 @@ use farebox_core::pricing::{PriceFileFormat, PriceTable};
 use farebox_core::time::Timestamp;
 use farebox_core::tokens::{Encoding, Tokenizer, Tokenizers};
 use farebox_core::{CostOptions, Error, Usd};
+use serde::de::IgnoredAny;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -113,29 +114,21 @@ fn per_call_budget(limit: &str) -> Result<Budget, String> {
 
 /// The input as a request body the core estimates.
 pub fn request_body(input: &str, mode: InputMode) -> Result<String, String> {
+    // Checking is a scan into `IgnoredAny`, never a tree: the core parses the
+    // body once, when it estimates it.
+    let is_json = |text: &str| serde_json::from_str::<IgnoredAny>(text).is_ok();
+    let is_array = |text: &str| serde_json::from_str::<Vec<IgnoredAny>>(text).is_ok();
     let trimmed = input.trim_start();
     let mode = match mode {
-        InputMode::Auto if trimmed.starts_with('{') && serde_json::from_str::<serde_json::Value>(trimmed).is_ok() => {
-            InputMode::Request
-        }
-        InputMode::Auto
-            if trimmed.starts_with('[') && serde_json::from_str::<Vec<serde_json::Value>>(trimmed).is_ok() =>
-        {
-            InputMode::Messages
-        }
+        InputMode::Auto if trimmed.starts_with('{') && is_json(trimmed) => InputMode::Request,
+        InputMode::Auto if trimmed.starts_with('[') && is_array(trimmed) => InputMode::Messages,
         InputMode::Auto => InputMode::Text,
         other => other,
     };
     match mode {
         InputMode::Request => Ok(input.to_string()),
-        InputMode::Messages => {
-            let messages: serde_json::Value =
-                serde_json::from_str(input).map_err(|e| format!("the message list is not JSON: {e}"))?;
-            if !messages.is_array() {
-                return Err("a message list is a JSON array of {\"role\", \"content\"} objects".into());
-            }
-            Ok(serde_json::json!({ "messages": messages }).to_string())
-        }
+        InputMode::Messages if is_array(input) => Ok(format!("{{\"messages\":{input}}}")),
+        InputMode::Messages => Err("a message list is a JSON array of {\"role\", \"content\"} objects".into()),
         _ => Ok(serde_json::json!({ "messages": [{ "role": "user", "content": input }] }).to_string()),
     }
 }

@@ -107,7 +107,7 @@ fn inputs_become_request_bodies() {
     let text = request_body("hello", InputMode::Auto).unwrap();
     assert_eq!(text, r#"{"messages":[{"content":"hello","role":"user"}]}"#);
     let list = request_body(r#"[{"role":"user","content":"hi"}]"#, InputMode::Auto).unwrap();
-    assert_eq!(list, r#"{"messages":[{"content":"hi","role":"user"}]}"#);
+    assert_eq!(list, r#"{"messages":[{"role":"user","content":"hi"}]}"#, "the list as written, wrapped");
     let body = r#"{"model":"gpt-4o","messages":[]}"#;
     assert_eq!(request_body(body, InputMode::Auto).unwrap(), body);
     assert!(request_body("[1,", InputMode::Messages).is_err());
