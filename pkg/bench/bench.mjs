@@ -131,18 +131,20 @@ const worstRatios = worst
   .map(([w, r]) => `${w.name} ${(r.ms / proseMsPerMb).toFixed(1)}×`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`\nNode's own start-up, not in the cold starts above: ${ms(median(rows.map((r) => r.nodeStartMs)))} (median over the tools' processes)`);
-// farebox's cold start by phase, 5 fresh processes, medians.
-const phases = Array.from({ length: 5 }, () => {
-  const run = spawnSync(process.execPath, [here('cold-start.mjs')], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`cold-start.mjs failed:\n${run.stderr}`);
-  return JSON.parse(run.stdout);
-});
-const phase = (key) => `${median(phases.map((p) => p[key])).toFixed(1)} ms`;
-console.log(
-  `farebox's cold start by phase (cold-start.mjs, median of 5): import (compile + instantiate) ${phase('import')}, ` +
-    `read o200k_base.bin ${phase('read')}, build the tokenizer ${phase('vocabulary')}, first count ${phase('firstCount')}; ` +
-    `total ${phase('ours')} after Node's start-up (${phase('node')})`,
-);
+// farebox's cold start by phase, per entry, 5 fresh processes, medians.
+for (const entry of ['farebox', 'farebox/tokenizer']) {
+  const phases = Array.from({ length: 5 }, () => {
+    const run = spawnSync(process.execPath, [here('cold-start.mjs'), entry], { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`cold-start.mjs ${entry} failed:\n${run.stderr}`);
+    return JSON.parse(run.stdout);
+  });
+  const phase = (key) => `${median(phases.map((p) => p[key])).toFixed(1)} ms`;
+  console.log(
+    `${entry}'s cold start by phase (cold-start.mjs, median of 5): import (compile + instantiate) ${phase('import')}, ` +
+      `read o200k_base.bin ${phase('read')}, build the tokenizer ${phase('vocabulary')}, first count ${phase('firstCount')}; ` +
+      `total ${phase('ours')} after Node's start-up (${phase('node')})`,
+  );
+}
 console.log(`\nfarebox, time of each 1 MB worst case ÷ time of 1 MB of prose: ${worstRatios.join(', ')}`);
 console.log(mismatches.length ? `\nCOUNTS DIFFER:\n${mismatches.join('\n')}` : '\nexactness: every tool gave the same count for every text');
 if (mismatches.length) process.exitCode = 1;

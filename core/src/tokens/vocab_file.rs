@@ -92,6 +92,12 @@ pub(crate) struct Decoded {
 pub(crate) const NO_SPLIT: [u32; 2] = [u32::MAX; 2];
 
 /// Reads `FBV2` into token bytes concatenated in rank order, their offsets and splits.
+///
+/// Two linear passes, since this runs on every cold start (in a browser, before
+/// V8 has optimised it): the first reads the pairs and sums lengths into
+/// offsets, so that the second can copy each token's parts straight to their
+/// final place in one exactly-sized buffer, without growing it or checking
+/// capacity per token.
 pub(crate) fn decode(data: &[u8]) -> Result<Decoded, VocabError> {
     let rest = data.strip_prefix(MAGIC).ok_or(VocabError("not FBV2 data"))?;
     let (count, rest) = rest.split_first_chunk::<4>().ok_or(VocabError("truncated header"))?;
@@ -100,59 +106,90 @@ pub(crate) fn decode(data: &[u8]) -> Result<Decoded, VocabError> {
         return Err(VocabError("implausible token count"));
     }
     let kinds = rest.get(..count).ok_or(VocabError("truncated kinds"))?;
-    let tally = |k: u8| kinds.iter().filter(|&&x| x == k).count();
-    let (n_single, n_pair) = (tally(BYTE), tally(PAIR));
-    let mut at = count;
-    let mut take = |n: usize| -> Result<&[u8], VocabError> {
-        let s = rest.get(at..at + n).ok_or(VocabError("truncated data"))?;
-        at += n;
-        Ok(s)
-    };
-    let singles = take(n_single)?;
-    let planes = take(6 * n_pair)?;
-    let literals = &rest[at..];
-    let plane_rank = |plane: usize, i: usize| {
-        let p = |k: usize| u32::from(planes[(plane * 3 + k) * n_pair + i]);
-        p(0) | p(1) << 8 | p(2) << 16
-    };
-    let mut bytes: Vec<u8> = Vec::with_capacity(count * 8);
+    let (mut n_single, mut n_pair) = (0, 0);
+    for &kind in kinds {
+        n_single += usize::from(kind == BYTE);
+        n_pair += usize::from(kind == PAIR);
+    }
+    let (singles, rest) = rest[count..].split_at_checked(n_single).ok_or(VocabError("truncated data"))?;
+    let (planes, literals) = rest.split_at_checked(6 * n_pair).ok_or(VocabError("truncated data"))?;
+    let plane = |k: usize| &planes[k * n_pair..(k + 1) * n_pair];
+    let ([l0, l1, l2], [r0, r1, r2]) = ([plane(0), plane(1), plane(2)], [plane(3), plane(4), plane(5)]);
+
+    // Pass 1: each token's pair and length, lengths summed into offsets.
     let mut offsets: Vec<u32> = Vec::with_capacity(count + 1);
+    let mut splits: Vec<[u32; 2]> = Vec::with_capacity(count);
+    let mut literal_at = 0;
+    let (mut pair, mut end) = (0, 0u64);
     offsets.push(0);
-    let mut splits: Vec<[u32; 2]> = alloc::vec![NO_SPLIT; count];
-    let (mut next_single, mut next_pair, mut lit) = (0, 0, 0usize);
     for (rank, &kind) in kinds.iter().enumerate() {
-        match kind {
-            NONE => {}
-            BYTE => {
-                bytes.push(singles[next_single]);
-                next_single += 1;
-            }
+        let mut split = NO_SPLIT;
+        end += match kind {
+            NONE => 0,
+            BYTE => 1,
             PAIR => {
-                let pair = [plane_rank(0, next_pair), plane_rank(1, next_pair)];
-                splits[rank] = pair;
-                for r in pair {
-                    // A pair refers to tokens already rebuilt: lower ranks only.
-                    let r = r as usize;
-                    if r >= rank {
-                        return Err(VocabError("a pair refers to a rank not below its own"));
-                    }
-                    let (start, end) = (offsets[r] as usize, offsets[r + 1] as usize);
-                    bytes.extend_from_within(start..end);
+                let at = |p: &[u8]| u32::from(p[pair]);
+                let left = at(l0) | at(l1) << 8 | at(l2) << 16;
+                let right = at(r0) | at(r1) << 8 | at(r2) << 16;
+                pair += 1;
+                // A pair refers to tokens already rebuilt: lower ranks only.
+                if left as usize >= rank || right as usize >= rank {
+                    return Err(VocabError("a pair refers to a rank not below its own"));
                 }
-                next_pair += 1;
+                split = [left, right];
+                let len = |r: u32| u64::from(offsets[r as usize + 1] - offsets[r as usize]);
+                len(left) + len(right)
             }
             LITERAL => {
-                let len = usize::from(*literals.get(lit).ok_or(VocabError("truncated literal"))?);
-                bytes.extend_from_slice(literals.get(lit + 1..lit + 1 + len).ok_or(VocabError("truncated literal"))?);
-                lit += 1 + len;
+                let len = usize::from(*literals.get(literal_at).ok_or(VocabError("truncated literal"))?);
+                literal_at += 1 + len;
+                len as u64
             }
             _ => return Err(VocabError("unknown token kind")),
+        };
+        offsets.push(u32::try_from(end).map_err(|_| VocabError("too large"))?);
+        splits.push(split);
+    }
+    if literal_at != literals.len() {
+        return Err(VocabError(if literal_at > literals.len() { "truncated literal" } else { "trailing bytes" }));
+    }
+
+    // Pass 2: the bytes. A part of at most 16 bytes is copied as 16: the
+    // bytes past its end land where the next tokens are about to be written
+    // (or in the padding), so they are overwritten, and the reads stay inside
+    // the padded buffer.
+    const WIDE: usize = 16;
+    let total = end as usize;
+    let mut bytes = alloc::vec![0u8; total + WIDE];
+    let (mut single, mut literal_at) = (0, 0);
+    for (rank, &kind) in kinds.iter().enumerate() {
+        let mut at = offsets[rank] as usize;
+        match kind {
+            BYTE => {
+                bytes[at] = singles[single];
+                single += 1;
+            }
+            PAIR => {
+                for part in splits[rank] {
+                    let (start, end) = (offsets[part as usize] as usize, offsets[part as usize + 1] as usize);
+                    if end - start <= WIDE {
+                        let wide: [u8; WIDE] = bytes[start..start + WIDE].try_into().expect("16 bytes");
+                        bytes[at..at + WIDE].copy_from_slice(&wide);
+                    } else {
+                        bytes.copy_within(start..end, at);
+                    }
+                    at += end - start;
+                }
+            }
+            LITERAL => {
+                let len = usize::from(literals[literal_at]);
+                bytes[at..at + len].copy_from_slice(&literals[literal_at + 1..literal_at + 1 + len]);
+                literal_at += 1 + len;
+            }
+            _ => {}
         }
-        offsets.push(u32::try_from(bytes.len()).map_err(|_| VocabError("too large"))?);
     }
-    if lit != literals.len() {
-        return Err(VocabError("trailing bytes"));
-    }
+    bytes.truncate(total);
     Ok(Decoded { bytes, offsets, splits })
 }
 
