@@ -100,7 +100,7 @@ pub(crate) fn compatible(vocab: &Vocab, mut a: u32, mut b: u32, mut limit: u32, 
 const PAIR_CACHE: usize = 1024;
 
 /// [`compatible`] with no limit, remembered in a direct-mapped cache (`pairs`,
-/// per count): the worst cases, long runs, ask about the same few pairs again
+/// in the scratch a tokenizer keeps between counts): the worst cases, long runs, ask about the same few pairs again
 /// and again. An entry is `(a << 24 | b) << 2 | 2 | answer` (ranks are below
 /// 2^24), 0 when empty.
 fn cached_compatible(vocab: &Vocab, a: u32, b: u32, pairs: &mut [u64], buf: &mut Vec<u8>) -> bool {
@@ -401,7 +401,7 @@ mod tests {
 
     fn heap_count(vocab: &Vocab, piece: &[u8]) -> usize {
         let no_splits = Vocab::from_parts(vocab.bytes.clone(), vocab.offsets.clone(), Vec::new()).unwrap();
-        no_splits.count(piece, &mut Scratch::default())
+        no_splits.count(piece, &mut Scratch::default(), None)
     }
 
     #[test]
@@ -422,7 +422,7 @@ mod tests {
         let linear = Linear::build(&vocab).unwrap();
         let piece = b"abc".repeat(20);
         assert!(!linear.encode(&vocab, &piece, &mut Scratch::default()));
-        assert_eq!(vocab.count(&piece, &mut Scratch::default()), 20);
+        assert_eq!(vocab.count(&piece, &mut Scratch::default(), None), 20);
         assert!(!compatible(&vocab, 97, 257, 258, &mut Vec::new()));
         assert!(compatible(&vocab, 256, 99, 258, &mut Vec::new()));
     }

@@ -20,6 +20,7 @@ use alloc::vec::Vec;
 use core::cmp::Reverse;
 
 use super::backtrack::Linear;
+use super::memo::Memo;
 use super::vocab_file::{Decoded, NO_SPLIT};
 
 /// A vocabulary: token bytes by rank, with a hash index from bytes to rank.
@@ -192,15 +193,28 @@ impl Vocab {
     }
 
     /// Number of tokens `piece` encodes to.
-    pub(crate) fn count(&self, piece: &[u8], scratch: &mut Scratch) -> usize {
+    /// Number of tokens `piece` encodes to; a piece that needs merging is
+    /// looked up in, and then kept in, `memo` if given.
+    pub(crate) fn count(&self, piece: &[u8], scratch: &mut Scratch, memo: Option<&mut Memo>) -> usize {
         if piece.len() <= 1 || self.rank(piece).is_some() {
             return piece.len().min(1);
         }
-        if self.linear(piece).is_some_and(|linear| linear.encode(self, piece, scratch)) {
-            return scratch.tokens.len();
+        let remembered = memo.map(|memo| (hash(piece), memo));
+        if let Some((h, memo)) = &remembered {
+            if let Some(count) = memo.get(piece, *h) {
+                return count;
+            }
         }
-        self.merge(piece, scratch);
-        scratch.starts.len()
+        let count = if self.linear(piece).is_some_and(|linear| linear.encode(self, piece, scratch)) {
+            scratch.tokens.len()
+        } else {
+            self.merge(piece, scratch);
+            scratch.starts.len()
+        };
+        if let Some((h, memo)) = remembered {
+            memo.insert(piece, h, count);
+        }
+        count
     }
 
     /// The backtracking encoder, for a long piece, if this vocabulary allows it.
@@ -339,7 +353,8 @@ impl Vocab {
     }
 }
 
-/// Buffers reused across the pieces of one text.
+/// Buffers reused across the pieces of a text (and, kept in the tokenizer,
+/// across texts).
 #[derive(Default)]
 pub(crate) struct Scratch {
     parts: Vec<(u32, u32)>,
@@ -361,7 +376,7 @@ pub(crate) struct Scratch {
 
 /// FxHash over 8-byte words: fast, and good enough for a table at most half full.
 #[inline]
-fn hash(bytes: &[u8]) -> usize {
+pub(super) fn hash(bytes: &[u8]) -> usize {
     const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
     let mut h: u64 = bytes.len() as u64;
     let mut chunks = bytes.chunks_exact(8);

@@ -15,6 +15,7 @@
 
 mod backtrack;
 mod bpe;
+mod memo;
 mod pretokenize;
 mod unicode;
 pub mod vocab_file;
@@ -160,6 +161,10 @@ const MODEL_PREFIX_TO_ENCODING: &[(&str, Encoding)] = &[
 pub struct Tokenizer {
     encoding: Encoding,
     vocab: bpe::Vocab,
+    /// Buffers and remembered piece counts kept from one count to the next
+    /// (see [`memo`]); a count that finds them in use (another thread's) runs
+    /// with fresh ones.
+    reused: crate::Exclusive<(bpe::Scratch, memo::Memo)>,
 }
 
 impl fmt::Debug for Tokenizer {
@@ -171,7 +176,7 @@ impl fmt::Debug for Tokenizer {
 impl Tokenizer {
     /// A tokenizer from vocabulary data (`data/vocab/<vocab_name>.bin`).
     pub fn from_vocab(encoding: Encoding, data: &[u8]) -> Result<Tokenizer, VocabError> {
-        Ok(Tokenizer { encoding, vocab: bpe::Vocab::parse(data)? })
+        Ok(Tokenizer { encoding, vocab: bpe::Vocab::parse(data)?, reused: Default::default() })
     }
 
     /// A tokenizer from the vocabulary compiled into this build.
@@ -192,9 +197,16 @@ impl Tokenizer {
 
     /// The number of tokens `text` encodes to: tiktoken's `len(encode_ordinary(text))`.
     pub fn count(&self, text: &str) -> usize {
-        let (mut total, mut scratch) = (0, bpe::Scratch::default());
+        self.reused.with(|reused| match reused {
+            Some((scratch, memo)) => self.count_with(text, scratch, Some(memo)),
+            None => self.count_with(text, &mut bpe::Scratch::default(), None),
+        })
+    }
+
+    fn count_with(&self, text: &str, scratch: &mut bpe::Scratch, mut memo: Option<&mut memo::Memo>) -> usize {
+        let mut total = 0;
         pretokenize::split(self.encoding.splitter(), text, |piece| {
-            total += self.vocab.count(piece.as_bytes(), &mut scratch)
+            total += self.vocab.count(piece.as_bytes(), scratch, memo.as_deref_mut())
         });
         total
     }
