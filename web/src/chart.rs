@@ -131,6 +131,10 @@ pub fn bars(data: &[Datum], unit: Unit) -> String {
     let Some((values, top)) = scale(data, 1.05) else { return svg };
     let height = 60 + 32 * data.len() as u32;
     let last = data.len() - 1;
+    // An integer range a..b has b - a + 1 segments, one per row 0..=rows; a
+    // range of one value would map every row to the same place, so a single
+    // bar keeps an empty second row.
+    let rows = last.max(1);
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
@@ -139,7 +143,7 @@ pub fn bars(data: &[Datum], unit: Unit) -> String {
                 .margin(8)
                 .x_label_area_size(44)
                 .y_label_area_size(230)
-                .build_cartesian_2d(0.0..top, (0..data.len()).into_segmented())?;
+                .build_cartesian_2d(0.0..top, (0..rows).into_segmented())?;
             chart
                 .configure_mesh()
                 .disable_y_mesh()
@@ -161,10 +165,8 @@ pub fn bars(data: &[Datum], unit: Unit) -> String {
                 .draw()?;
             chart.draw_series(values.iter().enumerate().map(|(i, v)| {
                 let row = last - i;
-                let mut bar = Rectangle::new(
-                    [(0.0, SegmentValue::Exact(row)), (*v, SegmentValue::Exact(row + 1))],
-                    ACCENT.mix(0.85).filled(),
-                );
+                let top = if row == rows { SegmentValue::Last } else { SegmentValue::Exact(row + 1) };
+                let mut bar = Rectangle::new([(0.0, SegmentValue::Exact(row)), (*v, top)], ACCENT.mix(0.85).filled());
                 bar.set_margin(4, 4, 0, 0);
                 bar
             }))?;
@@ -189,5 +191,35 @@ mod tests {
         assert_eq!(Unit::Usd.tick(0.000_412_34), "$0.0004123");
         assert_eq!(Unit::Usd.tick(0.05), "$0.05");
         assert_eq!(Unit::Tokens.tick(250_000.0), "250,000");
+    }
+
+    /// `(y, height)` of each filled bar in a bar chart's SVG, top to bottom.
+    fn bar_rows(svg: &str) -> Vec<(f64, f64)> {
+        let attr = |tag: &str, name: &str| -> f64 {
+            let at = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+            tag[at..].split('"').next().unwrap().parse().unwrap()
+        };
+        let mut rows: Vec<(f64, f64)> = svg
+            .split("<rect")
+            .skip(1)
+            .filter(|tag| tag.contains("fill=\"#2563EB\""))
+            .map(|tag| (attr(tag, "y"), attr(tag, "height")))
+            .collect();
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        rows
+    }
+
+    #[test]
+    fn bars_fill_the_plot_from_the_top_largest_first() {
+        let datum = |label: &str, value: &str| Datum { label: label.into(), value: value.into() };
+        let svg = bars(&[datum("a", "3"), datum("b", "2"), datum("c", "1")], Unit::Usd);
+        let rows = bar_rows(&svg);
+        assert_eq!(rows.len(), 3, "{svg}");
+        // Equal rows, one after the other, the first just under the top margin.
+        let pitch = rows[1].0 - rows[0].0;
+        assert!((rows[2].0 - rows[1].0 - pitch).abs() <= 1.0, "{rows:?}");
+        assert!(rows[0].0 <= 8.0 + 4.0 + 1.0, "an empty band above the first bar: {rows:?}");
+        let one = bar_rows(&bars(&[datum("a", "3")], Unit::Usd));
+        assert_eq!(one.len(), 1);
     }
 }
