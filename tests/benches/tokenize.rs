@@ -1,5 +1,6 @@
 //! Counting throughput, farebox against tiktoken-rs (the reference, native),
-//! on the corpus: English prose, Rust code, CJK, JSON; the worst cases, one
+//! on the corpus: English prose, Rust code, CJK, JSON (counted, and encoded:
+//! text seen for the first time); the worst cases, one
 //! character repeated; and the cold start. Run: `cargo bench -p farebox-tests
 //! --bench tokenize`, or `cargo xtask bench`, which also prints the table in
 //! docs/PERFORMANCE.md from criterion's estimates.
@@ -24,6 +25,12 @@ fn throughput(c: &mut Criterion) {
         let text = corpus(file);
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_with_input(BenchmarkId::new("farebox", file), &text, |b, t| b.iter(|| ours.count(black_box(t))));
+        // Counting the same text again answers its merged pieces from the
+        // tokenizer's memo; encoding never uses it, so this row is the work
+        // of text seen for the first time (and, like tiktoken-rs, makes ids).
+        group.bench_with_input(BenchmarkId::new("farebox-encode", file), &text, |b, t| {
+            b.iter(|| ours.encode(black_box(t)).len())
+        });
         group.bench_with_input(BenchmarkId::new("tiktoken-rs", file), &text, |b, t| {
             b.iter(|| reference.encode_ordinary(black_box(t)).len())
         });

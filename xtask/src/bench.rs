@@ -17,6 +17,7 @@ type Step = fn() -> Result<()>;
 const STEPS: &[(&str, Step)] = &[
     ("native: farebox against tiktoken-rs (criterion)", native),
     ("npm package against gpt-tokenizer, js-tiktoken and tiktoken (WASM)", npm_package),
+    ("npm package and the others on text seen for the first time", npm_unseen),
 ];
 
 pub fn run(args: &[String]) -> Result<()> {
@@ -41,6 +42,12 @@ fn npm_package() -> Result<()> {
     Cmd::new("node").arg(dir.join("bench.mjs")).run()
 }
 
+/// Runs `pkg/bench/unseen.mjs` (after [`npm_package`], which built and installed
+/// what it needs): first counts against counts of the same text again.
+fn npm_unseen() -> Result<()> {
+    Cmd::new("node").arg(pkg::pkg_dir().join("bench").join("unseen.mjs")).run()
+}
+
 /// Runs the criterion benchmark `tests/benches/tokenize.rs`, then prints its
 /// medians as the Markdown table in docs/PERFORMANCE.md.
 fn native() -> Result<()> {
@@ -59,13 +66,15 @@ fn native() -> Result<()> {
     header.extend(worst.iter().map(|(name, _)| name.to_string()));
     header.push("1 MB of \"a\" ÷ 1 MB of prose".into());
     println!("\n| tool | {} |\n|---|{}", header.join(" | "), "---|".repeat(header.len()));
-    for tool in ["farebox", "tiktoken-rs"] {
+    // "farebox-encode": ids instead of a count, no memo of pieces (text seen the first time).
+    for tool in ["farebox", "farebox-encode", "tiktoken-rs"] {
         let mut cells = Vec::new();
         for (_, file) in texts {
             let (ns, bytes) = estimate(&dir.join("o200k_base").join(tool).join(file))?;
             cells.push(format!("{:.1}", bytes as f64 / 1e6 / (ns / 1e9)));
         }
-        cells.push(estimate(&dir.join("load_o200k_base").join(tool)).map(|(ns, _)| millis(ns))?);
+        let load = dir.join("load_o200k_base").join(tool);
+        cells.push(if load.is_dir() { estimate(&load).map(|(ns, _)| millis(ns))? } else { "–".into() });
         for (_, id) in worst {
             // tiktoken-rs runs only the 100 KB cases: it is quadratic on them.
             let path = dir.join("o200k_base").join(tool).join(id);
