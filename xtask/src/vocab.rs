@@ -4,7 +4,7 @@
 //!   o200k_base, from the `.tiktoken` files that the tiktoken-rs crate ships
 //!   (the reference implementation, found through `cargo metadata`; it is a
 //!   dev-dependency of `farebox-tests`, so it is on disk after `cargo fetch`),
-//!   written by core's own `tokens::vocab_file::encode` (the `FBV2` format,
+//!   written by core's own `tokens::vocab_file::encode` (the `FBV3` format,
 //!   described there).
 //! - `unicode_classes.bin`: per code point, the character classes the
 //!   pre-tokenizer regexes test (`\p{L}`, `\p{N}`, `\s`, o200k's two letter

@@ -69,7 +69,7 @@ const SCAN_MAX: usize = 16;
 const LINEAR_MIN: usize = 32;
 
 impl Vocab {
-    /// Reads a vocabulary file (`FBV2`, see [`super::vocab_file`]).
+    /// Reads a vocabulary file (`FBV3`, see [`super::vocab_file`]).
     pub(crate) fn parse(data: &[u8]) -> Result<Vocab, VocabError> {
         let Decoded { bytes, offsets, splits } = super::vocab_file::decode(data)?;
         Vocab::from_parts(bytes, offsets, splits)
