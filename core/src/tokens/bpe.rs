@@ -81,13 +81,12 @@ impl Vocab {
     pub(crate) fn from_parts(bytes: Vec<u8>, offsets: Vec<u32>, splits: Vec<[u32; 2]>) -> Result<Vocab, VocabError> {
         let count = offsets.len().saturating_sub(1);
         let capacity = (count * 2).next_power_of_two().max(16);
-        let max_len = offsets.windows(2).map(|w| w[1].saturating_sub(w[0]) as usize).max().unwrap_or(0);
         let mut vocab = Vocab {
             bytes,
             offsets,
             slots: alloc::vec![[0; 2]; capacity],
             mask: capacity - 1,
-            max_len,
+            max_len: 0,
             splits,
             linear: crate::Once::new(),
         };
@@ -96,7 +95,7 @@ impl Vocab {
             if token.is_empty() {
                 continue;
             }
-            let h = hash(token);
+            let (h, len) = (hash(token), token.len());
             let mut i = h & vocab.mask;
             while vocab.slots[i][0] != 0 {
                 let [other, other_hash] = vocab.slots[i];
@@ -106,6 +105,7 @@ impl Vocab {
                 i = (i + 1) & vocab.mask;
             }
             vocab.slots[i] = [rank as u32 + 1, h as u32];
+            vocab.max_len = vocab.max_len.max(len);
         }
         for b in 0..=255u8 {
             if vocab.rank(&[b]).is_none() {
@@ -138,6 +138,7 @@ impl Vocab {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn token(&self, rank: u32) -> &[u8] {
         let r = rank as usize;
         &self.bytes[self.offsets[r] as usize..self.offsets[r + 1] as usize]
@@ -375,7 +376,7 @@ pub(crate) struct Scratch {
 }
 
 /// FxHash over 8-byte words: fast, and good enough for a table at most half full.
-#[inline]
+#[inline(always)]
 pub(super) fn hash(bytes: &[u8]) -> usize {
     const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
     let mut h: u64 = bytes.len() as u64;

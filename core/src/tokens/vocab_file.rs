@@ -128,19 +128,21 @@ impl<'a> Ranks<'a> {
         }
         let groups = by_high.iter().rposition(|&c| c > 0).map_or(0, |top| (top + 1) << 8);
         starts(&mut by_high);
+        // The middle plane is grouped by the high byte: each group's counts
+        // come from its own stretch of the plane, read straight through.
         let mut by_high_middle = alloc::vec![0u32; groups];
-        let mut at = by_high;
-        for &h in high {
-            let m = &mut at[usize::from(h)];
-            by_high_middle[usize::from(h) << 8 | usize::from(middle[*m as usize])] += 1;
-            *m += 1;
+        for (h, counts) in by_high_middle.chunks_exact_mut(256).enumerate() {
+            let end = by_high.get(h + 1).map_or(n, |&e| e as usize);
+            for &m in &middle[by_high[h] as usize..end] {
+                counts[usize::from(m)] += 1;
+            }
         }
         starts(&mut by_high_middle);
         Ranks { high, middle, low, by_high, by_high_middle }
     }
 
     /// The i-th rank (pairs are read in rank order, so i is implied).
-    #[inline]
+    #[inline(always)]
     fn next(&mut self, i: usize) -> u32 {
         let h = usize::from(self.high[i]);
         let m = &mut self.by_high[h];
@@ -241,8 +243,11 @@ pub(crate) fn decode(data: &[u8]) -> Result<Decoded, VocabError> {
                 for part in splits[rank] {
                     let (start, end) = (offsets[part as usize] as usize, offsets[part as usize + 1] as usize);
                     if end - start <= WIDE {
+                        // Array assignment, not `copy_from_slice`, which the
+                        // size-optimised build leaves a call.
                         let wide: [u8; WIDE] = bytes[start..start + WIDE].try_into().expect("16 bytes");
-                        bytes[at..at + WIDE].copy_from_slice(&wide);
+                        let to: &mut [u8; WIDE] = (&mut bytes[at..at + WIDE]).try_into().expect("16 bytes");
+                        *to = wide;
                     } else {
                         bytes.copy_within(start..end, at);
                     }
