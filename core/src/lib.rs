@@ -35,13 +35,14 @@ pub(crate) type Once<T> = core::cell::OnceCell<T>;
 /// tokenizer's reusable buffers): a `Mutex` where threads exist, a `RefCell`
 /// in single-threaded WebAssembly hosts. A caller that finds it busy gets
 /// `None` and does without, never waits.
-#[cfg(feature = "std")]
+#[cfg(all(feature = "tokenizer", feature = "std"))]
 #[derive(Default)]
 pub(crate) struct Exclusive<T>(std::sync::Mutex<T>);
-#[cfg(not(feature = "std"))]
+#[cfg(all(feature = "tokenizer", not(feature = "std")))]
 #[derive(Default)]
 pub(crate) struct Exclusive<T>(core::cell::RefCell<T>);
 
+#[cfg(feature = "tokenizer")]
 impl<T> Exclusive<T> {
     pub(crate) fn with<R>(&self, f: impl FnOnce(Option<&mut T>) -> R) -> R {
         #[cfg(feature = "std")]
