@@ -29,8 +29,8 @@ pub(crate) struct Vocab {
     pub(super) bytes: Vec<u8>,
     /// `offsets[r]..offsets[r + 1]` are rank r's bytes (empty: no token).
     pub(super) offsets: Vec<u32>,
-    /// Open addressing, one word a slot (0: empty): the low `rank_bits` hold
-    /// rank + 1, the others a tag, the hash's high bits above them. The tag is
+    /// Open addressing, one word a slot (0: empty): the bits of `rank_mask`
+    /// hold rank + 1, the others a tag (the hash's high bits). The tag is
     /// compared first, so probing past other tokens (every lookup of a
     /// non-token does) rarely reads their bytes; and one word, not two, keeps
     /// the table (2 MiB for o200k_base) half as large to build and to miss in.
@@ -210,7 +210,6 @@ impl Vocab {
         (h >> 32) as u32 & !self.rank_mask
     }
 
-    /// Number of tokens `piece` encodes to.
     /// Number of tokens `piece` encodes to; a piece that needs merging is
     /// looked up in, and then kept in, `memo` if given.
     pub(crate) fn count(&self, piece: &[u8], scratch: &mut Scratch, memo: Option<&mut Memo>) -> usize {
