@@ -100,8 +100,8 @@ pub(crate) fn compatible(vocab: &Vocab, mut a: u32, mut b: u32, mut limit: u32, 
 const PAIR_CACHE: usize = 1024;
 
 /// [`compatible`] with no limit, remembered in a direct-mapped cache (`pairs`,
-/// in the scratch a tokenizer keeps between counts): the worst cases, long runs, ask about the same few pairs again
-/// and again. An entry is `(a << 24 | b) << 2 | 2 | answer` (ranks are below
+/// in the scratch a tokenizer keeps between counts): the worst cases, long
+/// runs, ask about the same few pairs again and again. An entry is `(a << 24 | b) << 2 | 2 | answer` (ranks are below
 /// 2^24), 0 when empty.
 fn cached_compatible(vocab: &Vocab, a: u32, b: u32, pairs: &mut [u64], buf: &mut Vec<u8>) -> bool {
     let key = u64::from(a) << 24 | u64::from(b);

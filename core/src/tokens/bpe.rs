@@ -20,7 +20,7 @@ use alloc::vec::Vec;
 use core::cmp::Reverse;
 
 use super::backtrack::Linear;
-use super::memo::Memo;
+use super::memo::{self, Memo};
 use super::vocab_file::{Decoded, NO_SPLIT};
 
 /// A vocabulary: token bytes by rank, with a hash index from bytes to rank.
@@ -187,7 +187,12 @@ impl Vocab {
         if bytes.len() > self.max_len {
             return None;
         }
-        let h = hash(bytes);
+        self.find(bytes, hash(bytes))
+    }
+
+    /// [`Vocab::rank`] of bytes whose [`hash`] is `h`.
+    #[inline]
+    fn find(&self, bytes: &[u8], h: u64) -> Option<u32> {
         let tag = self.tag(h);
         let mut i = h as usize & self.mask;
         loop {
@@ -213,11 +218,19 @@ impl Vocab {
     /// Number of tokens `piece` encodes to; a piece that needs merging is
     /// looked up in, and then kept in, `memo` if given.
     pub(crate) fn count(&self, piece: &[u8], scratch: &mut Scratch, memo: Option<&mut Memo>) -> usize {
-        if piece.len() <= 1 || self.rank(piece).is_some() {
-            return piece.len().min(1);
+        if piece.len() <= 1 {
+            return piece.len();
         }
-        let remembered = memo.map(|memo| (hash(piece) as usize, memo));
-        if let Some((h, memo)) = &remembered {
+        // One hash serves the index and the memo; a piece too long for either
+        // (a long run) is hashed for neither.
+        let h = (piece.len() <= self.max_len.max(memo::LONGEST)).then(|| hash(piece));
+        if let Some(h) = h.filter(|_| piece.len() <= self.max_len) {
+            if self.find(piece, h).is_some() {
+                return 1;
+            }
+        }
+        let remembered = memo.zip(h.map(|h| h as usize));
+        if let Some((memo, h)) = &remembered {
             if let Some(count) = memo.get(piece, *h) {
                 return count;
             }
@@ -228,7 +241,7 @@ impl Vocab {
             self.merge(piece, scratch);
             scratch.starts.len()
         };
-        if let Some((h, memo)) = remembered {
+        if let Some((memo, h)) = remembered {
             memo.insert(piece, h, count);
         }
         count

@@ -21,7 +21,7 @@ const SLOTS: usize = 1 << 14;
 const ARENA: usize = 1 << 20;
 /// Longer pieces are not kept: they are runs that the backtracking encoder
 /// counts in linear time anyway, and they would evict everything else.
-const LONGEST: usize = 1 << 10;
+pub(super) const LONGEST: usize = 1 << 10;
 
 #[derive(Clone, Copy, Default)]
 struct Entry {
