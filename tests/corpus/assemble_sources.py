@@ -4,7 +4,7 @@
 Python 3.11, standard library only. It shells out to the ordinary package
 clients (`npm pack`, `pip download`) and reads the Rust sources from the local
 cargo registry (run `cargo fetch` in the workspace first: serde_json is one of
-its dependencies). The LiteLLM table comes from `shared/reference/` beside the
+its dependencies). The LiteLLM table comes from `vendor/price-tables/` in the
 repository (a copy of the file packaged in the `litellm==1.109.1` wheel).
 
     python3 tests/corpus/assemble_sources.py [--work /tmp/farebox-corpus-src]
@@ -42,7 +42,7 @@ PYPI = {
     "click": ("click", "8.5.1"),
 }
 RUST_CRATE = "serde_json-1.0.154"
-LITELLM = REPO.parent / "shared" / "reference" / "litellm-model_prices_and_context_window.json"
+LITELLM = REPO / "vendor" / "price-tables" / "litellm-model_prices_and_context_window.json"
 LITELLM_SHA256 = "8f8060d8ce7a40c91b995c74d6a27657543d49e3c1c53430dabd556f244392c6"
 
 # State of the Union addresses (works of the U.S. Government, public domain).

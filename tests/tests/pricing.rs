@@ -1,6 +1,6 @@
 //! The shipped price table and cost engine, end to end: the worked examples,
 //! the cloud aliases users send, user overrides, and the table against the
-//! public reference tables it was generated from (`../shared/reference`).
+//! public reference tables it was generated from (`vendor/price-tables`).
 
 use std::path::PathBuf;
 
@@ -221,8 +221,8 @@ fn loading_files_user_layer_and_atomicity() {
 }
 
 fn reference(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference").join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (the reference tables live in ../shared)", path.display()))
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../vendor/price-tables").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (the vendored price tables)", path.display()))
 }
 
 /// Every built-in model taken from LiteLLM has exactly the prices a fresh

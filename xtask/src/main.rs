@@ -42,7 +42,7 @@ const VERBS: &[(&str, &str, &str)] = &[
     (
         "prices",
         "prices [--check]",
-        "regenerate core/data/prices.json and its index from ../shared/reference (--check: fail if stale)",
+        "regenerate core/data/prices.json and its index from vendor/price-tables (--check: fail if stale)",
     ),
     (
         "vocab",

@@ -1,5 +1,5 @@
 //! `cargo xtask prices [--check]`: generates `core/data/prices.json`, the
-//! built-in price table, from the public tables in `../shared/reference/`,
+//! built-in price table, from the public tables vendored in `vendor/price-tables/`,
 //! and `core/data/prices_index.rs`, the index `PriceTable::builtin` starts from.
 //!
 //! What goes in: every chat, responses, completion and embedding entry of
@@ -62,7 +62,7 @@ const FAMILIES: &[&str] = &[
 
 pub fn run(args: &[String]) -> Result<()> {
     crate::generated::run("prices", args, || {
-        let generated = generate(&crate::cmd::repo_root().join("../shared/reference"))?;
+        let generated = generate(&crate::cmd::repo_root().join("vendor/price-tables"))?;
         // The index `PriceTable::builtin` looks models up in without parsing the table.
         let index = write_price_index(&generated)?;
         Ok(vec![

@@ -17,7 +17,7 @@ const STEPS: &[(&str, Step)] = &[
     ("prerequisites", prerequisites),
     ("fmt", fmt),
     ("clippy", clippy),
-    ("price table matches ../shared/reference", prices_up_to_date),
+    ("price table matches vendor/price-tables", prices_up_to_date),
     ("tokenizer data matches tiktoken-rs and regex-syntax", vocab_up_to_date),
     ("estimate ratios match the calibration", estimates_up_to_date),
     ("cargo test", cargo_test),
