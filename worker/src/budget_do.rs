@@ -1,7 +1,7 @@
 //! The budget Durable Object: one per hashed budget id (a user header's
 //! value or an API key, a session header's, an org header's; HMAC-ed with
 //! `HASH_SALT`), holding that id's spend: a user's per UTC day and month, an
-//! org's per day, a session's in total (`guard::ledger_parts`).
+//! org's per day, a session's in total (`ledger::ledger_parts`).
 //!
 //! Atomicity: the ledger lives in memory (loaded from storage on first use
 //! of a key) and every operation runs the core's synchronous
@@ -18,7 +18,7 @@ use farebox_core::budget::{Budget, Ledger};
 use farebox_core::{MemoryLedger, Usd};
 use worker::*;
 
-use crate::guard::{apply_ledger_op, LedgerOp};
+use crate::ledger::{apply_ledger_op, expired_keys, LedgerOp};
 
 #[durable_object(fetch)]
 pub struct BudgetDo {
@@ -80,7 +80,7 @@ impl DurableObject for BudgetDo {
             // delete the stored periods that are over (earlier days and months).
             let stored = storage.list().await?;
             let names: Vec<String> = stored.keys().into_iter().filter_map(|k| k.ok()?.as_string()).collect();
-            let old = crate::guard::expired_keys(&names, &keys);
+            let old = expired_keys(&names, &keys);
             if !old.is_empty() {
                 storage.delete_multiple(old).await?;
             }

@@ -5,8 +5,10 @@
 
 use core::fmt;
 
-use farebox_core::budget::Policy;
+use farebox_core::budget::{Policy, Scope};
 use farebox_core::{PriceFileFormat, PriceTable, Usd};
+
+use crate::route::AllowedRoute;
 
 /// Every variable the worker reads.
 pub const VARS: &[&str] = &[
@@ -20,6 +22,9 @@ pub const VARS: &[&str] = &[
     "SESSION_HEADER",
     "ORG_HEADER",
     "HASH_SALT",
+    "ID_SIGNING_KEY",
+    "ADMIN_TOKEN",
+    "ALLOW_ROUTES",
     "MAX_BODY_BYTES",
 ];
 
@@ -43,6 +48,13 @@ pub struct Config {
     pub org_header: String,
     /// The HMAC key budget ids are hashed with (required with cumulative limits).
     pub hash_salt: Vec<u8>,
+    /// The key the operator signs id headers with (`crate::identity`);
+    /// without it, id headers are ignored and the user is the API key.
+    pub id_signing_key: Option<Vec<u8>>,
+    /// The token `GET /_farebox/budget` requires; without it the endpoint is off.
+    pub admin_token: Option<String>,
+    /// Routes the operator lets through unpriced beyond the built-in free ones.
+    pub allowed_routes: Vec<AllowedRoute>,
     /// Larger request bodies are refused with 413 before they are read.
     pub max_body_bytes: usize,
 }
@@ -111,10 +123,7 @@ impl Config {
                 return Err(err(var, "names the same header as another budget id"));
             }
         }
-        let cumulative = policy.per_user_daily_usd.is_some()
-            || policy.per_user_monthly_usd.is_some()
-            || policy.per_session_usd.is_some()
-            || policy.per_org_daily_usd.is_some();
+        let cumulative = Scope::ALL.iter().any(|s| policy.limit(*s).is_some());
         let hash_salt = match get("HASH_SALT") {
             Some(s) if s.len() < 16 => return Err(err("HASH_SALT", "is shorter than 16 bytes")),
             Some(s) => s.into_bytes(),
@@ -126,6 +135,34 @@ impl Config {
             }
             None => Vec::new(),
         };
+        let secret = |var: &'static str| match get(var) {
+            Some(s) if s.len() < 16 => Err(err(var, "is shorter than 16 bytes")),
+            other => Ok(other),
+        };
+        let id_signing_key = secret("ID_SIGNING_KEY")?.map(String::into_bytes);
+        let admin_token = secret("ADMIN_TOKEN")?;
+        if id_signing_key.is_none() {
+            // Session and org ids exist only as signed headers: without a
+            // signing key every call would be refused, so fail at start.
+            if policy.limit(Scope::Session).is_some() || policy.limit(Scope::OrgDay).is_some() {
+                return Err(err(
+                    "ID_SIGNING_KEY",
+                    "must be set (as a secret) when the policy limits sessions or organisations: their ids are signed headers",
+                ));
+            }
+        }
+        let allowed_routes = match get("ALLOW_ROUTES") {
+            Some(text) => serde_json::from_str::<Vec<AllowedRoute>>(&text).map_err(|e| {
+                err("ALLOW_ROUTES", format!("is not a JSON array of {{\"method\",\"path\",\"api\"}} objects: {e}"))
+            })?,
+            None => Vec::new(),
+        };
+        if let Some(r) = allowed_routes.iter().find(|r| !r.path.starts_with('/') || r.method.trim().is_empty()) {
+            return Err(err(
+                "ALLOW_ROUTES",
+                format!("route `{} {}` needs a method and a path starting with `/`", r.method, r.path),
+            ));
+        }
         let max_body_bytes = match get("MAX_BODY_BYTES") {
             Some(text) => text
                 .trim()
@@ -145,6 +182,9 @@ impl Config {
             session_header,
             org_header,
             hash_salt,
+            id_signing_key,
+            admin_token,
+            allowed_routes,
             max_body_bytes,
         })
     }
@@ -222,8 +262,24 @@ mod tests {
             r#"{"per_org_daily_usd":"5"}"#,
         ] {
             assert_eq!(config(&[("POLICY_JSON", policy)]).unwrap_err().var, "HASH_SALT", "{policy}");
-            assert!(config(&[("POLICY_JSON", policy), ("HASH_SALT", "0123456789abcdef")]).is_ok());
+            let signing = ("ID_SIGNING_KEY", "fedcba9876543210");
+            assert!(config(&[("POLICY_JSON", policy), ("HASH_SALT", "0123456789abcdef"), signing]).is_ok());
         }
+        // Session and org ids are signed headers: those limits need the signing key.
+        for policy in [r#"{"per_session_usd":"5"}"#, r#"{"per_org_daily_usd":"5"}"#] {
+            let e = config(&[("POLICY_JSON", policy), ("HASH_SALT", "0123456789abcdef")]).unwrap_err();
+            assert_eq!(e.var, "ID_SIGNING_KEY", "{policy}");
+        }
+        assert!(config(&[("POLICY_JSON", r#"{"per_user_daily_usd":"5"}"#), ("HASH_SALT", "0123456789abcdef")]).is_ok());
+        assert_eq!(config(&[("ADMIN_TOKEN", "short")]).unwrap_err().var, "ADMIN_TOKEN");
+        assert_eq!(
+            config(&[("ALLOW_ROUTES", r#"[{"method":"GET","path":"v1/x","api":"openai"}]"#)]).unwrap_err().var,
+            "ALLOW_ROUTES"
+        );
+        assert_eq!(
+            config(&[("ALLOW_ROUTES", r#"[{"method":"GET","path":"/v1/x","api":"openai","x":1}]"#)]).unwrap_err().var,
+            "ALLOW_ROUTES"
+        );
         let c = config(&[("SESSION_HEADER", " X-Conversation-Id ")]).unwrap();
         assert_eq!(c.session_header, "x-conversation-id");
         assert_eq!(config(&[("ORG_HEADER", "x team")]).unwrap_err().var, "ORG_HEADER");

@@ -1,17 +1,21 @@
-//! The fetch handler: route, check, reserve, forward, record.
+//! The fetch handler: route, identify, check, reserve, forward, settle.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use farebox_core::tokens::Tokenizers;
-use farebox_core::{Timestamp, Usd};
+use farebox_core::{PlannedCall, Timestamp, Usd};
 use wasm_bindgen::JsValue;
 use worker::*;
 
+use crate::assess::{self, Planned, RequestContext, Verdict};
 use crate::config::{Config, ConfigError};
-use crate::guard::{self, Ids, LedgerDecision, LedgerOp, LedgerPart, Planned, Reply, Verdict};
-use crate::proxy;
-use crate::route::{route, Api, Route};
+use crate::identity::{self, BudgetIds, IdHeaders};
+use crate::ledger::{ledger_parts, settlement, LedgerDecision, LedgerOp, LedgerPart};
+use crate::proxy::{self, Scanner};
+use crate::reply::{self, Reply};
+use crate::route::{self, Action, Api, Hints, Route, Shape};
+use crate::telemetry::{self, CallLog, Outcome};
 
 /// What an isolate keeps between requests: the validated configuration
 /// (or why it is invalid) and the tokenizers, parsed once.
@@ -35,7 +39,7 @@ pub fn shared(env: &Env) -> Rc<Shared> {
                 if let Err(e) = &config {
                     console_error!("{e}");
                 }
-                Rc::new(Shared { config, tokenizers: guard::tokenizers() })
+                Rc::new(Shared { config, tokenizers: assess::tokenizers() })
             })
             .clone()
     })
@@ -81,30 +85,22 @@ async fn drain(req: &mut Request) {
     }
 }
 
-/// Who the request counts against, as it names them: the user (the user
-/// header, else the API key), the session and the org headers.
-fn ids(req: &Request, config: &Config) -> Ids {
-    let h = req.headers();
-    let header = |name: &str| h.get(name).ok().flatten();
-    Ids { user: user(req, config), session: header(&config.session_header), org: header(&config.org_header) }
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
 }
 
-/// The id a per-user budget is kept under: the user header, else the API key.
-fn user(req: &Request, config: &Config) -> Option<String> {
-    let h = req.headers();
-    if let Ok(Some(user)) = h.get(&config.user_header) {
-        return Some(format!("user:{user}"));
-    }
-    let key = h
-        .get("authorization")
-        .ok()
-        .flatten()
-        .map(|a| a.trim_start_matches("Bearer ").trim_start_matches("bearer ").to_string())
-        .or_else(|| h.get("x-api-key").ok().flatten())
-        .or_else(|| h.get("x-goog-api-key").ok().flatten())
-        // Gemini also takes its key in the query string.
-        .or_else(|| req.url().ok()?.query_pairs().find(|(k, _)| k == "key").map(|(_, v)| v.into_owned()))?;
-    Some(format!("key:{key}"))
+/// The call's budget ids, or the refusal when they cannot be established.
+fn budget_ids(req: &Request, url: &Url, config: &Config, api: Api) -> std::result::Result<BudgetIds, Reply> {
+    let names = ["authorization", "x-api-key", "x-goog-api-key"];
+    let values: Vec<Option<String>> = names.iter().map(|n| header(req, n)).collect();
+    let query_key = url.query_pairs().find(|(k, _)| k == "key").map(|(_, v)| v.into_owned());
+    let lookup = |name: &str| names.iter().position(|n| *n == name).and_then(|i| values[i].as_deref());
+    let key = identity::api_key(api, lookup, query_key.as_deref());
+    let (user, session, org) =
+        (header(req, &config.user_header), header(req, &config.session_header), header(req, &config.org_header));
+    let headers = IdHeaders { user: user.as_deref(), session: session.as_deref(), org: org.as_deref() };
+    identity::budget_ids(config, key, headers)
+        .map_err(|e| reply::refuse_reply(api.shape(), e.status, e.code, &e.message))
 }
 
 fn base(config: &Config, api: Api) -> &str {
@@ -113,6 +109,18 @@ fn base(config: &Config, api: Api) -> &str {
         Api::Anthropic => &config.anthropic_base,
         Api::Gemini => &config.gemini_base,
     }
+}
+
+/// The upstream URL: the route's provider's base, the normalised path, and
+/// the query (Gemini's `key` only to Gemini).
+fn target(config: &Config, r: &Route, url: &Url) -> String {
+    let mut target = format!("{}{}", base(config, r.api), r.path);
+    let query = identity::forwarded_query(r.api, url.query().unwrap_or(""));
+    if !query.is_empty() {
+        target.push('?');
+        target.push_str(&query);
+    }
+    target
 }
 
 /// The JSON answer of the budget object named `object` (a [`LedgerPart`]'s),
@@ -132,34 +140,49 @@ async fn ledger(env: &Env, object: &str, op: &LedgerOp) -> Result<String> {
 async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let shared = shared(&env);
     let url = req.url()?;
-    let anthropic_hint = req.headers().has("anthropic-version")?;
     let method = req.method();
-    let r = route(method.as_ref(), url.path(), anthropic_hint);
+    let hints = Hints { anthropic: req.headers().has("anthropic-version")? || req.headers().has("x-api-key")? };
+    let allowed = shared.config.as_ref().map(|c| c.allowed_routes.as_slice()).unwrap_or(&[]);
+    let r = match route::route(method.as_ref(), url.path(), hints, allowed) {
+        Ok(r) => r,
+        Err(bad) => {
+            drain(&mut req).await;
+            return reply(reply::refuse_reply(Shape::OpenAi, 400, "invalid_path", bad.0));
+        }
+    };
     let config = match &shared.config {
         Ok(c) => c,
         // Workers have no start-up step that could fail: a bad configuration
         // answers every request, priced or not (fail closed), in the shape of
         // the API it was meant for, naming the variable (never its value).
         Err(e) => {
-            return reply(guard::error_reply(r.api, 500, "api_error", "invalid_configuration", &e.to_string(), None));
+            return reply(reply::error_reply(r.shape, 500, "api_error", "invalid_configuration", &e.to_string(), None));
         }
     };
-    if url.path() == "/_farebox/budget" && method == Method::Get {
-        return own_budget(&req, &env, config).await;
+    if r.path == "/_farebox/budget" && method == Method::Get {
+        return budget_report(&req, &url, &env, config).await;
     }
-    let mut target = format!("{}{}", base(config, r.api), url.path());
-    if let Some(q) = url.query() {
-        target.push('?');
-        target.push_str(q);
-    }
-    if r.format.is_none() {
-        // Not a priced call: forwarded untouched, body streamed.
-        let body = req.inner().body().map(JsValue::from);
-        return proxy::forward(method, req.headers(), body, &target).await;
+    match &r.action {
+        Action::Refused => {
+            drain(&mut req).await;
+            let message = format!(
+                "this gateway does not forward `{} {}`: it is neither a call it can price nor a free operation. An operator can allow it with ALLOW_ROUTES",
+                method.as_ref(),
+                r.path
+            );
+            return reply(reply::refuse_reply(r.shape, 403, "route_not_allowed", &message));
+        }
+        Action::Free => {
+            // Costs nothing: forwarded unpriced, body streamed.
+            let body = req.inner().body().map(JsValue::from);
+            let keep = |name: &str| identity::forwards_header(config, r.api, name);
+            return proxy::forward(method, req.headers(), keep, body, &target(config, &r, &url)).await;
+        }
+        Action::Priced { .. } => {}
     }
     let content_type = req.headers().get("content-type")?;
     let length = req.headers().get("content-length")?.and_then(|l| l.trim().parse::<u64>().ok());
-    if let Some(rep) = guard::precheck(config, r.api, content_type.as_deref(), length) {
+    if let Some(rep) = reply::precheck(r.shape, config.max_body_bytes, content_type.as_deref(), length) {
         // Read the upload to its end (discarding it) before answering, so
         // that the client sees the 413 or 415 rather than a reset connection.
         drain(&mut req).await;
@@ -167,11 +190,15 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     }
     let body = match read_limited(&mut req, config.max_body_bytes).await? {
         Ok(body) => body,
-        Err(n) => return reply(guard::too_large(config, r.api, n)),
+        Err(n) => return reply(reply::too_large(r.shape, config.max_body_bytes, n)),
     };
-    let ids = ids(&req, config);
+    let ids = match budget_ids(&req, &url, config, r.api) {
+        Ok(ids) => ids,
+        Err(rep) => return reply(rep),
+    };
+    let context = RequestContext::from_anthropic_beta(header(&req, "anthropic-beta").as_deref());
     let now = Timestamp::from_millis(Date::now().as_millis() as i64);
-    let planned = match guard::assess(config, &shared.tokenizers, &r, &body, &ids, now) {
+    let planned = match assess::assess(config, &shared.tokenizers, &r, &body, &ids, context, now) {
         Verdict::Reject(rep) => {
             if let Some(line) = &rep.log {
                 console_log!("{line}");
@@ -200,82 +227,89 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
             if let Some(left) = d.remaining {
                 headers.push(("x-cost-remaining-usd", left.to_string()));
             }
-            console_log!(
-                "{}",
-                guard::log_line(r.api, &planned.call, planned.estimate.as_ref(), "deny", &d.reason, 402, false, None)
-            );
-            return reply(guard::deny_reply(r.api, &d.reason, &d.message, headers));
+            let log = CallLog {
+                api: r.api,
+                call: &planned.call,
+                estimate: planned.estimate.as_ref(),
+                outcome: Outcome::Deny,
+                reason: &d.reason,
+                status: 402,
+                stream: false,
+                actual: None,
+                settled: None,
+            };
+            console_log!("{}", log.line());
+            return reply(reply::deny_reply(r.shape, &d.reason, &d.message, headers));
         }
     }
-    let upstream =
-        match proxy::forward(method, req.headers(), Some(js_sys::Uint8Array::from(&body[..]).into()), &target).await {
-            Ok(u) => u,
-            Err(e) => {
-                // Nothing was spent: release the reservation.
-                release(&env, &ctx, &r, &planned, 502);
-                let mut rep = guard::error_reply(
-                    r.api,
-                    502,
-                    "api_error",
-                    "upstream_unreachable",
-                    "the upstream API could not be reached",
-                    None,
-                );
-                console_error!("farebox: upstream fetch failed: {e}");
-                rep.headers.extend(planned.headers.clone());
-                return reply(rep);
-            }
-        };
+    let keep = |name: &str| identity::forwards_header(config, r.api, name);
+    let sent = Some(js_sys::Uint8Array::from(&body[..]).into());
+    let upstream = match proxy::forward(method, req.headers(), keep, sent, &target(config, &r, &url)).await {
+        Ok(u) => u,
+        Err(e) => {
+            // Nothing reached the provider: release the reservation.
+            release(&env, &ctx, &r, &planned, 502);
+            let mut rep = reply::error_reply(
+                r.shape,
+                502,
+                "api_error",
+                "upstream_unreachable",
+                "the upstream API could not be reached",
+                None,
+            );
+            console_error!("farebox: upstream fetch failed: {e}");
+            rep.headers.extend(planned.headers.clone());
+            return reply(rep);
+        }
+    };
     let status = upstream.status_code();
-    if proxy::is_sse(&upstream) {
-        let (mut resp, usage) = proxy::stream_through(upstream)?;
-        add_headers(resp.headers_mut(), &planned.headers)?;
-        let (env2, cfg_shared, r2, planned2) = (env.clone(), shared.clone(), r.clone(), planned);
-        ctx.wait_until(async move {
-            let usage = usage.await.ok().flatten();
-            if let Ok(config) = &cfg_shared.config {
-                finish(&env2, config, &r2, &planned2, usage.as_deref(), status, true).await;
-            }
-        });
-        return Ok(resp);
-    }
-    // A JSON response is small: read it whole to price it and report the actual cost in headers.
-    let mut upstream = upstream;
-    let headers = upstream.headers().clone();
-    let bytes = upstream.bytes().await?;
-    let actual = guard::actual_cost(&config.prices, &planned.call.model, &bytes);
-    add_headers(&headers, &planned.headers)?;
-    if let Some((cost, _, output)) = &actual {
-        headers.set("x-token-output", &output.to_string())?;
-        headers.set("x-cost-usd", &cost.total.to_string())?;
-    }
-    headers.delete("content-length")?;
-    let resp = Response::from_bytes(bytes.clone())?.with_status(status).with_headers(headers);
+    let stream = proxy::is_sse(&upstream);
+    let scanner = if stream { Scanner::sse() } else { Scanner::json() };
+    // Both kinds of response stream through: the usage is found on the way,
+    // the body is never held whole.
+    let (mut resp, usage) = proxy::stream_through(upstream, scanner)?;
+    add_headers(resp.headers_mut(), &planned.headers)?;
     let (env2, cfg_shared, r2) = (env.clone(), shared.clone(), r.clone());
     ctx.wait_until(async move {
+        let usage = usage.await.ok().flatten();
         if let Ok(config) = &cfg_shared.config {
-            finish(&env2, config, &r2, &planned, Some(&bytes), status, false).await;
+            finish(&env2, config, &r2, &planned, usage.as_deref(), status, stream).await;
         }
     });
     Ok(resp)
 }
 
-/// `GET /_farebox/budget`: what the caller's own budget id (its user header
-/// or API key) has spent under each limited key, e.g.
-/// `{"user:<hash>:day:2026-11-22":"0.0123"}`. Only the caller's own spend.
-async fn own_budget(req: &Request, env: &Env, config: &Config) -> Result<Response> {
-    let ids = ids(req, config).hashed(config);
-    let call = farebox_core::PlannedCall {
-        model: String::new(),
-        max_cost: None,
-        input_tokens: 0,
+/// `GET /_farebox/budget`, for the operator only (`x-farebox-admin-token`
+/// equal to `ADMIN_TOKEN`; without that secret the endpoint does not exist):
+/// what the budget ids the request names (its API key or signed user
+/// header, its signed session and org headers, as a call would be billed)
+/// have spent under each limited key, e.g. `{"user:<hash>:day:2026-11-22":"0.0123"}`.
+async fn budget_report(req: &Request, url: &Url, env: &Env, config: &Config) -> Result<Response> {
+    let shape = Shape::OpenAi;
+    if config.admin_token.is_none() {
+        return reply(reply::refuse_reply(shape, 404, "not_found", "the budget endpoint is off: set ADMIN_TOKEN"));
+    }
+    if !identity::is_admin(config, header(req, "x-farebox-admin-token").as_deref()) {
+        return reply(reply::refuse_reply(
+            shape,
+            401,
+            "admin_token_required",
+            "the budget endpoint needs the operator's `x-farebox-admin-token`",
+        ));
+    }
+    let api = if header(req, "x-api-key").is_some() { Api::Anthropic } else { Api::OpenAi };
+    let ids = match budget_ids(req, url, config, api) {
+        Ok(ids) => ids,
+        Err(rep) => return reply(rep),
+    };
+    let call = PlannedCall {
         user: ids.user,
         session: ids.session,
         org: ids.org,
-        at: Timestamp::from_millis(Date::now().as_millis() as i64),
+        ..PlannedCall::new("", Timestamp::from_millis(Date::now().as_millis() as i64))
     };
     let mut spent = serde_json::Map::new();
-    for part in guard::ledger_parts(&call) {
+    for part in ledger_parts(&call) {
         let answer = ledger(env, &part.object, &LedgerOp::Spent { call: part.call }).await?;
         if let serde_json::Value::Object(keys) = serde_json::from_str(&answer)? {
             spent.extend(keys);
@@ -293,17 +327,18 @@ fn add_headers(headers: &Headers, extra: &[(&'static str, String)]) -> Result<()
 
 /// Logs a call that never reached the upstream and releases its reservation.
 fn release(env: &Env, ctx: &Context, r: &Route, planned: &Planned, status: u16) {
-    let line = guard::log_line(
-        r.api,
-        &planned.call,
-        planned.estimate.as_ref(),
-        "allow",
-        "upstream_error",
+    let log = CallLog {
+        api: r.api,
+        call: &planned.call,
+        estimate: planned.estimate.as_ref(),
+        outcome: Outcome::Allow,
+        reason: "upstream_error",
         status,
-        false,
-        None,
-    );
-    console_log!("{line}");
+        stream: false,
+        actual: None,
+        settled: Some(Usd::ZERO),
+    };
+    console_log!("{}", log.line());
     settle(env, ctx, &planned.ledgers, Usd::ZERO);
 }
 
@@ -320,10 +355,9 @@ fn settle(env: &Env, ctx: &Context, parts: &[LedgerPart], actual: Usd) {
     }
 }
 
-/// After the response: the actual cost from the reported usage, the log
-/// line, and the ledger settled (the actual cost replaces the reservation;
-/// with no usage reported, a failed call counts zero and a successful one
-/// keeps its estimate).
+/// After the response: the actual cost from the final usage, the log line,
+/// and the ledger settled ([`settlement`]: the actual cost, or the whole
+/// reservation when the response ended without its final usage).
 async fn finish(
     env: &Env,
     config: &Config,
@@ -333,26 +367,21 @@ async fn finish(
     status: u16,
     stream: bool,
 ) {
-    let actual = usage.and_then(|u| guard::actual_cost(&config.prices, &planned.call.model, u));
+    let actual = usage.and_then(|u| telemetry::actual_cost(&config.prices, &planned.call.model, u));
+    let amount = settlement(planned.call.max_cost, actual.as_ref().map(|a| &a.cost), status);
     let reason = if actual.is_some() { "ok" } else { "usage_not_reported" };
-    console_log!(
-        "{}",
-        guard::log_line(
-            r.api,
-            &planned.call,
-            planned.estimate.as_ref(),
-            "allow",
-            reason,
-            status,
-            stream,
-            actual.as_ref()
-        )
-    );
-    let amount = match (&actual, status) {
-        (Some((cost, _, _)), _) => cost.total,
-        (None, s) if s >= 400 => Usd::ZERO,
-        (None, _) => planned.call.max_cost.unwrap_or(Usd::ZERO),
+    let log = CallLog {
+        api: r.api,
+        call: &planned.call,
+        estimate: planned.estimate.as_ref(),
+        outcome: Outcome::Allow,
+        reason,
+        status,
+        stream,
+        actual: actual.as_ref(),
+        settled: Some(amount),
     };
+    console_log!("{}", log.line());
     for part in &planned.ledgers {
         let op = LedgerOp::Settle { call: part.call.clone(), actual: amount };
         if let Err(e) = ledger(env, &part.object, &op).await {
@@ -375,14 +404,22 @@ pub fn guard_bench(path: &str, body: &[u8], per_call_max_usd: &str) -> u16 {
             .get_or_insert_with(|| {
                 let per_call = per_call_max_usd.to_string();
                 let config = Config::from_lookup(|name| (name == "PER_CALL_MAX_USD").then(|| per_call.clone()));
-                Rc::new(Shared { config, tokenizers: guard::tokenizers() })
+                Rc::new(Shared { config, tokenizers: assess::tokenizers() })
             })
             .clone()
     });
     let Ok(config) = &shared.config else { return 500 };
-    let r = route("POST", path, false);
-    let ids = Ids { user: Some(String::from("bench")), ..Ids::default() };
-    match guard::assess(config, &shared.tokenizers, &r, body, &ids, Timestamp::from_millis(0)) {
+    let Ok(r) = route::route("POST", path, Hints::default(), &[]) else { return 400 };
+    let ids = BudgetIds::default();
+    match assess::assess(
+        config,
+        &shared.tokenizers,
+        &r,
+        body,
+        &ids,
+        RequestContext::default(),
+        Timestamp::from_millis(0),
+    ) {
         Verdict::Allow(_) => 200,
         Verdict::Reject(rep) => rep.status,
     }

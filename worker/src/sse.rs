@@ -7,6 +7,15 @@
 //! - Anthropic: `message_start`'s `message.usage` with each `message_delta`'s
 //!   `usage` merged over it (the delta's counts are cumulative);
 //! - Gemini (`alt=sse`): the last chunk's `usageMetadata`.
+//!
+//! Only a *final* usage counts: the chat chunk with `usage` (sent last),
+//! a Responses terminal event (`response.completed`, `.incomplete`,
+//! `.failed`), Anthropic's `message_delta`, a Gemini chunk whose candidate
+//! has a `finishReason`. A stream cut before it (a client that went away,
+//! an upstream that broke off) reports nothing, and the call is settled at
+//! its reservation, never at the partial counts seen so far: an Anthropic
+//! stream cut after `message_start` would otherwise bill one output token
+//! for whatever the client had already received.
 
 use serde_json::{Map, Value};
 
@@ -19,7 +28,11 @@ pub struct UsageScanner {
     line: Vec<u8>,
     overlong: bool,
     anthropic: Option<(Option<Value>, Map<String, Value>)>,
+    /// Anthropic's `message_delta` was seen: its usage is final.
+    anthropic_final: bool,
     last: Option<Value>,
+    /// `last` is a final usage.
+    last_final: bool,
 }
 
 impl UsageScanner {
@@ -68,6 +81,7 @@ impl UsageScanner {
             }
             Some("message_delta") => {
                 if let Some(Value::Object(delta)) = obj.remove("usage") {
+                    self.anthropic_final = true;
                     let (_, usage) = self.anthropic.get_or_insert_with(|| (None, Map::new()));
                     for (k, v) in delta {
                         if !v.is_null() {
@@ -82,20 +96,22 @@ impl UsageScanner {
                 };
                 let in_response = obj.get("response").and_then(Value::as_object).is_some_and(has_usage);
                 if has_usage(&obj) || in_response {
+                    self.last_final = is_final(&obj);
                     self.last = Some(Value::Object(obj));
                 }
             }
         }
     }
 
-    /// At the end of the stream: a JSON body holding the usage (and model)
-    /// for `parse_usage` / `cost_of_usage_json`, if the stream reported any.
+    /// At the end of the stream: a JSON body holding the final usage (and
+    /// model) for `parse_usage` / `cost_of_usage_json`; `None` when the
+    /// stream ended before its final usage.
     pub fn finish(mut self) -> Option<Vec<u8>> {
         if !self.line.is_empty() && !self.overlong {
             let line = std::mem::take(&mut self.line);
             self.on_line(&line);
         }
-        if let Some((model, usage)) = self.anthropic {
+        if let Some((model, usage)) = self.anthropic.filter(|_| self.anthropic_final) {
             let mut body = Map::new();
             if let Some(m) = model {
                 body.insert("model".into(), m);
@@ -104,8 +120,22 @@ impl UsageScanner {
             body.insert("usage".into(), Value::Object(usage));
             return serde_json::to_vec(&Value::Object(body)).ok();
         }
-        self.last.and_then(|v| serde_json::to_vec(&v).ok())
+        self.last.filter(|_| self.last_final).and_then(|v| serde_json::to_vec(&v).ok())
     }
+}
+
+/// Whether a usage-bearing event is the stream's last word on usage.
+fn is_final(event: &Map<String, Value>) -> bool {
+    if let Some(kind) = event.get("type").and_then(Value::as_str).filter(|t| t.starts_with("response.")) {
+        return matches!(kind, "response.completed" | "response.incomplete" | "response.failed");
+    }
+    if event.contains_key("usageMetadata") {
+        // Gemini reports the usage so far in every chunk; the last has a finish reason.
+        let finished = |c: &Value| c.get("finishReason").is_some_and(|r| !r.is_null());
+        return event.get("candidates").and_then(Value::as_array).is_some_and(|cs| cs.iter().any(finished));
+    }
+    // OpenAI Chat sends `usage` once, in the last chunk.
+    true
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -157,10 +187,23 @@ mod tests {
         }
         // Every Gemini chunk reports the usage so far (CRLF line ends); the last one is final.
         let gemini = "data: {\"usageMetadata\":{\"promptTokenCount\":1000,\"candidatesTokenCount\":1},\"modelVersion\":\"gemini-2.5-flash\"}\r\n\r\n\
-                      data: {\"usageMetadata\":{\"promptTokenCount\":1000,\"candidatesTokenCount\":200,\"thoughtsTokenCount\":300},\"modelVersion\":\"gemini-2.5-flash\"}\r\n\r\n";
+                      data: {\"candidates\":[{\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":1000,\"candidatesTokenCount\":200,\"thoughtsTokenCount\":300},\"modelVersion\":\"gemini-2.5-flash\"}\r\n\r\n";
         for chunk in [1, 3, 4096] {
             assert_eq!(cost(&scan(gemini, chunk).unwrap()), "0.00155");
         }
+    }
+
+    #[test]
+    fn a_stream_cut_before_its_final_usage_reports_none() {
+        let anthropic = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-sonnet-4-5\",\"usage\":{\"input_tokens\":1500,\"output_tokens\":1}}}\n\n\
+                         event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"text\":\"a long answer\"}}\n\n";
+        assert!(scan(anthropic, 7).is_none());
+        let gemini = "data: {\"candidates\":[{\"content\":{}}],\"usageMetadata\":{\"promptTokenCount\":1000,\"candidatesTokenCount\":1}}\n\n";
+        assert!(scan(gemini, 7).is_none());
+        let responses = "data: {\"type\":\"response.in_progress\",\"response\":{\"model\":\"gpt-4o\",\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n";
+        assert!(scan(responses, 7).is_none());
+        let cut_chat = "data: {\"id\":\"c\",\"model\":\"gpt-4o\",\"choices\":[{\"delta\":{\"content\":\"hi\"}}],\"usage\":null}\n\n";
+        assert!(scan(cut_chat, 7).is_none());
     }
 
     #[test]

@@ -1,0 +1,416 @@
+//! The decision before forwarding: estimate the request with the core and
+//! apply the policy's ledger-free rules. Pure (no workers-rs): unit-tested
+//! natively.
+//!
+//! Every number here comes from `farebox-core`: the estimate, the price
+//! table, the policy's decision. This module only turns them into a verdict
+//! with the headers to report.
+
+use farebox_core::budget::Budget;
+use farebox_core::estimate::{estimate, Estimate, EstimateOptions, OutputLimit};
+use farebox_core::tokens::{Encoding, Tokenizer, Tokenizers};
+use farebox_core::{CostOptions, Error, MemoryLedger, PlannedCall, Timestamp, Usd};
+use serde::Deserialize;
+
+use crate::config::Config;
+use crate::identity::BudgetIds;
+use crate::ledger::{ledger_parts, LedgerPart};
+use crate::reply::{deny_reply, error_reply, too_large, Reply};
+use crate::route::Route;
+use crate::telemetry::{CallLog, Outcome};
+
+/// The tokenizers the worker carries: o200k_base (GPT-4o and later, and the
+/// basis of every calibrated estimate) and cl100k_base (GPT-4, GPT-3.5,
+/// embeddings). Each is parsed on first use.
+pub fn tokenizers() -> Tokenizers {
+    Tokenizers::new()
+}
+
+/// Loads the vocabulary `encoding` needs, if it is one the worker carries.
+pub fn load_vocab(tokenizers: &Tokenizers, encoding: Encoding) {
+    if tokenizers.get(encoding).is_some() {
+        return;
+    }
+    let data: &[u8] = match encoding.vocab_name() {
+        "o200k_base" => include_bytes!("../../core/data/vocab/o200k_base.bin"),
+        "cl100k_base" => include_bytes!("../../core/data/vocab/cl100k_base.bin"),
+        _ => return,
+    };
+    // o200k_harmony shares o200k_base's tokenizer (core's `Tokenizers` keys them by vocabulary).
+    let base = Encoding::from_name(encoding.vocab_name()).unwrap_or(encoding);
+    if let Ok(t) = Tokenizer::from_vocab(base, data) {
+        tokenizers.insert(t);
+    }
+}
+
+/// What the request says about itself beyond its body.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RequestContext {
+    /// An `anthropic-beta` header asks for the 1M-token context window.
+    pub anthropic_long_context: bool,
+}
+
+impl RequestContext {
+    /// From the `anthropic-beta` header's value (comma-separated flags).
+    pub fn from_anthropic_beta(value: Option<&str>) -> RequestContext {
+        let long = value.is_some_and(|v| v.split(',').any(|f| f.trim().starts_with("context-1m")));
+        RequestContext { anthropic_long_context: long }
+    }
+}
+
+/// The outcome of [`assess`].
+#[derive(Debug)]
+pub enum Verdict {
+    /// Answer now; upstream is not called.
+    Reject(Reply),
+    /// Forward, after reserving in each of `ledgers`.
+    Allow(Box<Planned>),
+}
+
+/// An allowed call, with what to report about it.
+#[derive(Debug)]
+pub struct Planned {
+    pub call: PlannedCall,
+    pub estimate: Option<Estimate>,
+    /// Estimate headers for the response (`X-Token-Input`, `X-Cost-Estimate-USD`, ...).
+    pub headers: Vec<(&'static str, String)>,
+    /// The budget Durable Objects to reserve in before forwarding (none
+    /// without cumulative limits on the ids the call names).
+    pub ledgers: Vec<LedgerPart>,
+    pub limit: Option<Usd>,
+}
+
+/// Estimates `body` and applies the policy's ledger-free rules (model lists,
+/// input tokens, unpriced, per-call and per-model maxima; a cumulative
+/// limit smaller than the call itself). `ids` are the call's budget ids,
+/// already established and hashed ([`crate::identity::budget_ids`]).
+pub fn assess(
+    config: &Config,
+    tokenizers: &Tokenizers,
+    route: &Route,
+    body: &[u8],
+    ids: &BudgetIds,
+    context: RequestContext,
+    now: Timestamp,
+) -> Verdict {
+    let shape = route.shape;
+    if body.len() > config.max_body_bytes {
+        return Verdict::Reject(too_large(shape, config.max_body_bytes, body.len() as u64));
+    }
+    let options = EstimateOptions {
+        model: route.model().map(String::from),
+        format: route.format(),
+        cost: CostOptions::default(),
+        max_body_bytes: config.max_body_bytes,
+    };
+    let _ = context;
+    // Vocabularies are parsed on first need: a request that is refused before
+    // counting, or one for a cl100k_base model, never parses o200k_base.
+    let mut result = estimate(&config.prices, tokenizers, body, &options);
+    if let Err(Error::TokenizerNotLoaded(name)) = &result {
+        if let Some(encoding) = Encoding::from_name(name) {
+            load_vocab(tokenizers, encoding);
+            result = estimate(&config.prices, tokenizers, body, &options);
+        }
+    }
+    let (model, est, unpriced_why) = match result {
+        Ok(e) => {
+            if e.output_limit == OutputLimit::ClampedToModel {
+                let msg = format!(
+                    "the output limit asks for more tokens than `{}` can produce (at most {}): lower it",
+                    e.model, e.max_output_tokens
+                );
+                return Verdict::Reject(error_reply(
+                    shape,
+                    400,
+                    "invalid_request_error",
+                    "max_tokens_too_large",
+                    &msg,
+                    Some("max_tokens"),
+                ));
+            }
+            let requested =
+                route.model().map(String::from).or_else(|| model_of(body)).unwrap_or_else(|| e.model.clone());
+            let why = (!e.max_cost.complete).then(|| format!("`{}` has no price for some of this usage", e.model));
+            (requested, Some(e), why)
+        }
+        Err(Error::InvalidRequest(why)) => {
+            return Verdict::Reject(error_reply(shape, 400, "invalid_request_error", "invalid_request", &why, None));
+        }
+        Err(other) => {
+            let model = route.model().map(String::from).or_else(|| model_of(body)).unwrap_or_default();
+            (model, None, Some(other.to_string()))
+        }
+    };
+    let priced = est.as_ref().map_or_else(|| PlannedCall::new(&model, now), |e| e.planned_call(&model, now));
+    let call = PlannedCall { user: ids.user.clone(), session: ids.session.clone(), org: ids.org.clone(), ..priced };
+    let budget = Budget::new(config.policy.clone());
+    let decision = match budget.check(&config.prices, &call, &MemoryLedger::new()) {
+        Ok(d) => d,
+        Err(e) => {
+            return Verdict::Reject(error_reply(shape, 500, "api_error", "ledger_error", &e.to_string(), None));
+        }
+    };
+    let mut headers = estimate_headers(est.as_ref());
+    if let Some(limit) = decision.limit {
+        headers.push(("x-cost-limit-usd", limit.to_string()));
+    }
+    if !decision.allow {
+        let mut message = decision.message.clone();
+        if let Some(why) = &unpriced_why {
+            message = format!("{message}: {why}");
+        }
+        if let Some(e) = est.as_ref().filter(|e| e.output_limit == OutputLimit::ModelMaximum) {
+            message = format!(
+                "{message} (the request sets no output limit, so the estimate assumes the model's maximum of {} output tokens: set one)",
+                e.max_output_tokens
+            );
+        }
+        let reason = decision.reason.name();
+        let mut reply = deny_reply(shape, reason, &message, headers);
+        let log = CallLog {
+            api: route.api,
+            call: &call,
+            estimate: est.as_ref(),
+            outcome: Outcome::Deny,
+            reason,
+            status: 402,
+            stream: false,
+            actual: None,
+            settled: None,
+        };
+        reply.log = Some(log.line());
+        return Verdict::Reject(reply);
+    }
+    let ledgers = ledger_parts(&call);
+    Verdict::Allow(Box::new(Planned { call, estimate: est, headers, ledgers, limit: decision.limit }))
+}
+
+fn estimate_headers(est: Option<&Estimate>) -> Vec<(&'static str, String)> {
+    let Some(e) = est else { return Vec::new() };
+    vec![
+        ("x-farebox-model", e.model.clone()),
+        ("x-token-input", e.input_tokens.tokens.to_string()),
+        ("x-token-input-exact", e.input_tokens.exact.to_string()),
+        ("x-token-output-max", e.max_output_tokens.to_string()),
+        ("x-cost-estimate-usd", e.max_cost.total.to_string()),
+        ("x-cost-estimate-min-usd", e.min_cost.total.to_string()),
+    ]
+}
+
+#[derive(Deserialize)]
+struct ModelOnly {
+    model: Option<String>,
+}
+
+fn model_of(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<ModelOnly>(body).ok().and_then(|m| m.model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::{budget_ids, sign, IdHeaders};
+    use crate::ledger::{apply_ledger_op, LedgerOp};
+    use crate::route::{route, Hints};
+    use serde_json::{json, Value};
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| map.get(name).cloned()).unwrap()
+    }
+
+    const NOW: Timestamp = Timestamp::from_millis(1_795_000_000_000);
+
+    fn post(path: &str) -> Route {
+        route("POST", path, Hints::default(), &[]).unwrap()
+    }
+
+    fn ids(cfg: &Config) -> BudgetIds {
+        budget_ids(cfg, Some("sk-test"), IdHeaders::default()).unwrap()
+    }
+
+    fn chat(body: &str, cfg: &Config) -> Verdict {
+        let r = post("/v1/chat/completions");
+        assess(cfg, &tokenizers(), &r, body.as_bytes(), &ids(cfg), RequestContext::default(), NOW)
+    }
+
+    fn rejected(v: Verdict) -> Reply {
+        match v {
+            Verdict::Reject(r) => r,
+            Verdict::Allow(p) => panic!("allowed: {p:?}"),
+        }
+    }
+
+    #[test]
+    fn over_the_per_call_limit_is_a_402_with_estimate_headers() {
+        let cfg = config(&[
+            ("PER_CALL_MAX_USD", "0.001"),
+            ("POLICY_JSON", r#"{"per_user_daily_usd":"1"}"#),
+            ("HASH_SALT", "0123456789abcdef"),
+        ]);
+        let r =
+            rejected(chat(r#"{"model":"gpt-4o","max_tokens":1000,"messages":[{"role":"user","content":"hi"}]}"#, &cfg));
+        assert_eq!(r.status, 402);
+        let body: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(body["error"]["code"], "per_call_limit");
+        let log: Value = serde_json::from_str(r.log.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            (log["gen_ai.request.model"].as_str(), log["farebox.reason"].as_str()),
+            (Some("gpt-4o"), Some("per_call_limit"))
+        );
+        assert!(!r.log.as_deref().unwrap().contains("sk-test") && !r.log.as_deref().unwrap().contains("hi"));
+        let h: HashMap<_, _> = r.headers.iter().cloned().collect();
+        assert_eq!(h["x-cost-limit-usd"], "0.001");
+        assert_eq!(h["x-token-output-max"], "1000");
+        assert!(h.contains_key("x-cost-estimate-usd") && h.contains_key("x-token-input"));
+    }
+
+    #[test]
+    fn under_the_limit_is_allowed_and_reports_the_estimate() {
+        let cfg = config(&[("PER_CALL_MAX_USD", "1")]);
+        let Verdict::Allow(p) =
+            chat(r#"{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#, &cfg)
+        else {
+            panic!("denied")
+        };
+        assert!(p.ledgers.is_empty());
+        assert_eq!(p.call.model, "gpt-4o");
+        assert!(p.headers.iter().any(|(k, v)| *k == "x-cost-estimate-usd" && !v.is_empty()));
+    }
+
+    #[test]
+    fn bad_input_is_a_clear_400() {
+        let cfg = config(&[]);
+        for body in [
+            "{not json",
+            "[1,2]",
+            r#"{"model":"gpt-4o","max_tokens":-5,"messages":[]}"#,
+            r#"{"model":"gpt-4o","max_tokens":"many","messages":[]}"#,
+            &format!(r#"{{"model":"gpt-4o","messages":{}{}}}"#, "[".repeat(10_000), "]".repeat(10_000)),
+        ] {
+            let r = rejected(chat(body, &cfg));
+            assert_eq!(r.status, 400, "{body:.60}: {}", r.body);
+        }
+        let r = rejected(assess(
+            &cfg,
+            &tokenizers(),
+            &post("/v1/chat/completions"),
+            b"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\xfe\"}]}",
+            &BudgetIds::default(),
+            RequestContext::default(),
+            NOW,
+        ));
+        assert_eq!(r.status, 400);
+        let r = rejected(chat(
+            r#"{"model":"gpt-4o","max_tokens":1000000000000,"messages":[{"role":"user","content":"hi"}]}"#,
+            &cfg,
+        ));
+        assert_eq!((r.status, r.headers[1].1.as_str()), (400, "max_tokens_too_large"));
+    }
+
+    #[test]
+    fn unknown_models_are_denied_unless_the_policy_allows_them() {
+        let body = r#"{"model":"gpt-9-ultra","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#;
+        let r = rejected(chat(body, &config(&[])));
+        assert_eq!(r.status, 402);
+        assert!(r.body.contains("unpriced_model") && r.body.contains("gpt-9-ultra"), "{}", r.body);
+        assert!(matches!(chat(body, &config(&[("POLICY_JSON", r#"{"unpriced_model":"allow"}"#)])), Verdict::Allow(_)));
+    }
+
+    #[test]
+    fn an_absent_max_tokens_is_priced_at_the_model_maximum_and_says_so() {
+        let cfg = config(&[("PER_CALL_MAX_USD", "0.01")]);
+        let r = rejected(chat(r#"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#, &cfg));
+        assert_eq!(r.status, 402);
+        assert!(r.body.contains("no output limit"), "{}", r.body);
+    }
+
+    #[test]
+    fn daily_budgets_reserve_atomically_in_the_ledger_logic() {
+        let cfg = config(&[("POLICY_JSON", r#"{"per_user_daily_usd":"0.01"}"#), ("HASH_SALT", "0123456789abcdef")]);
+        let body = r#"{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#;
+        let Verdict::Allow(p) = chat(body, &cfg) else { panic!("denied") };
+        assert_eq!(p.ledgers.len(), 1);
+        let user = p.call.user.clone().unwrap();
+        assert_eq!(p.ledgers[0], LedgerPart { object: format!("user:{user}"), call: p.call.clone() });
+        assert_eq!(user.len(), 32);
+        assert!(!user.contains("sk-test"));
+        let mut ledger = MemoryLedger::new();
+        let wire =
+            serde_json::to_string(&LedgerOp::Settle { call: p.call.clone(), actual: Usd::parse("0.5").unwrap() })
+                .unwrap();
+        assert!(matches!(serde_json::from_str::<LedgerOp>(&wire).unwrap(), LedgerOp::Settle { .. }));
+        let per_call = p.call.max_cost.unwrap();
+        let fits = (Usd::parse("0.01").unwrap().atto() / per_call.atto()) as usize;
+        let allowed = (0..fits + 5)
+            .filter(|_| {
+                apply_ledger_op(&cfg, &LedgerOp::Reserve { call: p.call.clone() }, &mut ledger).unwrap()["allow"]
+                    == json!(true)
+            })
+            .count();
+        assert_eq!(allowed, fits);
+        let spent = apply_ledger_op(&cfg, &LedgerOp::Spent { call: p.call.clone() }, &mut ledger).unwrap();
+        assert!(spent.as_object().unwrap().keys().all(|k| k.contains(&user)));
+        let op = LedgerOp::Settle { call: p.call.clone(), actual: Usd::ZERO };
+        apply_ledger_op(&cfg, &op, &mut ledger).unwrap();
+        let again = apply_ledger_op(&cfg, &LedgerOp::Reserve { call: p.call.clone() }, &mut ledger).unwrap();
+        assert_eq!(again["allow"], json!(true));
+    }
+
+    #[test]
+    fn session_and_org_ids_each_get_their_own_object() {
+        let policy = r#"{"per_session_usd":"0.01","per_org_daily_usd":"5"}"#;
+        let key = "operator-signing-key-0123";
+        let cfg = config(&[("POLICY_JSON", policy), ("HASH_SALT", "0123456789abcdef"), ("ID_SIGNING_KEY", key)]);
+        let body = br#"{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#;
+        let (s, o) = (
+            format!("conv-1.{}", sign(key.as_bytes(), "session", "conv-1")),
+            format!("acme.{}", sign(key.as_bytes(), "org", "acme")),
+        );
+        let ids =
+            budget_ids(&cfg, Some("sk-test"), IdHeaders { user: None, session: Some(&s), org: Some(&o) }).unwrap();
+        let Verdict::Allow(p) =
+            assess(&cfg, &tokenizers(), &post("/v1/chat/completions"), body, &ids, RequestContext::default(), NOW)
+        else {
+            panic!("denied")
+        };
+        // No per-user limit: the API key is kept nowhere.
+        assert_eq!(p.call.user, None);
+        let (session, org) = (p.call.session.clone().unwrap(), p.call.org.clone().unwrap());
+        assert!(session.len() == 32 && org.len() == 32 && session != org);
+        let objects: Vec<&str> = p.ledgers.iter().map(|l| l.object.as_str()).collect();
+        assert_eq!(objects, [format!("session:{session}"), format!("org:{org}")]);
+        // The session's object counts the session alone and holds its limit.
+        let part = &p.ledgers[0].call;
+        assert_eq!((part.session.as_ref(), part.user.as_ref(), part.org.as_ref()), (Some(&session), None, None));
+        let mut ledger = MemoryLedger::new();
+        let fits = (Usd::parse("0.01").unwrap().atto() / p.call.max_cost.unwrap().atto()) as usize;
+        let answers: Vec<Value> = (0..fits + 3)
+            .map(|_| apply_ledger_op(&cfg, &LedgerOp::Reserve { call: part.clone() }, &mut ledger).unwrap())
+            .collect();
+        assert_eq!(answers.iter().filter(|a| a["allow"] == json!(true)).count(), fits);
+        assert_eq!(answers[fits]["reason"], "session_limit");
+        let spent = apply_ledger_op(&cfg, &LedgerOp::Spent { call: part.clone() }, &mut ledger).unwrap();
+        assert_eq!(spent.as_object().unwrap().keys().collect::<Vec<_>>(), [&format!("session:{session}")]);
+        let org_part = &p.ledgers[1].call;
+        let spent =
+            apply_ledger_op(&cfg, &LedgerOp::Spent { call: org_part.clone() }, &mut MemoryLedger::new()).unwrap();
+        assert!(spent.as_object().unwrap().keys().all(|k| k.starts_with(&format!("org:{org}:day:"))));
+        // A log line names the hashes, never the raw ids.
+        let log = CallLog {
+            api: crate::route::Api::OpenAi,
+            call: &p.call,
+            estimate: None,
+            outcome: Outcome::Allow,
+            reason: "ok",
+            status: 200,
+            stream: false,
+            actual: None,
+            settled: None,
+        };
+        let line = log.line();
+        assert!(line.contains(&session) && line.contains(&org) && !line.contains("conv-1") && !line.contains("acme"));
+    }
+}
