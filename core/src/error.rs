@@ -21,10 +21,65 @@ pub enum Error {
     InvalidRequest(String),
     /// The estimate needs a tokenizer vocabulary the host has not loaded.
     TokenizerNotLoaded(&'static str),
+    /// A well-formed request whose cost has no upper bound that farebox can
+    /// compute (stored context, server-side tools, an output it has no price
+    /// for, ...): refused rather than under-priced. `detail` says what in the
+    /// request caused it and, where a setting allows it, which one.
+    Refused { kind: RefusalKind, detail: String },
+}
+
+/// Why a request was refused: each kind is a way a provider can bill more
+/// than the request shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RefusalKind {
+    /// Context the provider adds from storage (Responses `previous_response_id`,
+    /// `conversation`, `prompt`; Gemini `cachedContent`).
+    StoredContext,
+    /// A tool the provider runs itself (web search, code execution, file
+    /// search, MCP, ...): billed per call, and each internal turn re-bills the context.
+    ServerTool,
+    /// A tool type farebox does not know, or a built-in one whose added prompt
+    /// tokens are not documented.
+    UnknownTool,
+    /// Responses `background: true`: the usage only arrives when polled.
+    Background,
+    /// A field this reader does not know (refused only when asked to:
+    /// `RequestRules::refuse_unknown_fields`).
+    UnknownField,
+    /// An output modality the model has no price for (image output, or audio
+    /// on a model without an audio output price).
+    UnpricedModality,
+}
+
+impl RefusalKind {
+    /// A stable snake_case code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            RefusalKind::StoredContext => "stored_context",
+            RefusalKind::ServerTool => "server_tool",
+            RefusalKind::UnknownTool => "unknown_tool",
+            RefusalKind::Background => "background_mode",
+            RefusalKind::UnknownField => "unknown_field",
+            RefusalKind::UnpricedModality => "unpriced_modality",
+        }
+    }
+
+    pub const ALL: [RefusalKind; 6] = [
+        RefusalKind::StoredContext,
+        RefusalKind::ServerTool,
+        RefusalKind::UnknownTool,
+        RefusalKind::Background,
+        RefusalKind::UnknownField,
+        RefusalKind::UnpricedModality,
+    ];
 }
 
 impl Error {
     /// A stable machine-readable code, for hosts that map errors (HTTP, JS).
+    /// A refusal's code is its kind's ([`RefusalKind::code`]: `stored_context`,
+    /// `server_tool`, `unknown_tool`, `background_mode`, `unknown_field`,
+    /// `unpriced_modality`), so a host can tell the reasons apart without
+    /// parsing the message; [`Error::is_refusal`] groups them.
     pub fn code(&self) -> &'static str {
         match self {
             Error::UnknownModel { .. } => "unknown_model",
@@ -33,7 +88,14 @@ impl Error {
             Error::Money(_) => "amount_out_of_range",
             Error::InvalidRequest(_) => "invalid_request",
             Error::TokenizerNotLoaded(_) => "tokenizer_not_loaded",
+            Error::Refused { kind, .. } => kind.code(),
         }
+    }
+
+    /// Whether this is a refusal ([`Error::Refused`]): a valid request whose
+    /// cost farebox will not bound.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Error::Refused { .. })
     }
 }
 
@@ -54,6 +116,7 @@ impl fmt::Display for Error {
             Error::TokenizerNotLoaded(name) => {
                 write!(f, "the {name} vocabulary is not loaded: load it to count this request")
             }
+            Error::Refused { kind, detail } => write!(f, "request refused ({}): {detail}", kind.code()),
         }
     }
 }

@@ -72,7 +72,7 @@ pub mod usage;
 
 pub use budget::{Budget, Decision, Ledger, MemoryLedger, PlannedCall, Policy};
 pub use cost::{Cost, CostLine, CostOptions, Unpriced};
-pub use error::Error;
+pub use error::{Error, RefusalKind};
 pub use money::Usd;
 pub use pricing::{Model, PriceFileFormat, PriceSet, PriceTable};
 pub use time::Timestamp;
