@@ -65,6 +65,45 @@ pub enum UnpricedModel {
     Allow,
 }
 
+/// What a guard does with a request that names stored context the provider
+/// adds to the prompt (Responses `previous_response_id`, `conversation`,
+/// `prompt`; Gemini `cachedContent`): its size cannot be read from the request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoredContext {
+    /// Refuse the request (`stored_context` refusal).
+    #[default]
+    Refuse,
+    /// Price it as if the stored context filled the model's whole context
+    /// window (and so its highest context tier); refused when the price
+    /// table has no context window for the model.
+    FullContextWindow,
+}
+
+impl StoredContext {
+    fn is_default(&self) -> bool {
+        *self == StoredContext::default()
+    }
+}
+
+/// What a guard does with a Responses request with `background: true`
+/// (answered at once; its usage arrives only when the response is polled).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Background {
+    /// Refuse it (`background_mode` refusal).
+    #[default]
+    Refuse,
+    /// Let it through (its reservation is kept until its usage is known).
+    Allow,
+}
+
+impl Background {
+    fn is_default(&self) -> bool {
+        *self == Background::default()
+    }
+}
+
 /// A user's budget policy. Every limit is optional; absent means unlimited.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,6 +138,14 @@ pub struct Policy {
     /// What to do with a call that cannot be priced.
     #[serde(default)]
     pub unpriced_model: UnpricedModel,
+    /// What to do with a request that names stored context (`"refuse"`, the
+    /// default, or `"full_context_window"`).
+    #[serde(default, skip_serializing_if = "StoredContext::is_default")]
+    pub stored_context: StoredContext,
+    /// What to do with a Responses `background: true` request (`"refuse"`,
+    /// the default, or `"allow"`).
+    #[serde(default, skip_serializing_if = "Background::is_default")]
+    pub background: Background,
     /// Percentages of a cumulative limit at which [`Budget::commit`] raises
     /// an alert; [`alerts::DEFAULT_THRESHOLDS`] when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
