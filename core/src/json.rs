@@ -121,3 +121,69 @@ pub(crate) fn kind_of(v: &Value) -> &'static str {
         Value::Object(_) => "an object",
     }
 }
+
+/// How big a JSON text's parsed tree can get, read in one linear pass over
+/// its bytes with no allocation, before anything is parsed.
+#[cfg_attr(not(feature = "tokenizer"), allow(dead_code))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Shape {
+    /// An upper bound on the values (and object keys) the text parses into:
+    /// every value but the first follows a `[`, `,` or `:`, and every key a
+    /// `{` or `,`, so one more than the structural characters outside strings
+    /// bounds them.
+    pub values: usize,
+    /// The deepest nesting of arrays and objects.
+    pub depth: usize,
+}
+
+/// Scans `bytes` as JSON text (strings and escapes skipped, nothing
+/// validated: the parser does that) and stops early, with what it has seen,
+/// once `max_values` or `max_depth` is exceeded.
+#[cfg_attr(not(feature = "tokenizer"), allow(dead_code))]
+pub(crate) fn shape(bytes: &[u8], max_values: usize, max_depth: usize) -> Shape {
+    let (mut values, mut depth, mut deepest) = (1usize, 0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                values += 1;
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' | b':' => values += 1,
+            _ => continue,
+        }
+        if values > max_values || deepest > max_depth {
+            break;
+        }
+    }
+    Shape { values, depth: deepest }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_bounds_values_and_depth() {
+        let s = shape(br#"{"a": [1, 2, {"b": "x,y:[{"}], "c": null}"#, usize::MAX, usize::MAX);
+        // Values: the object, "a", the array, 1, 2, the inner object, "b", "x,y:[{", "c", null = 10 (keys included).
+        assert!(s.values >= 10, "{s:?}");
+        assert_eq!(s.depth, 3);
+        assert_eq!(shape(br#""\"[[[""#, 10, 10).depth, 0);
+        assert_eq!(shape(b"[[[[", 100, 100).depth, 4);
+        assert!(shape(b"[0,0,0,0,0,0]", 3, 10).values > 3);
+    }
+}

@@ -94,6 +94,7 @@ impl EstimateInput {
             format,
             cost: cost_options(self.service_tier, self.params),
             max_body_bytes: self.max_body_bytes.unwrap_or(defaults.max_body_bytes),
+            ..defaults
         })
     }
 }

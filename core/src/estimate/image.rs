@@ -141,6 +141,14 @@ pub(crate) fn data_url_size(url: &str) -> Option<(u64, u64)> {
     image_size(&head)
 }
 
+/// Width and height of a base64-encoded image (Anthropic's `source.data`,
+/// Gemini's `inlineData.data`), from its header. Decodes at most 256 KiB and
+/// never slices the text, so any string is safe (a multi-byte character
+/// only ends the decoding).
+pub(crate) fn base64_image_size(data: &str) -> Option<(u64, u64)> {
+    image_size(&decode_base64_prefix(data, 256 * 1024))
+}
+
 fn image_size(b: &[u8]) -> Option<(u64, u64)> {
     let be16 = |i: usize| Some(u64::from(u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?])));
     let be32 =
@@ -245,6 +253,11 @@ mod tests {
         assert_eq!(data_url_size(&alloc::format!("data:image/jpeg;base64,{}", encode(&jpeg))), Some((30, 20)));
         assert_eq!(data_url_size("data:image/png;base64,!!!"), None);
         assert_eq!(data_url_size("https://example.com/cat.png"), None);
+        assert_eq!(base64_image_size(&encode(png)), Some((3, 2)));
+        // Regression: a multi-byte character where the old code cut the text at a byte offset.
+        let hostile = alloc::format!("{}é", "A".repeat(359_999));
+        assert_eq!(base64_image_size(&hostile), None);
+        assert_eq!(data_url_size(&alloc::format!("data:image/png;base64,{hostile}")), None);
     }
 
     fn encode(bytes: &[u8]) -> alloc::string::String {

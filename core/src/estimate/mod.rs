@@ -14,8 +14,25 @@
 //! - maximum: the most input tokens, cache-marked prompt written to cache,
 //!   plus the whole output allowance (`max_tokens`, `max_completion_tokens`,
 //!   `max_output_tokens`, `maxOutputTokens`; the model's maximum when absent)
-//!   at the reasoning rate where that is higher — with the tier that usage
-//!   falls in (a 250k-token Gemini prompt is priced above 200k).
+//!   plus the predicted output's tokens (OpenAI `prediction`: rejected
+//!   prediction tokens are billed as output), times the choices (Chat `n`,
+//!   Gemini `candidateCount`; the prompt is billed once), at the dearest
+//!   output-side rate the request can produce (output, reasoning, and audio
+//!   output when it asks for audio) — with the tier that usage falls in (a
+//!   250k-token Gemini prompt is priced above 200k). Response schemas
+//!   (`response_format`, `text.format`, `responseSchema`, `output_format`) and
+//!   Anthropic's tool-use system prompt and client-tool overheads are prompt.
+//!
+//! The maximum is meant to bound what the provider can bill. What a request
+//! can ask for that its body does not bound is refused ([`Error::Refused`],
+//! with a [`RefusalKind`]) unless [`RequestRules`] say how to price it: stored
+//! context (Responses `previous_response_id`, `conversation`, `prompt`;
+//! Gemini `cachedContent`: refused, or priced as a full context window),
+//! tools the provider runs (web search, code execution, file search, MCP, ...),
+//! unknown tool types, Responses `background: true`, output modalities the
+//! model has no price for, and (for a guard) top-level fields this reader
+//! does not know. Bodies are bounded before parsing: bytes, JSON values and
+//! nesting depth.
 //!
 //! Every cost goes through [`crate::cost`], the one pricing function.
 //!
@@ -32,14 +49,15 @@ use alloc::string::{String, ToString};
 
 use serde::Serialize;
 
-use crate::budget::PlannedCall;
+use crate::budget::{Background, PlannedCall, Policy};
 use crate::cost::{Cost, CostOptions};
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 use crate::pricing::{Mode, Model, PriceTable};
 use crate::time::Timestamp;
 use crate::tokens::{Encoding, Tokenizer, Tokenizers};
 use crate::usage::{Usage, UsageKind};
 
+pub use crate::budget::StoredContext;
 pub use request::RequestFormat;
 
 /// A token count that is exact or bounded: `low ≤ tokens ≤ high`.
@@ -70,6 +88,57 @@ impl Range {
     }
 }
 
+/// What a request may ask for that its body does not bound: how such a
+/// request is priced, or that it is refused ([`Error::Refused`]). The default
+/// refuses stored context and background mode and ignores unknown fields (the
+/// web app's and the npm package's reading); a guard also refuses unknown
+/// fields ([`RequestRules::from_policy`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RequestRules {
+    /// Stored context: refused (default) or priced as if it filled the
+    /// model's whole context window (and so its highest context tier).
+    pub stored_context: StoredContext,
+    /// Responses `background: true` (returns no usage until polled): refused unless true.
+    pub allow_background: bool,
+    /// Refuse top-level request fields this reader does not know (and unknown
+    /// Gemini `generationConfig` keys): a guard's setting, since a field an
+    /// API adds tomorrow may cost money. Default false (the web app and npm
+    /// package ignore them).
+    pub refuse_unknown_fields: bool,
+    /// The Anthropic request carries the 1M-context beta (`anthropic-beta:
+    /// context-1m-…`): the context window for stored-context pricing is 1,000,000.
+    pub anthropic_long_context: bool,
+}
+
+impl RequestRules {
+    /// A guard's rules under `policy`: its `stored_context` and `background`
+    /// settings, and unknown fields refused. A host sets
+    /// `anthropic_long_context` from the request's headers.
+    pub fn from_policy(policy: &Policy) -> RequestRules {
+        RequestRules {
+            stored_context: policy.stored_context,
+            allow_background: policy.background == Background::Allow,
+            refuse_unknown_fields: true,
+            anthropic_long_context: false,
+        }
+    }
+}
+
+/// The most JSON values (and object keys) a request body may hold by default.
+///
+/// A `serde_json::Value` is 32 bytes, and an array or object adds its own
+/// storage (a `Vec`'s spare capacity, a `BTreeMap`'s nodes), so a million
+/// values is a parsed tree of some tens of MiB at worst, within a Worker's
+/// 128 MiB; a 16 MiB body of `[0,0,0,…]` (8 million values, 256 MiB and more
+/// parsed) is refused before parsing. Real requests hold far fewer: the
+/// largest legitimate shape, an embeddings request of token-id arrays, is
+/// capped by OpenAI at 300,000 tokens per request.
+pub const DEFAULT_MAX_JSON_VALUES: usize = 1_000_000;
+
+/// The deepest nesting of arrays and objects a request body may have
+/// (serde_json's own recursion limit, checked first for a clear message).
+pub const MAX_JSON_DEPTH: usize = 128;
+
 /// How to read and price a request.
 #[derive(Clone, Debug)]
 pub struct EstimateOptions {
@@ -82,11 +151,24 @@ pub struct EstimateOptions {
     /// Bodies larger than this are refused before parsing (default 16 MiB:
     /// larger than any model's context, small enough to count quickly).
     pub max_body_bytes: usize,
+    /// Bodies holding more JSON values than this (object keys included) are
+    /// refused before parsing, as are bodies nested deeper than
+    /// [`MAX_JSON_DEPTH`]: default [`DEFAULT_MAX_JSON_VALUES`].
+    pub max_json_values: usize,
+    /// What the request may ask for that its body does not bound.
+    pub rules: RequestRules,
 }
 
 impl Default for EstimateOptions {
     fn default() -> EstimateOptions {
-        EstimateOptions { model: None, format: None, cost: CostOptions::default(), max_body_bytes: 16 << 20 }
+        EstimateOptions {
+            model: None,
+            format: None,
+            cost: CostOptions::default(),
+            max_body_bytes: 16 << 20,
+            max_json_values: DEFAULT_MAX_JSON_VALUES,
+            rules: RequestRules::default(),
+        }
     }
 }
 
@@ -118,12 +200,25 @@ pub struct Estimate {
     /// Prompt tokens before a 5-minute / 1-hour Anthropic cache breakpoint.
     pub cache_write_5m_tokens: u64,
     pub cache_write_1h_tokens: u64,
-    /// The most output tokens the call can produce, and where that came from.
+    /// The most output tokens one choice can produce (the request's limit or
+    /// the model's maximum), and where that came from. Predicted-output
+    /// tokens and further choices are not in it: see `prediction_tokens` and
+    /// `choices`.
     pub max_output_tokens: u64,
     pub output_limit: OutputLimit,
+    /// OpenAI predicted outputs: the prediction's tokens, which may be billed
+    /// as output (rejected prediction tokens) on top of `max_output_tokens`,
+    /// per choice. 0 without a prediction.
+    pub prediction_tokens: u64,
+    /// How many completions the call generates (Chat `n`, Gemini
+    /// `candidateCount`; 1 otherwise). The prompt is billed once, the output
+    /// once per choice.
+    pub choices: u64,
     /// Input only, at the fewest tokens, with cache hits.
     pub min_cost: Cost,
-    /// The most the call can cost: most input, cache writes, the whole output allowance.
+    /// The most the call can cost: most input, cache writes, and
+    /// `choices × (max_output_tokens + prediction_tokens)` output tokens at
+    /// the dearest output-side rate the request can produce.
     pub max_cost: Cost,
     /// Whether the token counts are exact (the costs then are too).
     pub exact: bool,
@@ -155,13 +250,28 @@ struct Prompt<'t> {
     cached_1h: Range,
 }
 
-/// A request body's JSON, refused when larger than `options.max_body_bytes`.
+/// A request body's JSON, refused when larger than `options.max_body_bytes`,
+/// or, from one scan of its bytes before parsing, when it holds more than
+/// `options.max_json_values` values or nests deeper than [`MAX_JSON_DEPTH`]:
+/// what it parses into is bounded by what it is allowed to be.
 fn read_body(body: &[u8], options: &EstimateOptions) -> Result<serde_json::Value, Error> {
     if body.len() > options.max_body_bytes {
         return Err(invalid(alloc::format!(
             "the request body is {} bytes; the limit is {} bytes",
             body.len(),
             options.max_body_bytes
+        )));
+    }
+    let shape = crate::json::shape(body, options.max_json_values, MAX_JSON_DEPTH);
+    if shape.values > options.max_json_values {
+        return Err(invalid(alloc::format!(
+            "the request body holds more than {} JSON values; no request farebox reads needs that many",
+            options.max_json_values
+        )));
+    }
+    if shape.depth > MAX_JSON_DEPTH {
+        return Err(invalid(alloc::format!(
+            "the request body nests arrays and objects more than {MAX_JSON_DEPTH} deep"
         )));
     }
     serde_json::from_slice(body).map_err(|e| invalid(alloc::format!("not valid JSON: {e}")))
@@ -187,16 +297,20 @@ fn prompt<'t>(
         Some(f) => f,
         None => RequestFormat::detect(obj, model)?,
     };
-    let parsed = request::read(format, obj)?;
+    let parsed = request::read(format, obj, &options.rules)?;
     let encoding = Encoding::for_model(&model.id).or_else(|| Encoding::for_model(&requested));
     let counting = Counting::new(tokenizers, encoding, &model.id, &parsed)?;
     let rule = image::ImageRule::for_model(&model.id.to_ascii_lowercase());
-    let segments = parsed.count(counting.tokenizer, counting.scale.as_ref(), rule, encoding.is_some())?;
+    let segments = parsed.count(counting.tokenizer, counting.scale.as_ref(), rule, encoding)?;
     let total = |which: &dyn Fn(&Segment) -> bool| {
         segments.iter().filter(|s| which(s)).fold(Range::exact(0), |a, s| a.plus(s.range))
     };
+    let mut input = total(&|_| true);
+    if !parsed.stored_context.is_empty() {
+        input = with_stored_context(input, model, format, &parsed.stored_context, &options.rules)?;
+    }
     Ok(Prompt {
-        input: total(&|_| true),
+        input,
         cached_5m: total(&|s| s.cache == Some(Ttl::FiveMinutes)),
         cached_1h: total(&|s| s.cache == Some(Ttl::OneHour)),
         model,
@@ -204,6 +318,45 @@ fn prompt<'t>(
         parsed,
         counting,
     })
+}
+
+/// The prompt with context the provider adds from storage: refused, or (by
+/// the rules) bounded by the model's whole context window.
+fn with_stored_context(
+    input: Range,
+    model: &Model,
+    format: RequestFormat,
+    fields: &[String],
+    rules: &RequestRules,
+) -> Result<Range, Error> {
+    let named = fields.iter().map(|f| alloc::format!("`{f}`")).collect::<alloc::vec::Vec<_>>().join(", ");
+    match rules.stored_context {
+        StoredContext::Refuse => Err(Error::Refused {
+            kind: RefusalKind::StoredContext,
+            detail: alloc::format!(
+                "the request names stored context ({named}) that the provider adds to the prompt, and its size \
+                 cannot be read from the request: send the context itself, or set the policy's `stored_context` \
+                 to `full_context_window` to price it as a full context window"
+            ),
+        }),
+        StoredContext::FullContextWindow => {
+            let window = if format == RequestFormat::Anthropic && rules.anthropic_long_context {
+                Some(1_000_000)
+            } else {
+                model.context_window
+            };
+            let window = window.ok_or_else(|| Error::Refused {
+                kind: RefusalKind::StoredContext,
+                detail: alloc::format!(
+                    "the request names stored context ({named}), priced as a full context window, and the price \
+                     table has no context window for `{}`: add one to its definition",
+                    model.id
+                ),
+            })?;
+            let high = input.high.max(window);
+            Ok(Range { tokens: input.tokens, exact: false, low: input.low, high })
+        }
+    }
 }
 
 /// How a model's prompt text is counted: with its own OpenAI encoding
@@ -272,7 +425,7 @@ pub fn estimate_text(prices: &PriceTable, tokenizers: &Tokenizers, text: &str, m
         }
     };
     let counting = Counting::new(tokenizers, encoding, model_id, &parsed)?;
-    let segments = parsed.count(counting.tokenizer, counting.scale.as_ref(), None, encoding.is_some())?;
+    let segments = parsed.count(counting.tokenizer, counting.scale.as_ref(), None, encoding)?;
     Ok(segments.iter().fold(Range::exact(0), |a, s| a.plus(s.range)))
 }
 
@@ -306,6 +459,10 @@ pub fn estimate(
             }
         };
 
+    let choices = parsed.choices;
+    let prediction_tokens = parsed.prediction_tokens(counting.tokenizer, counting.scale.as_ref());
+    let output_tokens = max_output_tokens.saturating_add(prediction_tokens).saturating_mul(choices);
+
     let mut cost_options = options.cost.clone();
     if let Some(tier) = parsed.service_tier.clone() {
         cost_options.params.entry(crate::pricing::SERVICE_TIER.to_string()).or_insert(tier);
@@ -314,18 +471,50 @@ pub fn estimate(
     let min_usage = Usage::new()
         .with(UsageKind::Input, uncached(input.low, cached_5m.low, cached_1h.low))
         .with(UsageKind::CacheRead, cached_5m.low + cached_1h.low);
-    let reasoning_dearer = {
-        let prices = &model.prices;
-        matches!((prices.get(UsageKind::Reasoning), prices.get(UsageKind::Output)), (Some(r), Some(o)) if r > o)
+    // The output kinds the request can produce: text (output, or reasoning
+    // where that is dearer) and, when asked for, audio. A modality the model
+    // has no price for is refused: never priced at the text rate.
+    let mut output_kinds = alloc::vec![UsageKind::Output, UsageKind::Reasoning];
+    if parsed.audio_output {
+        if model.prices.get(UsageKind::AudioOutput).is_none() {
+            return Err(Error::Refused {
+                kind: RefusalKind::UnpricedModality,
+                detail: alloc::format!(
+                    "the request asks for audio output and the price table has no audio output price for `{}`: \
+                     ask for text only, or add the price to its definition",
+                    model.id
+                ),
+            });
+        }
+        output_kinds.push(UsageKind::AudioOutput);
+    }
+    let max_usage_as = |kind: UsageKind| {
+        Usage::new()
+            .with(UsageKind::Input, uncached(input.high, cached_5m.high, cached_1h.high))
+            .with(UsageKind::CacheWrite5m, cached_5m.high)
+            .with(UsageKind::CacheWrite1h, cached_1h.high)
+            .with(kind, output_tokens)
     };
-    let output_kind = if reasoning_dearer { UsageKind::Reasoning } else { UsageKind::Output };
-    let max_usage = Usage::new()
-        .with(UsageKind::Input, uncached(input.high, cached_5m.high, cached_1h.high))
-        .with(UsageKind::CacheWrite5m, cached_5m.high)
-        .with(UsageKind::CacheWrite1h, cached_1h.high)
-        .with(output_kind, max_output_tokens);
     let min_cost = prices.cost(&model.id, &min_usage, &cost_options)?;
-    let max_cost = prices.cost(&model.id, &max_usage, &cost_options)?;
+    // Within the tier the prompt selects, cost is linear in the output's
+    // split between kinds, so the dearest kind alone is the maximum; each
+    // kind is priced through the tier (a tier can make reasoning dearer than
+    // output where the base prices do not).
+    let mut max_cost: Option<Cost> = None;
+    for kind in output_kinds {
+        let cost = prices.cost(&model.id, &max_usage_as(kind), &cost_options)?;
+        let better = match &max_cost {
+            None => true,
+            Some(best) => (cost.complete, cost.total) > (best.complete, best.total),
+        };
+        if better {
+            max_cost = Some(cost);
+        }
+    }
+    let max_cost = match max_cost {
+        Some(c) => c,
+        None => prices.cost(&model.id, &max_usage_as(UsageKind::Output), &cost_options)?,
+    };
 
     Ok(Estimate {
         model: model.id.clone(),
@@ -338,6 +527,8 @@ pub fn estimate(
         cache_write_1h_tokens: cached_1h.tokens,
         max_output_tokens,
         output_limit,
+        prediction_tokens,
+        choices,
         min_cost,
         max_cost,
     })

@@ -8,13 +8,13 @@ use alloc::vec::Vec;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::image::{data_url_size, ImageRule};
+use super::image::{base64_image_size, data_url_size, ImageRule};
 use super::ratios::Scale;
-use super::{invalid, Range, Segment, Ttl};
-use crate::error::Error;
+use super::{invalid, Range, RequestRules, Segment, Ttl};
+use crate::error::{Error, RefusalKind};
 use crate::json::kind_of;
 use crate::pricing::{Mode, Model};
-use crate::tokens::Tokenizer;
+use crate::tokens::{Encoding, Tokenizer};
 
 /// The request shapes farebox reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -86,11 +86,9 @@ enum Item<'a> {
         size: Option<(u64, u64)>,
         low_detail: bool,
     },
-    /// OpenAI tool definitions, by the cookbook's formula.
-    OpenAiTools {
-        tools: &'a [Value],
-        gpt35: bool,
-    },
+    /// OpenAI function definitions, by the cookbook's formula (its constants
+    /// depend on the encoding: see [`openai_tools`]).
+    OpenAiTools(Vec<&'a Value>),
     /// Text that is sent as JSON (tool schemas, tool inputs): counted as compact JSON.
     Json(&'a Value),
     /// Everything before it is written to Anthropic's prompt cache.
@@ -100,8 +98,17 @@ enum Item<'a> {
 /// A request read into items.
 pub(crate) struct Parsed<'a> {
     items: Vec<Item<'a>>,
+    /// OpenAI predicted outputs: rejected prediction tokens are billed as
+    /// completion tokens, so this text's count is added to each choice's output.
+    prediction: Vec<Item<'a>>,
     pub max_output: Option<u64>,
     pub service_tier: Option<String>,
+    /// Completions generated (Chat `n`, Gemini `candidateCount`): each may use the whole allowance.
+    pub choices: u64,
+    /// The request can produce audio output.
+    pub audio_output: bool,
+    /// Fields naming context the provider adds to the prompt from storage.
+    pub stored_context: Vec<String>,
 }
 
 /// OpenAI documents 3 tokens per message (4 for gpt-3.5-turbo-0301), 1 per
@@ -109,17 +116,239 @@ pub(crate) struct Parsed<'a> {
 /// tokens with tiktoken". Other APIs do not publish theirs: 0–6 per message.
 const UNDOCUMENTED_MESSAGE: Range = Range { tokens: 3, exact: false, low: 0, high: 6 };
 
-pub(crate) fn read(format: RequestFormat, obj: &Map<String, Value>) -> Result<Parsed<'_>, Error> {
-    let mut p = Parsed { items: Vec::new(), max_output: None, service_tier: None };
+pub(crate) fn read<'a>(
+    format: RequestFormat,
+    obj: &'a Map<String, Value>,
+    rules: &RequestRules,
+) -> Result<Parsed<'a>, Error> {
+    let mut p = Parsed::empty();
     p.service_tier = obj.get("service_tier").and_then(Value::as_str).map(String::from);
     match format {
         RequestFormat::OpenAiChat => openai_chat(obj, &mut p)?,
-        RequestFormat::OpenAiResponses => openai_responses(obj, &mut p)?,
+        RequestFormat::OpenAiResponses => openai_responses(obj, &mut p, rules)?,
         RequestFormat::Anthropic => anthropic(obj, &mut p)?,
-        RequestFormat::Gemini => gemini(obj, &mut p)?,
+        RequestFormat::Gemini => gemini(obj, &mut p, rules)?,
         RequestFormat::OpenAiEmbeddings => embeddings(obj, &mut p)?,
     }
+    // Known fields that add cost are refused above with their own reason;
+    // what is left unknown is refused last, and only when asked.
+    if rules.refuse_unknown_fields {
+        let known = match format {
+            RequestFormat::OpenAiChat => CHAT_FIELDS,
+            RequestFormat::OpenAiResponses => RESPONSES_FIELDS,
+            RequestFormat::Anthropic => ANTHROPIC_FIELDS,
+            RequestFormat::Gemini => GEMINI_FIELDS,
+            RequestFormat::OpenAiEmbeddings => EMBEDDINGS_FIELDS,
+        };
+        unknown_fields(obj, known, "", format == RequestFormat::Gemini)?;
+    }
     Ok(p)
+}
+
+/// Top-level fields known not to add cost beyond what the reader counts (or
+/// that it refuses with a reason of their own), from each API's reference:
+/// OpenAI "Create chat completion", "Create a model response", "Create
+/// embeddings"; Anthropic "Messages"; Google "generateContent" (REST; the
+/// snake_case spellings of Gemini's fields are accepted too).
+const CHAT_FIELDS: &[&str] = &[
+    "model",
+    "messages",
+    "audio",
+    "frequency_penalty",
+    "function_call",
+    "functions",
+    "logit_bias",
+    "logprobs",
+    "max_completion_tokens",
+    "max_tokens",
+    "metadata",
+    "modalities",
+    "n",
+    "parallel_tool_calls",
+    "prediction",
+    "presence_penalty",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+    "reasoning_effort",
+    "response_format",
+    "safety_identifier",
+    "seed",
+    "service_tier",
+    "stop",
+    "store",
+    "stream",
+    "stream_options",
+    "temperature",
+    "tool_choice",
+    "tools",
+    "top_logprobs",
+    "top_p",
+    "user",
+    "verbosity",
+    "web_search_options",
+];
+const RESPONSES_FIELDS: &[&str] = &[
+    "model",
+    "input",
+    "instructions",
+    "background",
+    "conversation",
+    "include",
+    "max_output_tokens",
+    "max_tool_calls",
+    "metadata",
+    "parallel_tool_calls",
+    "previous_response_id",
+    "prompt",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+    "reasoning",
+    "safety_identifier",
+    "service_tier",
+    "store",
+    "stream",
+    "stream_options",
+    "temperature",
+    "text",
+    "tool_choice",
+    "tools",
+    "top_logprobs",
+    "top_p",
+    "truncation",
+    "user",
+];
+const ANTHROPIC_FIELDS: &[&str] = &[
+    "model",
+    "messages",
+    "max_tokens",
+    "system",
+    "metadata",
+    "stop_sequences",
+    "stream",
+    "temperature",
+    "thinking",
+    "tool_choice",
+    "tools",
+    "top_k",
+    "top_p",
+    "service_tier",
+    "container",
+    "mcp_servers",
+    "output_format",
+    "output_config",
+];
+const GEMINI_FIELDS: &[&str] = &[
+    "model",
+    "contents",
+    "tools",
+    "toolConfig",
+    "safetySettings",
+    "systemInstruction",
+    "generationConfig",
+    "cachedContent",
+    "labels",
+];
+/// `generationConfig` keys. Left out on purpose: `mediaResolution` (changes
+/// image tokens beyond the formulas here) and `routingConfig`.
+const GEMINI_GENERATION_FIELDS: &[&str] = &[
+    "stopSequences",
+    "responseMimeType",
+    "responseSchema",
+    "responseJsonSchema",
+    "_responseJsonSchema",
+    "responseModalities",
+    "candidateCount",
+    "maxOutputTokens",
+    "temperature",
+    "topP",
+    "topK",
+    "seed",
+    "presencePenalty",
+    "frequencyPenalty",
+    "responseLogprobs",
+    "logprobs",
+    "enableEnhancedCivicAnswers",
+    "speechConfig",
+    "thinkingConfig",
+    "imageConfig",
+    "audioTimestamp",
+];
+const EMBEDDINGS_FIELDS: &[&str] = &["model", "input", "dimensions", "encoding_format", "user"];
+
+/// Refuses the first key of `obj` not in `known` (`snake_case` spellings of
+/// camelCase names accepted when `gemini`).
+fn unknown_fields(obj: &Map<String, Value>, known: &[&str], path: &str, gemini: bool) -> Result<(), Error> {
+    for key in obj.keys() {
+        let ok = known.contains(&key.as_str()) || (gemini && known.iter().any(|k| snake_eq(k, key)));
+        if !ok {
+            let field = crate::json::join(path, key);
+            return Err(refuse(
+                RefusalKind::UnknownField,
+                format!(
+                    "`{field}` is a field farebox does not know, and a field it does not know may cost money: \
+                     remove it, or turn off `refuse_unknown_fields` to ignore unknown fields"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `camel` (`maxOutputTokens`) spelled in snake_case is `snake` (`max_output_tokens`).
+fn snake_eq(camel: &str, snake: &str) -> bool {
+    let mut s = snake.bytes();
+    for c in camel.bytes() {
+        if c.is_ascii_uppercase() {
+            if s.next() != Some(b'_') || s.next() != Some(c.to_ascii_lowercase()) {
+                return false;
+            }
+        } else if s.next() != Some(c) {
+            return false;
+        }
+    }
+    s.next().is_none()
+}
+
+pub(crate) fn refuse(kind: RefusalKind, detail: String) -> Error {
+    Error::Refused { kind, detail }
+}
+
+fn server_tool(what: &str) -> Error {
+    refuse(
+        RefusalKind::ServerTool,
+        format!(
+            "{what} is a tool the provider runs itself: it is billed per call and each of its internal turns \
+             bills the context again, so the request shows no bound on the cost; remove it to send this request"
+        ),
+    )
+}
+
+fn unknown_tool(what: &str) -> Error {
+    refuse(
+        RefusalKind::UnknownTool,
+        format!(
+            "{what} is a tool type whose cost farebox does not know (its added prompt tokens are not documented, \
+             or the type is new): use function tools, or remove it"
+        ),
+    )
+}
+
+/// A stored-context field, if present and not null.
+fn note_stored(obj: &Map<String, Value>, keys: &[&str], p: &mut Parsed<'_>) {
+    for key in keys {
+        if obj.get(*key).is_some_and(|v| !v.is_null()) {
+            p.stored_context.push(String::from(*key));
+        }
+    }
+}
+
+/// A multiplier of the output (`n`, `candidateCount`): a whole number in `1..=max`; absent or null is 1.
+fn choices(obj: &Map<String, Value>, key: &str, path: &str, max: u64) -> Result<u64, Error> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(1),
+        Some(Value::Number(n)) if n.as_u64().is_some_and(|n| (1..=max).contains(&n)) => Ok(n.as_u64().unwrap_or(1)),
+        Some(other) => Err(invalid(format!("`{path}{key}` must be a whole number from 1 to {max}, found {other}"))),
+    }
 }
 
 fn limit(obj: &Map<String, Value>, keys: &[&str]) -> Result<Option<u64>, Error> {
@@ -169,6 +398,37 @@ fn role<'a>(m: &'a Map<String, Value>, path: &str, allowed: &[&str]) -> Result<&
 
 fn openai_chat<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<(), Error> {
     p.max_output = limit(obj, &["max_completion_tokens", "max_tokens"])?;
+    p.choices = choices(obj, "n", "", 128)?;
+    if obj.get("web_search_options").is_some_and(|v| !v.is_null()) {
+        return Err(server_tool("`web_search_options` (web search)"));
+    }
+    // Output modalities: text, and audio with `modalities: ["text", "audio"]` / `audio`.
+    for (i, m) in array(obj, "modalities")?.iter().enumerate() {
+        match m.as_str() {
+            Some("text") => {}
+            Some("audio") => p.audio_output = true,
+            _ => {
+                return Err(refuse(
+                    RefusalKind::UnpricedModality,
+                    format!("`modalities[{i}]` is {m}; farebox prices text and audio output only"),
+                ))
+            }
+        }
+    }
+    if obj.get("audio").is_some_and(|v| !v.is_null()) {
+        p.audio_output = true;
+    }
+    // Predicted outputs: rejected prediction tokens are billed as completion tokens.
+    if let Some(prediction) = obj.get("prediction").filter(|v| !v.is_null()) {
+        let prediction = object(prediction, "prediction")?;
+        let mut predicted = Parsed::empty();
+        openai_content(prediction.get("content").unwrap_or(&Value::Null), "prediction.content", &mut predicted)?;
+        p.prediction = predicted.items;
+    }
+    // A response schema is sent to the model as part of the prompt.
+    if let Some(format) = obj.get("response_format").filter(|v| !v.is_null()) {
+        p.items.push(Item::Json(format));
+    }
     let model = obj.get("model").and_then(Value::as_str).unwrap_or("");
     let gpt35_0301 = model.contains("gpt-3.5-turbo-0301");
     let (per_message, per_name) = if gpt35_0301 { (4, -1i64) } else { (3, 1) };
@@ -203,12 +463,19 @@ fn openai_chat<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<()
     }
     p.items.push(Item::Overhead(Range::exact(3)));
     // `tools`, or the legacy `functions` (each entry the function itself).
-    let tools = match array(obj, "tools")? {
-        [] => array(obj, "functions")?,
-        tools => tools,
-    };
-    if !tools.is_empty() {
-        p.items.push(Item::OpenAiTools { tools, gpt35: !model.contains("gpt-4o") });
+    let mut functions = Vec::new();
+    for (i, tool) in array(obj, "tools")?.iter().enumerate() {
+        let path = format!("tools[{i}]");
+        match str_field(object(tool, &path)?, "type", &path)? {
+            None | Some("function") => functions.push(tool),
+            // A freeform tool the client runs: its definition is prompt text.
+            Some("custom") => p.items.push(Item::Json(tool)),
+            Some(other) => return Err(unknown_tool(&format!("`{path}` (`{other}`)"))),
+        }
+    }
+    functions.extend(array(obj, "functions")?);
+    if !functions.is_empty() {
+        p.items.push(Item::OpenAiTools(functions));
     }
     Ok(())
 }
@@ -251,8 +518,40 @@ fn openai_content<'a>(content: &'a Value, path: &str, p: &mut Parsed<'a>) -> Res
     Ok(())
 }
 
-fn openai_responses<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<(), Error> {
+fn openai_responses<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>, rules: &RequestRules) -> Result<(), Error> {
     p.max_output = limit(obj, &["max_output_tokens"])?;
+    if obj.get("background").and_then(Value::as_bool) == Some(true) && !rules.allow_background {
+        return Err(refuse(
+            RefusalKind::Background,
+            String::from(
+                "`background: true` answers at once and reports usage only when the response is polled, so its \
+                 cost cannot be settled when it is made: send it without `background`, or set the policy's \
+                 `background` to `allow`",
+            ),
+        ));
+    }
+    note_stored(obj, &["previous_response_id", "conversation", "prompt"], p);
+    for (i, tool) in array(obj, "tools")?.iter().enumerate() {
+        let path = format!("tools[{i}]");
+        match str_field(object(tool, &path)?, "type", &path)? {
+            Some("function" | "custom") => p.items.push(Item::Json(tool)),
+            Some(
+                t @ ("file_search"
+                | "code_interpreter"
+                | "image_generation"
+                | "computer_use_preview"
+                | "computer_use"
+                | "mcp"),
+            ) => return Err(server_tool(&format!("`{path}` (`{t}`)"))),
+            Some(t) if t.starts_with("web_search") => return Err(server_tool(&format!("`{path}` (`{t}`)"))),
+            Some(t) => return Err(unknown_tool(&format!("`{path}` (`{t}`)"))),
+            None => return Err(invalid(format!("`{path}` has no `type`"))),
+        }
+    }
+    // A response schema (`text.format`) is sent to the model as part of the prompt.
+    if let Some(format) = obj.get("text").and_then(|t| t.get("format")).filter(|v| !v.is_null()) {
+        p.items.push(Item::Json(format));
+    }
     if let Some(instructions) = str_field(obj, "instructions", "")? {
         p.items.push(Item::Overhead(UNDOCUMENTED_MESSAGE));
         p.items.push(Item::Text(instructions));
@@ -276,11 +575,17 @@ fn openai_responses<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Resu
                         p.items.push(Item::Text(str_field(item, "name", &path)?.unwrap_or("")));
                         p.items.push(Item::Text(str_field(item, "arguments", &path)?.unwrap_or("")));
                     }
-                    Some("function_call_output") => match item.get("output") {
+                    Some("function_call_output" | "custom_tool_call_output") => match item.get("output") {
                         Some(Value::String(s)) => p.items.push(Item::Text(s)),
                         Some(other) => p.items.push(Item::Json(other)),
                         None => {}
                     },
+                    Some("custom_tool_call") => {
+                        p.items.push(Item::Text(str_field(item, "name", &path)?.unwrap_or("")));
+                        p.items.push(Item::Text(str_field(item, "input", &path)?.unwrap_or("")));
+                    }
+                    // An earlier item the provider fetches from storage.
+                    Some("item_reference") => p.stored_context.push(format!("{path} (item_reference)")),
                     Some(other) => {
                         return Err(invalid(format!("`{path}` is a `{other}` item, which farebox cannot estimate yet")))
                     }
@@ -288,10 +593,9 @@ fn openai_responses<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Resu
             }
         }
         Some(other) => return Err(invalid(format!("`input` must be a string or an array, found {}", kind_of(other)))),
+        // The whole input may come from a stored prompt or conversation.
+        None if !p.stored_context.is_empty() => {}
         None => return Err(invalid(String::from("`input` is missing"))),
-    }
-    for tool in array(obj, "tools")? {
-        p.items.push(Item::Json(tool));
     }
     Ok(())
 }
@@ -307,9 +611,45 @@ fn anthropic<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<(), 
     if p.max_output.is_none() {
         return Err(invalid(String::from("`max_tokens` is required by the Messages API")));
     }
+    if array(obj, "mcp_servers")?.iter().next().is_some() {
+        return Err(server_tool("`mcp_servers` (MCP connector)"));
+    }
+    if obj.get("container").is_some_and(|v| !v.is_null()) {
+        return Err(server_tool("`container` (code execution and skills)"));
+    }
     // The prompt is tools, then system, then messages: the order caching follows.
-    for (i, tool) in array(obj, "tools")?.iter().enumerate() {
-        let t = object(tool, &format!("tools[{i}]"))?;
+    let tools = array(obj, "tools")?;
+    if !tools.is_empty() {
+        // The tool-use system prompt Anthropic adds whenever tools are given:
+        // 346 tokens (`auto`/`none`) or 313 (`any`/`tool`) on current models,
+        // 159-530 on older ones (Anthropic, "Tool use with Claude — pricing").
+        // First, so that a breakpoint anywhere prices it as a cache write.
+        p.items.push(Item::Overhead(Range::estimate(346, 159, 530)));
+    }
+    for (i, tool) in tools.iter().enumerate() {
+        let path = format!("tools[{i}]");
+        let t = object(tool, &path)?;
+        match str_field(t, "type", &path)? {
+            None | Some("custom") => {}
+            // Anthropic-defined client tools: fixed extra input tokens per tool,
+            // as documented (Anthropic, "Bash tool", "Text editor tool",
+            // "Computer use tool" — pricing sections): bash 245; text editor
+            // 700; computer use 735 per definition plus its 466-499-token
+            // system prompt.
+            Some(ty) if ty.starts_with("bash_") => p.items.push(Item::Overhead(Range::estimate(245, 245, 245))),
+            Some(ty) if ty.starts_with("text_editor_") => p.items.push(Item::Overhead(Range::estimate(700, 700, 700))),
+            Some(ty) if ty.starts_with("computer_") => {
+                p.items.push(Item::Overhead(Range::estimate(735 + 499, 735 + 466, 735 + 499)))
+            }
+            Some(ty)
+                if ["web_search_", "web_fetch_", "code_execution_", "tool_search_tool_", "mcp_toolset"]
+                    .iter()
+                    .any(|s| ty.starts_with(s)) =>
+            {
+                return Err(server_tool(&format!("`{path}` (`{ty}`)")))
+            }
+            Some(ty) => return Err(unknown_tool(&format!("`{path}` (`{ty}`)"))),
+        }
         p.items.push(Item::Json(tool));
         if let Some(ttl) = breakpoint(t) {
             p.items.push(Item::Breakpoint(ttl));
@@ -317,6 +657,13 @@ fn anthropic<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<(), 
     }
     if let Some(system) = obj.get("system").filter(|s| !s.is_null()) {
         anthropic_content(system, "system", p)?;
+    }
+    // A response schema (structured outputs) is sent to the model as part of the prompt.
+    let output_config_format = obj.get("output_config").and_then(|c| c.get("format"));
+    for format in [obj.get("output_format"), output_config_format].into_iter().flatten() {
+        if !format.is_null() {
+            p.items.push(Item::Json(format));
+        }
     }
     let messages = array(obj, "messages")?;
     if messages.is_empty() {
@@ -357,11 +704,7 @@ fn anthropic_block<'a>(block: &'a Value, path: &str, p: &mut Parsed<'a>) -> Resu
                 .get("source")
                 .and_then(Value::as_object)
                 .filter(|s| s.get("type").and_then(Value::as_str) == Some("base64"))
-                .and_then(|s| {
-                    let media = s.get("media_type")?.as_str()?;
-                    let data = s.get("data")?.as_str()?;
-                    data_url_size(&format!("data:{media};base64,{}", &data[..data.len().min(360_000)]))
-                });
+                .and_then(|s| base64_image_size(s.get("data")?.as_str()?));
             p.items.push(Item::Image { size, low_detail: false });
         }
         Some("tool_use") => {
@@ -388,9 +731,43 @@ fn anthropic_block<'a>(block: &'a Value, path: &str, p: &mut Parsed<'a>) -> Resu
     Ok(())
 }
 
-fn gemini<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<(), Error> {
-    if let Some(config) = obj.get("generationConfig").or(obj.get("generation_config")) {
-        p.max_output = limit(object(config, "generationConfig")?, &["maxOutputTokens", "max_output_tokens"])?;
+fn gemini<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>, rules: &RequestRules) -> Result<(), Error> {
+    note_stored(obj, &["cachedContent", "cached_content"], p);
+    if let Some(config) = obj.get("generationConfig").or(obj.get("generation_config")).filter(|c| !c.is_null()) {
+        let config = object(config, "generationConfig")?;
+        p.max_output = limit(config, &["maxOutputTokens", "max_output_tokens"])?;
+        let key = if config.contains_key("candidate_count") { "candidate_count" } else { "candidateCount" };
+        p.choices = choices(config, key, "generationConfig.", 8)?;
+        let modalities = config.get("responseModalities").or(config.get("response_modalities"));
+        for (i, m) in modalities.and_then(Value::as_array).map_or(&[][..], Vec::as_slice).iter().enumerate() {
+            match m.as_str().map(str::to_ascii_uppercase).as_deref() {
+                Some("TEXT" | "MODALITY_UNSPECIFIED") => {}
+                Some("AUDIO") => p.audio_output = true,
+                _ => {
+                    return Err(refuse(
+                        RefusalKind::UnpricedModality,
+                        format!(
+                            "`generationConfig.responseModalities[{i}]` is {m}; farebox prices text and audio \
+                             output only (there is no image output price to bound it with)"
+                        ),
+                    ))
+                }
+            }
+        }
+        if config.get("speechConfig").or(config.get("speech_config")).is_some_and(|v| !v.is_null()) {
+            p.audio_output = true;
+        }
+        // A response schema is sent to the model as part of the prompt.
+        for key in
+            ["responseSchema", "response_schema", "responseJsonSchema", "response_json_schema", "_responseJsonSchema"]
+        {
+            if let Some(schema) = config.get(key).filter(|v| !v.is_null()) {
+                p.items.push(Item::Json(schema));
+            }
+        }
+        if rules.refuse_unknown_fields {
+            unknown_fields(config, GEMINI_GENERATION_FIELDS, "generationConfig", true)?;
+        }
     }
     let system = obj.get("systemInstruction").or(obj.get("system_instruction"));
     if let Some(system) = system {
@@ -400,6 +777,31 @@ fn gemini<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<(), Err
     if contents.is_empty() {
         return Err(invalid(String::from("`contents` is missing or empty")));
     }
+    for (i, tool) in array(obj, "tools")?.iter().enumerate() {
+        let path = format!("tools[{i}]");
+        for (key, value) in object(tool, &path)? {
+            match key.as_str() {
+                "functionDeclarations" | "function_declarations" => p.items.push(Item::Json(value)),
+                k if [
+                    "googleSearch",
+                    "googleSearchRetrieval",
+                    "codeExecution",
+                    "urlContext",
+                    "googleMaps",
+                    "fileSearch",
+                    "computerUse",
+                    "enterpriseWebSearch",
+                    "retrieval",
+                ]
+                .iter()
+                .any(|known| *known == k || snake_eq(known, k)) =>
+                {
+                    return Err(server_tool(&format!("`{path}.{k}`")))
+                }
+                k => return Err(unknown_tool(&format!("`{path}.{k}`"))),
+            }
+        }
+    }
     for (i, c) in contents.iter().enumerate() {
         let path = format!("contents[{i}]");
         let c = object(c, &path)?;
@@ -408,9 +810,6 @@ fn gemini<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<(), Err
         }
         p.items.push(Item::Overhead(UNDOCUMENTED_MESSAGE));
         gemini_parts(c, &path, p)?;
-    }
-    for tool in array(obj, "tools")? {
-        p.items.push(Item::Json(tool));
     }
     Ok(())
 }
@@ -427,8 +826,7 @@ fn gemini_parts<'a>(content: &'a Map<String, Value>, path: &str, p: &mut Parsed<
             if !mime.is_some_and(|m| m.starts_with("image/")) {
                 return Err(invalid(format!("`{part_path}` is {mime:?} data; farebox estimates text and images")));
             }
-            let data = str_field(inline, "data", &part_path)?.unwrap_or("");
-            let size = data_url_size(&format!("data:image;base64,{}", &data[..data.len().min(360_000)]));
+            let size = base64_image_size(str_field(inline, "data", &part_path)?.unwrap_or(""));
             p.items.push(Item::Image { size, low_detail: false });
         } else if let Some(call) = part.get("functionCall").or(part.get("functionResponse")) {
             p.items.push(Item::Json(call));
@@ -464,9 +862,40 @@ fn embeddings<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<(),
 }
 
 impl<'a> Parsed<'a> {
+    fn empty() -> Parsed<'a> {
+        Parsed {
+            items: Vec::new(),
+            prediction: Vec::new(),
+            max_output: None,
+            service_tier: None,
+            choices: 1,
+            audio_output: false,
+            stored_context: Vec::new(),
+        }
+    }
+
     /// Plain text with nothing around it (no message framing, no output limit).
     pub(crate) fn text(text: &'a str) -> Parsed<'a> {
-        Parsed { items: alloc::vec![Item::Text(text)], max_output: None, service_tier: None }
+        let mut p = Parsed::empty();
+        p.items.push(Item::Text(text));
+        p
+    }
+
+    /// The predicted output's tokens (OpenAI predicted outputs), counted as
+    /// the prompt is: at most this many rejected prediction tokens are billed.
+    pub(crate) fn prediction_tokens(&self, tokenizer: &Tokenizer, scale: Option<&Scale>) -> u64 {
+        let raw: u64 = self
+            .prediction
+            .iter()
+            .map(|item| match item {
+                Item::Text(t) => tokenizer.count(t) as u64,
+                _ => 0,
+            })
+            .sum();
+        match scale {
+            Some(s) => s.apply(raw).high,
+            None => raw,
+        }
     }
 
     /// Share (in thousandths) of the text's characters that are not ASCII, and of those how many are CJK.
@@ -489,15 +918,17 @@ impl<'a> Parsed<'a> {
         (per_mille(non_ascii, total), per_mille(cjk, non_ascii))
     }
 
-    /// Counts every item into segments split at cache breakpoints. `exact_encoding`:
-    /// the tokenizer is the model's own (documented overheads are then exact).
+    /// Counts every item into segments split at cache breakpoints. `encoding`:
+    /// the model's own encoding, when the tokenizer is it (documented overheads
+    /// are then exact).
     pub(crate) fn count(
         &self,
         tokenizer: &Tokenizer,
         scale: Option<&Scale>,
         images: Option<ImageRule>,
-        exact_encoding: bool,
+        encoding: Option<Encoding>,
     ) -> Result<Vec<Segment>, Error> {
+        let exact_encoding = encoding.is_some();
         let mut segments = Vec::new();
         let (mut raw_text, mut fixed) = (0u64, Range::exact(0));
         let close = |raw: u64, fixed: Range| {
@@ -519,8 +950,8 @@ impl<'a> Parsed<'a> {
                     fixed = fixed.plus(rule.tokens(*size, *low_detail));
                 }
                 Item::Json(v) => raw_text += tokenizer.count(&v.to_string()) as u64,
-                Item::OpenAiTools { tools, gpt35 } => {
-                    let formula = openai_tools(tokenizer, tools, *gpt35)?;
+                Item::OpenAiTools(tools) => {
+                    let formula = openai_tools(tokenizer, tools, encoding)?;
                     let json: u64 = tools.iter().map(|t| tokenizer.count(&t.to_string()) as u64).sum();
                     fixed = fixed.plus(Range::estimate(formula, formula.min(json), formula.max(json)));
                 }
@@ -540,13 +971,21 @@ fn is_cjk(c: char) -> bool {
 }
 
 /// Tool definitions as the OpenAI cookbook counts them ("How to count tokens
-/// for chat completions API calls" with tools): per function 7 (10 for
-/// gpt-3.5/gpt-4) + `name:description`; 3 to open the properties; per
-/// property 3 + `name:type:description`, enums −3 + 3 and the item per item;
-/// 12 to close. The cookbook notes it is an approximation for nested schemas.
-fn openai_tools(tokenizer: &Tokenizer, tools: &[Value], gpt35: bool) -> Result<u64, Error> {
+/// for chat completions API calls" with tools): per function 7 for the
+/// o200k_base models (gpt-4o, gpt-4.1, gpt-5, o-series) and 10 for the
+/// cl100k_base ones (gpt-3.5-turbo, gpt-4) + `name:description`; 3 to open
+/// the properties; per property 3 + `name:type:description`, enums −3 + 3
+/// and the item per item; 12 to close. The cookbook notes it is an
+/// approximation for nested schemas. Keyed on the encoding (not the name), so
+/// that `gpt-4.1` or `o3` is counted as the o200k_base model it is; a model
+/// without an OpenAI encoding gets o200k_base's constant, as it is counted
+/// with o200k_base.
+fn openai_tools(tokenizer: &Tokenizer, tools: &[&Value], encoding: Option<Encoding>) -> Result<u64, Error> {
     let count = |s: &str| tokenizer.count(s) as i64;
-    let func_init: i64 = if gpt35 { 10 } else { 7 };
+    let func_init: i64 = match encoding {
+        None | Some(Encoding::O200kBase | Encoding::O200kHarmony) => 7,
+        Some(Encoding::Cl100kBase | Encoding::P50kBase | Encoding::R50kBase) => 10,
+    };
     let mut total: i64 = 0;
     for (i, tool) in tools.iter().enumerate() {
         let path = format!("tools[{i}]");
