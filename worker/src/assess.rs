@@ -7,7 +7,7 @@
 //! with the headers to report.
 
 use farebox_core::budget::Budget;
-use farebox_core::estimate::{estimate, Estimate, EstimateOptions, OutputLimit};
+use farebox_core::estimate::{estimate, Estimate, EstimateOptions, OutputLimit, RequestRules};
 use farebox_core::tokens::{Encoding, Tokenizer, Tokenizers};
 use farebox_core::{CostOptions, Error, MemoryLedger, PlannedCall, Timestamp, Usd};
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::config::Config;
 use crate::identity::BudgetIds;
 use crate::ledger::{ledger_parts, LedgerPart};
-use crate::reply::{deny_reply, error_reply, too_large, Reply};
+use crate::reply::{deny_reply, error_reply, refuse_reply, too_large, Reply};
 use crate::route::Route;
 use crate::telemetry::{CallLog, Outcome};
 
@@ -42,6 +42,12 @@ pub fn load_vocab(tokenizers: &Tokenizers, encoding: Encoding) {
         tokenizers.insert(t);
     }
 }
+
+/// The most JSON values a request body may hold: each becomes a
+/// `serde_json::Value` of 32 bytes plus its container's share, so 500,000
+/// stay within ~40 MB of the isolate's 128 MB even with their strings, and
+/// a chat with 10,000 messages of many parts is far below it.
+const MAX_JSON_VALUES: usize = 500_000;
 
 /// What the request says about itself beyond its body.
 #[derive(Clone, Copy, Debug, Default)]
@@ -97,13 +103,20 @@ pub fn assess(
     if body.len() > config.max_body_bytes {
         return Verdict::Reject(too_large(shape, config.max_body_bytes, body.len() as u64));
     }
+    // The policy's rules, unknown fields refused: a field an API adds
+    // tomorrow may cost money, so it is refused until farebox prices it.
+    let rules = RequestRules {
+        anthropic_long_context: context.anthropic_long_context,
+        ..RequestRules::from_policy(&config.policy)
+    };
     let options = EstimateOptions {
         model: route.model().map(String::from),
         format: route.format(),
         cost: CostOptions::default(),
         max_body_bytes: config.max_body_bytes,
+        max_json_values: MAX_JSON_VALUES,
+        rules,
     };
-    let _ = context;
     // Vocabularies are parsed on first need: a request that is refused before
     // counting, or one for a cl100k_base model, never parses o200k_base.
     let mut result = estimate(&config.prices, tokenizers, body, &options);
@@ -136,6 +149,10 @@ pub fn assess(
         }
         Err(Error::InvalidRequest(why)) => {
             return Verdict::Reject(error_reply(shape, 400, "invalid_request_error", "invalid_request", &why, None));
+        }
+        Err(e @ Error::Refused { .. }) => {
+            // A valid request whose cost has no bound: refused, saying which setting would allow it.
+            return Verdict::Reject(refuse_reply(shape, 400, e.code(), &e.to_string()));
         }
         Err(other) => {
             let model = route.model().map(String::from).or_else(|| model_of(body)).unwrap_or_default();
@@ -210,7 +227,7 @@ fn model_of(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::{budget_ids, sign, IdHeaders};
+    use crate::identity::{budget_ids, sign, IdHeaders, Missing};
     use crate::ledger::{apply_ledger_op, LedgerOp};
     use crate::route::{route, Hints};
     use serde_json::{json, Value};
@@ -228,7 +245,7 @@ mod tests {
     }
 
     fn ids(cfg: &Config) -> BudgetIds {
-        budget_ids(cfg, Some("sk-test"), IdHeaders::default()).unwrap()
+        budget_ids(cfg, Some("sk-test"), IdHeaders::default(), Missing::Refuse).unwrap()
     }
 
     fn chat(body: &str, cfg: &Config) -> Verdict {
@@ -369,8 +386,13 @@ mod tests {
             format!("conv-1.{}", sign(key.as_bytes(), "session", "conv-1")),
             format!("acme.{}", sign(key.as_bytes(), "org", "acme")),
         );
-        let ids =
-            budget_ids(&cfg, Some("sk-test"), IdHeaders { user: None, session: Some(&s), org: Some(&o) }).unwrap();
+        let ids = budget_ids(
+            &cfg,
+            Some("sk-test"),
+            IdHeaders { user: None, session: Some(&s), org: Some(&o) },
+            Missing::Refuse,
+        )
+        .unwrap();
         let Verdict::Allow(p) =
             assess(&cfg, &tokenizers(), &post("/v1/chat/completions"), body, &ids, RequestContext::default(), NOW)
         else {

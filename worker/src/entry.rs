@@ -10,7 +10,7 @@ use worker::*;
 
 use crate::assess::{self, Planned, RequestContext, Verdict};
 use crate::config::{Config, ConfigError};
-use crate::identity::{self, BudgetIds, IdHeaders};
+use crate::identity::{self, BudgetIds, IdHeaders, Missing};
 use crate::ledger::{ledger_parts, settlement, LedgerDecision, LedgerOp, LedgerPart};
 use crate::proxy::{self, Scanner};
 use crate::reply::{self, Reply};
@@ -90,7 +90,13 @@ fn header(req: &Request, name: &str) -> Option<String> {
 }
 
 /// The call's budget ids, or the refusal when they cannot be established.
-fn budget_ids(req: &Request, url: &Url, config: &Config, api: Api) -> std::result::Result<BudgetIds, Reply> {
+fn budget_ids(
+    req: &Request,
+    url: &Url,
+    config: &Config,
+    api: Api,
+    missing: Missing,
+) -> std::result::Result<BudgetIds, Reply> {
     let names = ["authorization", "x-api-key", "x-goog-api-key"];
     let values: Vec<Option<String>> = names.iter().map(|n| header(req, n)).collect();
     let query_key = url.query_pairs().find(|(k, _)| k == "key").map(|(_, v)| v.into_owned());
@@ -99,7 +105,7 @@ fn budget_ids(req: &Request, url: &Url, config: &Config, api: Api) -> std::resul
     let (user, session, org) =
         (header(req, &config.user_header), header(req, &config.session_header), header(req, &config.org_header));
     let headers = IdHeaders { user: user.as_deref(), session: session.as_deref(), org: org.as_deref() };
-    identity::budget_ids(config, key, headers)
+    identity::budget_ids(config, key, headers, missing)
         .map_err(|e| reply::refuse_reply(api.shape(), e.status, e.code, &e.message))
 }
 
@@ -192,7 +198,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         Ok(body) => body,
         Err(n) => return reply(reply::too_large(r.shape, config.max_body_bytes, n)),
     };
-    let ids = match budget_ids(&req, &url, config, r.api) {
+    let ids = match budget_ids(&req, &url, config, r.api, Missing::Refuse) {
         Ok(ids) => ids,
         Err(rep) => return reply(rep),
     };
@@ -298,7 +304,7 @@ async fn budget_report(req: &Request, url: &Url, env: &Env, config: &Config) -> 
         ));
     }
     let api = if header(req, "x-api-key").is_some() { Api::Anthropic } else { Api::OpenAi };
-    let ids = match budget_ids(req, url, config, api) {
+    let ids = match budget_ids(req, url, config, api, Missing::Skip) {
         Ok(ids) => ids,
         Err(rep) => return reply(rep),
     };

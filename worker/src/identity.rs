@@ -78,8 +78,22 @@ fn verified<'a>(signing_key: &[u8], scope: &str, value: &'a str) -> Option<&'a s
     (same && !id.is_empty()).then_some(id)
 }
 
+/// What an id a limited scope lacks means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    /// A call: refused.
+    Refuse,
+    /// A budget read: that scope is left out.
+    Skip,
+}
+
 /// Establishes a call's budget ids from its credentials and id headers.
-pub fn budget_ids(config: &Config, api_key: Option<&str>, headers: IdHeaders<'_>) -> Result<BudgetIds, IdRefusal> {
+pub fn budget_ids(
+    config: &Config,
+    api_key: Option<&str>,
+    headers: IdHeaders<'_>,
+    missing: Missing,
+) -> Result<BudgetIds, IdRefusal> {
     let signed = |scope: &'static str, header_name: &str, value: Option<&str>| -> Result<Option<String>, IdRefusal> {
         let (Some(key), Some(value)) = (config.id_signing_key.as_deref(), value) else { return Ok(None) };
         match verified(key, scope, value) {
@@ -113,6 +127,7 @@ pub fn budget_ids(config: &Config, api_key: Option<&str>, headers: IdHeaders<'_>
         }
         match id {
             Some(id) => *slot = Some(hasher.hash(&id)),
+            None if missing == Missing::Skip => {}
             None => {
                 return Err(IdRefusal {
                     status: 403,
@@ -186,48 +201,77 @@ mod tests {
     #[test]
     fn the_user_is_the_api_key_unless_the_operator_signed_a_user_header() {
         let cfg = config(&[("POLICY_JSON", r#"{"per_user_daily_usd":"1"}"#), SALT, SIGNING]);
-        let by_key = budget_ids(&cfg, Some("sk-a"), IdHeaders::default()).unwrap().user.unwrap();
+        let by_key = budget_ids(&cfg, Some("sk-a"), IdHeaders::default(), Missing::Refuse).unwrap().user.unwrap();
         assert_eq!(by_key.len(), 32);
         // A rotating, unsigned user header is refused; it cannot mint fresh budgets.
         for forged in ["alice", "alice.00", &format!("alice.{}", sign(b"wrong-key", "user", "alice"))] {
-            let e = budget_ids(&cfg, Some("sk-a"), IdHeaders { user: Some(forged), ..IdHeaders::default() });
+            let e = budget_ids(
+                &cfg,
+                Some("sk-a"),
+                IdHeaders { user: Some(forged), ..IdHeaders::default() },
+                Missing::Refuse,
+            );
             assert_eq!(e.unwrap_err().code, "invalid_budget_id", "{forged}");
         }
         let alice = signed("user", "alice");
-        let ids = budget_ids(&cfg, Some("sk-a"), IdHeaders { user: Some(&alice), ..IdHeaders::default() }).unwrap();
+        let ids =
+            budget_ids(&cfg, Some("sk-a"), IdHeaders { user: Some(&alice), ..IdHeaders::default() }, Missing::Refuse)
+                .unwrap();
         assert_ne!(ids.user.as_ref(), Some(&by_key));
         // The same signed id with another key is the same budget.
-        let again = budget_ids(&cfg, Some("sk-b"), IdHeaders { user: Some(&alice), ..IdHeaders::default() }).unwrap();
+        let again =
+            budget_ids(&cfg, Some("sk-b"), IdHeaders { user: Some(&alice), ..IdHeaders::default() }, Missing::Refuse)
+                .unwrap();
         assert_eq!(ids.user, again.user);
         // A session token is not a user token.
         let session_token = signed("session", "alice");
-        let e = budget_ids(&cfg, Some("sk-a"), IdHeaders { user: Some(&session_token), ..IdHeaders::default() });
+        let e = budget_ids(
+            &cfg,
+            Some("sk-a"),
+            IdHeaders { user: Some(&session_token), ..IdHeaders::default() },
+            Missing::Refuse,
+        );
         assert_eq!(e.unwrap_err().status, 401);
     }
 
     #[test]
     fn without_a_signing_key_id_headers_are_ignored() {
         let cfg = config(&[("POLICY_JSON", r#"{"per_user_daily_usd":"1"}"#), SALT]);
-        let plain = budget_ids(&cfg, Some("sk-a"), IdHeaders::default()).unwrap();
-        let with_header = budget_ids(&cfg, Some("sk-a"), IdHeaders { user: Some("bob"), ..IdHeaders::default() });
+        let plain = budget_ids(&cfg, Some("sk-a"), IdHeaders::default(), Missing::Refuse).unwrap();
+        let with_header =
+            budget_ids(&cfg, Some("sk-a"), IdHeaders { user: Some("bob"), ..IdHeaders::default() }, Missing::Refuse);
         assert_eq!(with_header.unwrap(), plain);
     }
 
     #[test]
     fn a_limited_scope_without_an_id_is_refused() {
         let cfg = config(&[("POLICY_JSON", r#"{"per_org_daily_usd":"5","per_session_usd":"1"}"#), SALT, SIGNING]);
-        let e = budget_ids(&cfg, Some("sk-a"), IdHeaders::default()).unwrap_err();
+        let e = budget_ids(&cfg, Some("sk-a"), IdHeaders::default(), Missing::Refuse).unwrap_err();
         assert_eq!((e.status, e.code), (403, "budget_id_missing"));
         let (s, o) = (signed("session", "s1"), signed("org", "acme"));
         let only_session = IdHeaders { session: Some(&s), ..IdHeaders::default() };
-        assert!(budget_ids(&cfg, Some("sk-a"), only_session).unwrap_err().message.contains("organisation"));
-        let ids =
-            budget_ids(&cfg, None, IdHeaders { session: Some(&s), org: Some(&o), ..IdHeaders::default() }).unwrap();
+        assert!(budget_ids(&cfg, Some("sk-a"), only_session, Missing::Refuse)
+            .unwrap_err()
+            .message
+            .contains("organisation"));
+        let ids = budget_ids(
+            &cfg,
+            None,
+            IdHeaders { session: Some(&s), org: Some(&o), ..IdHeaders::default() },
+            Missing::Refuse,
+        )
+        .unwrap();
         // No per-user limit: the key is kept nowhere.
         assert_eq!(ids.user, None);
         assert!(ids.session.is_some() && ids.org.is_some() && ids.session != ids.org);
+        // A budget read leaves out what it is not given.
+        let read = budget_ids(&cfg, None, only_session, Missing::Skip).unwrap();
+        assert!(read.session.is_some() && read.org.is_none());
         let user_cfg = config(&[("POLICY_JSON", r#"{"per_user_monthly_usd":"5"}"#), SALT]);
-        assert_eq!(budget_ids(&user_cfg, None, IdHeaders::default()).unwrap_err().code, "budget_id_missing");
+        assert_eq!(
+            budget_ids(&user_cfg, None, IdHeaders::default(), Missing::Refuse).unwrap_err().code,
+            "budget_id_missing"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -16,23 +17,31 @@ const PER_CALL = '0.05';
 const DAILY = '1';
 const SESSION = '0.2';
 const ORG_DAILY = '0.1';
+const SIGNING_KEY = 'e2e-only-signing-key-0123456789';
+const ADMIN_TOKEN = 'e2e-only-admin-token-0123456789';
 let upstream;
 let worker;
+/** The worker `post` and the budget reads go to (the session and org tests run their own). */
+let current;
 const logs = [];
 
 before(async () => {
   upstream = await startUpstream();
   worker = await start({
     vars: {
-      OPENAI_BASE_URL: upstream.url,
-      ANTHROPIC_BASE_URL: upstream.url,
-      GEMINI_BASE_URL: upstream.url,
+      // One fake upstream behind three base URLs, told apart by their prefix (`hit.base`).
+      OPENAI_BASE_URL: `${upstream.url}/_openai`,
+      ANTHROPIC_BASE_URL: `${upstream.url}/_anthropic`,
+      GEMINI_BASE_URL: `${upstream.url}/_gemini`,
       PER_CALL_MAX_USD: PER_CALL,
-      POLICY_JSON: JSON.stringify({ per_user_daily_usd: DAILY, per_session_usd: SESSION, per_org_daily_usd: ORG_DAILY }),
+      POLICY_JSON: JSON.stringify({ per_user_daily_usd: DAILY }),
       HASH_SALT: 'e2e-only-salt-0123456789abcdef',
+      ID_SIGNING_KEY: SIGNING_KEY,
+      ADMIN_TOKEN,
     },
     onLog: (line) => logs.push(line),
   });
+  current = worker;
 });
 
 after(async () => {
@@ -40,12 +49,15 @@ after(async () => {
   await upstream?.close();
 });
 
+/** `id` as the operator signs it for `scope` (user, session, org): `<id>.<hex HMAC-SHA256>`. */
+const signed = (scope, id) => `${id}.${createHmac('sha256', SIGNING_KEY).update(`${scope}:${id}`).digest('hex')}`;
+
 let userCounter = 0;
-/** A fresh budget id per test, so tests do not share a daily budget. */
-const freshUser = () => `user-${process.pid}-${++userCounter}`;
+/** A fresh signed user id per test, so tests do not share a daily budget. */
+const freshUser = () => signed('user', `user-${process.pid}-${++userCounter}`);
 
 function post(path, body, headers = {}) {
-  return fetch(`${worker.url}${path}`, {
+  return fetch(`${current.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test-SECRET-KEY', ...headers },
     body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
@@ -86,7 +98,7 @@ async function logLine(pred) {
 }
 
 async function spent(user) {
-  const r = await fetch(`${worker.url}/_farebox/budget`, { headers: { 'x-farebox-user': user } });
+  const r = await fetch(`${current.url}/_farebox/budget`, { headers: { 'x-farebox-user': user, 'x-farebox-admin-token': ADMIN_TOKEN } });
   const v = await r.json();
   const day = Object.keys(v).find((k) => k.includes(':day:'));
   return day ? Number(v[day]) : 0;
@@ -94,15 +106,20 @@ async function spent(user) {
 
 /** What is spent under the ledger key that starts with `scope` ('session:', 'org:') for the ids in `headers`. */
 async function spentUnder(scope, headers) {
-  const r = await fetch(`${worker.url}/_farebox/budget`, { headers });
+  const r = await fetch(`${current.url}/_farebox/budget`, { headers: { ...headers, 'x-farebox-admin-token': ADMIN_TOKEN } });
   const v = await r.json();
   const key = Object.keys(v).find((k) => k.startsWith(scope));
   return key ? Number(v[key]) : 0;
 }
 
+/** A fresh signed session or org id, for calls that are not about its limit. */
+const anyId = (scope) => signed(scope, `${scope}-${process.pid}-${Date.now()}-${Math.random()}`);
+
 /** A gpt-4o call's exact input count and estimate (max_tokens 4000), learnt from the worker's headers. */
 async function probeEstimate() {
-  const probe = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), { 'x-farebox-user': freshUser(), 'x-test-completion-tokens': '1' });
+  const probe = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), {
+    'x-farebox-user': freshUser(), 'x-farebox-session': anyId('session'), 'x-farebox-org': anyId('org'), 'x-test-completion-tokens': '1',
+  });
   await probe.text();
   return { input: probe.headers.get('x-token-input'), estimate: Number(probe.headers.get('x-cost-estimate-usd')) };
 }
@@ -121,18 +138,18 @@ describe('allowed calls', () => {
     const hit = upstream.hits[0];
     assert.equal(hit.method, 'POST');
     assert.equal(hit.url, '/v1/chat/completions?api-version=x');
+    assert.equal(hit.base, 'openai');
     assert.ok(hit.body.equals(Buffer.from(raw)), 'the body reaches upstream byte for byte');
     assert.equal(hit.headers.authorization, 'Bearer sk-test-SECRET-KEY');
     assert.equal(hit.headers['x-custom-header'], 'kept');
     assert.equal(hit.headers['openai-organization'], 'org-1');
     assert.equal(hit.headers['content-type'], 'application/json');
-    assert.equal(hit.headers['x-farebox-user'], user);
-    // Estimate headers, and the actual cost: 1000 × $2.5/M + 50 × $10/M.
+    assert.equal(hit.headers['x-farebox-user'], undefined, 'the worker\'s own headers stay with it');
+    // Estimate headers; the actual cost (1000 × $2.5/M + 50 × $10/M) is found
+    // as the response streams through, and so is in the log and the ledger.
     assert.ok(Number(r.headers.get('x-token-input')) > 5);
     assert.equal(r.headers.get('x-token-output-max'), '100');
     assert.ok(Number(r.headers.get('x-cost-estimate-usd')) > 0);
-    assert.equal(r.headers.get('x-token-output'), '50');
-    assert.equal(r.headers.get('x-cost-usd'), '0.003');
     assert.equal(r.headers.get('x-upstream'), 'fake');
     const body = await r.json();
     assert.equal(body.choices[0].message.content, 'Hello!');
@@ -140,6 +157,7 @@ describe('allowed calls', () => {
     assert.equal(line['gen_ai.usage.input_tokens'], 1000);
     assert.equal(line['gen_ai.usage.output_tokens'], 50);
     assert.equal(line['gen_ai.request.model'], 'gpt-4o');
+    for (let i = 0; i < 40 && (await spent(user)) !== 0.003; i++) await new Promise((ok) => setTimeout(ok, 50));
     assert.equal(await spent(user), 0.003, 'the ledger holds the actual cost, not the estimate');
   });
 
@@ -155,13 +173,14 @@ describe('allowed calls', () => {
     assert.deepEqual(upstream.hits.map((h) => h.url), ['/v1/embeddings', '/v1/responses']);
   });
 
-  test('anything else passes through unchanged', async () => {
+  test('free operations pass through unchanged to their own provider', async () => {
     upstream.reset();
     const r = await fetch(`${worker.url}/v1/models?limit=2`, { headers: { authorization: 'Bearer sk-x' } });
     assert.equal(r.status, 200);
     assert.equal((await r.json()).data[0].id, 'gpt-4o');
     assert.equal(upstream.hits.length, 1);
     assert.equal(upstream.hits[0].url, '/v1/models?limit=2');
+    assert.equal(upstream.hits[0].base, 'openai');
     assert.equal(upstream.hits[0].headers.authorization, 'Bearer sk-x');
   });
 
@@ -248,6 +267,7 @@ describe('allowed calls', () => {
     assert.ok(spread >= 400, `not streamed: the chunks arrived within ${spread} ms`);
     assert.equal(text.split('\r\n\r\n').filter(Boolean).length, 3, 'the CRLF events pass through unchanged');
     assert.equal(upstream.hits[0].url, '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+    assert.equal(upstream.hits[0].base, 'gemini');
     // 1000 × $0.30/M + (200 + 300 thinking) × $2.50/M = $0.00155; the earlier chunks' partial counts are not it.
     const line = await logLine((v) => v['farebox.stream'] === true && v['farebox.cost.usd'] === '0.00155');
     assert.equal(line['gen_ai.usage.input_tokens'], 1000);
@@ -330,7 +350,196 @@ describe('blocked calls', () => {
   });
 });
 
+describe('the cap holds against every request a client can send (fail closed)', () => {
+  /** Sends, then asserts the worker answered `status` itself and the upstream saw nothing. */
+  async function refused(send, status, code) {
+    upstream.reset();
+    const r = await send();
+    const text = await r.text();
+    assert.equal(r.status, status, text);
+    if (code) assert.equal(r.headers.get('x-farebox-reason') ?? r.headers.get('x-farebox-error'), code, text);
+    JSON.parse(text);
+    assert.equal(upstream.hits.length, 0, `${text}: the upstream was called`);
+    return { r, text };
+  }
+  const user = () => ({ 'x-farebox-user': freshUser() });
+
+  test('output multipliers: n and candidateCount multiply the output allowance', async () => {
+    // One choice of 100 tokens is $0.001; 128 of them are $0.128, over the $0.05 cap.
+    const one = await post('/v1/chat/completions', chat({ n: 1 }), user());
+    assert.equal(one.status, 200);
+    await one.text();
+    const { r } = await refused(() => post('/v1/chat/completions', chat({ n: 128 }), user()), 402, 'per_call_limit');
+    assert.ok(Number(r.headers.get('x-cost-estimate-usd')) >= 0.128, r.headers.get('x-cost-estimate-usd'));
+    await refused(() => post('/v1/chat/completions', chat({ n: 128, max_tokens: 16000 }), user()), 402, 'per_call_limit');
+    const gemini = (count) => post('/v1beta/models/gemini-2.5-flash:generateContent', {
+      contents: [{ role: 'user', parts: [{ text: 'hi' }] }], generationConfig: { maxOutputTokens: 4000, candidateCount: count },
+    }, { 'x-goog-api-key': 'g-key', ...user() });
+    const single = await gemini(1);
+    assert.equal(single.status, 200, await single.clone().text());
+    await single.text();
+    await refused(() => gemini(8), 402, 'per_call_limit');
+  });
+
+  test('context the provider stores is refused, not priced at the few tokens sent', async () => {
+    const { text } = await refused(() => post('/v1/responses', { model: 'gpt-4o', previous_response_id: 'resp_150k_thread', input: 'go on', max_output_tokens: 100 }, user()), 400);
+    assert.match(text, /previous_response_id/);
+    await refused(() => post('/v1/responses', { model: 'gpt-4o', conversation: 'conv_1', input: 'go on', max_output_tokens: 100 }, user()), 400);
+    await refused(() => post('/v1/responses', { model: 'gpt-4o', prompt: { id: 'pmpt_1' }, input: 'go on', max_output_tokens: 100 }, user()), 400);
+    await refused(() => post('/v1beta/models/gemini-2.5-pro:generateContent', {
+      cachedContent: 'cachedContents/abc', contents: [{ role: 'user', parts: [{ text: 'go on' }] }], generationConfig: { maxOutputTokens: 100 },
+    }, { 'x-goog-api-key': 'g-key', ...user() }), 400);
+  });
+
+  test('server-side tools and background mode are refused', async () => {
+    await refused(() => post('/v1/responses', { model: 'gpt-4o', input: 'news?', max_output_tokens: 100, tools: [{ type: 'web_search' }] }, user()), 400);
+    await refused(() => post('/v1/responses', { model: 'gpt-4o', input: 'hi', max_output_tokens: 100, background: true }, user()), 400);
+    await refused(() => post('/v1/chat/completions', chat({ web_search_options: {} }), user()), 400);
+    await refused(() => post('/v1/messages', {
+      model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'news?' }],
+      tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }],
+    }, { 'anthropic-version': '2023-06-01', ...user() }), 400);
+    await refused(() => post('/v1beta/models/gemini-2.5-flash:generateContent', {
+      contents: [{ role: 'user', parts: [{ text: 'news?' }] }], tools: [{ googleSearch: {} }], generationConfig: { maxOutputTokens: 100 },
+    }, { 'x-goog-api-key': 'g-key', ...user() }), 400);
+  });
+
+  test('a field an API may add tomorrow is refused, not ignored', async () => {
+    const { text } = await refused(() => post('/v1/chat/completions', chat({ parallel_universes: 64 }), user()), 400);
+    assert.match(text, /parallel_universes/);
+  });
+
+  test('audio output is priced at the audio rate', async () => {
+    // 1000 output tokens: $0.01 as text, $0.064 as audio (over the $0.05 cap).
+    const base = { model: 'gpt-audio', max_tokens: 1000, messages: [{ role: 'user', content: 'Say hello.' }] };
+    const text = await post('/v1/chat/completions', base, user());
+    assert.equal(text.status, 200, await text.clone().text());
+    await text.text();
+    await refused(() => post('/v1/chat/completions', { ...base, modalities: ['text', 'audio'], audio: { voice: 'alloy', format: 'wav' } }, user()), 402, 'per_call_limit');
+  });
+
+  test('unknown routes are refused; each known route goes to its own provider, normalised', async () => {
+    for (const [method, path] of [
+      ['POST', '/v1/completions'], ['POST', '/v1/batches'], ['POST', '/v1/images/generations'], ['POST', '/v1/audio/speech'],
+      ['GET', '/v1/realtime'], ['POST', '/v1/threads/thread_1/runs'], ['POST', '/v1/messages/batches'],
+      ['POST', '/v1beta/tunedModels/my-model:generateContent'], ['POST', '/v1beta/models/gemini-2.5-pro:batchGenerateContent'],
+      ['POST', '/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-pro:generateContent'],
+      ['POST', '/openai/deployments/gpt-4o/chat/completions'], ['POST', '/v1/files'],
+    ]) {
+      await refused(() => fetch(`${worker.url}${path}`, { method, headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test-SECRET-KEY' }, body: method === 'GET' ? undefined : JSON.stringify(chat()) }), 403, 'route_not_allowed');
+    }
+    // Encoded or doubled-slash variants of a priced path are that path: priced, and sent normalised.
+    await refused(() => post('/v1/chat/%63ompletions', chat({ max_tokens: 10000 }), user()), 402, 'per_call_limit');
+    await refused(() => post('//v1//chat/completions/', chat({ max_tokens: 10000 }), user()), 402, 'per_call_limit');
+    await refused(() => post('/v1/chat%2Fcompletions', chat(), user()), 400, 'invalid_path');
+    upstream.reset();
+    const ok = await post('/v1/chat/%63ompletions', chat(), user());
+    assert.equal(ok.status, 200);
+    await ok.text();
+    assert.deepEqual(upstream.hits.map((h) => [h.base, h.url]), [['openai', '/v1/chat/completions']]);
+    // Gemini's OpenAI-compatible endpoint is priced and goes to Gemini, with Gemini's key only.
+    await refused(() => post('/v1beta/openai/chat/completions', chat({ model: 'gemini-2.5-pro', max_tokens: 60000 }), user()), 402, 'per_call_limit');
+    upstream.reset();
+    const compat = await post('/v1beta/openai/chat/completions?key=AIza-q', chat({ model: 'gemini-2.5-flash' }), { ...user(), 'x-api-key': 'sk-ant-other' });
+    await compat.text();
+    assert.deepEqual(upstream.hits.map((h) => [h.base, h.url]), [['gemini', '/v1beta/openai/chat/completions?key=AIza-q']]);
+    assert.equal(upstream.hits[0].headers['x-api-key'], undefined, 'an Anthropic key never goes to Gemini');
+    // An OpenAI fine-tune's id has colons: it stays with OpenAI, and a Gemini key in the query does not go along.
+    upstream.reset();
+    const ft = await fetch(`${worker.url}/v1/models/ft:gpt-4o-mini:acme::abc123?key=AIza-q`, { headers: { authorization: 'Bearer sk-x', 'x-goog-api-key': 'AIza-h' } });
+    await ft.text();
+    assert.deepEqual(upstream.hits.map((h) => [h.base, h.url]), [['openai', '/v1/models/ft:gpt-4o-mini:acme::abc123']]);
+    assert.equal(upstream.hits[0].headers['x-goog-api-key'], undefined);
+  });
+
+  test('no crash and bounded memory on hostile bodies, without any API key', async () => {
+    const image = 'A'.repeat(359_999) + 'é';
+    const body = { model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: image } }] }] };
+    upstream.reset();
+    const r = await fetch(`${worker.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify(body) });
+    const text = await r.text();
+    assert.ok([400, 402, 403].includes(r.status), `${r.status}: ${text}`);
+    assert.equal(upstream.hits.length, 0);
+    // 16 MiB of `0,` is eight million JSON values: refused before any tree is built.
+    const zeros = `{"model":"gpt-4o","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"stop":[${'0,'.repeat(8_300_000)}0]}`;
+    assert.ok(zeros.length < 16 << 20);
+    // Without a key it is refused before it is even parsed; with one, the parse is bounded.
+    await refused(() => fetch(`${worker.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: zeros }), 403);
+    const { text: bounded } = await refused(() => post('/v1/chat/completions', zeros, user()), 400);
+    assert.match(bounded, /JSON values/);
+    const still = await post('/v1/chat/completions', chat(), user());
+    assert.equal(still.status, 200, 'the worker still serves');
+    await still.text();
+  });
+
+  test('a stream cut before its final usage settles at the reservation, not at what was seen', async () => {
+    for (const [path, body, extra] of [
+      ['/v1/messages', { model: 'claude-sonnet-4-5', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: 'hi' }] }, { 'anthropic-version': '2023-06-01' }],
+      ['/v1/chat/completions', chat({ stream: true, stream_options: { include_usage: true } }), {}],
+      ['/v1/chat/completions', chat(), {}],
+    ]) {
+      const id = freshUser();
+      const r = await post(path, body, { ...extra, 'x-farebox-user': id, 'x-test-cut': '1', 'x-test-prompt-tokens': '10', 'x-test-completion-tokens': '1' });
+      const estimate = Number(r.headers.get('x-cost-estimate-usd'));
+      assert.ok(estimate > 0);
+      await r.text().catch(() => {});
+      for (let i = 0; i < 60 && (await spent(id)) !== estimate; i++) await new Promise((ok) => setTimeout(ok, 50));
+      assert.equal(await spent(id), estimate, `${path}: settled at the reservation`);
+    }
+  });
+
+  test('budget ids are the worker\'s to establish, not the client\'s to claim', async () => {
+    // Rotating unsigned user ids does not mint fresh budgets: refused.
+    for (const forged of ['alice', 'bob', `carol.${'0'.repeat(64)}`]) {
+      await refused(() => post('/v1/chat/completions', chat(), { 'x-farebox-user': forged }), 401, 'invalid_budget_id');
+    }
+    // Without a user header the API key is the user; without either, a per-user limit refuses the call.
+    await refused(() => fetch(`${worker.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chat()) }), 403, 'budget_id_missing');
+    // The budget endpoint is the operator's alone.
+    const id = freshUser();
+    for (const headers of [{ 'x-farebox-user': id }, { 'x-farebox-user': id, 'x-farebox-admin-token': 'guess-guess-guess-guess' }]) {
+      const r = await fetch(`${worker.url}/_farebox/budget`, { headers });
+      assert.equal(r.status, 401);
+      await r.text();
+    }
+    // The worker's headers never reach the upstream.
+    upstream.reset();
+    const r = await post('/v1/chat/completions', chat(), { ...user(), 'x-farebox-anything': 'x', 'x-farebox-admin-token': ADMIN_TOKEN });
+    await r.text();
+    assert.deepEqual(Object.keys(upstream.hits[0].headers).filter((h) => h.startsWith('x-farebox')), []);
+  });
+});
+
 describe('session and org budgets', () => {
+  // Every call here must name a signed session and org: a limit whose id a call lacks refuses it.
+  let teams;
+  before(async () => {
+    teams = await start({
+      vars: {
+        OPENAI_BASE_URL: `${upstream.url}/_openai`,
+        PER_CALL_MAX_USD: PER_CALL,
+        POLICY_JSON: JSON.stringify({ per_user_daily_usd: DAILY, per_session_usd: SESSION, per_org_daily_usd: ORG_DAILY }),
+        HASH_SALT: 'e2e-only-salt-0123456789abcdef',
+        ID_SIGNING_KEY: SIGNING_KEY,
+        ADMIN_TOKEN,
+      },
+      onLog: (line) => logs.push(line),
+    });
+    current = teams;
+  });
+
+  test('a limit whose id a call lacks refuses the call', async () => {
+    upstream.reset();
+    const noOrg = await post('/v1/chat/completions', chat(), { 'x-farebox-user': freshUser(), 'x-farebox-session': anyId('session') });
+    assert.equal(noOrg.status, 403);
+    assert.equal(noOrg.headers.get('x-farebox-reason'), 'budget_id_missing');
+    assert.match((await noOrg.json()).error.message, /organisation/);
+    assert.equal(upstream.hits.length, 0);
+  });
+  after(async () => {
+    current = worker;
+    await teams?.stop();
+  });
   test('a session budget holds under 30 concurrent requests from different users, with no overspend', async () => {
     const session = `session-${process.pid}-${Date.now()}`;
     const { input, estimate } = await probeEstimate();
@@ -338,7 +547,7 @@ describe('session and org budgets', () => {
     // Every call a different user (each far under its own daily budget): only the session's limit binds.
     const results = await Promise.all(Array.from({ length: 30 }, () =>
       post('/v1/chat/completions', chat({ max_tokens: 4000 }), {
-        'x-farebox-user': freshUser(), 'x-farebox-session': session, 'x-test-prompt-tokens': input, 'x-test-completion-tokens': '4000',
+        'x-farebox-user': freshUser(), 'x-farebox-session': signed('session', session), 'x-farebox-org': anyId('org'), 'x-test-prompt-tokens': input, 'x-test-completion-tokens': '4000',
       }).then(async (r) => ({ status: r.status, body: await r.text(), reason: r.headers.get('x-farebox-reason'), limit: r.headers.get('x-cost-limit-usd') }))));
     const allowed = results.filter((r) => r.status === 200).length;
     const denied = results.filter((r) => r.status === 402);
@@ -348,16 +557,16 @@ describe('session and org budgets', () => {
     assert.equal(upstream.hits.length, allowed);
     assert.ok(denied.every((r) => r.reason === 'session_limit' && r.limit === SESSION), JSON.stringify(denied[0]));
     assert.match(JSON.parse(denied[0].body).error.message, /session/);
-    const headers = { 'x-farebox-session': session };
+    const headers = { 'x-farebox-session': signed('session', session) };
     for (let i = 0; i < 40 && Math.abs((await spentUnder('session:', headers)) - allowed * estimate) > 1e-12; i++) await new Promise((ok) => setTimeout(ok, 50));
     const total = await spentUnder('session:', headers);
     assert.ok(total <= Number(SESSION), `spent ${total} of ${SESSION}`);
     assert.ok(Math.abs(total - allowed * estimate) < 1e-9);
     // The session is spent for everyone in it, and not for a new one.
-    const again = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), { 'x-farebox-user': freshUser(), 'x-farebox-session': session });
+    const again = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), { 'x-farebox-user': freshUser(), 'x-farebox-session': signed('session', session), 'x-farebox-org': anyId('org') });
     assert.equal(again.status, 402);
     await again.text();
-    const other = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), { 'x-farebox-user': freshUser(), 'x-farebox-session': `${session}-b` });
+    const other = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), { 'x-farebox-user': freshUser(), 'x-farebox-session': signed('session', `${session}-b`), 'x-farebox-org': anyId('org') });
     assert.equal(other.status, 200);
     await other.text();
   });
@@ -373,21 +582,21 @@ describe('session and org budgets', () => {
       const session = `${org}-s${i}`;
       sessions.push(session);
       const r = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), {
-        'x-farebox-user': freshUser(), 'x-farebox-session': session, 'x-farebox-org': org, 'x-test-prompt-tokens': input, 'x-test-completion-tokens': '4000',
+        'x-farebox-user': freshUser(), 'x-farebox-session': signed('session', session), 'x-farebox-org': signed('org', org), 'x-test-prompt-tokens': input, 'x-test-completion-tokens': '4000',
       });
       await r.text();
       assert.equal(r.status, i < fits ? 200 : 402, `call ${i + 1} of ${fits + 1}`);
       if (i === fits) assert.equal(r.headers.get('x-farebox-reason'), 'org_daily_limit');
     }
     assert.equal(upstream.hits.length, fits);
-    const orgSpent = async () => spentUnder('org:', { 'x-farebox-org': org });
+    const orgSpent = async () => spentUnder('org:', { 'x-farebox-org': signed('org', org) });
     for (let i = 0; i < 40 && Math.abs((await orgSpent()) - fits * estimate) > 1e-12; i++) await new Promise((ok) => setTimeout(ok, 50));
     assert.ok(Math.abs((await orgSpent()) - fits * estimate) < 1e-9);
     // The refused call's session had reserved its estimate first (sessions are checked before orgs): released.
-    const last = { 'x-farebox-session': sessions[fits] };
+    const last = { 'x-farebox-session': signed('session', sessions[fits]) };
     for (let i = 0; i < 40 && (await spentUnder('session:', last)) !== 0; i++) await new Promise((ok) => setTimeout(ok, 50));
     assert.equal(await spentUnder('session:', last), 0);
-    assert.ok(Math.abs((await spentUnder('session:', { 'x-farebox-session': sessions[0] })) - estimate) < 1e-9);
+    assert.ok(Math.abs((await spentUnder('session:', { 'x-farebox-session': signed('session', sessions[0]) })) - estimate) < 1e-9);
   });
 });
 
@@ -399,7 +608,7 @@ describe('bad input: a clear error, no crash, upstream not called', () => {
     ['absent max_tokens (priced at the model maximum)', () => post('/v1/chat/completions', chat({ max_tokens: undefined })), 402, /no output limit/],
     ['absurd max_tokens', () => post('/v1/chat/completions', chat({ max_tokens: 1e15 })), 400, /more tokens than/],
     ['negative max_tokens', () => post('/v1/chat/completions', chat({ max_tokens: -1 })), 400, /whole number/],
-    ['deeply nested JSON', () => post('/v1/chat/completions', `{"model":"gpt-4o","messages":${'['.repeat(100000)}${']'.repeat(100000)}}`), 400, /recursion|JSON/],
+    ['deeply nested JSON', () => post('/v1/chat/completions', `{"model":"gpt-4o","messages":${'['.repeat(100000)}${']'.repeat(100000)}}`), 400, /recursion|JSON|deep/],
     ['Anthropic without max_tokens', () => post('/v1/messages', { model: 'claude-sonnet-4-5', messages: [] }, { 'anthropic-version': '2023-06-01' }), 400, /max_tokens/],
   ];
   for (const [name, send, status, message] of cases) {

@@ -79,13 +79,15 @@ if (process.argv.includes('--guard')) {
 }
 
 const upstream = await startUpstream();
-// A per-user budget applies only to requests that name a user (x-farebox-user)
-// or carry a key; only the Durable Object phase does.
-const worker = await start({
+// Two workers: one with a per-call limit only (no Durable Object is asked),
+// and one with a per-user daily budget, where every call is billed to its
+// API key and reserves and settles in that key's Durable Object.
+const worker = await start({ vars: { OPENAI_BASE_URL: upstream.url, PER_CALL_MAX_USD: '10' }, onLog: () => {} });
+const budgeted = await start({
   vars: { OPENAI_BASE_URL: upstream.url, PER_CALL_MAX_USD: '10', POLICY_JSON: JSON.stringify({ per_user_daily_usd: '1000000' }), HASH_SALT: 'load-test-salt-0123456789' },
   onLog: () => {},
 });
-const post = (body, headers = {}) => fetch(`${worker.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+const post = (body, headers = {}, url = worker.url) => fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 console.log(JSON.stringify({ machine: `${os.cpus().length} × ${os.cpus()[0].model}`, node: process.version }));
 const probe = await post(large);
 console.log(JSON.stringify({ large_request_input_tokens: probe.headers.get('x-token-input'), bytes: large.length }));
@@ -94,10 +96,11 @@ try {
   await phase('warm-up', 100, 4, () => post(small));
   await phase('pass-through GET (baseline)', 2000, 8, () => fetch(`${worker.url}/v1/models`));
   await phase('small chat request', 2000, 8, () => post(small));
-  await phase('small chat request, per-user daily budget (one Durable Object: reserve + settle)', 2000, 8, () => post(small, { 'x-farebox-user': 'load-user' }));
+  await phase('small chat request, per-user daily budget (one Durable Object: reserve + settle)', 2000, 8, () => post(small, { authorization: 'Bearer load-key' }, budgeted.url));
   await phase('100k-token chat request', 200, 4, () => post(large));
   await guardCpu();
 } finally {
   await worker.stop();
+  await budgeted.stop();
   await upstream.close();
 }

@@ -5,7 +5,8 @@
 //
 // Vars come from the environment of this process (OPENAI_BASE_URL,
 // ANTHROPIC_BASE_URL, GEMINI_BASE_URL, PER_CALL_MAX_USD, POLICY_JSON,
-// PRICES_JSON, USER_HEADER, SESSION_HEADER, ORG_HEADER, HASH_SALT, MAX_BODY_BYTES) over the defaults
+// PRICES_JSON, USER_HEADER, SESSION_HEADER, ORG_HEADER, HASH_SALT, ID_SIGNING_KEY, ADMIN_TOKEN,
+// ALLOW_ROUTES, MAX_BODY_BYTES) over the defaults
 // in worker/wrangler.toml's [vars].
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -20,7 +21,8 @@ export const buildDir = join(here, '..', 'build');
 
 export const VARS = [
   'OPENAI_BASE_URL', 'ANTHROPIC_BASE_URL', 'GEMINI_BASE_URL', 'PER_CALL_MAX_USD', 'POLICY_JSON',
-  'PRICES_JSON', 'USER_HEADER', 'SESSION_HEADER', 'ORG_HEADER', 'HASH_SALT', 'MAX_BODY_BYTES',
+  'PRICES_JSON', 'USER_HEADER', 'SESSION_HEADER', 'ORG_HEADER', 'HASH_SALT', 'ID_SIGNING_KEY', 'ADMIN_TOKEN',
+  'ALLOW_ROUTES', 'MAX_BODY_BYTES',
 ];
 
 /** The [vars] table of wrangler.toml (flat `KEY = "value"` lines only). */

@@ -6,7 +6,13 @@
 // The usage it reports can be set per request with headers (they are
 // forwarded unchanged by the worker): x-test-prompt-tokens,
 // x-test-completion-tokens, x-test-cached-tokens (of the prompt; Responses),
-// x-test-thoughts-tokens (Gemini). x-test-chunk-delay-ms spaces out SSE chunks.
+// x-test-thoughts-tokens (Gemini). x-test-chunk-delay-ms spaces out SSE chunks;
+// x-test-cut breaks the connection off mid-response (after the first events of
+// a stream, or half of a JSON body).
+//
+// Base URLs may end in /_openai, /_anthropic or /_gemini: the prefix is taken
+// off the recorded url and kept as the hit's `base`, so a test can tell which
+// provider's base URL a request was sent to.
 import { createServer } from 'node:http';
 
 export async function startUpstream() {
@@ -16,7 +22,9 @@ export async function startUpstream() {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      hits.push({ method: req.method, url: req.url, headers: req.headers, body });
+      const base = /^\/_(openai|anthropic|gemini)(?=\/)/.exec(req.url)?.[1] ?? null;
+      if (base) req.url = req.url.slice(base.length + 2);
+      hits.push({ method: req.method, url: req.url, base, headers: req.headers, body });
       respond(req, body, res).catch((e) => {
         res.statusCode = 500;
         res.end(String(e));
@@ -41,6 +49,14 @@ async function respond(req, body, res) {
   const delay = Number(req.headers['x-test-chunk-delay-ms'] ?? 0);
   const cached = Number(req.headers['x-test-cached-tokens'] ?? 0);
   const thoughts = Number(req.headers['x-test-thoughts-tokens'] ?? 0);
+  const cut = req.headers['x-test-cut'] !== undefined;
+  /** Writes `text` (half of it when cutting) and, when cutting, breaks the connection. */
+  const endJson = (text) => {
+    if (!cut) return res.end(text);
+    res.setHeader('content-length', Buffer.byteLength(text));
+    res.write(text.slice(0, text.length >> 1));
+    setTimeout(() => res.socket.destroy(), 50);
+  };
   let json = {};
   try { json = JSON.parse(body.toString('utf8') || '{}'); } catch { /* not JSON */ }
   const path = req.url.split('?')[0];
@@ -60,12 +76,13 @@ async function respond(req, body, res) {
         res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model, choices: [{ index: 0, delta: { content: word } }], usage: null })}\n\n`);
         if (delay) await sleep(delay);
       }
+      if (cut) return void setTimeout(() => res.socket.destroy(), 50);
       res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model, choices: [], usage })}\n\n`);
       res.end('data: [DONE]\n\n');
       return;
     }
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({
+    endJson(JSON.stringify({
       id: 'c1', object: 'chat.completion', model,
       choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!' }, finish_reason: 'stop' }],
       usage,
@@ -80,13 +97,14 @@ async function respond(req, body, res) {
       ev('message_start', { message: { id: 'm1', type: 'message', role: 'assistant', model, usage: { input_tokens: prompt, output_tokens: 1 } } });
       ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hello' } });
       if (delay) await sleep(delay);
+      if (cut) return void setTimeout(() => res.socket.destroy(), 50);
       ev('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: completion } });
       ev('message_stop', {});
       res.end();
       return;
     }
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({
+    endJson(JSON.stringify({
       id: 'm1', type: 'message', role: 'assistant', model,
       content: [{ type: 'text', text: 'Hello!' }],
       usage: { input_tokens: prompt, output_tokens: completion },
