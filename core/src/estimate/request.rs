@@ -63,7 +63,8 @@ impl RequestFormat {
         } else if obj.contains_key("messages") {
             let claude = model.id.to_ascii_lowercase().contains("claude");
             Ok(if claude { RequestFormat::Anthropic } else { RequestFormat::OpenAiChat })
-        } else if obj.contains_key("input") {
+        } else if ["input", "prompt", "conversation", "previous_response_id"].iter().any(|k| obj.contains_key(*k)) {
+            // A Responses request may take its whole input from a stored prompt or conversation.
             Ok(if model.mode == Mode::Embedding {
                 RequestFormat::OpenAiEmbeddings
             } else {
