@@ -10,15 +10,19 @@
 //! its match pattern. Where both tables price the same id, LiteLLM's entry is
 //! kept and any disagreement on the input or output price is printed.
 //!
+//! Then first-party Anthropic models take what LiteLLM lists only on their
+//! cloud copies (see [`fill_from_cloud_copies`]): long-context tiers,
+//! `context_window`, `max_output_tokens`.
+//!
 //! The parsing is farebox-core's own importers: the generator only selects
 //! and merges. `--check` fails if the committed file differs from what the
 //! reference tables generate (run by `cargo xtask test`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use farebox_core::pricing::{write_price_file, write_price_index, Mode, Model, Resolution, Source};
+use farebox_core::pricing::{write_price_file, write_price_index, Condition, Mode, Model, Resolution, Source, Tier};
 use farebox_core::{PriceFileFormat, PriceTable, UsageKind};
 
 use crate::Result;
@@ -140,6 +144,8 @@ fn generate(reference: &Path) -> Result<String> {
         println!("prices: disagreement (LiteLLM kept): {d}");
     }
 
+    fill_from_cloud_copies(&mut models)?;
+
     let sources = [
         Source {
             name: "litellm".into(),
@@ -157,6 +163,259 @@ fn generate(reference: &Path) -> Result<String> {
         },
     ];
     Ok(write_price_file(&models, "2026-11-22", &sources))
+}
+
+/// First-party Anthropic models (provider `anthropic`) whose long-context
+/// tiers or limits LiteLLM lists only on cloud copies of the same model.
+///
+/// LiteLLM writes the >200k-token prices (`input_cost_per_token_above_200k_tokens`,
+/// ...) and `max_input_tokens` on some entries of a model and not on others:
+/// `anthropic.claude-sonnet-4-5-20250929-v1:0` has the tier, `claude-sonnet-4-5-20250929`
+/// does not; Langfuse's `claude-sonnet-4-20250514` has no limits at all. Priced at
+/// the base rate, a 300k-token request to the first-party id is under-estimated
+/// (and a budget can let it through), and its context shows as unknown.
+///
+/// A cloud copy is a model that core's own name resolution maps to the
+/// first-party id by a normalising rewrite (provider prefix, Bedrock region
+/// and `-v1:0`, Vertex's `@date`), with patterns left out. Only copies with
+/// the first-party base prices (every kind both price, input and output
+/// included) are used: the provider's long-context multiplier is then the
+/// same, and their tiers are copied, never computed: a tier is the union of
+/// the copies' prices for it (one copy may price a kind another does not);
+/// copies that set a value differently leave it unfilled (printed). A kind
+/// the model's base prices but no copy's tier does (Bedrock has no 1-hour
+/// cache write) stays unpriced in that tier, reported as such by a cost
+/// (the worker then refuses unless the policy allows unpriced usage) rather
+/// than guessed. A model that already has a context-threshold tier keeps its
+/// own tiers; copied ones go where the importer orders them (with a service
+/// tier first, threshold alone last).
+///
+/// The filled model's `source` says what was copied and from which ids
+/// (`litellm; above_200k tier, context_window from anthropic.claude-…-v1:0`),
+/// so it is no longer compared as a plain LiteLLM entry.
+fn fill_from_cloud_copies(models: &mut [Model]) -> Result<()> {
+    let first_party: Vec<usize> = (0..models.len()).filter(|&i| models[i].provider == "anthropic").collect();
+    // The first-party ids alone, without patterns: a copy is what a rewrite finds.
+    let mut firsts = PriceTable::empty();
+    for &i in &first_party {
+        firsts.add_model(Model { pattern: None, ..models[i].clone() })?;
+    }
+    let by_id: BTreeMap<String, usize> = first_party.iter().map(|&i| (models[i].id.to_ascii_lowercase(), i)).collect();
+    let mut copies: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (j, m) in models.iter().enumerate() {
+        if m.provider == "anthropic" || !m.id.to_ascii_lowercase().contains("claude") {
+            continue;
+        }
+        if let Ok(found) = firsts.resolve(&m.id) {
+            if let Resolution::Normalised { .. } = found.via {
+                copies.entry(by_id[&found.model.id.to_ascii_lowercase()]).or_default().push(j);
+            }
+        }
+    }
+
+    let mut counts: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut fills = Vec::new();
+    println!("prices: {} first-party Anthropic models, {} with cloud copies", first_party.len(), copies.len());
+    for &i in &first_party {
+        let f = &models[i];
+        let Some(cs) = copies.get(&i) else {
+            counts.entry("no cloud copy").or_default().insert(f.id.clone());
+            continue;
+        };
+        let mut donors = Vec::new();
+        for &j in cs {
+            let c = &models[j];
+            let mut notes = Vec::new();
+            let differing = base_differences(f, c);
+            let same_base = differing.is_empty();
+            if same_base {
+                donors.push(j);
+            } else {
+                counts.entry("cloud copies with other base prices (not used)").or_default().insert(c.id.clone());
+            }
+            let (ft, ct) = (threshold_tier_names(f), threshold_tier_names(c));
+            let only_copy: Vec<&str> = ct.iter().filter(|n| !ft.contains(n)).map(|n| n.as_str()).collect();
+            let only_first: Vec<&str> = ft.iter().filter(|n| !ct.contains(n)).map(|n| n.as_str()).collect();
+            if !only_copy.is_empty() {
+                notes.push(format!("tiers only on the copy: {}", only_copy.join(" ")));
+                let key = if same_base { "tier only on a same-price copy" } else { "tier only on an other-price copy" };
+                counts.entry(key).or_default().insert(f.id.clone());
+            }
+            if !only_first.is_empty() {
+                notes.push(format!("tiers missing on the copy: {}", only_first.join(" ")));
+                counts.entry("tier missing on a copy (reverse)").or_default().insert(f.id.clone());
+            }
+            for (what, a, b) in [
+                ("context_window", f.context_window, c.context_window),
+                ("max_output_tokens", f.max_output_tokens, c.max_output_tokens),
+            ] {
+                match (a, b) {
+                    (None, Some(v)) => {
+                        notes.push(format!("{what} only on the copy ({v})"));
+                        counts
+                            .entry(if what == "context_window" {
+                                "context_window only on a copy"
+                            } else {
+                                "max_output_tokens only on a copy"
+                            })
+                            .or_default()
+                            .insert(f.id.clone());
+                    }
+                    (Some(v), None) => {
+                        notes.push(format!("{what} missing on the copy ({v})"));
+                        counts.entry("limit missing on a copy (reverse)").or_default().insert(f.id.clone());
+                    }
+                    (Some(x), Some(y)) if x != y => {
+                        notes.push(format!("{what} {x} here, {y} on the copy"));
+                        counts.entry("limit differs on a copy (kept)").or_default().insert(f.id.clone());
+                    }
+                    _ => {}
+                }
+            }
+            if !notes.is_empty() {
+                let base =
+                    if same_base { String::new() } else { format!(", other base prices: {}", differing.join(", ")) };
+                println!("prices: anthropic {} vs {} ({}{base}): {}", f.id, c.id, c.provider, notes.join("; "));
+            }
+        }
+        if let Some(fill) = fill_one(models, i, &donors) {
+            fills.push((i, fill));
+        }
+    }
+    for (what, ids) in &counts {
+        let list = if ids.len() > 20 {
+            String::new()
+        } else {
+            format!(": {}", ids.iter().cloned().collect::<Vec<_>>().join(" "))
+        };
+        println!("prices: first-party Anthropic: {what}: {}{list}", ids.len());
+    }
+    for (i, (model, what)) in fills {
+        println!("prices: filled {}: {what}", models[i].id);
+        models[i] = model;
+    }
+    Ok(())
+}
+
+/// The base prices two models both set and set differently (input and output
+/// compared even when only one sets them).
+fn base_differences(a: &Model, b: &Model) -> Vec<String> {
+    UsageKind::ALL
+        .into_iter()
+        .filter_map(|k| {
+            let (x, y) = (a.prices.get(k), b.prices.get(k));
+            let compared = matches!(k, UsageKind::Input | UsageKind::Output) || (x.is_some() && y.is_some());
+            (compared && x != y).then(|| format!("{k} {} vs {}", show(x), show(y)))
+        })
+        .collect()
+}
+
+fn show(price: Option<farebox_core::Usd>) -> String {
+    price.map_or_else(|| "none".to_string(), |p| p.to_string())
+}
+
+fn is_threshold(tier: &Tier) -> bool {
+    tier.when.iter().any(|c| matches!(c, Condition::Usage { .. }))
+}
+
+fn threshold_tier_names(m: &Model) -> Vec<String> {
+    m.tiers.iter().filter(|t| is_threshold(t)).map(|t| t.name.clone()).collect()
+}
+
+/// First-party model `i` with what its same-price cloud copies `donors` add,
+/// and a description of it; `None` when there is nothing to add.
+fn fill_one(models: &[Model], i: usize, donors: &[usize]) -> Option<(Model, String)> {
+    let mut model = models[i].clone();
+    let mut what = Vec::new();
+    let mut from = BTreeSet::new();
+    if !model.tiers.iter().any(is_threshold) {
+        // The union of the copies' threshold tiers; a price two copies set differently stops it.
+        let mut merged: Vec<Tier> = Vec::new();
+        let mut used = BTreeSet::new();
+        let mut conflict = None;
+        for &j in donors {
+            for t in models[j].tiers.iter().filter(|t| is_threshold(t)) {
+                used.insert(models[j].id.clone());
+                let Some(m) = merged.iter_mut().find(|m| m.name == t.name) else {
+                    merged.push(t.clone());
+                    continue;
+                };
+                if m.when != t.when {
+                    conflict = Some(format!("tier {} has other conditions on {}", t.name, models[j].id));
+                }
+                for (k, p) in t.prices.kinds() {
+                    match m.prices.get(k) {
+                        Some(q) if q != p => {
+                            conflict = Some(format!("{} {k}: {q} on one copy, {p} on {}", t.name, models[j].id))
+                        }
+                        _ => m.prices.set(k, p),
+                    }
+                }
+                for (k, p) in t.prices.others() {
+                    match m.prices.get_other(k) {
+                        Some(q) if q != p => {
+                            conflict = Some(format!("{} {k}: {q} on one copy, {p} on {}", t.name, models[j].id))
+                        }
+                        _ => m.prices.set_other(k, p),
+                    }
+                }
+            }
+        }
+        if let Some(c) = conflict {
+            println!("prices: NOT filled {}: the cloud copies disagree: {c}", model.id);
+        } else if !merged.is_empty() {
+            for t in &merged {
+                let unpriced: Vec<&str> =
+                    model.prices.kinds().filter(|(k, _)| t.prices.get(*k).is_none()).map(|(k, _)| k.name()).collect();
+                if !unpriced.is_empty() {
+                    println!(
+                        "prices: note {}: no copy prices {} in tier {} (unpriced there, not guessed)",
+                        model.id,
+                        unpriced.join(" "),
+                        t.name
+                    );
+                }
+                what.push(format!("{} tier", t.name));
+            }
+            // The importer's order: threshold with service tier, then service tier, then threshold.
+            let (combined, plain): (Vec<Tier>, Vec<Tier>) =
+                merged.into_iter().partition(|t| t.when.iter().any(|c| matches!(c, Condition::Param { .. })));
+            model.tiers = combined.into_iter().chain(model.tiers).chain(plain).collect();
+            from.extend(used);
+        }
+    }
+    for (what_name, get) in [
+        ("context_window", (|m: &Model| m.context_window) as fn(&Model) -> Option<u64>),
+        ("max_output_tokens", |m: &Model| m.max_output_tokens),
+    ] {
+        if get(&model).is_some() {
+            continue;
+        }
+        let values: BTreeMap<u64, Vec<&str>> =
+            donors.iter().filter_map(|&j| get(&models[j]).map(|v| (v, j))).fold(BTreeMap::new(), |mut acc, (v, j)| {
+                acc.entry(v).or_default().push(models[j].id.as_str());
+                acc
+            });
+        match values.len() {
+            0 => {}
+            1 => {
+                let (&v, ids) = values.iter().next().expect("one value");
+                match what_name {
+                    "context_window" => model.context_window = Some(v),
+                    _ => model.max_output_tokens = Some(v),
+                }
+                what.push(what_name.to_string());
+                from.extend(ids.iter().map(|s| s.to_string()));
+            }
+            _ => println!("prices: NOT filled {} {what_name}: the cloud copies disagree: {values:?}", model.id),
+        }
+    }
+    if what.is_empty() {
+        return None;
+    }
+    let what = format!("{} from {}", what.join(", "), from.into_iter().collect::<Vec<_>>().join(", "));
+    model.source = format!("{}; {what}", model.source);
+    Some((model, what))
 }
 
 /// The data file records exactly which bytes it came from.
