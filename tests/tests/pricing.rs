@@ -303,3 +303,109 @@ fn every_builtin_pattern_compiles() {
     let azure = t.resolve("gpt-35-turbo-0613").unwrap();
     assert_eq!((azure.model.id.as_str(), azure.via), ("gpt-3.5-turbo-0613", Resolution::Pattern));
 }
+
+/// First-party Claude ids whose long-context tier or limits LiteLLM lists
+/// only on cloud copies take them from those copies (`cargo xtask prices`):
+/// a 300k-token request is priced at the >200k rate, as on Bedrock and
+/// Vertex, not at the base rate (an under-estimate a cost cap would let
+/// through).
+#[test]
+fn first_party_claude_has_the_long_context_tier_of_its_cloud_copies() {
+    let t = table();
+    let opts = CostOptions::default();
+    let long = usage(&[(UsageKind::Input, 300_000), (UsageKind::Output, 1_000)]);
+    let short = usage(&[(UsageKind::Input, 200_000), (UsageKind::Output, 1_000)]);
+    for (first, copies) in [
+        ("claude-sonnet-4-5", &["vertex_ai/claude-sonnet-4-5"][..]),
+        (
+            "claude-sonnet-4-5-20250929",
+            &["bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0", "vertex_ai/claude-sonnet-4-5@20250929"][..],
+        ),
+        ("claude-sonnet-4-20250514", &["bedrock/anthropic.claude-sonnet-4-20250514-v1:0"][..]),
+    ] {
+        let cost = t.cost(first, &long, &opts).unwrap();
+        assert_eq!((cost.tier.as_str(), cost.complete), ("above_200k", true), "{first}");
+        // 300,000 × $6/MTok + 1,000 × $22.50/MTok
+        assert_eq!(cost.total, usd("1.8225"), "{first}");
+        for copy in copies {
+            assert_eq!(t.cost(copy, &long, &opts).unwrap().total, cost.total, "{first} vs {copy}");
+        }
+        assert_eq!(t.cost(first, &short, &opts).unwrap().tier, "standard", "{first}");
+    }
+    // The copy's tier has no 1-hour cache write price: unpriced, not the base rate.
+    let cached = usage(&[(UsageKind::Input, 300_000), (UsageKind::CacheWrite1h, 1_000)]);
+    let cost = t.cost("claude-sonnet-4-20250514", &cached, &opts).unwrap();
+    assert!(!cost.complete && cost.unpriced.iter().any(|u| u.kind == "cache_write_1h"));
+}
+
+/// First-party Claude ids without limits take them from their cloud copies.
+#[test]
+fn first_party_claude_has_the_context_window_of_its_cloud_copies() {
+    let t = table();
+    for (first, copy) in [
+        ("claude-sonnet-4-20250514", "anthropic.claude-sonnet-4-20250514-v1:0"),
+        ("claude-3-5-haiku-20241022", "anthropic.claude-3-5-haiku-20241022-v1:0"),
+        ("claude-opus-4-1-20250805", "anthropic.claude-opus-4-1-20250805-v1:0"),
+    ] {
+        let (m, c) = (t.resolve(first).unwrap().model, t.resolve(copy).unwrap().model);
+        assert_eq!(m.context_window, Some(200_000), "{first}");
+        assert_eq!((m.context_window, m.max_output_tokens), (c.context_window, c.max_output_tokens), "{first}");
+    }
+}
+
+/// A model the generator filled from cloud copies says so in `source`
+/// (`litellm; above_200k tier from <ids>`) and differs from the reference
+/// table only by what those copies have: the same base prices, its own tiers
+/// kept, each added tier price and limit found on a named copy.
+#[test]
+fn filled_models_only_add_what_their_named_copies_have() {
+    use farebox_core::Model;
+    let builtin = table();
+    let (mut litellm, mut langfuse) = (PriceTable::empty(), PriceTable::empty());
+    litellm.load(&reference("litellm-model_prices_and_context_window.json"), PriceFileFormat::LiteLlm).unwrap();
+    langfuse.load(&reference("langfuse-default-model-prices.json"), PriceFileFormat::Langfuse).unwrap();
+    let mut filled = 0;
+    for m in builtin.models() {
+        let Some((origin, note)) = m.source.split_once("; ") else { continue };
+        filled += 1;
+        let (_, named) = note.split_once(" from ").unwrap_or_else(|| panic!("{}: {}", m.id, m.source));
+        let copies: Vec<_> = named.split(", ").map(|id| builtin.resolve(id).unwrap().model).collect();
+        let public = if origin == "langfuse" { &langfuse } else { &litellm };
+        let found = public.resolve(&m.id).unwrap();
+        assert_eq!(found.via, Resolution::Id, "{}", m.id);
+        let r = found.model;
+        assert_eq!(
+            (r.source.as_str(), &r.prices, &r.pattern, r.provider.as_str()),
+            (origin, &m.prices, &m.pattern, "anthropic")
+        );
+        for c in &copies {
+            assert_eq!(
+                (c.prices.get(UsageKind::Input), c.prices.get(UsageKind::Output)),
+                (m.prices.get(UsageKind::Input), m.prices.get(UsageKind::Output)),
+                "{} vs {}",
+                m.id,
+                c.id
+            );
+        }
+        let kept: Vec<_> = m.tiers.iter().filter(|t| r.tiers.contains(t)).collect();
+        assert_eq!(kept, r.tiers.iter().collect::<Vec<_>>(), "{}", m.id);
+        for tier in m.tiers.iter().filter(|t| !r.tiers.contains(t)) {
+            for (kind, price) in tier.prices.kinds() {
+                let on_a_copy = copies.iter().any(|c| {
+                    c.tiers
+                        .iter()
+                        .any(|ct| ct.name == tier.name && ct.when == tier.when && ct.prices.get(kind) == Some(price))
+                });
+                assert!(on_a_copy, "{} {} {kind}", m.id, tier.name);
+            }
+        }
+        for (mine, theirs, get) in [
+            (m.context_window, r.context_window, (|c: &Model| c.context_window) as fn(&Model) -> Option<u64>),
+            (m.max_output_tokens, r.max_output_tokens, |c: &Model| c.max_output_tokens),
+        ] {
+            assert!(theirs.is_none() || mine == theirs, "{}", m.id);
+            assert!(mine == theirs || copies.iter().any(|c| get(c) == mine), "{}", m.id);
+        }
+    }
+    assert!(filled >= 5, "only {filled} filled models");
+}
