@@ -10,6 +10,10 @@
 //!  "max_input_tokens":100000,"unpriced_model":"deny"}
 //! ```
 //!
+//! `stored_context` (`refuse` | `full_context_window`) and `background`
+//! (`refuse` | `allow`) say what a guard does with requests whose cost the
+//! body does not bound; the estimate reads them as its request rules.
+//!
 //! Money is a decimal string or a JSON number, read from its text (never a
 //! float); unknown fields are an error so that a typo (`per_user_daly_usd`)
 //! does not silently remove a limit. Model lists are glob patterns (`*` is

@@ -736,11 +736,14 @@ fn gemini<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>, rules: &RequestRu
     note_stored(obj, &["cachedContent", "cached_content"], p);
     if let Some(config) = obj.get("generationConfig").or(obj.get("generation_config")).filter(|c| !c.is_null()) {
         let config = object(config, "generationConfig")?;
+        // Thinking tokens (`thoughtsTokenCount`) count against `maxOutputTokens`
+        // with the candidates' own: a response that thinks up to the limit ends
+        // with MAX_TOKENS and no text (googleapis/python-genai#782, #811, #2062).
         p.max_output = limit(config, &["maxOutputTokens", "max_output_tokens"])?;
         let key = if config.contains_key("candidate_count") { "candidate_count" } else { "candidateCount" };
         p.choices = choices(config, key, "generationConfig.", 8)?;
-        let modalities = config.get("responseModalities").or(config.get("response_modalities"));
-        for (i, m) in modalities.and_then(Value::as_array).map_or(&[][..], Vec::as_slice).iter().enumerate() {
+        let key = if config.contains_key("response_modalities") { "response_modalities" } else { "responseModalities" };
+        for (i, m) in array(config, key)?.iter().enumerate() {
             match m.as_str().map(str::to_ascii_uppercase).as_deref() {
                 Some("TEXT" | "MODALITY_UNSPECIFIED") => {}
                 Some("AUDIO") => p.audio_output = true,
