@@ -486,7 +486,8 @@ fn check(case: &Case, fractions: &[u64]) -> Result<bool, TestCaseError> {
 
 #[test]
 fn the_maximum_bounds_every_legal_usage() {
-    let mut runner = TestRunner::new(ProptestConfig { cases: 256, ..ProptestConfig::default() });
+    // 256 cases unless `PROPTEST_CASES` says otherwise.
+    let mut runner = TestRunner::new(ProptestConfig::default());
     let (cases, allowed) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let strategy = (any_case(), prop::collection::vec(permille(), 5 * 6));
     runner
