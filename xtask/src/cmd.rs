@@ -23,11 +23,12 @@ pub fn repo_root() -> PathBuf {
 pub struct Cmd {
     program: OsString,
     args: Vec<OsString>,
+    envs: Vec<(OsString, OsString)>,
 }
 
 impl Cmd {
     pub fn new(program: impl AsRef<OsStr>) -> Cmd {
-        Cmd { program: program.as_ref().to_owned(), args: Vec::new() }
+        Cmd { program: program.as_ref().to_owned(), args: Vec::new(), envs: Vec::new() }
     }
 
     /// The cargo that runs xtask (`$CARGO`, falling back to `cargo` on PATH).
@@ -49,6 +50,12 @@ impl Cmd {
         I::Item: AsRef<OsStr>,
     {
         self.args.extend(args.into_iter().map(|arg| arg.as_ref().to_owned()));
+        self
+    }
+
+    /// Sets an environment variable for the command.
+    pub fn env(mut self, name: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Cmd {
+        self.envs.push((name.as_ref().to_owned(), value.as_ref().to_owned()));
         self
     }
 
@@ -109,7 +116,7 @@ impl Cmd {
 
     fn command(&self) -> Command {
         let mut command = Command::new(&self.program);
-        command.args(&self.args).current_dir(repo_root());
+        command.args(&self.args).envs(self.envs.iter().map(|(k, v)| (k, v))).current_dir(repo_root());
         command
     }
 }

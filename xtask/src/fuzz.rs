@@ -1,5 +1,8 @@
 //! `cargo xtask fuzz [SECONDS]`: runs every cargo-fuzz target in `core/fuzz`
-//! for SECONDS each (default 60) on the nightly toolchain.
+//! for SECONDS each (default 60) on the nightly toolchain, then the
+//! property test that the estimate's maximum bounds every bill
+//! (`tests/tests/upper_bound.rs`) with as many generated requests as take
+//! about SECONDS in a release build.
 
 use crate::{
     cmd::{repo_root, Cmd},
@@ -44,8 +47,19 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         run.args(["--", &format!("-max_total_time={seconds}")]).run()?;
     }
-    Ok(())
+    // proptest has no time limit: the case count is the time budget, at the
+    // ~2,000 requests a second a release build checks on a 2-core machine.
+    let cases = (seconds * UPPER_BOUND_CASES_PER_SECOND).to_string();
+    println!("==> property test: the estimate's maximum bounds every bill ({cases} generated requests)");
+    Cmd::cargo()
+        .args(["test", "--release", "-p", "farebox-tests", "--test", "upper_bound"])
+        .env("PROPTEST_CASES", &cases)
+        .run()
 }
+
+/// Generated requests per second of `cargo xtask fuzz`'s budget for the
+/// upper-bound property test (about half of what a release build checks).
+const UPPER_BOUND_CASES_PER_SECOND: u64 = 1_000;
 
 /// `[SECONDS]`: an optional positive whole number of seconds per target.
 fn parse_seconds(args: &[String]) -> Result<u64> {
