@@ -299,3 +299,20 @@ fn json_values_and_depth_are_bounded_before_parsing() {
     let err = run(&deep, &Default::default()).unwrap_err();
     assert!(matches!(&err, Error::InvalidRequest(why) if why.contains("128 deep")), "{err}");
 }
+
+/// gemini-2.5-flash's base prices reasoning at the output rate, its batch tier
+/// reasoning at twice output: the maximum is priced through the tier that
+/// applies, at its dearest output-side kind.
+#[test]
+fn the_dearest_output_kind_is_chosen_in_the_tier_that_applies() {
+    let body = r#"{"contents": [{"parts": [{"text": "hi"}]}], "generationConfig": {"maxOutputTokens": 1000}}"#;
+    let options = EstimateOptions {
+        model: Some("gemini-2.5-flash".into()),
+        cost: farebox_core::CostOptions::service_tier("batch"),
+        ..Default::default()
+    };
+    let e = run(body, &options).unwrap();
+    assert_eq!(e.max_cost.tier, "batch");
+    let reasoning = e.max_cost.lines.iter().find(|l| l.kind == "reasoning").expect("priced as reasoning");
+    assert_eq!((reasoning.quantity, reasoning.amount), (1000, usd("0.0025")));
+}
