@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use farebox_core::budget::{Background, Policy};
+use farebox_core::budget::{Background, Policy, UnsetServiceTier};
 use farebox_core::estimate::{estimate, Estimate, EstimateOptions, RequestRules, StoredContext};
 use farebox_core::tokens::Tokenizers;
 use farebox_core::{Error, PriceTable, RefusalKind, Usd};
@@ -207,13 +207,47 @@ fn a_policy_maps_to_a_guards_rules() {
             allow_background: true,
             refuse_unknown_fields: true,
             anthropic_long_context: false,
+            unset_tier_at_dearest: true,
         }
     );
+    let standard = Policy::from_json(br#"{"unset_service_tier": "standard"}"#).unwrap();
+    assert_eq!(standard.unset_service_tier, UnsetServiceTier::Standard);
+    assert!(!RequestRules::from_policy(&standard).unset_tier_at_dearest);
     let default = Policy::from_json(b"{}").unwrap();
     assert_eq!((default.stored_context, default.background), (StoredContext::Refuse, Background::Refuse));
     assert_eq!(serde_json::to_string(&default).unwrap(), r#"{"unpriced_model":"deny"}"#);
     assert!(Policy::from_json(br#"{"stored_context": "sometimes"}"#).is_err());
     assert!(Policy::from_json(br#"{"background": true}"#).is_err());
+}
+
+/// A request that names no tier is served at its project's default tier,
+/// which may be dearer than standard: a guard prices it at the dearest; a
+/// tier farebox does not price is refused, never priced as standard.
+#[test]
+fn an_unnamed_service_tier_is_priced_at_the_dearest_under_a_guard() {
+    let guard = EstimateOptions { rules: RequestRules::from_policy(&Policy::default()), ..EstimateOptions::default() };
+    let body = |tier: &str| {
+        format!(
+            r#"{{"model": "gpt-4o", "max_tokens": 1000, {tier} "messages": [{{"role": "user", "content": "hi"}}]}}"#
+        )
+    };
+    let plain = est(&body(""));
+    let priority = est(&body(r#""service_tier": "priority","#));
+    assert!(priority.max_cost.total > plain.max_cost.total);
+    for unnamed in ["", r#""service_tier": "auto","#] {
+        let guarded = run(&body(unnamed), &guard).unwrap();
+        assert_eq!(guarded.max_cost.total, priority.max_cost.total, "{unnamed}");
+        assert_eq!(guarded.min_cost.total, plain.min_cost.total);
+    }
+    let standard = run(&body(r#""service_tier": "default","#), &guard).unwrap();
+    assert_eq!(standard.max_cost.total, plain.max_cost.total);
+    let flex = run(&body(r#""service_tier": "flex","#), &guard).unwrap();
+    assert!(flex.max_cost.total <= plain.max_cost.total, "gpt-4o has no flex tier: standard");
+    for unknown in ["batch", "scale", "ultrafast"] {
+        let (kind, detail) = refusal(run(&body(&format!(r#""service_tier": "{unknown}","#)), &guard));
+        assert_eq!(kind, RefusalKind::UnknownField);
+        assert!(detail.contains(unknown), "{detail}");
+    }
 }
 
 #[test]

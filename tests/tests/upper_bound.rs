@@ -452,10 +452,33 @@ fn usage_json(case: &Case, e: &Estimate, f: &[u64]) -> Value {
 }
 
 /// Estimates `case` and checks every usage `fractions` describe against its
-/// maximum; `Ok(false)` when the request is not estimated (invalid).
+/// maximum; `Ok(false)` when the request is not estimated (invalid). Each
+/// case is checked twice: as the web app prices it (an unnamed service tier
+/// is standard), and as a guard does, where an unnamed tier is the
+/// project's default, which may be any synchronous tier (so the usage may
+/// be billed at priority rates too).
 fn check(case: &Case, fractions: &[u64]) -> Result<bool, TestCaseError> {
+    let mut estimated = false;
+    for guard in [false, true] {
+        let mut options = case.options.clone();
+        options.rules.unset_tier_at_dearest = guard;
+        let billed_at: &[Option<&str>] = match case.tier {
+            None | Some("auto") if guard => &[None, Some("priority")],
+            _ => &[case.tier],
+        };
+        estimated |= check_with(case, &options, billed_at, fractions)?;
+    }
+    Ok(estimated)
+}
+
+fn check_with(
+    case: &Case,
+    options: &EstimateOptions,
+    billed_at: &[Option<&str>],
+    fractions: &[u64],
+) -> Result<bool, TestCaseError> {
     let body = serde_json::to_vec(&case.body).unwrap();
-    let e = match estimate(prices(), tokenizers(), &body, &case.options) {
+    let e = match estimate(prices(), tokenizers(), &body, options) {
         Ok(e) => e,
         // A request shape the reader refuses as invalid (an image for a model without an
         // image rule, no output limit where the table has no maximum) is not under test
@@ -464,22 +487,24 @@ fn check(case: &Case, fractions: &[u64]) -> Result<bool, TestCaseError> {
         Err(other) => return Err(TestCaseError::fail(format!("{other} for {}", case.body))),
     };
     prop_assert!(e.max_cost.complete, "the maximum is unpriced: {:?} for {}", e.max_cost.unpriced, case.body);
-    let options = case.tier.map(CostOptions::service_tier).unwrap_or_default();
-    for f in fractions.chunks(5) {
-        let usage = usage_json(case, &e, f);
-        let actual = prices()
-            .cost_of_usage_json(Some(&e.model), usage.to_string().as_bytes(), Some(case.usage), &options)
-            .unwrap_or_else(|err| panic!("{err}: {usage}"));
-        prop_assert!(
-            actual.total <= e.max_cost.total,
-            "actual {} (tier {}) > estimate maximum {} (tier {}) for {}\nusage {usage}\nestimate {:?}",
-            actual.total,
-            actual.tier,
-            e.max_cost.total,
-            e.max_cost.tier,
-            case.body,
-            e
-        );
+    for tier in billed_at {
+        let billing = tier.map(CostOptions::service_tier).unwrap_or_default();
+        for f in fractions.chunks(5) {
+            let usage = usage_json(case, &e, f);
+            let actual = prices()
+                .cost_of_usage_json(Some(&e.model), usage.to_string().as_bytes(), Some(case.usage), &billing)
+                .unwrap_or_else(|err| panic!("{err}: {usage}"));
+            prop_assert!(
+                actual.total <= e.max_cost.total,
+                "actual {} (tier {}) > estimate maximum {} (tier {}) for {}\nusage {usage}\nestimate {:?}",
+                actual.total,
+                actual.tier,
+                e.max_cost.total,
+                e.max_cost.tier,
+                case.body,
+                e
+            );
+        }
     }
     Ok(true)
 }

@@ -1,7 +1,8 @@
 //! Finds the usage in a JSON response as it streams through, without
 //! keeping the response: a byte-level JSON lexer that tracks only nesting
 //! and strings, and copies the raw text of a few top-level members
-//! (`model`, `modelVersion`, `type`, `usage`, `usageMetadata`), each at
+//! (`model`, `modelVersion`, `type`, `service_tier`, `usage`,
+//! `usageMetadata`: the tier a call was served at prices it), each at
 //! most [`MAX_MEMBER`] bytes. Every provider puts its usage at the top level
 //! of a non-streamed response (OpenAI Chat and Responses, Anthropic,
 //! Gemini), so a response of any size costs a few kilobytes to price.
@@ -13,7 +14,7 @@
 const MAX_MEMBER: usize = 64 << 10;
 /// Top-level keys longer than this are not one of ours.
 const MAX_KEY: usize = 32;
-const KEPT: [&[u8]; 5] = [b"model", b"modelVersion", b"type", b"usage", b"usageMetadata"];
+const KEPT: [&[u8]; 6] = [b"model", b"modelVersion", b"type", b"service_tier", b"usage", b"usageMetadata"];
 
 /// Scans a JSON response chunk by chunk.
 #[derive(Debug, Default)]
@@ -137,7 +138,7 @@ impl JsonUsageScanner {
         if self.broken || !self.closed || self.depth != 0 {
             return None;
         }
-        let has_usage = self.kept[3].is_some() || self.kept[4].is_some();
+        let has_usage = self.kept[4].is_some() || self.kept[5].is_some();
         if !has_usage {
             return None;
         }
@@ -185,6 +186,16 @@ mod tests {
             assert_eq!(cost(&scan(anthropic, chunk).unwrap()), "0.0195");
             assert_eq!(cost(&scan(gemini, chunk).unwrap()), "0.00155");
         }
+    }
+
+    #[test]
+    fn the_tier_a_call_was_served_at_prices_it() {
+        let served =
+            r#"{"model":"gpt-4o","service_tier":"priority","usage":{"prompt_tokens":10000,"completion_tokens":500}}"#;
+        let standard =
+            r#"{"model":"gpt-4o","service_tier":"default","usage":{"prompt_tokens":10000,"completion_tokens":500}}"#;
+        assert_eq!(cost(&scan(standard, 5).unwrap()), "0.03");
+        assert!(cost(&scan(served, 5).unwrap()).parse::<f64>().unwrap() > 0.03);
     }
 
     #[test]

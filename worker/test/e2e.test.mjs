@@ -115,9 +115,9 @@ async function spentUnder(scope, headers) {
 /** A fresh signed session or org id, for calls that are not about its limit. */
 const anyId = (scope) => signed(scope, `${scope}-${process.pid}-${Date.now()}-${Math.random()}`);
 
-/** A gpt-4o call's exact input count and estimate (max_tokens 4000), learnt from the worker's headers. */
+/** A gpt-4o call's exact input count and estimate (max_tokens 2500), learnt from the worker's headers. */
 async function probeEstimate() {
-  const probe = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), {
+  const probe = await post('/v1/chat/completions', chat({ max_tokens: 2500 }), {
     'x-farebox-user': freshUser(), 'x-farebox-session': anyId('session'), 'x-farebox-org': anyId('org'), 'x-test-completion-tokens': '1',
   });
   await probe.text();
@@ -327,15 +327,17 @@ describe('blocked calls', () => {
   test('a daily budget holds under 50 concurrent requests, with no overspend', async () => {
     const user = freshUser();
     // Learn the exact input count, then have the upstream report usage equal
-    // to the estimate, so every allowed call costs exactly what it reserved.
-    const probe = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), { 'x-farebox-user': freshUser(), 'x-test-completion-tokens': '1' });
+    // to the estimate, so every allowed call costs exactly what it reserved
+    // (a call that names no service tier is estimated at the dearest one its
+    // project could default to, priority: the upstream says it served that).
+    const probe = await post('/v1/chat/completions', chat({ max_tokens: 2500 }), { 'x-farebox-user': freshUser(), 'x-test-completion-tokens': '1' });
     const input = probe.headers.get('x-token-input');
     const estimate = Number(probe.headers.get('x-cost-estimate-usd'));
     await probe.text();
     upstream.reset();
     const results = await Promise.all(Array.from({ length: 50 }, () =>
-      post('/v1/chat/completions', chat({ max_tokens: 4000 }), {
-        'x-farebox-user': user, 'x-test-prompt-tokens': input, 'x-test-completion-tokens': '4000',
+      post('/v1/chat/completions', chat({ max_tokens: 2500 }), {
+        'x-farebox-user': user, 'x-test-prompt-tokens': input, 'x-test-completion-tokens': '2500', 'x-test-service-tier': 'priority',
       }).then(async (r) => ({ status: r.status, body: await r.text(), reason: r.headers.get('x-farebox-reason') }))));
     const allowed = results.filter((r) => r.status === 200).length;
     const denied = results.filter((r) => r.status === 402);
@@ -546,8 +548,8 @@ describe('session and org budgets', () => {
     upstream.reset();
     // Every call a different user (each far under its own daily budget): only the session's limit binds.
     const results = await Promise.all(Array.from({ length: 30 }, () =>
-      post('/v1/chat/completions', chat({ max_tokens: 4000 }), {
-        'x-farebox-user': freshUser(), 'x-farebox-session': signed('session', session), 'x-farebox-org': anyId('org'), 'x-test-prompt-tokens': input, 'x-test-completion-tokens': '4000',
+      post('/v1/chat/completions', chat({ max_tokens: 2500 }), {
+        'x-farebox-user': freshUser(), 'x-farebox-session': signed('session', session), 'x-farebox-org': anyId('org'), 'x-test-prompt-tokens': input, 'x-test-completion-tokens': '2500', 'x-test-service-tier': 'priority',
       }).then(async (r) => ({ status: r.status, body: await r.text(), reason: r.headers.get('x-farebox-reason'), limit: r.headers.get('x-cost-limit-usd') }))));
     const allowed = results.filter((r) => r.status === 200).length;
     const denied = results.filter((r) => r.status === 402);
@@ -563,10 +565,10 @@ describe('session and org budgets', () => {
     assert.ok(total <= Number(SESSION), `spent ${total} of ${SESSION}`);
     assert.ok(Math.abs(total - allowed * estimate) < 1e-9);
     // The session is spent for everyone in it, and not for a new one.
-    const again = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), { 'x-farebox-user': freshUser(), 'x-farebox-session': signed('session', session), 'x-farebox-org': anyId('org') });
+    const again = await post('/v1/chat/completions', chat({ max_tokens: 2500 }), { 'x-farebox-user': freshUser(), 'x-farebox-session': signed('session', session), 'x-farebox-org': anyId('org') });
     assert.equal(again.status, 402);
     await again.text();
-    const other = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), { 'x-farebox-user': freshUser(), 'x-farebox-session': signed('session', `${session}-b`), 'x-farebox-org': anyId('org') });
+    const other = await post('/v1/chat/completions', chat({ max_tokens: 2500 }), { 'x-farebox-user': freshUser(), 'x-farebox-session': signed('session', `${session}-b`), 'x-farebox-org': anyId('org') });
     assert.equal(other.status, 200);
     await other.text();
   });
@@ -581,8 +583,8 @@ describe('session and org budgets', () => {
     for (let i = 0; i <= fits; i++) {
       const session = `${org}-s${i}`;
       sessions.push(session);
-      const r = await post('/v1/chat/completions', chat({ max_tokens: 4000 }), {
-        'x-farebox-user': freshUser(), 'x-farebox-session': signed('session', session), 'x-farebox-org': signed('org', org), 'x-test-prompt-tokens': input, 'x-test-completion-tokens': '4000',
+      const r = await post('/v1/chat/completions', chat({ max_tokens: 2500 }), {
+        'x-farebox-user': freshUser(), 'x-farebox-session': signed('session', session), 'x-farebox-org': signed('org', org), 'x-test-prompt-tokens': input, 'x-test-completion-tokens': '2500', 'x-test-service-tier': 'priority',
       });
       await r.text();
       assert.equal(r.status, i < fits ? 200 : 402, `call ${i + 1} of ${fits + 1}`);

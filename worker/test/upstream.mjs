@@ -6,7 +6,8 @@
 // The usage it reports can be set per request with headers (they are
 // forwarded unchanged by the worker): x-test-prompt-tokens,
 // x-test-completion-tokens, x-test-cached-tokens (of the prompt; Responses),
-// x-test-thoughts-tokens (Gemini). x-test-chunk-delay-ms spaces out SSE chunks;
+// x-test-thoughts-tokens (Gemini), x-test-service-tier (the tier an OpenAI
+// Chat response says it was served at). x-test-chunk-delay-ms spaces out SSE chunks;
 // x-test-cut breaks the connection off mid-response (after the first events of
 // a stream, or half of a JSON body).
 //
@@ -50,6 +51,8 @@ async function respond(req, body, res) {
   const cached = Number(req.headers['x-test-cached-tokens'] ?? 0);
   const thoughts = Number(req.headers['x-test-thoughts-tokens'] ?? 0);
   const cut = req.headers['x-test-cut'] !== undefined;
+  const tier = req.headers['x-test-service-tier'];
+  const served = tier ? { service_tier: tier } : {};
   /** Writes `text` (half of it when cutting) and, when cutting, breaks the connection. */
   const endJson = (text) => {
     if (!cut) return res.end(text);
@@ -73,17 +76,17 @@ async function respond(req, body, res) {
     if (json.stream) {
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
       for (const word of ['Hel', 'lo', '!']) {
-        res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model, choices: [{ index: 0, delta: { content: word } }], usage: null })}\n\n`);
+        res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model, ...served, choices: [{ index: 0, delta: { content: word } }], usage: null })}\n\n`);
         if (delay) await sleep(delay);
       }
       if (cut) return void setTimeout(() => res.socket.destroy(), 50);
-      res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model, choices: [], usage })}\n\n`);
+      res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model, ...served, choices: [], usage })}\n\n`);
       res.end('data: [DONE]\n\n');
       return;
     }
     res.setHeader('content-type', 'application/json');
     endJson(JSON.stringify({
-      id: 'c1', object: 'chat.completion', model,
+      id: 'c1', object: 'chat.completion', model, ...served,
       choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!' }, finish_reason: 'stop' }],
       usage,
     }));

@@ -10,9 +10,10 @@
 //!  "max_input_tokens":100000,"unpriced_model":"deny"}
 //! ```
 //!
-//! `stored_context` (`refuse` | `full_context_window`) and `background`
-//! (`refuse` | `allow`) say what a guard does with requests whose cost the
-//! body does not bound; the estimate reads them as its request rules.
+//! `stored_context` (`refuse` | `full_context_window`), `background`
+//! (`refuse` | `allow`) and `unset_service_tier` (`dearest` | `standard`) say
+//! what a guard does with requests whose cost the body does not bound; the
+//! estimate reads them as its request rules.
 //!
 //! Money is a decimal string or a JSON number, read from its text (never a
 //! float); unknown fields are an error so that a typo (`per_user_daly_usd`)
@@ -108,6 +109,26 @@ impl Background {
     }
 }
 
+/// What a guard assumes of a request that names no service tier (or
+/// `auto`): the provider then serves it at the project's default tier, which
+/// the request does not show (OpenAI projects can default to a dearer tier
+/// than standard).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnsetServiceTier {
+    /// The maximum is priced at the dearest synchronous tier the model has.
+    #[default]
+    Dearest,
+    /// The operator's projects default to the standard tier: priced at it.
+    Standard,
+}
+
+impl UnsetServiceTier {
+    fn is_default(&self) -> bool {
+        *self == UnsetServiceTier::default()
+    }
+}
+
 /// A user's budget policy. Every limit is optional; absent means unlimited.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,6 +171,10 @@ pub struct Policy {
     /// the default, or `"allow"`).
     #[serde(default, skip_serializing_if = "Background::is_default")]
     pub background: Background,
+    /// What a request without a service tier is priced at (`"dearest"`, the
+    /// default, or `"standard"`).
+    #[serde(default, skip_serializing_if = "UnsetServiceTier::is_default")]
+    pub unset_service_tier: UnsetServiceTier,
     /// Percentages of a cumulative limit at which [`Budget::commit`] raises
     /// an alert; [`alerts::DEFAULT_THRESHOLDS`] when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]

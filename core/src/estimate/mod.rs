@@ -49,10 +49,10 @@ use alloc::string::{String, ToString};
 
 use serde::Serialize;
 
-use crate::budget::{Background, PlannedCall, Policy};
+use crate::budget::{Background, PlannedCall, Policy, UnsetServiceTier};
 use crate::cost::{Cost, CostOptions};
 use crate::error::{Error, RefusalKind};
-use crate::pricing::{Mode, Model, PriceTable};
+use crate::pricing::{Mode, Model, PriceTable, SERVICE_TIER};
 use crate::time::Timestamp;
 use crate::tokens::{Encoding, Tokenizer, Tokenizers};
 use crate::usage::{Usage, UsageKind};
@@ -108,6 +108,11 @@ pub struct RequestRules {
     /// The Anthropic request carries the 1M-context beta (`anthropic-beta:
     /// context-1m-…`): the context window for stored-context pricing is 1,000,000.
     pub anthropic_long_context: bool,
+    /// A request that names no service tier (or `auto`) is served at its
+    /// project's default tier, which the request does not show: price the
+    /// maximum at the dearest synchronous tier the model has. Default false
+    /// (the standard tier, as the web app and npm package show it).
+    pub unset_tier_at_dearest: bool,
 }
 
 impl RequestRules {
@@ -120,6 +125,7 @@ impl RequestRules {
             allow_background: policy.background == Background::Allow,
             refuse_unknown_fields: true,
             anthropic_long_context: false,
+            unset_tier_at_dearest: policy.unset_service_tier == UnsetServiceTier::Dearest,
         }
     }
 }
@@ -465,7 +471,15 @@ pub fn estimate(
 
     let mut cost_options = options.cost.clone();
     if let Some(tier) = parsed.service_tier.clone() {
-        cost_options.params.entry(crate::pricing::SERVICE_TIER.to_string()).or_insert(tier);
+        cost_options.params.entry(SERVICE_TIER.to_string()).or_insert(tier);
+    }
+    // The tiers the maximum is priced through: the one the request (or the
+    // caller) names, or, when it names none (`auto` is none), every tier the
+    // project could default to when the rules ask for that.
+    let unset = cost_options.params.get(SERVICE_TIER).is_none_or(|t| t == "auto");
+    let mut max_tiers = alloc::vec![cost_options.clone()];
+    if unset && options.rules.unset_tier_at_dearest {
+        max_tiers.push(cost_options.clone().with_param(SERVICE_TIER, "priority"));
     }
     let uncached = |n: u64, c5: u64, c1: u64| n.saturating_sub(c5).saturating_sub(c1);
     let min_usage = Usage::new()
@@ -501,14 +515,17 @@ pub fn estimate(
     // kind is priced through the tier (a tier can make reasoning dearer than
     // output where the base prices do not).
     let mut max_cost: Option<Cost> = None;
-    for kind in output_kinds {
-        let cost = prices.cost(&model.id, &max_usage_as(kind), &cost_options)?;
-        let better = match &max_cost {
-            None => true,
-            Some(best) => (cost.complete, cost.total) > (best.complete, best.total),
-        };
-        if better {
-            max_cost = Some(cost);
+    for tier in &max_tiers {
+        for kind in &output_kinds {
+            let cost = prices.cost(&model.id, &max_usage_as(*kind), tier)?;
+            // An incomplete cost wins: what cannot be priced is no upper bound.
+            let better = match &max_cost {
+                None => true,
+                Some(best) => (!cost.complete, cost.total) > (!best.complete, best.total),
+            };
+            if better {
+                max_cost = Some(cost);
+            }
         }
     }
     let max_cost = match max_cost {

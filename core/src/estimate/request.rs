@@ -117,6 +117,29 @@ pub(crate) struct Parsed<'a> {
 /// tokens with tiktoken". Other APIs do not publish theirs: 0–6 per message.
 const UNDOCUMENTED_MESSAGE: Range = Range { tokens: 3, exact: false, low: 0, high: 6 };
 
+/// Under a guard's rules, a named service tier must be one the API serves a
+/// call at and farebox prices: OpenAI's `auto`, `default`, `flex`,
+/// `priority`; Anthropic's `auto`, `standard_only`. Anything else (`batch`,
+/// which only the Batch API bills; a tier added tomorrow) is refused.
+fn service_tier_known(format: RequestFormat, tier: Option<&str>) -> Result<(), Error> {
+    let Some(tier) = tier else { return Ok(()) };
+    let known: &[&str] = match format {
+        RequestFormat::OpenAiChat | RequestFormat::OpenAiResponses => &["auto", "default", "flex", "priority"],
+        RequestFormat::Anthropic => &["auto", "standard_only"],
+        RequestFormat::Gemini | RequestFormat::OpenAiEmbeddings => &[],
+    };
+    if known.contains(&tier) {
+        return Ok(());
+    }
+    Err(Error::Refused {
+        kind: RefusalKind::UnknownField,
+        detail: format!(
+            "`service_tier` `{tier}` is not a tier farebox can price for this API (known: {}): leave it out or use one of those",
+            if known.is_empty() { String::from("none") } else { known.join(", ") }
+        ),
+    })
+}
+
 pub(crate) fn read<'a>(
     format: RequestFormat,
     obj: &'a Map<String, Value>,
@@ -124,6 +147,9 @@ pub(crate) fn read<'a>(
 ) -> Result<Parsed<'a>, Error> {
     let mut p = Parsed::empty();
     p.service_tier = obj.get("service_tier").and_then(Value::as_str).map(String::from);
+    if rules.refuse_unknown_fields {
+        service_tier_known(format, p.service_tier.as_deref())?;
+    }
     match format {
         RequestFormat::OpenAiChat => openai_chat(obj, &mut p)?,
         RequestFormat::OpenAiResponses => openai_responses(obj, &mut p, rules)?,
