@@ -4,7 +4,8 @@
 //! allowed; `reserve` never lets a total pass its limit).
 
 use farebox_core::budget::{
-    AlertKind, Budget, BudgetKey, Ledger, MemoryLedger, PlannedCall, Policy, Reason, Scope, UnpricedModel,
+    AlertKind, Budget, BudgetKey, Decision, IdHasher, Ledger, MemoryLedger, PlannedCall, Policy, Reason, Scope,
+    UnpricedModel,
 };
 use farebox_core::{PriceTable, Timestamp, Usd};
 use proptest::prelude::*;
@@ -186,19 +187,29 @@ fn commit_raises_threshold_and_over_limit_alerts() {
 }
 
 #[test]
-fn hashed_ids_never_reach_the_ledger() {
+fn ids_a_host_hashes_never_reach_the_ledger() {
     let table = builtin();
-    let b = budget(r#"{"per_user_daily_usd":"1"}"#).with_hashed_ids(b"host-secret");
+    let b = budget(r#"{"per_user_daily_usd":"1"}"#);
+    let hasher = IdHasher::new(b"host-secret");
+    let hashed = |c: PlannedCall| PlannedCall {
+        user: c.user.as_deref().map(|id| hasher.hash(id)),
+        session: c.session.as_deref().map(|id| hasher.hash(id)),
+        org: c.org.as_deref().map(|id| hasher.hash(id)),
+        ..c
+    };
     let mut ledger = MemoryLedger::new();
-    let c = call("gpt-4o", Some("0.1"));
+    let c = hashed(call("gpt-4o", Some("0.1")));
     b.commit(table, &c, usd("0.1"), &mut ledger).unwrap();
     for (key, _) in ledger.entries() {
         let text = key.to_string();
         assert!(!text.contains("user_abc") && !text.contains("org_123") && !text.contains(":s1"), "{text}");
         assert_eq!(key.id.len(), 32);
     }
-    let d = b.check(table, &call("gpt-4o", Some("0.95")), &ledger).unwrap();
+    let d = b.check(table, &hashed(call("gpt-4o", Some("0.95"))), &ledger).unwrap();
     assert_eq!(d.reason, Reason::UserDailyLimit);
+    // A decision crosses a host boundary as JSON and reads back whole.
+    let back: Decision = serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
+    assert_eq!(back, d);
 }
 
 #[test]

@@ -80,7 +80,7 @@ impl DurableObject for BudgetDo {
             // delete the stored periods that are over (earlier days and months).
             let stored = storage.list().await?;
             let names: Vec<String> = stored.keys().into_iter().filter_map(|k| k.ok()?.as_string()).collect();
-            let old = expired_keys(&names, &keys);
+            let old = expired_keys(&names, call.at);
             if !old.is_empty() {
                 storage.delete_multiple(old).await?;
             }

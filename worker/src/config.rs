@@ -5,7 +5,7 @@
 
 use core::fmt;
 
-use farebox_core::budget::{Policy, Scope};
+use farebox_core::budget::{Holder, Policy};
 use farebox_core::{PriceFileFormat, PriceTable, Usd};
 
 use crate::route::AllowedRoute;
@@ -123,7 +123,7 @@ impl Config {
                 return Err(err(var, "names the same header as another budget id"));
             }
         }
-        let cumulative = Scope::ALL.iter().any(|s| policy.limit(*s).is_some());
+        let cumulative = Holder::ALL.into_iter().any(|h| policy.limits(h));
         let hash_salt = match get("HASH_SALT") {
             Some(s) if s.len() < 16 => return Err(err("HASH_SALT", "is shorter than 16 bytes")),
             Some(s) => s.into_bytes(),
@@ -144,7 +144,7 @@ impl Config {
         if id_signing_key.is_none() {
             // Session and org ids exist only as signed headers: without a
             // signing key every call would be refused, so fail at start.
-            if policy.limit(Scope::Session).is_some() || policy.limit(Scope::OrgDay).is_some() {
+            if policy.limits(Holder::Session) || policy.limits(Holder::Org) {
                 return Err(err(
                     "ID_SIGNING_KEY",
                     "must be set (as a secret) when the policy limits sessions or organisations: their ids are signed headers",

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use farebox_core::budget::Decision;
 use farebox_core::tokens::Tokenizers;
 use farebox_core::{PlannedCall, Timestamp, Usd};
 use wasm_bindgen::JsValue;
@@ -11,7 +12,7 @@ use worker::*;
 use crate::assess::{self, Planned, RequestContext, Verdict};
 use crate::config::{Config, ConfigError};
 use crate::identity::{self, BudgetIds, IdHeaders, Missing};
-use crate::ledger::{ledger_parts, settlement, LedgerDecision, LedgerOp, LedgerPart};
+use crate::ledger::{ledger_parts, settlement, LedgerOp, LedgerPart};
 use crate::proxy::{self, Scanner};
 use crate::reply::{self, Reply};
 use crate::route::{self, Action, Api, Hints, Route, Shape};
@@ -216,7 +217,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     // Each id's object in turn; a refusal releases the reservations made so far.
     for (i, part) in planned.ledgers.iter().enumerate() {
         let answer = ledger(&env, &part.object, &LedgerOp::Reserve { call: part.call.clone() }).await;
-        let d = match answer.and_then(|a| Ok(serde_json::from_str::<LedgerDecision>(&a)?)) {
+        let d = match answer.and_then(|a| Ok(serde_json::from_str::<Decision>(&a)?)) {
             Ok(d) => d,
             Err(e) => {
                 settle(&env, &ctx, &planned.ledgers[..i], Usd::ZERO);
@@ -238,14 +239,14 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
                 call: &planned.call,
                 estimate: planned.estimate.as_ref(),
                 outcome: Outcome::Deny,
-                reason: &d.reason,
+                reason: d.reason.name(),
                 status: 402,
                 stream: false,
                 actual: None,
                 settled: None,
             };
             console_log!("{}", log.line());
-            return reply(reply::deny_reply(r.shape, &d.reason, &d.message, headers));
+            return reply(reply::deny_reply(r.shape, d.reason.name(), &d.message, headers));
         }
     }
     let keep = |name: &str| identity::forwards_header(config, r.api, name);
@@ -399,7 +400,10 @@ async fn finish(
 /// For the load test (`worker/test/load.mjs`), run in Node where clocks are
 /// real: the guard's work on one request body (estimate + policy) with the
 /// default configuration and `PER_CALL_MAX_USD`, returning the reply status
-/// (200 when allowed). Timed from JavaScript around the call.
+/// (200 when allowed). Timed from JavaScript around the call. Only in a
+/// build with the `bench-hooks` feature (`cargo xtask worker --bench`),
+/// never in the one that is deployed.
+#[cfg(feature = "bench-hooks")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn guard_bench(path: &str, body: &[u8], per_call_max_usd: &str) -> u16 {
     thread_local! {
@@ -429,17 +433,4 @@ pub fn guard_bench(path: &str, body: &[u8], per_call_max_usd: &str) -> u16 {
         Verdict::Allow(_) => 200,
         Verdict::Reject(rep) => rep.status,
     }
-}
-
-/// For `worker/test/run.mjs` (what `cargo xtask worker` runs): the error
-/// every request would get with these vars, checked in Node before workerd
-/// starts so that the developer sees it at once. `vars` is a JSON object of
-/// names to values, the bindings miniflare would get.
-#[wasm_bindgen::prelude::wasm_bindgen]
-pub fn config_error(vars: &str) -> Option<String> {
-    let vars: std::collections::HashMap<String, String> = match serde_json::from_str(vars) {
-        Ok(v) => v,
-        Err(e) => return Some(format!("the vars are not a JSON object of strings: {e}")),
-    };
-    Config::from_lookup(|name| vars.get(name).cloned()).err().map(|e| e.to_string())
 }

@@ -14,7 +14,7 @@
 //! - Ids leave this module only as their HMAC under `HASH_SALT`; the
 //!   credentials and raw ids are never stored or logged.
 
-use farebox_core::budget::{IdHasher, Scope};
+use farebox_core::budget::{Holder, IdHasher};
 
 use crate::config::Config;
 use crate::route::Api;
@@ -114,15 +114,14 @@ pub fn budget_ids(
     let session = signed("session", &config.session_header, headers.session)?;
     let org = signed("org", &config.org_header, headers.org)?;
 
-    let limited = |scopes: &[Scope]| scopes.iter().any(|s| config.policy.limit(*s).is_some());
     let hasher = IdHasher::new(&config.hash_salt);
     let mut ids = BudgetIds::default();
-    for (slot, id, scopes, what) in [
-        (&mut ids.user, user, &[Scope::UserDay, Scope::UserMonth][..], "an API key or a signed user header"),
-        (&mut ids.session, session, &[Scope::Session][..], "a signed session header"),
-        (&mut ids.org, org, &[Scope::OrgDay][..], "a signed org header"),
+    for (slot, id, holder, what) in [
+        (&mut ids.user, user, Holder::User, "an API key or a signed user header"),
+        (&mut ids.session, session, Holder::Session, "a signed session header"),
+        (&mut ids.org, org, Holder::Org, "a signed org header"),
     ] {
-        if !limited(scopes) {
+        if !config.policy.limits(holder) {
             continue;
         }
         match id {
@@ -132,7 +131,7 @@ pub fn budget_ids(
                 return Err(IdRefusal {
                     status: 403,
                     code: "budget_id_missing",
-                    message: format!("this gateway limits spend per {}: the call needs {what}", scope_word(scopes[0])),
+                    message: format!("this gateway limits spend per {}: the call needs {what}", holder_word(holder)),
                 })
             }
         }
@@ -140,11 +139,11 @@ pub fn budget_ids(
     Ok(ids)
 }
 
-fn scope_word(scope: Scope) -> &'static str {
-    match scope {
-        Scope::Session => "session",
-        Scope::UserDay | Scope::UserMonth => "user",
-        Scope::OrgDay => "organisation",
+fn holder_word(holder: Holder) -> &'static str {
+    match holder {
+        Holder::Session => "session",
+        Holder::User => "user",
+        Holder::Org => "organisation",
     }
 }
 

@@ -2,7 +2,8 @@
 //! the operations on one (reserve, settle, read), the whole synchronous
 //! logic an object runs on its ledger, and what a finished call is settled at.
 
-use farebox_core::budget::{Budget, BudgetKey, Ledger, LedgerError, Scope};
+use farebox_core::budget::{Budget, BudgetKey, Holder, Ledger, LedgerError};
+use farebox_core::Timestamp;
 use farebox_core::{PlannedCall, Usd};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -25,13 +26,11 @@ pub struct LedgerPart {
 /// nowhere, and no id is ever over its limit (a concurrent call may be
 /// refused while another's reservation is about to be released).
 pub fn ledger_parts(call: &PlannedCall) -> Vec<LedgerPart> {
-    let ids = [("session", &call.session), ("user", &call.user), ("org", &call.org)];
-    ids.into_iter()
-        .filter_map(|(scope, id)| {
-            let id = id.clone()?;
-            let only = |s: &str| (scope == s).then(|| id.clone());
-            let call = PlannedCall { session: only("session"), user: only("user"), org: only("org"), ..call.clone() };
-            Some(LedgerPart { object: format!("{scope}:{id}"), call })
+    Holder::ALL
+        .into_iter()
+        .filter_map(|holder| {
+            let object = format!("{}:{}", holder.name(), call.id(holder)?);
+            Some(LedgerPart { object, call: call.only(holder) })
         })
         .collect()
 }
@@ -49,31 +48,13 @@ pub enum LedgerOp {
     Spent { call: PlannedCall },
 }
 
-/// The Durable Object's answer to a reserve: the fields of core's `Decision`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct LedgerDecision {
-    pub allow: bool,
-    pub reason: String,
-    pub limit: Option<Usd>,
-    pub remaining: Option<Usd>,
-    pub message: String,
-}
-
 /// Runs `op` on `ledger`: the Durable Object's whole logic, synchronous so
-/// that it is atomic in the object's single thread. Returns the JSON answer.
+/// that it is atomic in the object's single thread. Returns the JSON answer:
+/// core's `Decision` for a reserve.
 pub fn apply_ledger_op<L: Ledger>(config: &Config, op: &LedgerOp, ledger: &mut L) -> Result<Value, LedgerError> {
     let budget = Budget::new(config.policy.clone());
     match op {
-        LedgerOp::Reserve { call } => {
-            let d = budget.reserve(&config.prices, call, ledger)?;
-            Ok(json!(LedgerDecision {
-                allow: d.allow,
-                reason: d.reason.name().to_string(),
-                limit: d.limit,
-                remaining: d.remaining,
-                message: d.message,
-            }))
-        }
+        LedgerOp::Reserve { call } => Ok(json!(budget.reserve(&config.prices, call, ledger)?)),
         LedgerOp::Settle { call, actual } => {
             let alerts = budget.settle(&config.prices, call, *actual, ledger)?;
             Ok(json!({"settled": true, "alerts": alerts.len()}))
@@ -103,22 +84,10 @@ pub fn settlement(reserved: Option<Usd>, actual: Option<&farebox_core::Cost>, st
     }
 }
 
-/// The stored keys of periods before the current ones (`current`: a
-/// reservation's keys, made now, all of one object's id). Bucket texts
-/// compare in date order; a session's key has no period and never expires.
-pub fn expired_keys(stored: &[String], current: &[BudgetKey]) -> Vec<String> {
-    let bucket = |scopes: &[Scope]| current.iter().find(|k| scopes.contains(&k.scope)).map(|k| k.bucket.clone());
-    let (day, month) = (bucket(&[Scope::UserDay, Scope::OrgDay]), bucket(&[Scope::UserMonth]));
-    stored
-        .iter()
-        .filter(|name| {
-            let older = |marker: &str, now: &Option<String>| {
-                name.rsplit_once(marker).zip(now.as_ref()).is_some_and(|((_, b), now)| b < now.as_str())
-            };
-            older(":day:", &day) || older(":month:", &month)
-        })
-        .cloned()
-        .collect()
+/// The stored keys (of one object) whose period is over at `now`: earlier
+/// days and months. A session's key, and any text that is not a key, stays.
+pub fn expired_keys(stored: &[String], now: Timestamp) -> Vec<String> {
+    stored.iter().filter(|name| BudgetKey::parse(name).is_some_and(|k| k.is_over(now))).cloned().collect()
 }
 
 #[cfg(test)]
@@ -128,23 +97,23 @@ mod tests {
 
     #[test]
     fn only_earlier_periods_expire() {
-        let at = Timestamp::parse("2026-11-22T10:00:00Z").unwrap();
-        let current = [BudgetKey::new(Scope::UserDay, "u", at), BudgetKey::new(Scope::UserMonth, "u", at)];
+        let now = Timestamp::parse("2026-11-22T10:00:00Z").unwrap();
         let stored: Vec<String> = [
             "user:u:day:2026-11-21",
             "user:u:day:2026-11-22",
             "user:u:day:2026-11-23",
             "user:u:month:2026-10",
             "user:u:month:2026-11",
+            "org:o:day:2026-11-21",
+            "session:s",
+            "not a key",
         ]
         .map(String::from)
         .to_vec();
-        assert_eq!(expired_keys(&stored, &current), vec!["user:u:day:2026-11-21", "user:u:month:2026-10"]);
-        let org = [BudgetKey::new(Scope::OrgDay, "o", at)];
-        let stored = ["org:o:day:2026-11-21", "org:o:day:2026-11-22"].map(String::from).to_vec();
-        assert_eq!(expired_keys(&stored, &org), vec!["org:o:day:2026-11-21"]);
-        let session = [BudgetKey::new(Scope::Session, "s", at)];
-        assert!(expired_keys(&["session:s".to_string()], &session).is_empty());
+        assert_eq!(
+            expired_keys(&stored, now),
+            ["user:u:day:2026-11-21", "user:u:month:2026-10", "org:o:day:2026-11-21"]
+        );
     }
 
     #[test]

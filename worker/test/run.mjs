@@ -71,14 +71,15 @@ function bindingsFor(vars) {
 }
 
 /**
- * The configuration error every request would get with `vars` (over
- * wrangler.toml's), found by the worker's own code run in Node; undefined if
- * there is none.
+ * The configuration error every request of the running worker at `url`
+ * gets, asked of the worker itself (a route it refuses, so nothing is
+ * forwarded); undefined if there is none.
  */
-export async function configError(vars = {}) {
-  const { initSync, config_error } = await import(join(buildDir, 'index.js'));
-  initSync({ module: readFileSync(join(buildDir, 'index_bg.wasm')) });
-  return config_error(JSON.stringify(bindingsFor(vars)));
+export async function configError(url) {
+  const r = await fetch(`${url}/_farebox/configuration`);
+  const text = await r.text();
+  if (r.headers.get('x-farebox-error') !== 'invalid_configuration') return undefined;
+  return JSON.parse(text).error?.message ?? text;
 }
 
 export async function start({ vars = {}, port = 0, onLog } = {}) {
@@ -117,15 +118,16 @@ export async function start({ vars = {}, port = 0, onLog } = {}) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const vars = {};
   for (const k of VARS) if (process.env[k] !== undefined) vars[k] = process.env[k];
-  // Checked before workerd starts: a bad var stops here, named, rather than
-  // as a 500 on every request.
-  const problem = await configError(vars);
-  if (problem) {
-    console.error(problem);
-    process.exit(1);
-  }
+  // Checked before anyone is told the worker serves: a bad var stops here,
+  // named, rather than as a 500 on every request.
   const port = Number(process.env.PORT || 8787);
   const { url, stop } = await start({ vars, port });
+  const problem = await configError(url);
+  if (problem) {
+    console.error(problem);
+    await stop();
+    process.exit(1);
+  }
   console.log(`farebox worker on ${url} (workerd via miniflare; Ctrl-C stops it)`);
   for (const k of ['OPENAI_BASE_URL', 'ANTHROPIC_BASE_URL', 'PER_CALL_MAX_USD']) {
     console.log(`  ${k} = ${vars[k] ?? wranglerVars()[k] ?? '(unset)'}`);

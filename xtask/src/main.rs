@@ -56,8 +56,8 @@ const VERBS: &[(&str, &str, &str)] = &[
     ),
     (
         "worker",
-        "worker",
-        "build the edge worker and run it in workerd on 127.0.0.1:8787 (vars from worker/wrangler.toml, overridden by env)",
+        "worker [--bench]",
+        "build the edge worker and run it in workerd on 127.0.0.1:8787 (vars from worker/wrangler.toml, overridden by env); --bench: run its load test",
     ),
     ("bench", "bench", "run the benchmarks (native against tiktoken-rs; the npm package against gpt-tokenizer, js-tiktoken and tiktoken)"),
     ("pkg", "pkg", "build the npm package `farebox` in place (pkg/dist, pkg/vocab) and print its sizes"),

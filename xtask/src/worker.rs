@@ -17,21 +17,42 @@ use crate::{
 /// The npm project that runs the worker and its end-to-end tests.
 pub const TEST_DIR: &str = "worker/test";
 
+/// `cargo xtask worker`: build and serve; `--bench`: build with the
+/// `bench-hooks` feature and run the bounded load test instead.
 pub fn run(args: &[String]) -> Result<()> {
-    if let Some(extra) = args.first() {
-        return Err(format!("`worker` takes no arguments (configure it with env vars), got `{extra}`").into());
+    match args {
+        [] => {
+            build(Hooks::None)?;
+            Cmd::new("node").arg(format!("{TEST_DIR}/run.mjs")).run()
+        }
+        [flag] if flag == "--bench" => {
+            build(Hooks::Bench)?;
+            Cmd::new("node").arg(format!("{TEST_DIR}/load.mjs")).run()
+        }
+        [extra, ..] => Err(format!("`worker` takes only `--bench` (configure it with env vars), got `{extra}`").into()),
     }
-    build()?;
-    Cmd::new("node").arg(format!("{TEST_DIR}/run.mjs")).run()
+}
+
+/// Whether the build carries the load test's `guard_bench` export.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Hooks {
+    /// What is deployed.
+    None,
+    Bench,
 }
 
 /// Builds `worker/build/`: `index_bg.wasm`, wasm-bindgen's `index.js` and
 /// snippets, and `shim.mjs`; installs the npm dependencies if missing.
-pub fn build() -> Result<()> {
+pub fn build(hooks: Hooks) -> Result<()> {
     ensure_rustup_target("wasm32-unknown-unknown")?;
     ensure_cargo_install("wasm-bindgen-cli", "0.2.130", &[])?;
     ensure_npm_deps(&repo_root().join(TEST_DIR))?;
-    Cmd::cargo().args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "farebox-worker"]).run()?;
+    let mut cargo =
+        Cmd::cargo().args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "farebox-worker"]);
+    if hooks == Hooks::Bench {
+        cargo = cargo.args(["--features", "bench-hooks"]);
+    }
+    cargo.run()?;
     let root = repo_root();
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
     let wasm = target.join("wasm32-unknown-unknown/release/farebox_worker.wasm");
@@ -59,7 +80,7 @@ const WRANGLER_VERSION: &str = "4.86.0";
 /// tests in workerd against a fake upstream on 127.0.0.1, then the deploy
 /// path: `wrangler deploy --dry-run`'s bundle, run in workerd.
 pub fn e2e() -> Result<()> {
-    build()?;
+    build(Hooks::None)?;
     ensure_npm_tool(&repo_root().join("target").join("wrangler"), "wrangler", WRANGLER_VERSION)?;
     Cmd::new("node")
         .args(["--test", "--test-concurrency=1"])

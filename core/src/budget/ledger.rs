@@ -26,6 +26,51 @@ pub enum Scope {
 impl Scope {
     /// In the order limits are checked (see [`crate::budget`]).
     pub const ALL: [Scope; 4] = [Scope::Session, Scope::UserDay, Scope::UserMonth, Scope::OrgDay];
+
+    /// Whose spend the scope limits.
+    pub const fn holder(self) -> Holder {
+        match self {
+            Scope::Session => Holder::Session,
+            Scope::UserDay | Scope::UserMonth => Holder::User,
+            Scope::OrgDay => Holder::Org,
+        }
+    }
+
+    /// The period's name in a key (`day`, `month`); a session has none.
+    const fn period(self) -> Option<&'static str> {
+        match self {
+            Scope::Session => None,
+            Scope::UserDay | Scope::OrgDay => Some("day"),
+            Scope::UserMonth => Some("month"),
+        }
+    }
+}
+
+/// Who a scope's spend belongs to: a call names at most one id of each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Holder {
+    Session,
+    User,
+    Org,
+}
+
+impl Holder {
+    /// In the order limits are checked (see [`crate::budget`]).
+    pub const ALL: [Holder; 3] = [Holder::Session, Holder::User, Holder::Org];
+
+    /// `session`, `user`, `org`: the first part of its keys.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Holder::Session => "session",
+            Holder::User => "user",
+            Holder::Org => "org",
+        }
+    }
+
+    /// The scopes that limit it.
+    pub fn scopes(self) -> impl Iterator<Item = Scope> {
+        Scope::ALL.into_iter().filter(move |s| s.holder() == self)
+    }
 }
 
 /// A ledger entry's key: scope, the (possibly hashed) id and the period
@@ -56,15 +101,44 @@ impl BudgetKey {
     }
 }
 
+impl BudgetKey {
+    /// A key from its text form (what [`Display`](fmt::Display) writes and
+    /// a store keeps); `None` for any other text.
+    pub fn parse(text: &str) -> Option<BudgetKey> {
+        let mut parts = text.split(':');
+        let (who, escaped) = (parts.next()?, parts.next()?);
+        let period = match (parts.next(), parts.next(), parts.next()) {
+            (None, None, None) => None,
+            (Some(period), Some(bucket), None) if !bucket.is_empty() => Some((period, bucket)),
+            _ => return None,
+        };
+        let scope =
+            Scope::ALL.into_iter().find(|s| s.holder().name() == who && s.period() == period.map(|(p, _)| p))?;
+        let mut id = String::with_capacity(escaped.len());
+        let mut rest = escaped;
+        while let Some(i) = rest.find('%') {
+            id.push_str(&rest[..i]);
+            match rest.get(i..i + 3)? {
+                "%3A" => id.push(':'),
+                "%25" => id.push('%'),
+                _ => return None,
+            }
+            rest = &rest[i + 3..];
+        }
+        id.push_str(rest);
+        Some(BudgetKey { scope, id, bucket: period.map_or_else(String::new, |(_, b)| String::from(b)) })
+    }
+
+    /// Whether the key's period is over at `now`: a day or month before the
+    /// current one. A session's key never is.
+    pub fn is_over(&self, now: Timestamp) -> bool {
+        self.scope.period().is_some() && self.bucket < BudgetKey::new(self.scope, &self.id, now).bucket
+    }
+}
+
 impl fmt::Display for BudgetKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (who, period) = match self.scope {
-            Scope::Session => ("session", None),
-            Scope::UserDay => ("user", Some("day")),
-            Scope::UserMonth => ("user", Some("month")),
-            Scope::OrgDay => ("org", Some("day")),
-        };
-        f.write_str(who)?;
+        f.write_str(self.scope.holder().name())?;
         f.write_str(":")?;
         for c in self.id.chars() {
             match c {
@@ -73,7 +147,7 @@ impl fmt::Display for BudgetKey {
                 c => fmt::Write::write_char(f, c)?,
             }
         }
-        if let Some(period) = period {
+        if let Some(period) = self.scope.period() {
             write!(f, ":{period}:{}", self.bucket)?;
         }
         Ok(())
@@ -171,6 +245,40 @@ mod tests {
         assert_eq!(BudgetKey::new(Scope::UserMonth, "u1", at).to_string(), "user:u1:month:2026-11");
         assert_eq!(BudgetKey::new(Scope::OrgDay, "o", at).to_string(), "org:o:day:2026-11-22");
         assert_eq!(BudgetKey::new(Scope::Session, "s:1%", at).to_string(), "session:s%3A1%25");
+    }
+
+    #[test]
+    fn keys_read_back_from_their_text() {
+        let at = Timestamp::parse("2026-11-22T15:04:05Z").unwrap();
+        for scope in Scope::ALL {
+            for id in ["u1", "s:1%", "%3A", "a%b:c", ""] {
+                let key = BudgetKey::new(scope, id, at);
+                assert_eq!(BudgetKey::parse(&key.to_string()), Some(key.clone()), "{key}");
+            }
+        }
+        for bad in [
+            "",
+            "user",
+            "user:u",
+            "user:u:day",
+            "user:u:day:",
+            "user:u:week:2026-11",
+            "team:u",
+            "session:s:day:x",
+            "user:a%zz:day:2026-11-22",
+            "user:u:day:1:2",
+        ] {
+            assert_eq!(BudgetKey::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_earlier_periods_are_over() {
+        let now = Timestamp::parse("2026-11-22T10:00:00Z").unwrap();
+        let over = |text: &str| BudgetKey::parse(text).unwrap().is_over(now);
+        assert!(over("user:u:day:2026-11-21") && over("org:o:day:2026-11-21") && over("user:u:month:2026-10"));
+        assert!(!over("user:u:day:2026-11-22") && !over("user:u:day:2026-11-23") && !over("user:u:month:2026-11"));
+        assert!(!over("session:s"));
     }
 
     #[test]

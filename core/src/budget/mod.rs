@@ -56,7 +56,7 @@ pub mod ledger;
 
 pub use alerts::{Alert, AlertKind, SpikeRule};
 pub use hash::IdHasher;
-pub use ledger::{BudgetKey, Ledger, LedgerError, MemoryLedger, Scope};
+pub use ledger::{BudgetKey, Holder, Ledger, LedgerError, MemoryLedger, Scope};
 
 /// What to do with a call whose cost cannot be estimated (unknown model, or
 /// usage the model has no price for).
@@ -221,6 +221,11 @@ impl Policy {
         Ok(policy)
     }
 
+    /// Whether any cumulative limit counts `holder`'s spend.
+    pub fn limits(&self, holder: Holder) -> bool {
+        holder.scopes().any(|s| self.limit(s).is_some())
+    }
+
     /// The cumulative limit of a scope, if set.
     pub fn limit(&self, scope: Scope) -> Option<Usd> {
         match scope {
@@ -271,7 +276,7 @@ pub struct PlannedCall {
     pub max_cost: Option<Usd>,
     /// Prompt tokens it sends.
     pub input_tokens: u64,
-    /// Who makes it (the raw id; [`Budget::with_hashed_ids`] hashes it for keys).
+    /// Who makes it (as the host keys it: the worker passes a keyed hash).
     #[serde(default)]
     pub user: Option<String>,
     /// The session it belongs to.
@@ -285,6 +290,22 @@ pub struct PlannedCall {
 }
 
 impl PlannedCall {
+    /// The id the call names for `holder`.
+    pub fn id(&self, holder: Holder) -> Option<&str> {
+        match holder {
+            Holder::Session => self.session.as_deref(),
+            Holder::User => self.user.as_deref(),
+            Holder::Org => self.org.as_deref(),
+        }
+    }
+
+    /// The same call naming only its `holder` id: its share in that
+    /// holder's ledger alone.
+    pub fn only(&self, holder: Holder) -> PlannedCall {
+        let keep = |h: Holder| (h == holder).then(|| self.id(h).map(String::from)).flatten();
+        PlannedCall { session: keep(Holder::Session), user: keep(Holder::User), org: keep(Holder::Org), ..self.clone() }
+    }
+
     /// A call to `model` at `at` that could not be priced (no cost, no
     /// tokens, no ids): fill in what is known with struct update syntax.
     pub fn new(model: &str, at: Timestamp) -> PlannedCall {
@@ -301,7 +322,7 @@ impl PlannedCall {
 }
 
 /// Why a call was allowed or denied. Stable snake_case names for hosts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// Allowed.
@@ -362,8 +383,9 @@ impl fmt::Display for Reason {
     }
 }
 
-/// The answer for a planned call.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// The answer for a planned call. Hosts that decide in one place and act in
+/// another (a Durable Object and the worker) pass it as JSON both ways.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     /// Whether the call may be made.
     pub allow: bool,
@@ -378,20 +400,20 @@ pub struct Decision {
     /// after the call.
     pub remaining: Option<Usd>,
     /// The ledger key of the deciding cumulative limit.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// For `input_tokens_limit`: the token limit.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_input_tokens: Option<u64>,
     /// A sentence for people.
     pub message: String,
 }
 
-/// A policy with how its ledger keys are formed.
+/// A policy applied to calls and a ledger. Ids are used as given: a host
+/// that keeps ids out of its store hashes them first ([`IdHasher`]).
 #[derive(Clone, Debug)]
 pub struct Budget {
     policy: Policy,
-    hasher: Option<IdHasher>,
 }
 
 /// A limit that applies to a call, with what is left under it before the call.
@@ -403,17 +425,9 @@ struct Applicable {
 }
 
 impl Budget {
-    /// A budget keyed by raw ids.
+    /// A budget keyed by the ids calls name.
     pub fn new(policy: Policy) -> Budget {
-        Budget { policy, hasher: None }
-    }
-
-    /// Keys ledger entries by the HMAC-SHA256 of each id under `salt`
-    /// (see [`IdHasher`]) instead of the raw id: session, user and org ids
-    /// alike, so no store or alert holds a raw id.
-    pub fn with_hashed_ids(mut self, salt: &[u8]) -> Budget {
-        self.hasher = Some(IdHasher::new(salt));
-        self
+        Budget { policy }
     }
 
     /// The policy.
@@ -426,18 +440,7 @@ impl Budget {
     pub fn keys(&self, call: &PlannedCall) -> Vec<BudgetKey> {
         Scope::ALL
             .into_iter()
-            .filter_map(|scope| {
-                let id = match scope {
-                    Scope::Session => call.session.as_deref(),
-                    Scope::UserDay | Scope::UserMonth => call.user.as_deref(),
-                    Scope::OrgDay => call.org.as_deref(),
-                }?;
-                let id = match &self.hasher {
-                    Some(h) => h.hash(id),
-                    None => id.to_string(),
-                };
-                Some(BudgetKey::new(scope, &id, call.at))
-            })
+            .filter_map(|scope| Some(BudgetKey::new(scope, call.id(scope.holder())?, call.at)))
             .collect()
     }
 
