@@ -4,6 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::budget::{LedgerError, PolicyError};
 use crate::money::MoneyError;
 use crate::usage::UsageError;
 
@@ -19,6 +20,10 @@ pub enum Error {
     Money(MoneyError),
     /// A request body cannot be estimated: the message names the field.
     InvalidRequest(String),
+    /// A budget policy does not parse or holds a negative limit.
+    InvalidPolicy(PolicyError),
+    /// A host's budget store failed (its message).
+    LedgerStore(String),
     /// The estimate needs a tokenizer vocabulary the host has not loaded.
     TokenizerNotLoaded(&'static str),
     /// A well-formed request whose cost has no upper bound that farebox can
@@ -87,6 +92,8 @@ impl Error {
             Error::InvalidUsage(_) => "invalid_usage",
             Error::Money(_) => "amount_out_of_range",
             Error::InvalidRequest(_) => "invalid_request",
+            Error::InvalidPolicy(_) => "invalid_policy",
+            Error::LedgerStore(_) => "ledger_error",
             Error::TokenizerNotLoaded(_) => "tokenizer_not_loaded",
             Error::Refused { kind, .. } => kind.code(),
         }
@@ -113,6 +120,8 @@ impl fmt::Display for Error {
             Error::InvalidUsage(e) => fmt::Display::fmt(e, f),
             Error::Money(e) => fmt::Display::fmt(e, f),
             Error::InvalidRequest(why) => write!(f, "invalid request: {why}"),
+            Error::InvalidPolicy(e) => fmt::Display::fmt(e, f),
+            Error::LedgerStore(why) => write!(f, "budget ledger: the store failed: {why}"),
             Error::TokenizerNotLoaded(name) => {
                 write!(f, "the {name} vocabulary is not loaded: load it to count this request")
             }
@@ -123,6 +132,23 @@ impl fmt::Display for Error {
 
 #[cfg(feature = "std")]
 impl std::error::Error for Error {}
+
+impl From<PolicyError> for Error {
+    fn from(e: PolicyError) -> Error {
+        Error::InvalidPolicy(e)
+    }
+}
+
+/// An amount out of range is [`Error::Money`] wherever it happens; a store
+/// failure is the host's own.
+impl From<LedgerError> for Error {
+    fn from(e: LedgerError) -> Error {
+        match e {
+            LedgerError::Store(why) => Error::LedgerStore(why),
+            LedgerError::Amount(m) => Error::Money(m),
+        }
+    }
+}
 
 impl From<MoneyError> for Error {
     fn from(e: MoneyError) -> Error {

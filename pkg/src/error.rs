@@ -12,8 +12,6 @@ use wasm_bindgen::JsValue;
 pub mod codes {
     /// A JS argument has the wrong type or value, or an option is unknown.
     pub const INVALID_ARGUMENT: &str = "invalid_argument";
-    /// A budget policy does not parse (unknown field, negative limit, ...).
-    pub const INVALID_POLICY: &str = "invalid_policy";
     /// `countTokens` was asked for a model no public OpenAI encoding counts.
     pub const NO_EXACT_TOKENIZER: &str = "no_exact_tokenizer";
     /// Vocabulary bytes that are not a farebox vocabulary file.

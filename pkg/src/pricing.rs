@@ -21,7 +21,7 @@ use farebox_core::traces::{Analyzer, Importer};
 use farebox_core::{PriceTable, Usd};
 use wasm_bindgen::prelude::*;
 
-use crate::error::{self, codes, Failure};
+use crate::error::{self, Failure};
 use crate::{input, tokenizers, view};
 
 static BUILTIN: OnceLock<PriceTable> = OnceLock::new();
@@ -131,8 +131,7 @@ impl Prices {
     #[wasm_bindgen(js_name = checkBudget)]
     pub fn check_budget(&self, call: &str, policy: &str, spent: &str) -> Result<String, Failure> {
         let mut call = error::from_json::<input::CallInput>("call", call)?.into_core()?;
-        let policy = farebox_core::Policy::from_json(policy.as_bytes())
-            .map_err(|e| Failure::new(codes::INVALID_POLICY, e.to_string()))?;
+        let policy = farebox_core::Policy::from_json(policy.as_bytes()).map_err(farebox_core::Error::from)?;
         let spent: input::Spent = input::parse("spent", spent)?;
         spent.validate()?;
         let current = || Some(String::from("current"));
@@ -154,9 +153,9 @@ impl Prices {
                 Scope::UserMonth => spent.user_month,
                 Scope::OrgDay => spent.org_day,
             };
-            ledger.record(&key, amount.unwrap_or(Usd::ZERO)).map_err(ledger_failure)?;
+            ledger.record(&key, amount.unwrap_or(Usd::ZERO)).map_err(farebox_core::Error::from)?;
         }
-        let decision = budget.check(self.table(), &call, &ledger).map_err(ledger_failure)?;
+        let decision = budget.check(self.table(), &call, &ledger).map_err(farebox_core::Error::from)?;
         Ok(view::json(&view::DecisionView::from(&decision)))
     }
 
@@ -251,11 +250,6 @@ impl TraceImport {
 }
 
 const RUNNING: &str = "a TraceImport's importer is only taken by `finish`, which consumes it";
-
-/// A ledger error can only be an amount out of range here (the ledger is in memory).
-fn ledger_failure(e: farebox_core::budget::LedgerError) -> Failure {
-    Failure::new("amount_out_of_range", e.to_string())
-}
 
 /// The trace report as the JS API documents it: the analysis with the
 /// import's own report under `import`, keys in camelCase except metadata keys.

@@ -160,13 +160,21 @@ impl serde::Serialize for BudgetKey {
     }
 }
 
-/// A store failed (the host's message), or an amount went out of range.
+/// Why a ledger operation failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LedgerError(pub String);
+pub enum LedgerError {
+    /// The host's store failed (its message).
+    Store(String),
+    /// A total went out of range.
+    Amount(crate::money::MoneyError),
+}
 
 impl fmt::Display for LedgerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "budget ledger: {}", self.0)
+        match self {
+            LedgerError::Store(why) => write!(f, "budget ledger: the store failed: {why}"),
+            LedgerError::Amount(e) => write!(f, "budget ledger: {e}"),
+        }
     }
 }
 
@@ -175,7 +183,7 @@ impl std::error::Error for LedgerError {}
 
 impl From<crate::money::MoneyError> for LedgerError {
     fn from(e: crate::money::MoneyError) -> LedgerError {
-        LedgerError(alloc::format!("{e}"))
+        LedgerError::Amount(e)
     }
 }
 

@@ -183,11 +183,24 @@ pub struct Policy {
 
 /// Why a policy text was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PolicyError(pub String);
+pub enum PolicyError {
+    /// Not a policy: not JSON, an unknown field, a value of the wrong type
+    /// (the parser's message names the field and the place).
+    Malformed(String),
+    /// A limit is negative (the field, e.g. `per_model_max_usd.gpt-4o`).
+    NegativeLimit(String),
+    /// A model pattern is empty.
+    EmptyPattern,
+}
 
 impl fmt::Display for PolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid budget policy: {}", self.0)
+        f.write_str("invalid budget policy: ")?;
+        match self {
+            PolicyError::Malformed(why) => f.write_str(why),
+            PolicyError::NegativeLimit(field) => write!(f, "`{field}` is negative"),
+            PolicyError::EmptyPattern => f.write_str("a model pattern is empty"),
+        }
     }
 }
 
@@ -198,7 +211,7 @@ impl Policy {
     /// Reads a policy from JSON text; unknown fields, negative limits and
     /// empty model patterns are errors.
     pub fn from_json(json: &[u8]) -> Result<Policy, PolicyError> {
-        let policy: Policy = serde_json::from_slice(json).map_err(|e| PolicyError(e.to_string()))?;
+        let policy: Policy = serde_json::from_slice(json).map_err(|e| PolicyError::Malformed(e.to_string()))?;
         let limits = [
             ("per_call_max_usd", policy.per_call_max_usd),
             ("per_session_usd", policy.per_session_usd),
@@ -208,15 +221,15 @@ impl Policy {
         ];
         for (name, limit) in limits {
             if limit.is_some_and(Usd::is_negative) {
-                return Err(PolicyError(format!("`{name}` is negative")));
+                return Err(PolicyError::NegativeLimit(String::from(name)));
             }
         }
         if let Some((model, _)) = policy.per_model_max_usd.iter().find(|(_, l)| l.is_negative()) {
-            return Err(PolicyError(format!("`per_model_max_usd.{model}` is negative")));
+            return Err(PolicyError::NegativeLimit(format!("per_model_max_usd.{model}")));
         }
         let patterns = policy.allow_models.iter().chain(&policy.deny_models).chain(policy.per_model_max_usd.keys());
         if patterns.into_iter().any(|p| p.trim().is_empty()) {
-            return Err(PolicyError(String::from("a model pattern is empty")));
+            return Err(PolicyError::EmptyPattern);
         }
         Ok(policy)
     }
