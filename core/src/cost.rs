@@ -149,11 +149,7 @@ impl PriceTable {
         options: &CostOptions,
     ) -> Result<Cost, Error> {
         let parsed = parse_usage(json, format)?;
-        let model = model.or(parsed.model.as_deref()).ok_or_else(|| {
-            Error::InvalidUsage(crate::usage::UsageError(String::from(
-                "no model: name one, or pass the whole response body (it names its model)",
-            )))
-        })?;
+        let model = model.or(parsed.model.as_deref()).ok_or(Error::InvalidUsage(crate::usage::UsageError::NoModel))?;
         let mut options = options.clone();
         if let Some(tier) = parsed.service_tier {
             options.params.entry(SERVICE_TIER.to_string()).or_insert(tier);

@@ -257,13 +257,62 @@ pub struct ParsedUsage {
     pub service_tier: Option<String>,
 }
 
-/// Why a usage object could not be read. The message names the field.
+/// Why a usage object could not be read or priced.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UsageError(pub String);
+pub enum UsageError {
+    /// The text is not JSON (the parser's message).
+    NotJson(String),
+    /// The body, or the member that should hold the usage, is not an
+    /// object: the field (empty for the body) and what was found.
+    NotAnObject { field: String, found: &'static str },
+    /// No usage shape farebox reads (OpenAI, Anthropic, Gemini, Langfuse).
+    UnknownFormat,
+    /// Neither the caller nor the body names the model to price it with.
+    NoModel,
+    /// Counts that contradict each other: details larger than the total
+    /// that includes them, a split that does not add up (the message names
+    /// the fields and their values). Never clamped.
+    Inconsistent(String),
+    /// A field of the wrong type or value (the message names it).
+    Malformed(String),
+}
+
+impl UsageError {
+    /// What is wrong, without the `invalid usage: ` the message starts with
+    /// (for a host that puts it in its own sentence).
+    pub fn detail(&self) -> String {
+        let text = self.to_string();
+        String::from(text.strip_prefix("invalid usage: ").unwrap_or(&text))
+    }
+}
 
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid usage: {}", self.0)
+        f.write_str("invalid usage: ")?;
+        match self {
+            UsageError::NotJson(why) => write!(f, "not valid JSON: {why}"),
+            UsageError::NotAnObject { field, found } if field.is_empty() => {
+                write!(f, "expected a JSON object, found {found}")
+            }
+            UsageError::NotAnObject { field, found } => write!(f, "`{field}` should be an object, found {found}"),
+            UsageError::UnknownFormat => f.write_str(
+                "cannot tell the usage format: expected OpenAI (`prompt_tokens` or `input_tokens`), \
+                 Anthropic (`input_tokens` with `cache_*_input_tokens`), Gemini (`promptTokenCount`) \
+                 or Langfuse (`input`/`output`) fields",
+            ),
+            UsageError::NoModel => {
+                f.write_str("no model: name one, or pass the whole response body (it names its model)")
+            }
+            UsageError::Inconsistent(why) | UsageError::Malformed(why) => f.write_str(why),
+        }
+    }
+}
+
+/// The JSON field readers (`crate::json`) say what is wrong with a field in
+/// words that name it: a malformed field.
+impl From<String> for UsageError {
+    fn from(why: String) -> UsageError {
+        UsageError::Malformed(why)
     }
 }
 
@@ -274,7 +323,7 @@ impl std::error::Error for UsageError {}
 /// `usageMetadata`, a Langfuse observation's `usageDetails`) — from JSON text.
 /// `format` forces a shape; `None` detects it from the field names.
 pub fn parse_usage(json: &[u8], format: Option<UsageFormat>) -> Result<ParsedUsage, UsageError> {
-    let value: Value = serde_json::from_slice(json).map_err(|e| UsageError(format!("not valid JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(json).map_err(|e| UsageError::NotJson(e.to_string()))?;
     usage_from_value(&value, format)
 }
 
@@ -282,18 +331,12 @@ pub fn parse_usage(json: &[u8], format: Option<UsageFormat>) -> Result<ParsedUsa
 pub fn usage_from_value(value: &Value, format: Option<UsageFormat>) -> Result<ParsedUsage, UsageError> {
     let top = match value {
         Value::Object(m) => m,
-        other => return Err(UsageError(format!("expected a JSON object, found {}", kind_of(other)))),
+        other => return Err(UsageError::NotAnObject { field: String::new(), found: kind_of(other) }),
     };
     let (usage_obj, path, model) = locate_usage(top)?;
     let format = match format {
         Some(f) => f,
-        None => detect(usage_obj, top).ok_or_else(|| {
-            UsageError(String::from(
-                "cannot tell the usage format: expected OpenAI (`prompt_tokens` or `input_tokens`), \
-                 Anthropic (`input_tokens` with `cache_*_input_tokens`), Gemini (`promptTokenCount`) \
-                 or Langfuse (`input`/`output`) fields",
-            ))
-        })?,
+        None => detect(usage_obj, top).ok_or(UsageError::UnknownFormat)?,
     };
     let usage = match format {
         UsageFormat::OpenAiChat => openai_chat(usage_obj, path),
@@ -301,8 +344,7 @@ pub fn usage_from_value(value: &Value, format: Option<UsageFormat>) -> Result<Pa
         UsageFormat::Anthropic => anthropic(usage_obj, path),
         UsageFormat::Gemini => gemini(usage_obj, path),
         UsageFormat::Langfuse => langfuse(usage_obj, path),
-    }
-    .map_err(UsageError)?;
+    }?;
     let service_tier = top.get("service_tier").and_then(Value::as_str).map(String::from);
     Ok(ParsedUsage { format, usage, model, service_tier })
 }
@@ -329,7 +371,7 @@ fn locate_usage(top: &Map<String, Value>) -> Result<Located<'_>, UsageError> {
         match top.get(key) {
             Some(Value::Object(inner)) => return Ok((inner, key_path(key), model_of(model_key))),
             Some(Value::Null) | None => {}
-            Some(other) => return Err(UsageError(format!("`{key}` should be an object, found {}", kind_of(other)))),
+            Some(other) => return Err(UsageError::NotAnObject { field: String::from(key), found: kind_of(other) }),
         }
     }
     Ok((top, "", None))
@@ -381,15 +423,18 @@ fn detect(usage: &Map<String, Value>, top: &Map<String, Value>) -> Option<UsageF
 }
 
 /// `total − parts`, refusing parts that exceed the total they belong to.
-fn exclusive(total: u64, total_path: &str, parts: &[(u64, &str)]) -> Result<u64, String> {
+fn exclusive(total: u64, total_path: &str, parts: &[(u64, &str)]) -> Result<u64, UsageError> {
     let sum = parts.iter().try_fold(0u64, |a, &(n, _)| a.checked_add(n)).unwrap_or(u64::MAX);
     total.checked_sub(sum).ok_or_else(|| {
         let names: Vec<String> = parts.iter().filter(|(n, _)| *n > 0).map(|(n, p)| format!("`{p}` ({n})")).collect();
-        format!("{} exceed `{total_path}` ({total}) which should include them", names.join(" + "))
+        UsageError::Inconsistent(format!(
+            "{} exceed `{total_path}` ({total}) which should include them",
+            names.join(" + ")
+        ))
     })
 }
 
-fn openai_chat(u: &Map<String, Value>, path: &str) -> Result<Usage, String> {
+fn openai_chat(u: &Map<String, Value>, path: &str) -> Result<Usage, UsageError> {
     inclusive_openai(
         u,
         path,
@@ -398,7 +443,7 @@ fn openai_chat(u: &Map<String, Value>, path: &str) -> Result<Usage, String> {
     )
 }
 
-fn openai_responses(u: &Map<String, Value>, path: &str) -> Result<Usage, String> {
+fn openai_responses(u: &Map<String, Value>, path: &str) -> Result<Usage, UsageError> {
     inclusive_openai(u, path, ("input_tokens", "input_tokens_details"), ("output_tokens", "output_tokens_details"))
 }
 
@@ -408,7 +453,7 @@ fn inclusive_openai(
     path: &str,
     (input_key, input_details_key): (&str, &str),
     (output_key, output_details_key): (&str, &str),
-) -> Result<Usage, String> {
+) -> Result<Usage, UsageError> {
     let p = |k: &str| crate::json::join(path, k);
     let input = count(u, input_key, path)?.unwrap_or(0);
     let output = count(u, output_key, path)?.unwrap_or(0);
@@ -446,7 +491,7 @@ fn inclusive_openai(
         .with(UsageKind::AudioOutput, audio_out))
 }
 
-fn anthropic(u: &Map<String, Value>, path: &str) -> Result<Usage, String> {
+fn anthropic(u: &Map<String, Value>, path: &str) -> Result<Usage, UsageError> {
     let input = count(u, "input_tokens", path)?.unwrap_or(0);
     let output = count(u, "output_tokens", path)?.unwrap_or(0);
     let cache_read = count(u, "cache_read_input_tokens", path)?.unwrap_or(0);
@@ -458,9 +503,9 @@ fn anthropic(u: &Map<String, Value>, path: &str) -> Result<Usage, String> {
             let w1 = count(split, "ephemeral_1h_input_tokens", &sp)?.unwrap_or(0);
             if let Some(total) = cache_write_total {
                 if w5.checked_add(w1) != Some(total) {
-                    return Err(format!(
+                    return Err(UsageError::Inconsistent(format!(
                         "`{sp}` splits {w5} + {w1} cache-write tokens but `cache_creation_input_tokens` says {total}"
-                    ));
+                    )));
                 }
             }
             (w5, w1)
@@ -485,7 +530,7 @@ fn anthropic(u: &Map<String, Value>, path: &str) -> Result<Usage, String> {
     Ok(usage)
 }
 
-fn gemini(u: &Map<String, Value>, path: &str) -> Result<Usage, String> {
+fn gemini(u: &Map<String, Value>, path: &str) -> Result<Usage, UsageError> {
     // The REST API uses camelCase; the Python SDK's `usage_metadata` snake_case.
     let get = |camel: &str, snake: &str| -> Result<u64, String> {
         Ok(count(u, camel, path)?.or(count(u, snake, path)?).unwrap_or(0))
@@ -577,12 +622,16 @@ pub(crate) fn langfuse_kind(key: &str) -> Option<UsageKind> {
     LANGFUSE_KEYS.iter().find(|(k, _)| *k == key).map(|&(_, kind)| kind)
 }
 
-fn langfuse(u: &Map<String, Value>, path: &str) -> Result<Usage, String> {
+fn langfuse(u: &Map<String, Value>, path: &str) -> Result<Usage, UsageError> {
     let unit = match u.get("unit") {
         None | Some(Value::Null) => "TOKENS",
         Some(Value::String(s)) => s.as_str(),
         Some(other) => {
-            return Err(format!("`{}` should be a string, found {}", crate::json::join(path, "unit"), kind_of(other)))
+            return Err(UsageError::Malformed(format!(
+                "`{}` should be a string, found {}",
+                crate::json::join(path, "unit"),
+                kind_of(other)
+            )))
         }
     };
     let mut usage = Usage::new();
@@ -648,7 +697,8 @@ mod tests {
             None,
         )
         .unwrap_err();
-        assert!(e.0.contains("cached_tokens` (11) exceed `prompt_tokens` (10)"), "{e}");
+        assert!(matches!(e, UsageError::Inconsistent(_)), "{e:?}");
+        assert!(e.to_string().contains("cached_tokens` (11) exceed `prompt_tokens` (10)"), "{e}");
     }
 
     #[test]
@@ -691,7 +741,7 @@ mod tests {
             None,
         )
         .unwrap_err();
-        assert!(e.0.contains("says 70"), "{e}");
+        assert!(matches!(e, UsageError::Inconsistent(_)) && e.to_string().contains("says 70"), "{e}");
     }
 
     #[test]
@@ -740,7 +790,7 @@ mod tests {
         ];
         for (json, expected) in cases {
             let e = parse_usage(json, None).unwrap_err();
-            assert!(e.0.contains(expected), "{e} should contain {expected}");
+            assert!(e.to_string().contains(expected), "{e} should contain {expected}");
         }
         assert!(parse_usage(b"{\"prompt_tokens\":1}\xff", None).is_err());
     }

@@ -387,7 +387,7 @@ fn usage<F: Fields>(f: &F) -> Result<Usage, String> {
 }
 
 fn langfuse_usage(v: &Value, field: &str) -> Result<Usage, String> {
-    usage_from_value(v, Some(UsageFormat::Langfuse)).map(|p| p.usage).map_err(|e| format!("`{field}`: {}", e.0))
+    usage_from_value(v, Some(UsageFormat::Langfuse)).map(|p| p.usage).map_err(|e| format!("`{field}`: {}", e.detail()))
 }
 
 fn exported_cost<F: Fields>(f: &F) -> Result<Option<Usd>, String> {

@@ -316,7 +316,7 @@ fn usage(attrs: &Attributes<'_, '_>) -> Result<Usage, String> {
         let v: Value = serde_json::from_str(&text).map_err(|e| format!("`{}`: {e}", USAGE_DETAILS[0]))?;
         return usage_from_value(&v, Some(UsageFormat::Langfuse))
             .map(|p| p.usage)
-            .map_err(|e| format!("`{}`: {}", USAGE_DETAILS[0], e.0));
+            .map_err(|e| format!("`{}`: {}", USAGE_DETAILS[0], e.detail()));
     }
     let input = attrs.count(INPUT)?.unwrap_or(0);
     let output = attrs.count(OUTPUT)?.unwrap_or(0);
