@@ -25,6 +25,13 @@ export type FareboxErrorCode =
   | 'invalid_usage'
   | 'amount_out_of_range'
   | 'invalid_request'
+  | 'stored_context'
+  | 'server_tool'
+  | 'unknown_tool'
+  | 'background_mode'
+  | 'unknown_field'
+  | 'unpriced_modality'
+  | 'ledger_error'
   | 'tokenizer_not_loaded'
   | 'invalid_argument'
   | 'invalid_policy'
@@ -32,7 +39,12 @@ export type FareboxErrorCode =
   | 'invalid_vocabulary'
   | 'vocabulary_unavailable';
 
-/** Every error farebox throws for bad input. `code` is stable; `message` says what to fix. */
+/**
+ * Every error farebox throws for bad input. `code` is stable; `message` says what to fix.
+ * `stored_context`, `server_tool`, `unknown_tool`, `background_mode`, `unknown_field` and
+ * `unpriced_modality` refuse a valid request whose cost has no upper bound (context the
+ * provider stores, server-side tools, ...): its maximum would be a guess.
+ */
 export class FareboxError extends Error {
   readonly name: 'FareboxError';
   readonly code: FareboxErrorCode;
