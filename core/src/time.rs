@@ -69,11 +69,6 @@ impl Timestamp {
         self.0
     }
 
-    /// Midnight UTC starting `date`.
-    pub fn from_date(date: Date) -> Timestamp {
-        Timestamp(date.days_since_epoch().saturating_mul(MS_PER_DAY))
-    }
-
     /// The UTC calendar day of this instant.
     pub fn date(self) -> Date {
         Date::from_days_since_epoch(self.0.div_euclid(MS_PER_DAY))
@@ -87,11 +82,6 @@ impl Timestamp {
     /// The start of this instant's UTC hour.
     pub fn floor_hour(self) -> Timestamp {
         Timestamp(self.0 - self.0.rem_euclid(MS_PER_HOUR))
-    }
-
-    /// The start of this instant's UTC day.
-    pub fn floor_day(self) -> Timestamp {
-        Timestamp(self.0 - self.0.rem_euclid(MS_PER_DAY))
     }
 
     /// Parses RFC 3339 / ISO 8601 as exports write it:
