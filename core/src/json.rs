@@ -1,28 +1,13 @@
-//! JSON helpers shared by the parsers: exact decimals read from their text,
-//! and field access on `serde_json::Value` that names what is wrong.
+//! JSON helpers shared by the parsers: the decimal text of a raw number
+//! token (what `money` reads amounts from), whole numbers read without float
+//! arithmetic, and field access on `serde_json::Value` that names what is
+//! wrong. Nothing here knows about money: `money` uses this module, never the
+//! other way round.
 
-use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::{String, ToString};
-use serde::de::Error as _;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-
-use crate::money::Usd;
-
-/// A money amount read from a JSON number *or* string, from its text: the
-/// number `2.5e-06` becomes exactly 2.5 × 10⁻⁶ USD, never the nearest binary
-/// float. Works only with `serde_json`'s text deserializer (it reads the raw
-/// token), which is the only deserializer core uses.
-pub(crate) struct Decimal(pub Usd);
-
-impl<'de> serde::Deserialize<'de> for Decimal {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw: Box<RawValue> = serde::Deserialize::deserialize(d)?;
-        let text = decimal_text(&raw).map_err(D::Error::custom)?;
-        Usd::parse(&text).map(Decimal).map_err(D::Error::custom)
-    }
-}
 
 /// The decimal text of a raw JSON number or string token.
 pub(crate) fn decimal_text(raw: &RawValue) -> Result<String, String> {
@@ -34,19 +19,6 @@ pub(crate) fn decimal_text(raw: &RawValue) -> Result<String, String> {
     } else {
         Err(format!("expected a decimal number, found {text}"))
     }
-}
-
-/// A unit price from a table written out from binary floats (LiteLLM's
-/// Python, Langfuse's JavaScript): a JSON number or string, read from its text
-/// with [`Usd::parse_float_text`], and never negative. The error says what is
-/// wrong; the caller names the field.
-pub(crate) fn float_written_price(raw: &RawValue) -> Result<Usd, String> {
-    let text = decimal_text(raw)?;
-    let price = Usd::parse_float_text(&text).map_err(|e| e.to_string())?;
-    if price.is_negative() {
-        return Err(format!("is negative ({text})"));
-    }
-    Ok(price)
 }
 
 /// A JSON number that is a whole number ≥ 0, also when written as `8192.0`

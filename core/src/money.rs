@@ -18,6 +18,10 @@ use alloc::string::String;
 use core::fmt;
 use core::str::FromStr;
 
+use serde_json::value::RawValue;
+
+use crate::json::decimal_text;
+
 /// Decimal places kept: amounts are integer multiples of 10⁻¹⁸ USD.
 pub const SCALE: u32 = 18;
 const ONE: i128 = 10i128.pow(SCALE);
@@ -312,12 +316,30 @@ impl serde::Serialize for Usd {
     }
 }
 
-/// Accepts a decimal string or a JSON number; a JSON number is read from its
-/// text, so `2.5e-06` is exactly 2.5 × 10⁻⁶ (see [`crate::json::Decimal`]).
+/// Accepts a decimal string or a JSON number, read from its text: the number
+/// `2.5e-06` becomes exactly 2.5 × 10⁻⁶ USD, never the nearest binary float.
+/// Works only with `serde_json`'s text deserializer (it reads the raw token),
+/// which is the only deserializer core uses.
 impl<'de> serde::Deserialize<'de> for Usd {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::json::Decimal::deserialize(d).map(|dec| dec.0)
+        use serde::de::Error as _;
+        let raw: alloc::boxed::Box<RawValue> = serde::Deserialize::deserialize(d)?;
+        let text = decimal_text(&raw).map_err(D::Error::custom)?;
+        Usd::parse(&text).map_err(D::Error::custom)
     }
+}
+
+/// A unit price from a table written out from binary floats (LiteLLM's
+/// Python, Langfuse's JavaScript): a JSON number or string, read from its text
+/// with [`Usd::parse_float_text`], and never negative. The error says what is
+/// wrong; the caller names the field.
+pub(crate) fn float_written_price(raw: &RawValue) -> Result<Usd, String> {
+    let text = decimal_text(raw)?;
+    let price = Usd::parse_float_text(&text).map_err(|e| alloc::string::ToString::to_string(&e))?;
+    if price.is_negative() {
+        return Err(alloc::format!("is negative ({text})"));
+    }
+    Ok(price)
 }
 
 #[cfg(test)]

@@ -17,10 +17,9 @@ use alloc::vec::Vec;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::table::invalid;
-use super::{compile_pattern, infer_provider, Condition, Mode, Model, Op, PriceSet, Tier};
+use super::{compile_pattern, infer_provider, invalid, Condition, Mode, Model, Op, PriceSet, Tier};
 use crate::error::Error;
-use crate::json::float_written_price;
+use crate::money::float_written_price;
 use crate::usage::{langfuse_kind, UsageKind, LANGFUSE_KEYS};
 
 /// A page of the public API: `{"data": [...], "meta": {...}}`.

@@ -19,11 +19,10 @@ use alloc::vec::Vec;
 
 use serde_json::value::RawValue;
 
-use super::table::{invalid, Skipped};
-use super::{Condition, Mode, Model, PriceSet, Tier};
+use super::{invalid, Condition, Mode, Model, PriceSet, Skipped, Tier};
 use crate::error::Error;
-use crate::json::{float_written_price, whole_number};
-use crate::money::Usd;
+use crate::json::whole_number;
+use crate::money::{float_written_price, Usd};
 use crate::usage::UsageKind;
 
 /// Price field bases, longest first so that a prefix never shadows a longer base.

@@ -16,6 +16,7 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Error;
 use crate::money::Usd;
 use crate::usage::{Usage, UsageKind};
 
@@ -24,7 +25,7 @@ pub(crate) mod litellm;
 mod table;
 
 pub use table::{
-    write_price_file, write_price_index, LoadReport, PriceFileFormat, PriceTable, Resolution, Resolved, Skipped, Source,
+    write_price_file, write_price_index, LoadReport, PriceFileFormat, PriceTable, Resolution, Resolved, Source,
 };
 
 /// Unit prices in USD, one per [`UsageKind`] that the model charges for,
@@ -312,6 +313,20 @@ pub fn infer_provider(id: &str) -> &'static str {
     } else {
         "unknown"
     }
+}
+
+/// An entry of a loaded file that was not imported, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub name: String,
+    pub reason: String,
+}
+
+/// A price file that does not parse as `what` (`LiteLLM`, `farebox`, ...).
+/// Here, beside the model types, because the importers and the table both
+/// use it (the table calls the importers: they must not call back into it).
+pub(crate) fn invalid(what: &str, e: &serde_json::Error) -> Error {
+    Error::InvalidPriceFile(alloc::format!("{what} price file: {e}"))
 }
 
 pub(crate) use regex_automata::meta::Regex;

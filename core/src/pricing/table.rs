@@ -26,7 +26,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use super::{compile_pattern, Model, Regex};
+use super::{compile_pattern, invalid, Model, Regex, Skipped};
 use crate::error::Error;
 use crate::money::Usd;
 
@@ -264,13 +264,6 @@ pub enum PriceFileFormat {
     LiteLlm,
     /// Langfuse's model definitions (`default-model-prices.json` or an API export).
     Langfuse,
-}
-
-/// An entry of a loaded file that was not imported, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Skipped {
-    pub name: String,
-    pub reason: String,
 }
 
 /// What [`PriceTable::load`] did.
@@ -569,10 +562,6 @@ pub(crate) fn parse_price_file(
         PriceFileFormat::Auto => unreachable!("detected above"),
     };
     Ok((format, models, skipped))
-}
-
-pub(crate) fn invalid(what: &str, e: &serde_json::Error) -> Error {
-    Error::InvalidPriceFile(format!("{what} price file: {e}"))
 }
 
 fn detect_format(text: &str) -> Result<PriceFileFormat, Error> {
