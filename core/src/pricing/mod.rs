@@ -24,9 +24,7 @@ pub(crate) mod langfuse;
 pub(crate) mod litellm;
 mod table;
 
-pub use table::{
-    write_price_file, write_price_index, LoadReport, PriceFileFormat, PriceTable, Resolution, Resolved, Source,
-};
+pub use table::{write_price_file, LoadReport, PriceFileFormat, PriceTable, Resolution, Resolved, Source};
 
 /// Unit prices in USD, one per [`UsageKind`] that the model charges for,
 /// plus provider-specific units under their own names.
