@@ -74,16 +74,54 @@ proptest! {
             || model.source == "langfuse", "{} {tier} -> {}", model.id, cost.tier);
     }
 
-    /// Arbitrary names resolve or fail cleanly; case never matters.
+    /// Arbitrary names, and known ones with arbitrary text after them,
+    /// resolve or fail cleanly, and their case matters only to match
+    /// patterns (which may be case-sensitive).
     #[test]
-    fn resolution_is_total_and_case_insensitive(name in "[a-zA-Z0-9./:@_-]{0,40}") {
-        let lower = table().resolve(&name.to_ascii_lowercase()).map(|r| r.model.id.clone());
-        let upper = table().resolve(&name.to_ascii_uppercase()).map(|r| r.model.id.clone());
-        if lower.is_ok() || upper.is_ok() {
-            // Patterns may be case-sensitive; ids and aliases are not.
-            prop_assert!(lower.is_ok() && upper.is_ok() || table().models().any(|m| m.pattern.is_some()));
+    fn resolution_is_total_and_case_insensitive(name in prop_oneof![
+        "[a-zA-Z0-9./:@_-]{0,40}",
+        (prop::sample::select(known_names()), "[a-zA-Z0-9./:@_-]{0,6}").prop_map(|(known, tail)| known + &tail),
+    ]) {
+        same_resolution_but_by_pattern(&name.to_ascii_lowercase(), &name.to_ascii_uppercase())?;
+    }
+
+    /// A known id or alias in any mix of case, bare or behind a routing
+    /// prefix or Bedrock region, resolves as its lower-case form does; bare,
+    /// it resolves by id or alias.
+    #[test]
+    fn known_names_resolve_in_any_case(
+        name in prop::sample::select(known_names()),
+        prefix in prop::sample::select(vec!["", "openai/", "models/", "bedrock/", "us.", "openrouter/"]),
+        upper in proptest::collection::vec(any::<bool>(), 80),
+    ) {
+        let name = format!("{prefix}{name}");
+        let mixed: String = name.chars().zip(upper.iter().cycle())
+            .map(|(c, &up)| if up { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+            .collect();
+        same_resolution_but_by_pattern(&name.to_ascii_lowercase(), &mixed)?;
+        if prefix.is_empty() {
+            let found = table().resolve(&mixed).map_err(|e| TestCaseError::fail(format!("{mixed}: {e}")))?;
+            prop_assert!(matches!(found.via, Resolution::Id | Resolution::Alias), "{mixed}: {:?}", found.via);
         }
     }
+}
+
+/// Every built-in id and alias.
+fn known_names() -> Vec<String> {
+    models().iter().flat_map(|m| std::iter::once(m.id.clone()).chain(m.aliases.iter().cloned())).collect()
+}
+
+/// Two spellings of a name that differ only in case: if either resolves by
+/// id, alias or a normalised form (all case-insensitive), both resolve to
+/// the same model the same way. Only a match pattern may tell them apart.
+fn same_resolution_but_by_pattern(a: &str, b: &str) -> Result<(), TestCaseError> {
+    let found = |name: &str| table().resolve(name).ok().map(|r| (r.model.id.clone(), r.via));
+    let (x, y) = (found(a), found(b));
+    let by_pattern = |r: &Option<(String, Resolution)>| r.as_ref().is_none_or(|(_, via)| *via == Resolution::Pattern);
+    if !(by_pattern(&x) && by_pattern(&y)) {
+        prop_assert_eq!(&x, &y, "`{}` and `{}` resolve differently", a, b);
+    }
+    Ok(())
 }
 
 /// Every built-in id resolves to itself, whatever its case.
