@@ -89,7 +89,9 @@ fn clippy() -> Result<()> {
 }
 
 /// `--workspace` because the default members leave out xtask, whose own tests
-/// should run too.
+/// should run too. Core's tests run with every feature (tokenizer, embedded
+/// vocabularies) here as under a plain `cargo test -p farebox-core`: core's
+/// dev-dependency on itself turns them on for its own test builds.
 fn cargo_test() -> Result<()> {
     Cmd::cargo().args(["test", "--workspace"]).run()
 }
