@@ -2,7 +2,9 @@
 // assertion for farebox's errors.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { FareboxError } from 'farebox';
 
 const repo = new URL('../../', import.meta.url);
@@ -10,6 +12,14 @@ const repo = new URL('../../', import.meta.url);
 /** A file of the repo's tests/ folder (`corpus/prose-en.txt`, `fixtures/traces/...`). */
 export function testData(path, encoding) {
   return readFileSync(new URL(`tests/${path}`, repo), encoding);
+}
+
+/** Runs `source`, an ES module importing 'farebox' or 'farebox/tokenizer', in a
+ * fresh Node process, where no vocabulary is loaded yet whatever tests ran
+ * before, and returns what it printed, parsed as JSON. */
+export function inFreshProcess(source) {
+  const cwd = fileURLToPath(new URL('./', import.meta.url));
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '--eval', source], { cwd, encoding: 'utf8' }));
 }
 
 /** Asserts that `fn` throws a FareboxError with `code` whose message matches `message`. */

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as farebox from 'farebox';
 import * as tokenizer from 'farebox/tokenizer';
-import { testData, throwsFarebox } from './helpers.mjs';
+import { inFreshProcess, testData, throwsFarebox } from './helpers.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const ENCODINGS = ['o200k_base', 'o200k_harmony', 'cl100k_base', 'p50k_base', 'r50k_base'];
@@ -21,8 +21,17 @@ test('its exports are the counting subset of farebox, FareboxError the same clas
 });
 
 test('bad vocabulary bytes, unknown encodings and wrong argument types fail as in farebox', async () => {
-  // r50k_base is not loaded yet in this process (tests run in order).
-  throwsFarebox(() => tokenizer.registerEncoding('r50k_base', new Uint8Array([1, 2, 3])), 'invalid_vocabulary', /vocab\/r50k_base\.bin/);
+  // A loaded encoding ignores a second registration: bad bytes are refused in
+  // a fresh process, where no earlier test can have loaded r50k_base.
+  const refused = inFreshProcess(`
+    import { registerEncoding } from 'farebox/tokenizer';
+    let refused = null;
+    try { registerEncoding('r50k_base', new Uint8Array([1, 2, 3])); } catch (e) { refused = { name: e.name, code: e.code, message: e.message }; }
+    console.log(JSON.stringify(refused));
+  `);
+  assert.equal(refused?.name, 'FareboxError', JSON.stringify(refused));
+  assert.equal(refused.code, 'invalid_vocabulary', refused.message);
+  assert.match(refused.message, /vocab\/r50k_base\.bin/);
   throwsFarebox(() => tokenizer.registerEncoding('r50k_base', 'not bytes'), 'invalid_argument', /Uint8Array/);
   for (const name of ['claude-sonnet-4-5', 'o200k', '../../etc/passwd']) {
     const message = (fn) => {
