@@ -35,13 +35,21 @@ pub struct Date {
     pub day: u8,
 }
 
-/// Why a text is not a timestamp; says what was expected.
+/// Why a text is not a timestamp.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TimeError(pub String);
+pub enum TimeError {
+    /// Not an RFC 3339 date-time (the text's first 40 characters).
+    NotRfc3339(String),
+}
 
 impl fmt::Display for TimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid timestamp: {}", self.0)
+        match self {
+            TimeError::NotRfc3339(text) => write!(
+                f,
+                "invalid timestamp: `{text}` is not an RFC 3339 date-time (e.g. 2026-11-22T15:04:05.123Z)"
+            ),
+        }
     }
 }
 
@@ -91,9 +99,7 @@ impl Timestamp {
     /// and a bare date `2026-11-22` (midnight UTC). Fractions past the
     /// millisecond are truncated. Anything else is an error naming the text.
     pub fn parse(text: &str) -> Result<Timestamp, TimeError> {
-        parse_rfc3339(text.trim()).ok_or_else(|| {
-            TimeError(format!("`{}` is not an RFC 3339 date-time (e.g. 2026-11-22T15:04:05.123Z)", shorten(text)))
-        })
+        parse_rfc3339(text.trim()).ok_or_else(|| TimeError::NotRfc3339(String::from(shorten(text))))
     }
 }
 
