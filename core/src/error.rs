@@ -6,6 +6,7 @@ use core::fmt;
 
 use crate::budget::{LedgerError, PolicyError};
 use crate::money::MoneyError;
+use crate::tokens::Vocabulary;
 use crate::usage::UsageError;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,7 +26,7 @@ pub enum Error {
     /// A host's budget store failed (its message).
     LedgerStore(String),
     /// The estimate needs a tokenizer vocabulary the host has not loaded.
-    TokenizerNotLoaded(&'static str),
+    TokenizerNotLoaded(Vocabulary),
     /// A well-formed request whose cost has no upper bound that farebox can
     /// compute (stored context, server-side tools, an output it has no price
     /// for, ...): refused rather than under-priced. `detail` says what in the
@@ -122,8 +123,8 @@ impl fmt::Display for Error {
             Error::InvalidRequest(why) => write!(f, "invalid request: {why}"),
             Error::InvalidPolicy(e) => fmt::Display::fmt(e, f),
             Error::LedgerStore(why) => write!(f, "budget ledger: the store failed: {why}"),
-            Error::TokenizerNotLoaded(name) => {
-                write!(f, "the {name} vocabulary is not loaded: load it to count this request")
+            Error::TokenizerNotLoaded(vocabulary) => {
+                write!(f, "the {vocabulary} vocabulary is not loaded: load it to count this request")
             }
             Error::Refused { kind, detail } => write!(f, "request refused ({}): {detail}", kind.code()),
         }

@@ -31,31 +31,6 @@ pub(crate) type Once<T> = std::sync::OnceLock<T>;
 #[cfg(not(feature = "std"))]
 pub(crate) type Once<T> = core::cell::OnceCell<T>;
 
-/// State one caller at a time may change through a shared reference (a
-/// tokenizer's reusable buffers): a `Mutex` where threads exist, a `RefCell`
-/// in single-threaded WebAssembly hosts. A caller that finds it busy gets
-/// `None` and does without, never waits.
-#[cfg(all(feature = "tokenizer", feature = "std"))]
-#[derive(Default)]
-pub(crate) struct Exclusive<T>(std::sync::Mutex<T>);
-#[cfg(all(feature = "tokenizer", not(feature = "std")))]
-#[derive(Default)]
-pub(crate) struct Exclusive<T>(core::cell::RefCell<T>);
-
-#[cfg(feature = "tokenizer")]
-impl<T> Exclusive<T> {
-    pub(crate) fn with<R>(&self, f: impl FnOnce(Option<&mut T>) -> R) -> R {
-        #[cfg(feature = "std")]
-        let state = self.0.try_lock().ok();
-        #[cfg(not(feature = "std"))]
-        let state = self.0.try_borrow_mut().ok();
-        match state {
-            Some(mut state) => f(Some(&mut state)),
-            None => f(None),
-        }
-    }
-}
-
 pub mod budget;
 pub mod cost;
 pub mod error;
@@ -65,7 +40,6 @@ mod json;
 pub mod money;
 pub mod pricing;
 pub mod time;
-#[cfg(feature = "tokenizer")]
 pub mod tokens;
 pub mod traces;
 pub mod usage;

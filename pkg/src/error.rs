@@ -5,7 +5,6 @@
 //! The JS layer (`js/tokens.js`) re-throws each as a `FareboxError`, the class
 //! users test with `instanceof`.
 
-use farebox_core::tokens::Encoding;
 use wasm_bindgen::JsValue;
 
 /// Codes this package adds to core's.
@@ -53,7 +52,7 @@ impl Failure {
 impl From<farebox_core::Error> for Failure {
     fn from(e: farebox_core::Error) -> Failure {
         let encoding = match &e {
-            farebox_core::Error::TokenizerNotLoaded(name) => Encoding::from_name(name).map(Encoding::vocab_name),
+            farebox_core::Error::TokenizerNotLoaded(vocabulary) => Some(vocabulary.name()),
             _ => None,
         };
         Failure { code: e.code(), message: e.to_string(), encoding }

@@ -43,41 +43,41 @@ fn encoding_of(model_or_encoding: &str) -> Option<Encoding> {
     Encoding::from_name(model_or_encoding.trim()).or_else(|| Encoding::for_model(model_or_encoding))
 }
 
-/// The vocabulary file (`o200k_base`, ...) that counts `model_or_encoding`
+/// The vocabulary (`o200k_base`, ...) that counts `model_or_encoding`
 /// exactly, or `undefined` for a model without a public OpenAI tokenizer.
 #[wasm_bindgen(js_name = vocabularyFor)]
 pub fn vocabulary_for(model_or_encoding: &str) -> Option<String> {
-    encoding_of(model_or_encoding).map(|e| e.vocab_name().to_string())
+    encoding_of(model_or_encoding).map(|e| e.vocabulary().name().to_string())
+}
+
+/// The encoding an argument names (an encoding name, `o200k_base`, ...).
+fn named_encoding(encoding: &str) -> Result<Encoding, Failure> {
+    Encoding::from_name(encoding).ok_or_else(|| {
+        Failure::invalid_argument(format!(
+            "`{encoding}` is not an encoding: use o200k_base, o200k_harmony, cl100k_base, p50k_base or r50k_base"
+        ))
+    })
 }
 
 /// Loads a vocabulary from its file's bytes (`vocab/<name>.bin`). The first
 /// load of a vocabulary stays; loading it again is a no-op.
 #[wasm_bindgen(js_name = loadVocabulary)]
 pub fn load_vocabulary(encoding: &str, bytes: &[u8]) -> Result<(), Failure> {
-    let encoding = Encoding::from_name(encoding).ok_or_else(|| {
-        Failure::invalid_argument(format!(
-            "`{encoding}` is not an encoding: use o200k_base, o200k_harmony, cl100k_base, p50k_base or r50k_base"
-        ))
-    })?;
-    if tokenizers().get(encoding).is_some() {
-        return Ok(());
-    }
-    let tokenizer = Tokenizer::from_vocab(encoding, bytes).map_err(|e| {
-        Failure::new(codes::INVALID_VOCABULARY, format!("{e}: pass the bytes of vocab/{}.bin", encoding.vocab_name()))
-    })?;
-    tokenizers().insert(tokenizer);
-    Ok(())
+    let vocabulary = named_encoding(encoding)?.vocabulary();
+    tokenizers().load(vocabulary, bytes).map_err(|e| {
+        Failure::new(codes::INVALID_VOCABULARY, format!("{e}: pass the bytes of vocab/{}", vocabulary.file_name()))
+    })
 }
 
 /// Whether the vocabulary `encoding` counts with is loaded.
 #[wasm_bindgen(js_name = isVocabularyLoaded)]
 pub fn is_vocabulary_loaded(encoding: &str) -> bool {
-    Encoding::from_name(encoding).is_some_and(|e| tokenizers().get(e).is_some())
+    Encoding::from_name(encoding).is_some_and(|e| tokenizers().has(e.vocabulary()))
 }
 
-/// The loaded tokenizer for `encoding`, or `tokenizer_not_loaded` naming its file.
+/// The loaded tokenizer for `encoding`, or `tokenizer_not_loaded` naming its vocabulary.
 fn tokenizer(encoding: Encoding) -> Result<&'static Tokenizer, Failure> {
-    tokenizers().get(encoding).ok_or_else(|| farebox_core::Error::TokenizerNotLoaded(encoding.name()).into())
+    tokenizers().get(encoding).ok_or_else(|| farebox_core::Error::TokenizerNotLoaded(encoding.vocabulary()).into())
 }
 
 /// The exact token count of `text`: tiktoken's `len(encode_ordinary(text))`.

@@ -4,9 +4,9 @@
 use std::sync::OnceLock;
 
 use farebox_core::estimate::{
-    count_prompt, estimate, estimate_text, Estimate, EstimateOptions, OutputLimit, Range, RequestFormat,
+    count_prompt, estimate, estimate_text, vocabulary_for, Estimate, EstimateOptions, OutputLimit, Range, RequestFormat,
 };
-use farebox_core::tokens::Tokenizers;
+use farebox_core::tokens::{Tokenizers, Vocabulary};
 use farebox_core::{Error, PriceTable, Usd};
 use proptest::prelude::*;
 
@@ -243,11 +243,50 @@ fn plain_text_is_exact_for_openai_and_bounded_for_others() {
     let unknown = text_of("made-up-model").unwrap_err();
     assert_eq!(unknown.code(), "unknown_model");
     let empty = Tokenizers::new();
-    assert_eq!(estimate_text(prices(), &empty, "hi", "gpt-4").unwrap_err(), Error::TokenizerNotLoaded("cl100k_base"));
+    assert_eq!(
+        estimate_text(prices(), &empty, "hi", "gpt-4").unwrap_err(),
+        Error::TokenizerNotLoaded(Vocabulary::Cl100kBase)
+    );
     assert_eq!(
         estimate_text(prices(), &empty, "hi", "claude-sonnet-4-5").unwrap_err(),
-        Error::TokenizerNotLoaded("o200k_base")
+        Error::TokenizerNotLoaded(Vocabulary::O200kBase)
     );
+}
+
+/// `vocabulary_for` names the one vocabulary an estimate counts with, or
+/// fails as the estimate does before counting; loaded, the estimate needs no other.
+#[test]
+fn vocabulary_for_is_what_the_estimate_needs() {
+    let options = EstimateOptions::default();
+    let chat =
+        |model: &str| format!(r#"{{"model":"{model}","messages":[{{"role":"user","content":"hi"}}],"max_tokens":5}}"#);
+    for (model, vocabulary) in [
+        ("gpt-4o", Vocabulary::O200kBase),
+        ("gpt-4", Vocabulary::Cl100kBase),
+        ("gpt-3.5-turbo", Vocabulary::Cl100kBase),
+        ("claude-sonnet-4-5", Vocabulary::O200kBase),
+    ] {
+        let body = chat(model);
+        assert_eq!(vocabulary_for(prices(), body.as_bytes(), &options), Ok(vocabulary), "{model}");
+        let empty = Tokenizers::new();
+        assert_eq!(
+            estimate(prices(), &empty, body.as_bytes(), &options).unwrap_err(),
+            Error::TokenizerNotLoaded(vocabulary)
+        );
+        let only = Tokenizers::new();
+        let bytes =
+            std::fs::read(format!("{}/../core/data/vocab/{}", env!("CARGO_MANIFEST_DIR"), vocabulary.file_name()))
+                .unwrap();
+        only.load(vocabulary, &bytes).unwrap();
+        let with_only = estimate(prices(), &only, body.as_bytes(), &options).unwrap();
+        let with_all = estimate(prices(), tokenizers(), body.as_bytes(), &options).unwrap();
+        assert_eq!(with_only.input_tokens, with_all.input_tokens, "{model}");
+    }
+    let empty = Tokenizers::new();
+    for body in ["not json", r#"{"messages":[]}"#, r#"{"model":"made-up-model","messages":[]}"#] {
+        let before_counting = estimate(prices(), &empty, body.as_bytes(), &options).unwrap_err();
+        assert_eq!(vocabulary_for(prices(), body.as_bytes(), &options), Err(before_counting), "{body}");
+    }
 }
 
 /// A request's prompt tokens are what the estimate counts, and need no

@@ -11,10 +11,10 @@
 use std::cell::RefCell;
 
 use farebox_core::budget::{Budget, MemoryLedger, Policy};
-use farebox_core::estimate::{estimate, Estimate, EstimateOptions, RequestFormat};
+use farebox_core::estimate::{estimate, vocabulary_for, Estimate, EstimateOptions, RequestFormat};
 use farebox_core::pricing::{PriceFileFormat, PriceTable};
 use farebox_core::time::Timestamp;
-use farebox_core::tokens::{Encoding, Tokenizer, Tokenizers};
+use farebox_core::tokens::{Tokenizers, Vocabulary};
 use farebox_core::{CostOptions, Error, Usd};
 use serde::de::IgnoredAny;
 use wasm_bindgen::{JsCast, JsValue};
@@ -48,7 +48,7 @@ pub async fn handle(message: &str, post: &dyn Fn(&Response)) {
     });
     match request {
         Request::Warm => {
-            if let Err(e) = load_vocabulary(Encoding::O200kBase.name()).await {
+            if let Err(e) = ensure_loaded(Vocabulary::O200kBase).await {
                 post(&failed(None, e.code(), e.to_string()));
             }
         }
@@ -133,7 +133,7 @@ pub fn request_body(input: &str, mode: InputMode) -> Result<String, String> {
     }
 }
 
-/// Estimates `body` on `model`, fetching a vocabulary the first time one is needed.
+/// Estimates `body` on `model`, fetching its vocabulary first the first time it is needed.
 async fn estimate_one(
     body: &str,
     model: &str,
@@ -147,21 +147,21 @@ async fn estimate_one(
         cost: service_tier.map(CostOptions::service_tier).unwrap_or_default(),
         ..EstimateOptions::default()
     };
-    loop {
-        let attempt = STATE.with(|s| {
-            let s = s.borrow();
-            let state = s.as_ref().expect("initialised by handle");
-            estimate(&state.prices, state.tokenizers, body.as_bytes(), &options).map(|e| {
-                let decision = budget.map(|b| decide(b, &state.prices, &e, model));
-                let window = state.prices.resolve(&e.model).ok().and_then(|r| r.model.context_window);
-                view(&e, decision, window)
-            })
-        });
-        match attempt {
-            Err(Error::TokenizerNotLoaded(name)) => load_vocabulary(name).await?,
-            other => return other,
-        }
-    }
+    // Fails as the estimate would if it fails before counting; else names the vocabulary it counts with.
+    let vocabulary = with_state(|state| vocabulary_for(&state.prices, body.as_bytes(), &options))?;
+    ensure_loaded(vocabulary).await?;
+    with_state(|state| {
+        estimate(&state.prices, state.tokenizers, body.as_bytes(), &options).map(|e| {
+            let decision = budget.map(|b| decide(b, &state.prices, &e, model));
+            let window = state.prices.resolve(&e.model).ok().and_then(|r| r.model.context_window);
+            view(&e, decision, window)
+        })
+    })
+}
+
+/// Runs `f` on the worker's state.
+fn with_state<R>(f: impl FnOnce(&State) -> R) -> R {
+    STATE.with(|s| f(s.borrow().as_ref().expect("initialised by handle")))
 }
 
 fn decide(budget: &Budget, prices: &PriceTable, e: &Estimate, requested: &str) -> DecisionView {
@@ -219,15 +219,17 @@ fn format_label(format: RequestFormat) -> &'static str {
     }
 }
 
-/// Fetches `vocab/<file>.bin` and adds its tokenizer.
-async fn load_vocabulary(encoding_name: &'static str) -> Result<(), Error> {
-    let encoding = Encoding::from_name(encoding_name).ok_or(Error::TokenizerNotLoaded(encoding_name))?;
-    let bytes = fetch_bytes(&format!("vocab/{}.bin", encoding.vocab_name()))
+/// Fetches `vocab/<file>` and adds its tokenizer, unless it is loaded; a
+/// failure is `tokenizer_not_loaded`.
+async fn ensure_loaded(vocabulary: Vocabulary) -> Result<(), Error> {
+    let tokenizers = with_state(|state| state.tokenizers);
+    if tokenizers.has(vocabulary) {
+        return Ok(());
+    }
+    let bytes = fetch_bytes(&format!("vocab/{}", vocabulary.file_name()))
         .await
-        .map_err(|_| Error::TokenizerNotLoaded(encoding_name))?;
-    let tokenizer = Tokenizer::from_vocab(encoding, &bytes).map_err(|_| Error::TokenizerNotLoaded(encoding_name))?;
-    STATE.with(|s| s.borrow().as_ref().expect("initialised by handle").tokenizers.insert(tokenizer));
-    Ok(())
+        .map_err(|_| Error::TokenizerNotLoaded(vocabulary))?;
+    tokenizers.load(vocabulary, &bytes).map_err(|_| Error::TokenizerNotLoaded(vocabulary))
 }
 
 async fn fetch_bytes(url: &str) -> Result<Vec<u8>, JsValue> {

@@ -8,7 +8,7 @@
 
 use farebox_core::budget::Budget;
 use farebox_core::estimate::{estimate, Estimate, EstimateOptions, OutputLimit, RequestRules};
-use farebox_core::tokens::{Encoding, Tokenizer, Tokenizers};
+use farebox_core::tokens::{Tokenizers, Vocabulary};
 use farebox_core::{CostOptions, Error, MemoryLedger, PlannedCall, Timestamp, Usd};
 use serde::Deserialize;
 
@@ -21,26 +21,16 @@ use crate::telemetry::{CallLog, Outcome};
 
 /// The tokenizers the worker carries: o200k_base (GPT-4o and later, and the
 /// basis of every calibrated estimate) and cl100k_base (GPT-4, GPT-3.5,
-/// embeddings). Each is parsed on first use.
+/// embeddings), compiled in. Each is parsed the first time an estimate
+/// counts with it: a request refused before counting, or one for a
+/// cl100k_base model, never parses o200k_base. Any other vocabulary is
+/// `tokenizer_not_loaded`, so the call is unpriced.
 pub fn tokenizers() -> Tokenizers {
-    Tokenizers::new()
-}
-
-/// Loads the vocabulary `encoding` needs, if it is one the worker carries.
-pub fn load_vocab(tokenizers: &Tokenizers, encoding: Encoding) {
-    if tokenizers.get(encoding).is_some() {
-        return;
-    }
-    let data: &[u8] = match encoding.vocab_name() {
-        "o200k_base" => include_bytes!("../../core/data/vocab/o200k_base.bin"),
-        "cl100k_base" => include_bytes!("../../core/data/vocab/cl100k_base.bin"),
-        _ => return,
-    };
-    // o200k_harmony shares o200k_base's tokenizer (core's `Tokenizers` keys them by vocabulary).
-    let base = Encoding::from_name(encoding.vocab_name()).unwrap_or(encoding);
-    if let Ok(t) = Tokenizer::from_vocab(base, data) {
-        tokenizers.insert(t);
-    }
+    Tokenizers::with_source(|vocabulary| match vocabulary {
+        Vocabulary::O200kBase => Some(include_bytes!("../../core/data/vocab/o200k_base.bin")),
+        Vocabulary::Cl100kBase => Some(include_bytes!("../../core/data/vocab/cl100k_base.bin")),
+        Vocabulary::P50kBase | Vocabulary::R50kBase => None,
+    })
 }
 
 /// The most JSON values a request body may hold: each becomes a
@@ -117,16 +107,8 @@ pub fn assess(
         max_json_values: MAX_JSON_VALUES,
         rules,
     };
-    // Vocabularies are parsed on first need: a request that is refused before
-    // counting, or one for a cl100k_base model, never parses o200k_base.
-    let mut result = estimate(&config.prices, tokenizers, body, &options);
-    if let Err(Error::TokenizerNotLoaded(name)) = &result {
-        if let Some(encoding) = Encoding::from_name(name) {
-            load_vocab(tokenizers, encoding);
-            result = estimate(&config.prices, tokenizers, body, &options);
-        }
-    }
-    let (model, est, unpriced_why) = match result {
+    // The vocabulary is parsed when the estimate first counts with it (see `tokenizers`).
+    let (model, est, unpriced_why) = match estimate(&config.prices, tokenizers, body, &options) {
         Ok(e) => {
             if e.output_limit == OutputLimit::ClampedToModel {
                 let msg = format!(

@@ -54,7 +54,7 @@ use crate::cost::{Cost, CostOptions};
 use crate::error::{Error, RefusalKind};
 use crate::pricing::{Mode, Model, PriceTable, SERVICE_TIER};
 use crate::time::Timestamp;
-use crate::tokens::{Encoding, Tokenizer, Tokenizers};
+use crate::tokens::{Encoding, Tokenizer, Tokenizers, Vocabulary};
 use crate::usage::{Usage, UsageKind};
 
 pub use crate::budget::StoredContext;
@@ -283,13 +283,21 @@ fn read_body(body: &[u8], options: &EstimateOptions) -> Result<serde_json::Value
     serde_json::from_slice(body).map_err(|e| invalid(alloc::format!("not valid JSON: {e}")))
 }
 
-/// Reads a request body's prompt and counts it.
-fn prompt<'t>(
+/// A request body read up to its counting: the model resolved, the format
+/// known, the items read, and the model's own encoding if it has one.
+struct Read<'t> {
+    model: &'t Model,
+    format: RequestFormat,
+    parsed: request::Parsed<'t>,
+    encoding: Option<Encoding>,
+}
+
+/// Reads a request body up to its counting: everything that can fail before a tokenizer is needed.
+fn read<'t>(
     prices: &'t PriceTable,
-    tokenizers: &'t Tokenizers,
     value: &'t serde_json::Value,
     options: &EstimateOptions,
-) -> Result<Prompt<'t>, Error> {
+) -> Result<Read<'t>, Error> {
     let serde_json::Value::Object(obj) = value else {
         return Err(invalid(String::from("a request body is a JSON object")));
     };
@@ -305,6 +313,17 @@ fn prompt<'t>(
     };
     let parsed = request::read(format, obj, &options.rules)?;
     let encoding = Encoding::for_model(&model.id).or_else(|| Encoding::for_model(&requested));
+    Ok(Read { model, format, parsed, encoding })
+}
+
+/// Reads a request body's prompt and counts it.
+fn prompt<'t>(
+    prices: &'t PriceTable,
+    tokenizers: &'t Tokenizers,
+    value: &'t serde_json::Value,
+    options: &EstimateOptions,
+) -> Result<Prompt<'t>, Error> {
+    let Read { model, format, parsed, encoding } = read(prices, value, options)?;
     let counting = Counting::new(tokenizers, encoding, &model.id, &parsed)?;
     let rule = image::ImageRule::for_model(&model.id.to_ascii_lowercase());
     let segments = parsed.count(counting.tokenizer, counting.scale.as_ref(), rule, encoding)?;
@@ -382,13 +401,21 @@ impl<'t> Counting<'t> {
         model_id: &str,
         parsed: &request::Parsed<'_>,
     ) -> Result<Counting<'t>, Error> {
-        let counter = encoding.unwrap_or(Encoding::O200kBase);
-        let tokenizer = tokenizers.get(counter).ok_or(Error::TokenizerNotLoaded(counter.name()))?;
+        let vocabulary = Counting::vocabulary(encoding);
+        let tokenizer = tokenizers.get(encoding.unwrap_or(vocabulary.encoding()));
+        let tokenizer = tokenizer.ok_or(Error::TokenizerNotLoaded(vocabulary))?;
         let scale = match encoding {
             Some(_) => None,
             None => Some(ratios::for_model(model_id, parsed.non_ascii_share())),
         };
         Ok(Counting { encoding, tokenizer, scale })
+    }
+
+    /// The vocabulary text is counted with: the model's own encoding's, else
+    /// o200k_base's (scaled). The one place that decides which vocabulary a
+    /// count needs.
+    fn vocabulary(encoding: Option<Encoding>) -> Vocabulary {
+        encoding.map_or(Vocabulary::O200kBase, Encoding::vocabulary)
     }
 
     /// An encoding name, or the estimate's basis.
@@ -399,6 +426,16 @@ impl<'t> Counting<'t> {
             (None, None) => String::from("o200k_base"),
         }
     }
+}
+
+/// The vocabulary [`estimate`] and [`count_prompt`] count `body` with (a
+/// request is counted with one), or the error they fail with before they
+/// count. A host that loads vocabularies as they are needed loads this one
+/// (if it has not) and then estimates: [`Error::TokenizerNotLoaded`] then
+/// only means the host could not load it.
+pub fn vocabulary_for(prices: &PriceTable, body: &[u8], options: &EstimateOptions) -> Result<Vocabulary, Error> {
+    let value = read_body(body, options)?;
+    Ok(Counting::vocabulary(read(prices, &value, options)?.encoding))
 }
 
 /// The prompt tokens of a request body, exact or bounded: what [`estimate`]

@@ -47,7 +47,7 @@
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU8, Ordering};
 
-use super::bpe::{Scratch, Vocab};
+use super::vocab::Vocab;
 
 const NONE: u32 = u32::MAX;
 /// Trie node ids start at 1, so that a key `node << 8 | byte` is never 0 (an empty slot).
@@ -113,6 +113,20 @@ fn cached_compatible(vocab: &Vocab, a: u32, b: u32, pairs: &mut [u64], buf: &mut
     let answer = compatible(vocab, a, b, NONE, buf);
     pairs[slot] = key << 2 | 2 | u64::from(answer);
     answer
+}
+
+/// Buffers reused across pieces (kept, inside the BPE scratch, in the
+/// tokenizer between counts): the tokens so far, the tokens left to try and
+/// where each position's begin, the dead positions (a bit each), a buffer for
+/// joining two tokens' bytes, and the cache of pair answers.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub(crate) tokens: Vec<u32>,
+    tries: Vec<u32>,
+    levels: Vec<u32>,
+    dead: Vec<u64>,
+    concat: Vec<u8>,
+    pairs: Vec<u64>,
 }
 
 /// What the backtracking encoder needs beyond the vocabulary: tries of the
@@ -234,7 +248,7 @@ impl Linear {
     /// token whose last merge does not verify (or a trie too large to build).
     pub(crate) fn encode(&self, vocab: &Vocab, piece: &[u8], scratch: &mut Scratch) -> bool {
         let n = piece.len();
-        let Scratch { tokens, tries, levels, dead, concat, pairs, .. } = scratch;
+        let Scratch { tokens, tries, levels, dead, concat, pairs } = scratch;
         if pairs.is_empty() {
             pairs.resize(PAIR_CACHE, 0);
         }
@@ -386,43 +400,25 @@ impl Trie {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tokens::vocab_file::NO_SPLIT;
-
-    /// The 256 bytes, then `ab`, `bc` and `abc` stored as `abc_split`.
-    fn tiny(abc_split: [u32; 2]) -> Vocab {
-        let mut bytes: Vec<u8> = (0..=255).collect();
-        bytes.extend_from_slice(b"abbcabc");
-        let mut offsets: Vec<u32> = (0..=256).collect();
-        offsets.extend([258, 260, 263]);
-        let mut splits = alloc::vec![NO_SPLIT; 256];
-        splits.extend([[97, 98], [98, 99], abc_split]);
-        Vocab::from_parts(bytes, offsets, splits).unwrap()
-    }
-
-    fn heap_count(vocab: &Vocab, piece: &[u8]) -> usize {
-        let no_splits = Vocab::from_parts(vocab.bytes.clone(), vocab.offsets.clone(), Vec::new()).unwrap();
-        no_splits.count(piece, &mut Scratch::default(), None)
-    }
+    use crate::tokens::vocab::tiny;
 
     #[test]
-    fn a_verified_split_encodes_as_the_heap_does() {
+    fn a_verified_split_encodes() {
         // BPE on `abc`: `ab` (256) merges before `bc` (257), then `ab`+`c`.
         let vocab = tiny([256, 99]);
         let linear = Linear::build(&vocab).unwrap();
         let piece = b"abcabcbcbcaabcbcab".repeat(4);
         let mut scratch = Scratch::default();
         assert!(linear.encode(&vocab, &piece, &mut scratch));
-        assert_eq!(scratch.tokens.len(), heap_count(&vocab, &piece));
         assert_eq!(&scratch.tokens[..3], [258, 258, 257]);
     }
 
     #[test]
-    fn a_split_that_is_not_the_last_merge_sends_the_piece_to_the_heap() {
+    fn a_split_that_is_not_the_last_merge_is_refused() {
         let vocab = tiny([97, 257]);
         let linear = Linear::build(&vocab).unwrap();
         let piece = b"abc".repeat(20);
         assert!(!linear.encode(&vocab, &piece, &mut Scratch::default()));
-        assert_eq!(vocab.count(&piece, &mut Scratch::default(), None), 20);
         assert!(!compatible(&vocab, 97, 257, 258, &mut Vec::new()));
         assert!(compatible(&vocab, 256, 99, 258, &mut Vec::new()));
     }
@@ -437,11 +433,12 @@ mod embedded_tests {
     fn every_embedded_vocabulary_verifies_its_last_merges() {
         for e in [Encoding::O200kBase, Encoding::Cl100kBase, Encoding::P50kBase, Encoding::R50kBase] {
             let t = Tokenizer::embedded(e);
-            let l = Linear::build(&t.vocab).unwrap();
+            let vocab = &t.bpe.vocab;
+            let l = Linear::build(vocab).unwrap();
             let mut buf = Vec::new();
-            for rank in 0..t.vocab.len() as u32 {
-                if !t.vocab.token(rank).is_empty() {
-                    assert!(l.verify(&t.vocab, rank, &mut buf), "{e}: rank {rank}");
+            for rank in 0..vocab.len() as u32 {
+                if !vocab.token(rank).is_empty() {
+                    assert!(l.verify(vocab, rank, &mut buf), "{e}: rank {rank}");
                 }
             }
         }

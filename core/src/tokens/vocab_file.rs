@@ -28,7 +28,8 @@
 
 use alloc::vec::Vec;
 
-use super::bpe::{Scratch, Vocab, VocabError};
+use super::bpe::{Encoder, Scratch};
+use super::vocab::{Vocab, VocabError, NO_SPLIT};
 
 const MAGIC: &[u8; 4] = b"FBV3";
 const NONE: u8 = 0;
@@ -49,13 +50,14 @@ pub fn encode(tokens: &[Option<Vec<u8>>]) -> Result<Vec<u8>, VocabError> {
         bytes.extend_from_slice(t);
         offsets.push(u32::try_from(bytes.len()).map_err(|_| VocabError("too large"))?);
     }
-    let vocab = Vocab::from_parts(bytes, offsets, Vec::new())?;
+    let bpe = Encoder::new(Vocab::from_parts(bytes, offsets, Vec::new())?);
+    let vocab = &bpe.vocab;
     let (mut kinds, mut singles, mut lefts, mut rights, mut literals) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut scratch = Scratch::default();
     for rank in 0..vocab.len() as u32 {
         let token = vocab.token(rank);
-        match (token.len(), vocab.last_merge(rank, &mut scratch)) {
+        match (token.len(), bpe.last_merge(rank, &mut scratch)) {
             (0, _) => kinds.push(NONE),
             (1, _) => {
                 kinds.push(BYTE);
@@ -91,8 +93,14 @@ pub fn encode(tokens: &[Option<Vec<u8>>]) -> Result<Vec<u8>, VocabError> {
     Ok(out)
 }
 
+/// Reads a vocabulary file.
+pub(crate) fn read(data: &[u8]) -> Result<Vocab, VocabError> {
+    let Decoded { bytes, offsets, splits } = decode(data)?;
+    Vocab::from_parts(bytes, offsets, splits)
+}
+
 /// A decoded vocabulary file.
-pub(crate) struct Decoded {
+struct Decoded {
     /// Token bytes, concatenated in rank order.
     pub bytes: Vec<u8>,
     /// `offsets[r]..offsets[r + 1]` are rank r's bytes.
@@ -102,9 +110,6 @@ pub(crate) struct Decoded {
     /// [`NO_SPLIT`].
     pub splits: Vec<[u32; 2]>,
 }
-
-/// The split of a token stored as a byte, a literal or a hole.
-pub(crate) const NO_SPLIT: [u32; 2] = [u32::MAX; 2];
 
 /// One side's (left or right) ranks: its three planes, and per group the
 /// place of its next value in the grouped planes (a stable counting sort's
@@ -170,7 +175,7 @@ fn starts(counts: &mut [u32]) {
 /// reads the pairs and sums lengths into offsets, so that the last can copy
 /// each token's parts straight to their final place in one exactly-sized
 /// buffer, without growing it or checking capacity per token.
-pub(crate) fn decode(data: &[u8]) -> Result<Decoded, VocabError> {
+fn decode(data: &[u8]) -> Result<Decoded, VocabError> {
     let rest = data.strip_prefix(MAGIC).ok_or(VocabError("not FBV3 data"))?;
     let (count, rest) = rest.split_first_chunk::<4>().ok_or(VocabError("truncated header"))?;
     let count = u32::from_le_bytes(*count) as usize;

@@ -1,0 +1,201 @@
+//! A loaded vocabulary that counts ([`Tokenizer`]), and the set a host keeps
+//! ([`Tokenizers`]).
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use super::bpe::{Encoder, Scratch};
+use super::exclusive::Exclusive;
+use super::memo::Memo;
+use super::pretokenize::{self, Splitter};
+use super::vocab::VocabError;
+use super::{vocab_file, Encoding, Vocabulary};
+
+/// The regex an encoding splits text with.
+fn splitter(encoding: Encoding) -> Splitter {
+    match encoding {
+        Encoding::O200kBase | Encoding::O200kHarmony => Splitter::O200k,
+        Encoding::Cl100kBase => Splitter::Cl100k,
+        Encoding::P50kBase | Encoding::R50kBase => Splitter::Gpt2,
+    }
+}
+
+/// A vocabulary's file as compiled into this build.
+#[cfg(feature = "embedded-vocab")]
+fn embedded(vocabulary: Vocabulary) -> &'static [u8] {
+    match vocabulary {
+        Vocabulary::O200kBase => include_bytes!("../../data/vocab/o200k_base.bin"),
+        Vocabulary::Cl100kBase => include_bytes!("../../data/vocab/cl100k_base.bin"),
+        Vocabulary::P50kBase => include_bytes!("../../data/vocab/p50k_base.bin"),
+        Vocabulary::R50kBase => include_bytes!("../../data/vocab/r50k_base.bin"),
+    }
+}
+
+/// A loaded encoding: counts and encodes text.
+pub struct Tokenizer {
+    encoding: Encoding,
+    pub(super) bpe: Encoder,
+    /// Buffers and remembered piece counts kept from one count to the next
+    /// (see [`super::memo`]); a count that finds them in use (another
+    /// thread's) runs with fresh ones.
+    reused: Exclusive<(Scratch, Memo)>,
+}
+
+impl fmt::Debug for Tokenizer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tokenizer").field("encoding", &self.encoding).finish_non_exhaustive()
+    }
+}
+
+impl Tokenizer {
+    /// A tokenizer from vocabulary data (the file of `encoding.vocabulary()`).
+    pub fn from_vocab(encoding: Encoding, data: &[u8]) -> Result<Tokenizer, VocabError> {
+        Ok(Tokenizer { encoding, bpe: Encoder::new(vocab_file::read(data)?), reused: Default::default() })
+    }
+
+    /// A tokenizer from the vocabulary compiled into this build.
+    #[cfg(feature = "embedded-vocab")]
+    pub fn embedded(encoding: Encoding) -> Tokenizer {
+        Tokenizer::from_vocab(encoding, embedded(encoding.vocabulary()))
+            .expect("embedded vocabularies are valid (tested)")
+    }
+
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// The number of tokens `text` encodes to: tiktoken's `len(encode_ordinary(text))`.
+    pub fn count(&self, text: &str) -> usize {
+        self.reused.with(|reused| match reused {
+            Some((scratch, memo)) => self.count_with(text, scratch, Some(memo)),
+            None => self.count_with(text, &mut Scratch::default(), None),
+        })
+    }
+
+    fn count_with(&self, text: &str, scratch: &mut Scratch, mut memo: Option<&mut Memo>) -> usize {
+        let mut total = 0;
+        pretokenize::split(splitter(self.encoding), text, |piece| {
+            total += self.bpe.count(piece.as_bytes(), scratch, memo.as_deref_mut())
+        });
+        total
+    }
+
+    /// The token ids of `text`: tiktoken's `encode_ordinary(text)`.
+    pub fn encode(&self, text: &str) -> Vec<u32> {
+        let (mut out, mut scratch) = (Vec::new(), Scratch::default());
+        pretokenize::split(splitter(self.encoding), text, |piece| {
+            self.bpe.encode(piece.as_bytes(), &mut scratch, &mut out)
+        });
+        out
+    }
+}
+
+/// Where a host's vocabularies not yet loaded come from: the file's bytes
+/// when the host holds them (compiled in), else `None`.
+pub type VocabularySource = fn(Vocabulary) -> Option<&'static [u8]>;
+
+/// The tokenizers a host has loaded, one per [`Vocabulary`].
+///
+/// `o200k_harmony` shares `o200k_base`'s vocabulary and so its tokenizer.
+/// A host either holds its vocabularies' bytes ([`Tokenizers::embedded`],
+/// [`Tokenizers::with_source`]: each parsed the first time a count needs it)
+/// or loads the ones it fetches ([`Tokenizers::load`]) before a count needs
+/// them: [`crate::estimate::vocabulary_for`] says which a request needs.
+#[derive(Default)]
+pub struct Tokenizers {
+    loaded: [crate::Once<Tokenizer>; Vocabulary::ALL.len()],
+    source: Option<VocabularySource>,
+}
+
+impl fmt::Debug for Tokenizers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let loaded: Vec<Vocabulary> = Vocabulary::ALL.into_iter().filter(|&v| self.slot(v).get().is_some()).collect();
+        f.debug_struct("Tokenizers").field("loaded", &loaded).field("source", &self.source.is_some()).finish()
+    }
+}
+
+impl Tokenizers {
+    /// None loaded.
+    pub fn new() -> Tokenizers {
+        Tokenizers::default()
+    }
+
+    /// Every vocabulary compiled in, each parsed on first use.
+    #[cfg(feature = "embedded-vocab")]
+    pub fn embedded() -> Tokenizers {
+        Tokenizers::with_source(|v| Some(embedded(v)))
+    }
+
+    /// The vocabularies `source` has bytes for, each parsed on first use
+    /// (a file that does not parse counts as not loaded).
+    pub fn with_source(source: VocabularySource) -> Tokenizers {
+        Tokenizers { source: Some(source), ..Tokenizers::default() }
+    }
+
+    fn slot(&self, vocabulary: Vocabulary) -> &crate::Once<Tokenizer> {
+        &self.loaded[vocabulary as usize]
+    }
+
+    /// Adds a loaded tokenizer (replacing none: the first one for a vocabulary stays).
+    pub fn insert(&self, tokenizer: Tokenizer) {
+        let _ = self.slot(tokenizer.encoding.vocabulary()).set(tokenizer);
+    }
+
+    /// Adds `vocabulary` from its file's bytes, unless it is loaded already
+    /// (the bytes are then not read).
+    pub fn load(&self, vocabulary: Vocabulary, data: &[u8]) -> Result<(), VocabError> {
+        if self.slot(vocabulary).get().is_none() {
+            self.insert(Tokenizer::from_vocab(vocabulary.encoding(), data)?);
+        }
+        Ok(())
+    }
+
+    /// Whether `vocabulary` is loaded, or can be from the source.
+    pub fn has(&self, vocabulary: Vocabulary) -> bool {
+        self.get(vocabulary.encoding()).is_some()
+    }
+
+    /// The tokenizer for `encoding`, if its vocabulary is loaded or the
+    /// source holds it.
+    pub fn get(&self, encoding: Encoding) -> Option<&Tokenizer> {
+        let vocabulary = encoding.vocabulary();
+        let cell = self.slot(vocabulary);
+        if let Some(tokenizer) = cell.get() {
+            return Some(tokenizer);
+        }
+        let data = self.source?(vocabulary)?;
+        let _ = cell.set(Tokenizer::from_vocab(vocabulary.encoding(), data).ok()?);
+        cell.get()
+    }
+}
+
+#[cfg(all(test, feature = "embedded-vocab"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_known_strings() {
+        let t = Tokenizer::embedded(Encoding::O200kBase);
+        assert_eq!(t.count(""), 0);
+        assert_eq!(t.count("hello world"), 2);
+        assert_eq!(t.encode("hello world"), [24912, 2375]);
+        let c = Tokenizer::embedded(Encoding::Cl100kBase);
+        assert_eq!(c.encode("hello world"), [15339, 1917]);
+    }
+
+    #[test]
+    fn one_tokenizer_per_vocabulary() {
+        let tokenizers = Tokenizers::new();
+        assert!(tokenizers.get(Encoding::O200kHarmony).is_none());
+        tokenizers.load(Vocabulary::O200kBase, embedded(Vocabulary::O200kBase)).unwrap();
+        assert!(tokenizers.has(Vocabulary::O200kBase));
+        assert_eq!(tokenizers.get(Encoding::O200kHarmony).map(|t| t.count("hello world")), Some(2));
+        assert!(!tokenizers.has(Vocabulary::Cl100kBase));
+        // Loaded already: the bytes are not read.
+        assert_eq!(tokenizers.load(Vocabulary::O200kBase, b"not a vocabulary"), Ok(()));
+        assert!(tokenizers.load(Vocabulary::Cl100kBase, b"not a vocabulary").is_err());
+
+        let some = Tokenizers::with_source(|v| (v == Vocabulary::Cl100kBase).then(|| embedded(v)));
+        assert!(some.has(Vocabulary::Cl100kBase) && !some.has(Vocabulary::P50kBase));
+    }
+}
