@@ -358,8 +358,12 @@ mod analysis {
     use super::*;
     use farebox_core::budget::{Budget, Policy, Reason};
     use farebox_core::traces::aggregate::WhatIfResult;
-    use farebox_core::traces::{AnalysisOptions, Analyzer, Exposition, MetricsQuery, Report, WhatIf};
+    use farebox_core::traces::{AnalysisOptions, Analyzer, Dimension, Exposition, MetricsQuery, Report, WhatIf};
     use farebox_core::PriceTable;
+
+    fn dim(name: &str) -> Dimension {
+        Dimension::parse(name).unwrap()
+    }
 
     fn builtin() -> &'static PriceTable {
         static TABLE: std::sync::OnceLock<PriceTable> = std::sync::OnceLock::new();
@@ -552,7 +556,7 @@ mod analysis {
         );
         assert!(MetricsQuery::from_json(br#"{"metric":"total_cost","group_by":"colour"}"#)
             .unwrap_err()
-            .contains("unknown dimension `colour`"));
+            .contains("unknown dimension `colour`: use day, model,"));
         assert!(MetricsQuery::from_json(br#"{"metric":"total_cost","granularty":"day"}"#).is_err());
     }
 
@@ -560,19 +564,21 @@ mod analysis {
     fn exports_csv_json_and_openmetrics() {
         let r = analyse(&["otel-genai.json"], AnalysisOptions::default());
         assert_eq!(
-            r.csv("model").unwrap(),
+            r.csv(&Dimension::Model).unwrap(),
             "model,generations,cost_usd,exported_cost_usd,unpriced,input_tokens,cache_read_tokens,cache_write_tokens,\
              output_tokens,reasoning_tokens,total_tokens\n\
              gpt-4o-2024-08-06,1,0.025,0,0,6000,4000,0,500,0,10500\n\
              claude-sonnet-4-5,1,0.0204,0.0204,0,50,10000,3000,400,0,13450\n\
              text-embedding-3-small,1,0.00002,0,0,1000,0,0,0,0,1000\n"
         );
-        assert!(r.csv("colour").is_none());
-        let csv = analyse(&["langfuse-observations.csv"], AnalysisOptions::default()).csv("name").unwrap();
+        assert!(r.csv(&dim("metadata.colour")).is_none(), "a metadata key no generation has");
+        let csv = analyse(&["langfuse-observations.csv"], AnalysisOptions::default()).csv(&dim("operation")).unwrap();
+        assert!(csv.starts_with("name,generations,"), "{csv}");
         assert!(csv.contains("\n\"summarise, then answer\",1,0.025,"), "{csv}");
-        let json: serde_json::Value =
-            serde_json::from_str(&farebox_core::traces::export::groups_json(r.groups("metadata.operation").unwrap()))
-                .unwrap();
+        let json: serde_json::Value = serde_json::from_str(&farebox_core::traces::export::groups_json(
+            r.groups(&dim("metadata.operation")).unwrap(),
+        ))
+        .unwrap();
         assert_eq!(json[0]["key"], "chat");
         assert_eq!(json[0]["cost"], "0.0454");
         assert_eq!(
@@ -616,9 +622,43 @@ mod analysis {
         let r = analyse(&FIXTURES, options);
         assert_eq!(r.by_metadata.keys().collect::<Vec<_>>(), ["feature"]);
         assert_eq!(
-            r.csv("metadata.feature").unwrap().lines().nth(1).unwrap(),
+            r.csv(&dim("metadata.feature")).unwrap().lines().nth(1).unwrap(),
             "document-qa,3,0.0445,0.0445,1,7600,4000,0,1520,0,13120"
         );
+    }
+
+    /// One list of dimensions: every one the report groups by, the metrics
+    /// query groups the same generations under the same keys.
+    #[test]
+    fn the_report_and_the_metrics_query_share_their_dimensions() {
+        let r = analyse(&FIXTURES, AnalysisOptions::default());
+        let metadata: Vec<Dimension> = r.by_metadata.keys().map(|k| Dimension::Metadata(k.clone())).collect();
+        assert!(!metadata.is_empty());
+        for d in Dimension::ALL.iter().chain(&metadata) {
+            let groups = r.groups(d).unwrap_or_else(|| panic!("{d}"));
+            assert!(!groups.is_empty(), "{d}");
+            let mut from_report: Vec<(String, String, String)> = groups
+                .iter()
+                .map(|g| (g.key.clone(), g.totals.generations.to_string(), g.totals.cost.to_string()))
+                .collect();
+            from_report.sort();
+            let query = |metric: &str| {
+                let q = format!(r#"{{"metric":"{metric}","group_by":"{d}"}}"#);
+                r.query(&MetricsQuery::from_json(q.as_bytes()).unwrap()).rows
+            };
+            let mut from_query: Vec<(String, String, String)> = query("count")
+                .into_iter()
+                .zip(query("total_cost"))
+                .map(|(n, c)| {
+                    assert_eq!(n.group, c.group);
+                    (n.group.unwrap(), n.value.to_string(), c.value.to_string())
+                })
+                .collect();
+            from_query.sort();
+            assert_eq!(from_report, from_query, "{d}");
+        }
+        assert_eq!(r.groups(&Dimension::Day).unwrap(), r.by_day.as_slice());
+        assert_eq!(r.groups(&dim("tags")).unwrap(), r.by_tag.as_slice());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use farebox_core::budget::{Budget, Policy};
 use farebox_core::traces::aggregate::Group;
 use farebox_core::traces::export::{groups_csv, groups_json, records_csv};
-use farebox_core::traces::{AnalysisOptions, Analyzer, Report};
+use farebox_core::traces::{AnalysisOptions, Analyzer, Dimension, Report};
 use farebox_core::{ImportOptions, ImportReport, Importer};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -208,7 +208,7 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
         days.iter().map(|g| Datum { label: g.key.clone(), value: g.totals.cost.to_string() }).collect();
     let svg = chart::line(&data, Unit::Usd);
     let summary = format!("Daily cost over {} days", days.len());
-    let (csv, json) = exports(d.clone(), "day".into());
+    let (csv, json) = exports(Dimension::Day, days.clone());
     let daily_rows = days
         .iter()
         .map(|g| {
@@ -249,60 +249,82 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
     }
 }
 
-/// CSV and JSON export callbacks for one dimension's groups (`Report::groups` names).
-fn exports(d: Arc<Dashboard>, dimension: String) -> (Callback<(), String>, Callback<(), String>) {
-    let (for_json, dimension_for_json) = (d.clone(), dimension.clone());
-    (
-        Callback::new(move |()| groups_csv(&dimension, d.report.groups(&dimension).unwrap_or_default())),
-        Callback::new(move |()| groups_json(for_json.report.groups(&dimension_for_json).unwrap_or_default())),
-    )
+/// CSV and JSON export callbacks for one dimension's groups.
+fn exports(dimension: Dimension, groups: Vec<Group>) -> (Callback<(), String>, Callback<(), String>) {
+    let groups = Arc::new(groups);
+    let for_json = groups.clone();
+    (Callback::new(move |()| groups_csv(&dimension, &groups)), Callback::new(move |()| groups_json(&for_json)))
 }
 
-/// The dimensions a person can group by: the fixed ones, then each metadata key.
-fn dimensions(r: &Report) -> Vec<(String, String)> {
-    let fixed = [
-        ("model", "Model"),
-        ("provider", "Provider"),
-        ("user", "User"),
-        ("session", "Session"),
-        ("tag", "Tag"),
-        ("trace_name", "Trace name"),
-        ("name", "Operation"),
-        ("environment", "Environment"),
-    ];
-    fixed
-        .iter()
-        .map(|(k, l)| (k.to_string(), l.to_string()))
-        .chain(r.by_metadata.keys().map(|k| (format!("metadata.{k}"), format!("Metadata: {k}"))))
+/// What the dimension menu calls a dimension.
+fn label(d: &Dimension) -> String {
+    match d {
+        Dimension::Day => "Day (UTC)".into(),
+        Dimension::Model => "Model".into(),
+        Dimension::Provider => "Provider".into(),
+        Dimension::User => "User".into(),
+        Dimension::Session => "Session".into(),
+        Dimension::Tag => "Tag".into(),
+        Dimension::TraceName => "Trace name".into(),
+        Dimension::Name => "Operation".into(),
+        Dimension::Environment => "Environment".into(),
+        Dimension::Metadata(key) => format!("Metadata: {key}"),
+    }
+}
+
+/// The dimensions a person can group by: core's fixed ones (but the day,
+/// which has its own section above), then each metadata key of the report.
+fn dimensions(r: &Report) -> Vec<Dimension> {
+    Dimension::ALL
+        .into_iter()
+        .filter(|d| *d != Dimension::Day)
+        .chain(r.by_metadata.keys().map(|k| Dimension::Metadata(k.clone())))
         .collect()
 }
 
 #[component]
 fn Breakdown(d: Arc<Dashboard>) -> impl IntoView {
-    let dimension = RwSignal::new(String::from("model"));
+    let dimension = RwSignal::new(Dimension::Model);
+    let problem = RwSignal::new(None::<String>);
     let options = dimensions(&d.report);
+    // The menu's values are the dimensions' names, which parse back.
+    let on_change = move |ev: leptos::ev::Event| match Dimension::parse(&event_target_value(&ev)) {
+        Ok(d) => {
+            problem.set(None);
+            dimension.set(d);
+        }
+        Err(e) => problem.set(Some(e.to_string())),
+    };
     let body = move || {
         let dim = dimension.get();
-        let groups = d.report.groups(&dim).map(<[Group]>::to_vec).unwrap_or_default();
+        let Some(groups) = d.report.groups(&dim).map(<[Group]>::to_vec) else {
+            return view! { <p class="error" role="alert">{format!("The report has no groups by {dim}")}</p> }
+                .into_any();
+        };
         let top: Vec<Datum> =
             groups.iter().take(10).map(|g| Datum { label: g.key.clone(), value: g.totals.cost.to_string() }).collect();
         let svg = chart::bars(&top, Unit::Usd);
         let summary = format!("Cost by {dim}: the {} most expensive of {}", top.len(), groups.len());
         let name = format!("cost-by-{dim}");
-        let (csv, json) = exports(d.clone(), dim.clone());
+        let (csv, json) = exports(dim.clone(), groups.clone());
         view! {
             <Chart svg summary />
             <ExportButtons name csv json />
-            <GroupTable groups dimension=dim />
+            <GroupTable groups dimension=dim.to_string() />
         }
+        .into_any()
     };
     view! {
         <section aria-labelledby="breakdown-title">
             <h3 id="breakdown-title">"Cost by"</h3>
             <label for="dimension" class="visually-hidden">"Group by"</label>
-            <select id="dimension" on:change=move |ev| dimension.set(event_target_value(&ev))>
-                {options.into_iter().map(|(k, l)| view! { <option value=k>{l}</option> }).collect_view()}
+            <select id="dimension" on:change=on_change>
+                {options
+                    .into_iter()
+                    .map(|d| view! { <option value=d.to_string()>{label(&d)}</option> })
+                    .collect_view()}
             </select>
+            {move || problem.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             {body}
         </section>
     }

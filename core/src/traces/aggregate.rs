@@ -26,7 +26,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::stream::Sink;
-use super::{Generation, RecordKind};
+use super::{Dimension, Generation, RecordKind};
 use crate::budget::alerts::{daily_spikes, Alert, SpikeRule};
 use crate::budget::glob_match;
 use crate::cost::price;
@@ -579,7 +579,8 @@ impl<'t> Analyzer<'t> {
     }
 }
 
-const NONE_KEY: &str = "(none)";
+/// The group of generations without a value.
+pub(crate) const NONE_KEY: &str = "(none)";
 const OTHER_KEY: &str = "(other)";
 
 /// Groups facts by the keys `keys` gives each (none, one or several),
@@ -806,6 +807,24 @@ pub struct Report {
 }
 
 impl Report {
+    /// A dimension's groups. `None` only for a metadata key the report has
+    /// no groups for: no generation has it, or
+    /// [`AnalysisOptions::metadata_keys`] left it out.
+    pub fn groups(&self, dimension: &Dimension) -> Option<&[Group]> {
+        Some(match dimension {
+            Dimension::Day => &self.by_day,
+            Dimension::Model => &self.by_model,
+            Dimension::Provider => &self.by_provider,
+            Dimension::User => &self.by_user,
+            Dimension::Session => &self.by_session,
+            Dimension::Tag => &self.by_tag,
+            Dimension::TraceName => &self.by_trace_name,
+            Dimension::Name => &self.by_name,
+            Dimension::Environment => &self.by_environment,
+            Dimension::Metadata(key) => return self.by_metadata.get(key).map(Vec::as_slice),
+        })
+    }
+
     /// The report as JSON (amounts as exact decimal strings).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()))

@@ -14,6 +14,7 @@ use core::fmt::Write;
 
 use super::aggregate::{Group, Report, Tokens};
 use super::metrics::MetricsResult;
+use super::Dimension;
 use crate::money::Usd;
 
 /// The text exposition flavour.
@@ -37,11 +38,11 @@ fn csv_field(out: &mut String, field: &str) {
     }
 }
 
-/// Groups as CSV, the key column named `dimension`:
+/// Groups as CSV, the key column named by `dimension`:
 /// `model,generations,cost_usd,exported_cost_usd,unpriced,input_tokens,...`.
-pub fn groups_csv(dimension: &str, groups: &[Group]) -> String {
+pub fn groups_csv(dimension: &Dimension, groups: &[Group]) -> String {
     let mut out = String::new();
-    csv_field(&mut out, dimension);
+    csv_field(&mut out, &dimension.to_string());
     out.push_str(
         ",generations,cost_usd,exported_cost_usd,unpriced,input_tokens,cache_read_tokens,cache_write_tokens,\
          output_tokens,reasoning_tokens,total_tokens\n",
@@ -163,11 +164,6 @@ pub fn metrics_csv(result: &MetricsResult) -> String {
     out
 }
 
-/// A metrics result as JSON.
-pub fn metrics_json(result: &MetricsResult) -> String {
-    serde_json::to_string(result).unwrap_or_else(|_| String::from("{}"))
-}
-
 /// A label value, escaped as both formats require (`\\`, `\"`, `\n`).
 fn label(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -238,24 +234,9 @@ pub fn exposition(report: &Report, flavour: Exposition) -> String {
 }
 
 impl Report {
-    /// The groups of a dimension by name (`model`, `day`, `tag`, `metadata.feature`, ...).
-    pub fn groups(&self, dimension: &str) -> Option<&[Group]> {
-        Some(match dimension {
-            "day" => &self.by_day,
-            "model" => &self.by_model,
-            "provider" => &self.by_provider,
-            "user" => &self.by_user,
-            "session" => &self.by_session,
-            "tag" => &self.by_tag,
-            "trace_name" => &self.by_trace_name,
-            "name" | "operation" => &self.by_name,
-            "environment" => &self.by_environment,
-            other => return other.strip_prefix("metadata.").and_then(|k| self.by_metadata.get(k)).map(Vec::as_slice),
-        })
-    }
-
-    /// A dimension's groups as CSV, or `None` for an unknown dimension.
-    pub fn csv(&self, dimension: &str) -> Option<String> {
+    /// A dimension's groups as CSV ([`groups_csv`]); `None` where
+    /// [`Report::groups`] has none.
+    pub fn csv(&self, dimension: &Dimension) -> Option<String> {
         self.groups(dimension).map(|g| groups_csv(dimension, g))
     }
 

@@ -11,9 +11,9 @@
 //! are left out as soon as a range or a granularity is asked for (they
 //! belong to no bucket). Buckets are UTC: hours (`2026-11-22T15:00:00.000Z`),
 //! days (`2026-11-22`), ISO weeks starting Monday (`2026-W47`), months
-//! (`2026-11`). Group-by dimensions: `model`, `provider`, `user`,
-//! `session`, `trace_name`, `name`, `environment`, `tag` (a generation
-//! counts under each of its tags), `metadata.<key>`.
+//! (`2026-11`). Group-by dimensions are the report's ([`Dimension`]): `day`,
+//! `model`, `provider`, `user`, `session`, `tag` (a generation counts under
+//! each of its tags), `trace_name`, `name`, `environment`, `metadata.<key>`.
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -23,7 +23,8 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::aggregate::{Fact, Report};
+use super::aggregate::{Fact, Report, NONE_KEY};
+use super::Dimension;
 use crate::money::Usd;
 use crate::time::Timestamp;
 
@@ -53,83 +54,6 @@ pub enum Granularity {
     Week,
     /// Calendar months.
     Month,
-}
-
-/// A dimension to group by.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Dimension {
-    /// The model as exported.
-    Model,
-    /// The provider.
-    Provider,
-    /// The user.
-    User,
-    /// The session.
-    Session,
-    /// The trace name.
-    TraceName,
-    /// The observation or span name.
-    Name,
-    /// The environment.
-    Environment,
-    /// Each tag.
-    Tag,
-    /// One metadata key's values.
-    Metadata(String),
-}
-
-impl Dimension {
-    /// Reads `model`, `user`, ..., `metadata.agent_type`.
-    pub fn parse(text: &str) -> Result<Dimension, String> {
-        Ok(match text {
-            "model" => Dimension::Model,
-            "provider" => Dimension::Provider,
-            "user" | "user_id" | "userId" => Dimension::User,
-            "session" | "session_id" | "sessionId" => Dimension::Session,
-            "trace_name" | "traceName" => Dimension::TraceName,
-            "name" | "operation" => Dimension::Name,
-            "environment" => Dimension::Environment,
-            "tag" | "tags" => Dimension::Tag,
-            other => match other.strip_prefix("metadata.") {
-                Some(key) if !key.is_empty() => Dimension::Metadata(key.to_string()),
-                _ => {
-                    return Err(format!(
-                        "unknown dimension `{other}`: use model, provider, user, session, trace_name, name, \
-                         environment, tag or metadata.<key>"
-                    ))
-                }
-            },
-        })
-    }
-}
-
-impl fmt::Display for Dimension {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Dimension::Model => f.write_str("model"),
-            Dimension::Provider => f.write_str("provider"),
-            Dimension::User => f.write_str("user"),
-            Dimension::Session => f.write_str("session"),
-            Dimension::TraceName => f.write_str("trace_name"),
-            Dimension::Name => f.write_str("name"),
-            Dimension::Environment => f.write_str("environment"),
-            Dimension::Tag => f.write_str("tag"),
-            Dimension::Metadata(k) => write!(f, "metadata.{k}"),
-        }
-    }
-}
-
-impl Serialize for Dimension {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Dimension {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Dimension::parse(&text).map_err(serde::de::Error::custom)
-    }
 }
 
 /// A metrics query.
@@ -260,8 +184,9 @@ impl Report {
     }
 
     fn group_keys(&self, f: &Fact, d: &Dimension, out: &mut Vec<Option<String>>) {
-        let key = |sym| Some(self.strings.get(sym).unwrap_or("(none)").to_string());
+        let key = |sym| Some(self.strings.get(sym).unwrap_or(NONE_KEY).to_string());
         match d {
+            Dimension::Day => out.push(Some(f.at.map_or_else(|| String::from(NONE_KEY), |at| at.date().day_key()))),
             Dimension::Model => out.push(key(f.model)),
             Dimension::Provider => out.push(key(f.provider)),
             Dimension::User => out.push(key(f.user)),

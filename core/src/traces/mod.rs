@@ -9,6 +9,9 @@
 //!   [`Progress`] out, without holding the whole text (see its docs).
 //! - [`detect`] tells the container (JSON document, JSON Lines, CSV) from the
 //!   first bytes; [`csv`] is the incremental RFC 4180 reader.
+//! - [`Dimension`] (in [`dimension`]) is what generations are grouped by,
+//!   one list for [`Report::groups`], the metrics query's `group_by` and the
+//!   hosts; [`Dimension::parse`] reads its names.
 //!
 //! Usage rules per source (every [`Usage`] is exclusive, as everywhere):
 //! - Langfuse `usageDetails` / `usage_details` keys are exclusive (its SDKs
@@ -45,6 +48,7 @@ use crate::usage::Usage;
 pub mod aggregate;
 pub mod csv;
 pub mod detect;
+pub mod dimension;
 pub mod export;
 pub mod langfuse;
 pub mod metrics;
@@ -54,6 +58,7 @@ pub mod stream;
 
 pub use aggregate::{AnalysisOptions, Analyzer, Report, WhatIf};
 pub use detect::Format;
+pub use dimension::{Dimension, UnknownDimension};
 pub use export::Exposition;
 pub use metrics::{Granularity, Metric, MetricsQuery};
 pub use replay::Replay;
