@@ -241,7 +241,7 @@ impl TraceImport {
     }
 
     /// Ends the input and returns the trace report as JSON.
-    pub fn finish(mut self) -> String {
+    pub fn finish(mut self) -> Result<String, Failure> {
         self.cell.with_dependent_mut(|_, running| {
             let (import, analyzer) = running.take().expect(RUNNING).finish();
             trace_report_json(&import, &analyzer.finish())
@@ -251,14 +251,10 @@ impl TraceImport {
 
 const RUNNING: &str = "a TraceImport's importer is only taken by `finish`, which consumes it";
 
-/// The trace report as the JS API documents it: the analysis with the
-/// import's own report under `import`, keys in camelCase except metadata keys.
-fn trace_report_json(import: &farebox_core::ImportReport, report: &farebox_core::traces::Report) -> String {
-    let camel =
-        |v: serde_json::Result<serde_json::Value>| view::camel_case_keys(v.unwrap_or_default(), &["by_metadata"]);
-    let mut out = camel(serde_json::to_value(report));
-    if let serde_json::Value::Object(map) = &mut out {
-        map.insert(String::from("import"), camel(serde_json::to_value(import)));
-    }
-    out.to_string()
+/// The trace report as the JS API documents it ([`view::TraceReportView`]).
+fn trace_report_json(
+    import: &farebox_core::ImportReport,
+    report: &farebox_core::traces::Report,
+) -> Result<String, Failure> {
+    view::try_json("the trace report", &view::TraceReportView::new(import, report))
 }

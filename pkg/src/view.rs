@@ -3,13 +3,19 @@
 //! strings (core's `Usd` serialises that way). Only shape changes here; every
 //! value is core's.
 
-use farebox_core::budget::Decision;
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use farebox_core::budget::{Alert, AlertKind, Decision};
 use farebox_core::cost::{Cost, CostLine, Unpriced};
 use farebox_core::estimate::{Estimate, Range};
 use farebox_core::pricing::{Resolution, Resolved};
-use farebox_core::Usd;
+use farebox_core::traces::aggregate::{Audit, Discrepancy, Group, Tokens, Totals, TraceCost, WhatIfResult};
+use farebox_core::traces::{Format, RecordError, Report, SourceCounts, WhatIf};
+use farebox_core::{ImportReport, Timestamp, Usd};
 use serde::Serialize;
-use serde_json::{Map, Value};
+
+use crate::error::Failure;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -200,68 +206,352 @@ pub fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// Renames object keys from core's snake_case to camelCase, recursively,
-/// except the keys of objects under a key in `verbatim` (user data such as
-/// metadata keys, which are names, not fields).
-pub fn camel_case_keys(value: Value, verbatim: &[&str]) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut out = Map::with_capacity(map.len());
-            for (key, v) in map {
-                let v = if verbatim.contains(&key.as_str()) {
-                    match v {
-                        Value::Object(inner) => {
-                            Value::Object(inner.into_iter().map(|(k, v)| (k, camel_case_keys(v, verbatim))).collect())
-                        }
-                        other => camel_case_keys(other, verbatim),
-                    }
-                } else {
-                    camel_case_keys(v, verbatim)
-                };
-                out.insert(camel_case(&key), v);
-            }
-            Value::Object(out)
+/// The code of a result that could not be written as JSON (none of the views
+/// can fail, but a failure is an error, never an empty object).
+pub const SERIALISATION_FAILED: &str = "serialisation_failed";
+
+/// JSON text of `value`, `what` naming it in the error if it cannot be written.
+pub fn try_json<T: Serialize>(what: &str, value: &T) -> Result<String, Failure> {
+    serde_json::to_string(value)
+        .map_err(|e| Failure::new(SERIALISATION_FAILED, format!("{what} could not be written as JSON: {e}")))
+}
+
+// ------------------------------------------------------------------ traces
+//
+// `TraceReport` in index.d.ts. Each view takes its core value apart field by
+// field, so a field core renames or adds is a compile error here rather than
+// a silent change of the package's shape; `pkg/test/traces.test.mjs` pins
+// the whole key set.
+
+/// The trace report: core's analysis with the import's report under
+/// `import`; metadata keys as exported (they are data, not field names).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TraceReportView<'a> {
+    import: ImportReportView<'a>,
+    totals: TotalsView,
+    by_day: Each<'a, Group, GroupView<'a>>,
+    by_model: Each<'a, Group, GroupView<'a>>,
+    by_provider: Each<'a, Group, GroupView<'a>>,
+    by_user: Each<'a, Group, GroupView<'a>>,
+    by_session: Each<'a, Group, GroupView<'a>>,
+    by_tag: Each<'a, Group, GroupView<'a>>,
+    by_trace_name: Each<'a, Group, GroupView<'a>>,
+    by_name: Each<'a, Group, GroupView<'a>>,
+    by_environment: Each<'a, Group, GroupView<'a>>,
+    by_metadata: BTreeMap<&'a str, Each<'a, Group, GroupView<'a>>>,
+    top_traces: Each<'a, TraceCost, TraceCostView<'a>>,
+    cache_savings: Usd,
+    audit: AuditView<'a>,
+    what_ifs: Each<'a, WhatIfResult, WhatIfView<'a>>,
+    spikes: Each<'a, Alert, AlertView<'a>>,
+    /// `[model, count]` pairs.
+    unknown_models: &'a [(String, u64)],
+    overflow: bool,
+}
+
+impl<'a> TraceReportView<'a> {
+    pub fn new(import: &'a ImportReport, report: &'a Report) -> TraceReportView<'a> {
+        let Report {
+            totals,
+            by_day,
+            by_model,
+            by_provider,
+            by_user,
+            by_session,
+            by_tag,
+            by_trace_name,
+            by_name,
+            by_environment,
+            by_metadata,
+            top_traces,
+            cache_savings,
+            audit,
+            what_ifs,
+            spikes,
+            unknown_models,
+            overflow,
+            ..
+        } = report;
+        TraceReportView {
+            import: ImportReportView::from(import),
+            totals: TotalsView::from(totals),
+            by_day: Each::new(by_day),
+            by_model: Each::new(by_model),
+            by_provider: Each::new(by_provider),
+            by_user: Each::new(by_user),
+            by_session: Each::new(by_session),
+            by_tag: Each::new(by_tag),
+            by_trace_name: Each::new(by_trace_name),
+            by_name: Each::new(by_name),
+            by_environment: Each::new(by_environment),
+            by_metadata: by_metadata.iter().map(|(k, g)| (k.as_str(), Each::new(g))).collect(),
+            top_traces: Each::new(top_traces),
+            cache_savings: *cache_savings,
+            audit: AuditView::from(audit),
+            what_ifs: Each::new(what_ifs),
+            spikes: Each::new(spikes),
+            unknown_models,
+            overflow: *overflow,
         }
-        Value::Array(items) => Value::Array(items.into_iter().map(|v| camel_case_keys(v, verbatim)).collect()),
-        other => other,
     }
 }
 
-/// `cache_read` → `cacheRead`, `by_day` → `byDay`; other text unchanged.
-pub fn camel_case(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        if c == '_' && !out.is_empty() {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
+/// A slice written as an array of each item's view, without collecting the
+/// views first.
+struct Each<'a, T, V>(&'a [T], PhantomData<V>);
+
+impl<'a, T, V> Each<'a, T, V> {
+    fn new(items: &'a [T]) -> Each<'a, T, V> {
+        Each(items, PhantomData)
     }
-    out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn camel_case_names() {
-        assert_eq!(camel_case("cache_read"), "cacheRead");
-        assert_eq!(camel_case("by_day"), "byDay");
-        assert_eq!(camel_case("total"), "total");
-        assert_eq!(camel_case("cache_write_5m"), "cacheWrite5m");
-        assert_eq!(camel_case("_private"), "_private");
+impl<'a, T, V: From<&'a T> + Serialize> Serialize for Each<'a, T, V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(V::from))
     }
+}
 
-    #[test]
-    fn verbatim_keys_keep_their_children() {
-        let v = json!({"by_metadata": {"agent_type": [{"key": "a", "exported_cost": "1"}]}, "top_traces": []});
-        let out = camel_case_keys(v, &["by_metadata"]);
-        assert_eq!(out, json!({"byMetadata": {"agent_type": [{"key": "a", "exportedCost": "1"}]}, "topTraces": []}));
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImportReportView<'a> {
+    format: Option<Format>,
+    bytes: u64,
+    records: u64,
+    generations: u64,
+    skipped: u64,
+    sources: SourcesView,
+    errors: Each<'a, RecordError, RecordErrorView<'a>>,
+    error_count: u64,
+}
+
+impl<'a> From<&'a ImportReport> for ImportReportView<'a> {
+    fn from(r: &'a ImportReport) -> ImportReportView<'a> {
+        let ImportReport { format, bytes, records, generations, skipped, sources, errors, error_count } = r;
+        let SourceCounts { langfuse_traces, langfuse_observations, otel_spans } = *sources;
+        ImportReportView {
+            format: *format,
+            bytes: *bytes,
+            records: *records,
+            generations: *generations,
+            skipped: *skipped,
+            sources: SourcesView { langfuse_traces, langfuse_observations, otel_spans },
+            errors: Each::new(errors),
+            error_count: *error_count,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SourcesView {
+    langfuse_traces: u64,
+    langfuse_observations: u64,
+    otel_spans: u64,
+}
+
+#[derive(Serialize)]
+struct RecordErrorView<'a> {
+    record: u64,
+    line: u64,
+    message: &'a str,
+}
+
+impl<'a> From<&'a RecordError> for RecordErrorView<'a> {
+    fn from(e: &'a RecordError) -> RecordErrorView<'a> {
+        let RecordError { record, line, message } = e;
+        RecordErrorView { record: *record, line: *line, message }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TotalsView {
+    generations: u64,
+    cost: Usd,
+    exported_cost: Usd,
+    unpriced: u64,
+    tokens: TokensView,
+}
+
+impl From<&Totals> for TotalsView {
+    fn from(t: &Totals) -> TotalsView {
+        let Totals { generations, cost, exported_cost, unpriced, tokens } = *t;
+        let Tokens { input, cache_read, cache_write, output, reasoning, total } = tokens;
+        TotalsView {
+            generations,
+            cost,
+            exported_cost,
+            unpriced,
+            tokens: TokensView { input, cache_read, cache_write, output, reasoning, total },
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokensView {
+    input: u64,
+    cache_read: u64,
+    cache_write: u64,
+    output: u64,
+    reasoning: u64,
+    total: u64,
+}
+
+#[derive(Serialize)]
+struct GroupView<'a> {
+    key: &'a str,
+    #[serde(flatten)]
+    totals: TotalsView,
+}
+
+impl<'a> From<&'a Group> for GroupView<'a> {
+    fn from(g: &'a Group) -> GroupView<'a> {
+        let Group { key, totals } = g;
+        GroupView { key, totals: totals.into() }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TraceCostView<'a> {
+    trace_id: &'a str,
+    name: Option<&'a str>,
+    user: Option<&'a str>,
+    first_seen: Option<Timestamp>,
+    #[serde(flatten)]
+    totals: TotalsView,
+}
+
+impl<'a> From<&'a TraceCost> for TraceCostView<'a> {
+    fn from(t: &'a TraceCost) -> TraceCostView<'a> {
+        let TraceCost { trace_id, name, user, first_seen, totals } = t;
+        TraceCostView {
+            trace_id,
+            name: name.as_deref(),
+            user: user.as_deref(),
+            first_seen: *first_seen,
+            totals: totals.into(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AuditView<'a> {
+    checked: u64,
+    agreeing: u64,
+    differing: u64,
+    exported_total: Usd,
+    farebox_total: Usd,
+    net_difference: Usd,
+    discrepancies: Each<'a, Discrepancy, DiscrepancyView<'a>>,
+}
+
+impl<'a> From<&'a Audit> for AuditView<'a> {
+    fn from(a: &'a Audit) -> AuditView<'a> {
+        let Audit { checked, agreeing, differing, exported_total, farebox_total, net_difference, discrepancies } = a;
+        AuditView {
+            checked: *checked,
+            agreeing: *agreeing,
+            differing: *differing,
+            exported_total: *exported_total,
+            farebox_total: *farebox_total,
+            net_difference: *net_difference,
+            discrepancies: Each::new(discrepancies),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DiscrepancyView<'a> {
+    trace_id: Option<&'a str>,
+    observation_id: Option<&'a str>,
+    line: u64,
+    model: &'a str,
+    exported: Usd,
+    farebox: Usd,
+    difference: Usd,
+}
+
+impl<'a> From<&'a Discrepancy> for DiscrepancyView<'a> {
+    fn from(d: &'a Discrepancy) -> DiscrepancyView<'a> {
+        let Discrepancy { trace_id, observation_id, line, model, exported, farebox, difference } = d;
+        DiscrepancyView {
+            trace_id: trace_id.as_deref(),
+            observation_id: observation_id.as_deref(),
+            line: *line,
+            model,
+            exported: *exported,
+            farebox: *farebox,
+            difference: *difference,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WhatIfView<'a> {
+    scenario: ScenarioView<'a>,
+    compared: u64,
+    baseline: Usd,
+    cost: Usd,
+    difference: Usd,
+    unpriced: u64,
+}
+
+/// `{model: {model, only}}` or `{cacheHitRate: {percent}}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+enum ScenarioView<'a> {
+    Model { model: &'a str, only: Option<&'a str> },
+    CacheHitRate { percent: u8 },
+}
+
+impl<'a> From<&'a WhatIfResult> for WhatIfView<'a> {
+    fn from(w: &'a WhatIfResult) -> WhatIfView<'a> {
+        let WhatIfResult { scenario, compared, baseline, cost, difference, unpriced } = w;
+        WhatIfView {
+            scenario: match scenario {
+                WhatIf::Model { model, only } => ScenarioView::Model { model, only: only.as_deref() },
+                WhatIf::CacheHitRate { percent } => ScenarioView::CacheHitRate { percent: *percent },
+            },
+            compared: *compared,
+            baseline: *baseline,
+            cost: *cost,
+            difference: *difference,
+            unpriced: *unpriced,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct AlertView<'a> {
+    kind: AlertKind,
+    subject: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    day: Option<&'a str>,
+    amount: Usd,
+    threshold: Usd,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    percent: Option<u32>,
+    message: &'a str,
+}
+
+impl<'a> From<&'a Alert> for AlertView<'a> {
+    fn from(a: &'a Alert) -> AlertView<'a> {
+        let Alert { kind, subject, day, amount, threshold, percent, message } = a;
+        AlertView {
+            kind: *kind,
+            subject,
+            day: day.as_deref(),
+            amount: *amount,
+            threshold: *threshold,
+            percent: *percent,
+            message,
+        }
     }
 }

@@ -82,6 +82,68 @@ test('an exception in the progress callback propagates unchanged', () => {
   assert.throws(() => analyzeTraces(jsonl, { onProgress: () => { throw boom; } }), (e) => e === boom);
 });
 
+/** Every key path of `value`: `audit.discrepancies[].traceId`; an array's items under `[]`,
+ * the metadata keys (data, not fields) under `byMetadata.*`. */
+function keyPaths(value, path = '', out = new Set()) {
+  if (Array.isArray(value)) {
+    for (const item of value) keyPaths(item, `${path}[]`, out);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const at = path === 'byMetadata' ? `${path}.*` : path ? `${path}.${key}` : key;
+      out.add(at);
+      keyPaths(item, at, out);
+    }
+  }
+  return out;
+}
+
+test("the report's whole key set, so that no renamed field in core changes it unnoticed", () => {
+  // Nine days of a Langfuse trace list with a spike, an unknown model, exported costs that
+  // differ from farebox's, metadata keys of every spelling, and a broken line: every list
+  // of the report has items.
+  const lines = [];
+  for (let day = 1; day <= 9; day++) {
+    const at = `2026-11-0${day}T10:00:00Z`;
+    lines.push(JSON.stringify({
+      id: `t${day}`, timestamp: at, name: 'chat', userId: 'u_1', sessionId: 's_1', tags: ['a_b'], environment: 'prod_eu',
+      metadata: { agent_type: 'x', camelKey: 'y', 'dotted.key': day },
+      observations: [{
+        id: `o${day}`, type: 'GENERATION', name: 'gen_one', model: day === 5 ? 'mystery-model' : 'gpt-4o', startTime: at,
+        usageDetails: { input: day === 8 ? 50000 : 1000, output: 10, cache_read_input_tokens: 5 }, costDetails: { total: 0.5 },
+      }],
+    }));
+  }
+  lines.splice(3, 0, '{"id": "broken"');
+  const report = analyzeTraces(lines.join('\n'), {
+    whatIfs: [{ model: 'gpt-4o-mini', only: 'gpt-*' }, { cacheHitRate: 50 }],
+    spikeRule: { factorPercent: 150, trailingDays: 3, minHistoryDays: 2 },
+  });
+  assert.deepEqual(Object.keys(report.byMetadata), ['agent_type', 'camelKey', 'dotted.key'], 'metadata keys as exported');
+  assert.ok(report.spikes.length > 0 && report.audit.discrepancies.length > 0 && report.import.errors.length > 0);
+  const totals = (at) => ['cost', 'exportedCost', 'generations', 'tokens', 'tokens.cacheRead', 'tokens.cacheWrite', 'tokens.input', 'tokens.output', 'tokens.reasoning', 'tokens.total', 'unpriced'].map((k) => `${at}.${k}`);
+  const groups = (at) => [at, `${at}[].key`, ...totals(`${at}[]`)];
+  const expected = [
+    'import', 'import.format', 'import.bytes', 'import.records', 'import.generations', 'import.skipped',
+    'import.sources', 'import.sources.langfuseTraces', 'import.sources.langfuseObservations', 'import.sources.otelSpans',
+    'import.errors', 'import.errors[].record', 'import.errors[].line', 'import.errors[].message', 'import.errorCount',
+    'totals', ...totals('totals'),
+    ...['byDay', 'byModel', 'byProvider', 'byUser', 'bySession', 'byTag', 'byTraceName', 'byName', 'byEnvironment'].flatMap(groups),
+    'byMetadata', ...groups('byMetadata.*'),
+    'topTraces', 'topTraces[].traceId', 'topTraces[].name', 'topTraces[].user', 'topTraces[].firstSeen', ...totals('topTraces[]'),
+    'cacheSavings',
+    'audit', 'audit.checked', 'audit.agreeing', 'audit.differing', 'audit.exportedTotal', 'audit.fareboxTotal', 'audit.netDifference',
+    'audit.discrepancies', ...['traceId', 'observationId', 'line', 'model', 'exported', 'farebox', 'difference'].map((k) => `audit.discrepancies[].${k}`),
+    'whatIfs', 'whatIfs[].scenario', 'whatIfs[].scenario.model', 'whatIfs[].scenario.model.model', 'whatIfs[].scenario.model.only',
+    'whatIfs[].scenario.cacheHitRate', 'whatIfs[].scenario.cacheHitRate.percent',
+    ...['compared', 'baseline', 'cost', 'difference', 'unpriced'].map((k) => `whatIfs[].${k}`),
+    // A spike has a day and no percent (threshold alerts, which a report has none of, have one).
+    'spikes', ...['kind', 'subject', 'day', 'amount', 'threshold', 'message'].map((k) => `spikes[].${k}`),
+    'unknownModels',
+    'overflow',
+  ];
+  assert.deepEqual([...keyPaths(report)].sort(), expected.sort());
+});
+
 // ------------------------------------------------------------ streamed input
 
 /** An async generator over `chunks`. */
