@@ -11,9 +11,9 @@
 use std::sync::OnceLock;
 
 use farebox_core::budget::{Budget, Policy};
-use farebox_core::traces::metrics::Dimension;
 use farebox_core::traces::{
-    AnalysisOptions, Analyzer, Exposition, Granularity, ImportOptions, Importer, Metric, MetricsQuery, Sink, WhatIf,
+    AnalysisOptions, Analyzer, Dimension, Exposition, Granularity, ImportOptions, Importer, Metric, MetricsQuery, Sink,
+    WhatIf,
 };
 use farebox_core::{PriceTable, Usd};
 use libfuzzer_sys::fuzz_target;
@@ -56,7 +56,9 @@ fuzz_target!(|data: &[u8]| {
     let report = analyzer.finish();
     let _ = report.to_json();
     let _ = report.exposition(Exposition::OpenMetrics);
-    let _ = report.csv("metadata.feature");
+    for d in Dimension::ALL.iter().chain([&Dimension::Metadata("feature".into())]) {
+        let _ = report.csv(d);
+    }
     let query = MetricsQuery {
         metric: Metric::TotalCost,
         from: None,
