@@ -71,21 +71,30 @@ export function describe(value) {
  * counting exports), and `run`, which calls into it for the other API
  * functions. */
 export function bindTokenizer(wasm) {
-  /** Runs `fn`; where this runtime reads files synchronously (Node), a missing
-   * vocabulary is loaded on first use and `fn` runs again. */
+  /** Runs `fn`; where this runtime reads files synchronously (Node), the
+   * vocabulary core names in a `tokenizer_not_loaded` error (a call counts
+   * with one) is read and loaded, and `fn` runs again. */
   function run(fn) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return fn();
-      } catch (error) {
-        const missing =
-          error instanceof Error && !(error instanceof FareboxError) && error.code === 'tokenizer_not_loaded' ? error.encoding : undefined;
-        if (missing && attempt < 2 && host.readVocabularySync) {
-          registerEncoding(missing, host.readVocabularySync(missing));
-          continue;
-        }
-        throw translate(error);
-      }
+    try {
+      return fn();
+    } catch (error) {
+      const missing = error instanceof Error && !(error instanceof FareboxError) && error.code === 'tokenizer_not_loaded' ? error.encoding : undefined;
+      if (!missing || !host.readVocabularySync) throw translate(error);
+      load(missing, host.readVocabularySync(missing));
+    }
+    try {
+      return fn();
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  /** Loads the bytes of the vocabulary core named (`o200k_base`, ...). */
+  function load(vocabulary, bytes) {
+    try {
+      wasm.loadVocabulary(vocabulary, bytes);
+    } catch (error) {
+      throw translate(error);
     }
   }
 
@@ -130,11 +139,7 @@ export function bindTokenizer(wasm) {
     const vocabulary = vocabularyOf(name);
     if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
     if (!(bytes instanceof Uint8Array)) fail(`the ${vocabulary} vocabulary must be a Uint8Array or an ArrayBuffer, got ${describe(bytes)}`);
-    try {
-      wasm.loadVocabulary(vocabulary, bytes);
-    } catch (error) {
-      throw translate(error);
-    }
+    load(vocabulary, bytes);
   }
 
   function countTokens(text, modelOrEncoding) {
