@@ -15,10 +15,10 @@
 //!
 //! Modules, each using only those listed before it: `encoding` (model →
 //! encoding → vocabulary; tables only, compiled without the `tokenizer`
-//! feature too), `vocab` (a vocabulary in memory), `memo`, `exclusive`,
-//! `unicode` and `pretokenize`, `backtrack` (long pieces), `bpe` (the merge
-//! rule; uses `backtrack`), `vocab_file` (the file format; its writer uses
-//! `bpe`), `tokenizer` ([`Tokenizer`], [`Tokenizers`]).
+//! feature too), `unicode` and `pretokenize`, `vocab` (a vocabulary in
+//! memory), `memo`, `backtrack` (long pieces), `bpe` (the merge rule; uses
+//! `backtrack`), `vocab_file` (the file format; its writer uses `bpe`),
+//! `exclusive`, `tokenizer` ([`Tokenizer`], [`Tokenizers`]).
 
 #[cfg(feature = "tokenizer")]
 mod backtrack;
