@@ -144,6 +144,17 @@ pub(crate) fn shape(bytes: &[u8], max_values: usize, max_depth: usize) -> Shape 
     Shape { values, depth: deepest }
 }
 
+/// `value` as JSON text. serde_json fails only on a map whose keys are not
+/// strings or a `Serialize` impl that returns an error; farebox's types have
+/// neither, so a failure is a bug: it panics with that said, rather than
+/// writing an empty document (`[]`, `{}`, ``) that reads as "nothing here".
+pub fn to_text<T: serde::Serialize + ?Sized>(value: &T) -> alloc::string::String {
+    match serde_json::to_string(value) {
+        Ok(text) => text,
+        Err(e) => panic!("farebox's own types serialise to JSON; this one did not: {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,6 +37,7 @@ pub mod error;
 #[cfg(feature = "tokenizer")]
 pub mod estimate;
 mod json;
+pub use json::to_text as json_text;
 pub mod money;
 pub mod pricing;
 pub mod time;

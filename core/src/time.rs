@@ -45,10 +45,9 @@ pub enum TimeError {
 impl fmt::Display for TimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TimeError::NotRfc3339(text) => write!(
-                f,
-                "invalid timestamp: `{text}` is not an RFC 3339 date-time (e.g. 2026-11-22T15:04:05.123Z)"
-            ),
+            TimeError::NotRfc3339(text) => {
+                write!(f, "invalid timestamp: `{text}` is not an RFC 3339 date-time (e.g. 2026-11-22T15:04:05.123Z)")
+            }
         }
     }
 }

@@ -368,7 +368,7 @@ fn GroupTable(groups: Vec<Group>, dimension: String) -> impl IntoView {
 fn TopTraces(d: Arc<Dashboard>) -> impl IntoView {
     let (a, b) = (d.clone(), d.clone());
     let csv = Callback::new(move |()| records_csv(&a.report.top_traces));
-    let json = Callback::new(move |()| serde_json::to_string(&b.report.top_traces).unwrap_or_default());
+    let json = Callback::new(move |()| farebox_core::json_text(&b.report.top_traces));
     let rows = d
         .report
         .top_traces
@@ -410,7 +410,7 @@ fn TokenBreakdown(d: Arc<Dashboard>) -> impl IntoView {
     let records: Vec<TokenType> =
         by_type.iter().map(|&(token_type, tokens)| TokenType { token_type, tokens }).collect();
     let csv_text = records_csv(&records);
-    let json_text = serde_json::to_string(&records).unwrap_or_default();
+    let json_text = farebox_core::json_text(&records);
     let csv = Callback::new(move |()| csv_text.clone());
     let json = Callback::new(move |()| json_text.clone());
     let table_rows = by_type.iter().map(|(k, n)| Row::from(vec![k.replace('_', " "), count(*n)])).collect();
@@ -429,7 +429,7 @@ fn AuditView(d: Arc<Dashboard>) -> impl IntoView {
     let a = &d.report.audit;
     let (x, y) = (d.clone(), d.clone());
     let csv = Callback::new(move |()| records_csv(&x.report.audit.discrepancies));
-    let json = Callback::new(move |()| serde_json::to_string(&y.report.audit).unwrap_or_default());
+    let json = Callback::new(move |()| farebox_core::json_text(&y.report.audit));
     let rows = a
         .discrepancies
         .iter()
@@ -507,7 +507,7 @@ fn ReplayView(d: Arc<Dashboard>) -> impl IntoView {
                             let blocked = r.blocked_calls.clone();
                             let all = r.clone();
                             let csv = Callback::new(move |()| records_csv(&blocked));
-                            let json = Callback::new(move |()| serde_json::to_string(&all).unwrap_or_default());
+                            let json = Callback::new(move |()| farebox_core::json_text(&all));
                             view! {
                                 <p data-testid="replay">{summary}</p>
                                 <ExportButtons name="budget-replay".into() csv json />

@@ -599,12 +599,12 @@ pub fn write_price_file(models: &[Model], snapshot: &str, sources: &[Source]) ->
     // One model per line: small diffs when prices change, and still JSON.
     let mut out = format!(
         "{{\"schema\":{SCHEMA},\"snapshot\":{},\"sources\":{},\"models\":[\n",
-        serde_json::to_string(snapshot).unwrap_or_default(),
-        serde_json::to_string(sources).unwrap_or_default()
+        crate::json::to_text(snapshot),
+        crate::json::to_text(sources)
     );
     for (i, m) in models.iter().enumerate() {
         let sep = if i + 1 < models.len() { ",\n" } else { "\n" };
-        out.push_str(&serde_json::to_string(m).unwrap_or_default());
+        out.push_str(&crate::json::to_text(m));
         out.push_str(sep);
     }
     out.push_str("]}\n");

@@ -19,7 +19,6 @@
 //! there) is capped and flagged in [`Report::overflow`].
 
 use alloc::collections::BTreeMap;
-use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
@@ -827,6 +826,6 @@ impl Report {
 
     /// The report as JSON (amounts as exact decimal strings).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()))
+        crate::json::to_text(self)
     }
 }

@@ -72,7 +72,7 @@ pub fn groups_csv(dimension: &Dimension, groups: &[Group]) -> String {
 
 /// Groups as a JSON array (amounts as exact decimal strings).
 pub fn groups_json(groups: &[Group]) -> String {
-    serde_json::to_string(groups).unwrap_or_else(|_| String::from("[]"))
+    crate::json::to_text(groups)
 }
 
 /// Any list of records as CSV: one column per top-level field of the first
