@@ -188,12 +188,16 @@ export interface CostEstimate {
   method: string;
   cacheWrite5mTokens: number;
   cacheWrite1hTokens: number;
-  /** The most output tokens the call can produce, and where that came from. */
+  /** The most output tokens one choice can produce, and where that came from. */
   maxOutputTokens: number;
   outputLimit: OutputLimit;
+  /** How many choices the request asks for (`n`, `candidateCount`; 1 otherwise): the maximum pays for each. */
+  choices: number;
+  /** Tokens of a predicted output (`prediction`), billed as output when rejected: in the maximum, per choice. */
+  predictionTokens: number;
   /** Input only, at the fewest tokens, with cache hits. */
   minCost: Money;
-  /** The most the call can cost: most input, cache writes, the whole output allowance. */
+  /** The most the call can cost: most input, cache writes, every choice's whole output allowance. */
   maxCost: Money;
   exact: boolean;
   breakdown: { min: Cost; max: Cost };

@@ -241,7 +241,7 @@ impl TraceImport {
     }
 
     /// Ends the input and returns the trace report as JSON.
-    pub fn finish(mut self) -> Result<String, Failure> {
+    pub fn finish(mut self) -> String {
         self.cell.with_dependent_mut(|_, running| {
             let (import, analyzer) = running.take().expect(RUNNING).finish();
             trace_report_json(&import, &analyzer.finish())
@@ -252,9 +252,6 @@ impl TraceImport {
 const RUNNING: &str = "a TraceImport's importer is only taken by `finish`, which consumes it";
 
 /// The trace report as the JS API documents it ([`view::TraceReportView`]).
-fn trace_report_json(
-    import: &farebox_core::ImportReport,
-    report: &farebox_core::traces::Report,
-) -> Result<String, Failure> {
-    view::try_json("the trace report", &view::TraceReportView::new(import, report))
+fn trace_report_json(import: &farebox_core::ImportReport, report: &farebox_core::traces::Report) -> String {
+    view::json(&view::TraceReportView::new(import, report))
 }

@@ -15,8 +15,6 @@ use farebox_core::traces::{Format, RecordError, Report, SourceCounts, WhatIf};
 use farebox_core::{ImportReport, Timestamp, Usd};
 use serde::Serialize;
 
-use crate::error::Failure;
-
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CostView<'a> {
@@ -82,6 +80,8 @@ pub struct EstimateView<'a> {
     cache_write_1h_tokens: u64,
     max_output_tokens: u64,
     output_limit: farebox_core::estimate::OutputLimit,
+    choices: u64,
+    prediction_tokens: u64,
     min_cost: Usd,
     max_cost: Usd,
     exact: bool,
@@ -106,6 +106,8 @@ impl<'a> From<&'a Estimate> for EstimateView<'a> {
             cache_write_1h_tokens: e.cache_write_1h_tokens,
             max_output_tokens: e.max_output_tokens,
             output_limit: e.output_limit,
+            choices: e.choices,
+            prediction_tokens: e.prediction_tokens,
             min_cost: e.min_cost.total,
             max_cost: e.max_cost.total,
             exact: e.exact,
@@ -200,20 +202,10 @@ impl<'a> From<&'a Resolved<'a>> for ModelView<'a> {
     }
 }
 
-/// JSON text of a view; serialising these types cannot fail (no maps with
-/// non-string keys, no custom errors).
+/// JSON text of a view (core's `json_text`: these types always serialise,
+/// and a failure would be a bug that says so, never an empty object).
 pub fn json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
-
-/// The code of a result that could not be written as JSON (none of the views
-/// can fail, but a failure is an error, never an empty object).
-pub const SERIALISATION_FAILED: &str = "serialisation_failed";
-
-/// JSON text of `value`, `what` naming it in the error if it cannot be written.
-pub fn try_json<T: Serialize>(what: &str, value: &T) -> Result<String, Failure> {
-    serde_json::to_string(value)
-        .map_err(|e| Failure::new(SERIALISATION_FAILED, format!("{what} could not be written as JSON: {e}")))
+    farebox_core::json_text(value)
 }
 
 // ------------------------------------------------------------------ traces

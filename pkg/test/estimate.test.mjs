@@ -47,6 +47,7 @@ test('the documented estimate shape', () => {
     'breakdown',
     'cacheWrite1hTokens',
     'cacheWrite5mTokens',
+    'choices',
     'exact',
     'format',
     'inputTokens',
@@ -56,8 +57,22 @@ test('the documented estimate shape', () => {
     'minCost',
     'model',
     'outputLimit',
+    'predictionTokens',
     'provider',
   ]);
+});
+
+test('every choice is in the maximum, and a cost with no bound is refused with its own code', () => {
+  const one = estimateCost({ ...chat, max_tokens: 100 });
+  const four = estimateCost({ ...chat, max_tokens: 100, n: 4 });
+  assert.equal(one.choices, 1);
+  assert.equal(four.choices, 4);
+  assert.equal(four.maxOutputTokens, 100, 'the allowance stays per choice');
+  assert.ok(Number(four.maxCost) > 3.9 * (Number(one.maxCost) - Number(one.minCost)));
+  const stored = { model: 'gpt-4o', previous_response_id: 'resp_1', input: 'go on', max_output_tokens: 100 };
+  throwsFarebox(() => estimateCost(stored), 'stored_context', /previous_response_id/);
+  const search = { model: 'gpt-4o', input: 'news?', max_output_tokens: 100, tools: [{ type: 'web_search' }] };
+  throwsFarebox(() => estimateCost(search), 'server_tool', /web_search/);
 });
 
 test('Claude is estimated from o200k_base with bounds, cache breakpoints included', () => {
