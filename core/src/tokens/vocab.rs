@@ -30,13 +30,27 @@ pub(crate) struct Vocab {
 /// The split of a token stored as a byte, a literal or a hole.
 pub(crate) const NO_SPLIT: [u32; 2] = [u32::MAX; 2];
 
-/// Why vocabulary bytes are not a vocabulary.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VocabError(pub &'static str);
+/// Why vocabulary bytes are not a vocabulary (or tokens cannot be written as one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VocabError {
+    /// The bytes do not start as a farebox vocabulary file (FBV3).
+    NotAVocabulary,
+    /// The file ends inside the named part.
+    Truncated(&'static str),
+    /// A value no vocabulary holds (what it is).
+    Corrupt(&'static str),
+    /// Tokens the format cannot hold (what): the writer's side.
+    Unwritable(&'static str),
+}
 
 impl core::fmt::Display for VocabError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "invalid vocabulary data: {}", self.0)
+        f.write_str("invalid vocabulary data: ")?;
+        match self {
+            VocabError::NotAVocabulary => f.write_str("not FBV3 data"),
+            VocabError::Truncated(part) => write!(f, "truncated {part}"),
+            VocabError::Corrupt(what) | VocabError::Unwritable(what) => f.write_str(what),
+        }
     }
 }
 
@@ -72,7 +86,7 @@ impl Vocab {
             while vocab.slots[i] != 0 {
                 let other = vocab.slots[i];
                 if other & !vocab.rank_mask == tag && vocab.token((other & vocab.rank_mask) - 1) == token {
-                    return Err(VocabError("a token appears twice"));
+                    return Err(VocabError::Corrupt("a token appears twice"));
                 }
                 i = (i + 1) & vocab.mask;
             }
@@ -81,7 +95,7 @@ impl Vocab {
         }
         for b in 0..=255u8 {
             if vocab.rank(&[b]).is_none() {
-                return Err(VocabError("a single byte is not a token"));
+                return Err(VocabError::Corrupt("a single byte is not a token"));
             }
         }
         Ok(vocab)

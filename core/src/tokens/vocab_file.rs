@@ -45,10 +45,10 @@ pub fn encode(tokens: &[Option<Vec<u8>>]) -> Result<Vec<u8>, VocabError> {
     for t in tokens {
         let t = t.as_deref().unwrap_or(&[]);
         if t.len() > 255 {
-            return Err(VocabError("a token longer than 255 bytes"));
+            return Err(VocabError::Unwritable("a token longer than 255 bytes"));
         }
         bytes.extend_from_slice(t);
-        offsets.push(u32::try_from(bytes.len()).map_err(|_| VocabError("too large"))?);
+        offsets.push(u32::try_from(bytes.len()).map_err(|_| VocabError::Unwritable("too large"))?);
     }
     let bpe = Encoder::new(Vocab::from_parts(bytes, offsets, Vec::new())?);
     let vocab = &bpe.vocab;
@@ -176,20 +176,20 @@ fn starts(counts: &mut [u32]) {
 /// each token's parts straight to their final place in one exactly-sized
 /// buffer, without growing it or checking capacity per token.
 fn decode(data: &[u8]) -> Result<Decoded, VocabError> {
-    let rest = data.strip_prefix(MAGIC).ok_or(VocabError("not FBV3 data"))?;
-    let (count, rest) = rest.split_first_chunk::<4>().ok_or(VocabError("truncated header"))?;
+    let rest = data.strip_prefix(MAGIC).ok_or(VocabError::NotAVocabulary)?;
+    let (count, rest) = rest.split_first_chunk::<4>().ok_or(VocabError::Truncated("header"))?;
     let count = u32::from_le_bytes(*count) as usize;
     if count > 1 << 24 {
-        return Err(VocabError("implausible token count"));
+        return Err(VocabError::Corrupt("implausible token count"));
     }
-    let kinds = rest.get(..count).ok_or(VocabError("truncated kinds"))?;
+    let kinds = rest.get(..count).ok_or(VocabError::Truncated("kinds"))?;
     let (mut n_single, mut n_pair) = (0, 0);
     for &kind in kinds {
         n_single += usize::from(kind == BYTE);
         n_pair += usize::from(kind == PAIR);
     }
-    let (singles, rest) = rest[count..].split_at_checked(n_single).ok_or(VocabError("truncated data"))?;
-    let (planes, literals) = rest.split_at_checked(6 * n_pair).ok_or(VocabError("truncated data"))?;
+    let (singles, rest) = rest[count..].split_at_checked(n_single).ok_or(VocabError::Truncated("data"))?;
+    let (planes, literals) = rest.split_at_checked(6 * n_pair).ok_or(VocabError::Truncated("data"))?;
     let (left_planes, right_planes) = planes.split_at(3 * n_pair);
     let (mut lefts, mut rights) = (Ranks::new(left_planes, n_pair), Ranks::new(right_planes, n_pair));
 
@@ -209,24 +209,28 @@ fn decode(data: &[u8]) -> Result<Decoded, VocabError> {
                 pair += 1;
                 // A pair refers to tokens already rebuilt: lower ranks only.
                 if left as usize >= rank || right as usize >= rank {
-                    return Err(VocabError("a pair refers to a rank not below its own"));
+                    return Err(VocabError::Corrupt("a pair refers to a rank not below its own"));
                 }
                 split = [left, right];
                 let len = |r: u32| u64::from(offsets[r as usize + 1] - offsets[r as usize]);
                 len(left) + len(right)
             }
             LITERAL => {
-                let len = usize::from(*literals.get(literal_at).ok_or(VocabError("truncated literal"))?);
+                let len = usize::from(*literals.get(literal_at).ok_or(VocabError::Truncated("literal"))?);
                 literal_at += 1 + len;
                 len as u64
             }
-            _ => return Err(VocabError("unknown token kind")),
+            _ => return Err(VocabError::Corrupt("unknown token kind")),
         };
-        offsets.push(u32::try_from(end).map_err(|_| VocabError("too large"))?);
+        offsets.push(u32::try_from(end).map_err(|_| VocabError::Corrupt("too large"))?);
         splits.push(split);
     }
     if literal_at != literals.len() {
-        return Err(VocabError(if literal_at > literals.len() { "truncated literal" } else { "trailing bytes" }));
+        return Err(if literal_at > literals.len() {
+            VocabError::Truncated("literal")
+        } else {
+            VocabError::Corrupt("trailing bytes")
+        });
     }
 
     // Pass 2: the bytes. A part of at most 16 bytes is copied as 16: the
