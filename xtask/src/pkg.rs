@@ -13,6 +13,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use farebox_core::tokens::Vocabulary;
+
 use crate::cmd::{repo_root, Cmd};
 use crate::ensure::{ensure_apt, ensure_cargo_install, ensure_npm_deps, ensure_npm_tool, ensure_rustup_target};
 use crate::Result;
@@ -32,8 +34,17 @@ const OPT_LEVEL: &str = "s";
 /// and half as fast. docs/PERFORMANCE.md has the measurement.
 const TOKENIZER_OPT_LEVEL: &str = "3";
 
-/// The vocabularies the package ships; o200k_harmony reads o200k_base's.
-pub const VOCABULARIES: [&str; 4] = ["o200k_base", "cl100k_base", "p50k_base", "r50k_base"];
+/// The vocabularies the package ships (every one core knows; o200k_harmony
+/// reads o200k_base's), by name.
+pub const VOCABULARIES: [&str; Vocabulary::ALL.len()] = {
+    let mut names = [""; Vocabulary::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = Vocabulary::ALL[i].name();
+        i += 1;
+    }
+    names
+};
 
 /// The hand-written JS layer, copied into `dist/` beside wasm-bindgen's glue.
 /// `tokens.js` is the counting layer both entries share; the `tokenizer.*`
