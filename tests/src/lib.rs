@@ -1,1 +1,19 @@
-//! Cross-crate tests live in `tests/tests/`; this library is empty on purpose.
+//! Cross-crate tests live in `tests/tests/`; this library holds the
+//! fixtures several of them share, each built once per test binary.
+
+use std::sync::OnceLock;
+
+use farebox_core::tokens::Tokenizers;
+use farebox_core::PriceTable;
+
+/// The built-in price table.
+pub fn prices() -> &'static PriceTable {
+    static T: OnceLock<PriceTable> = OnceLock::new();
+    T.get_or_init(PriceTable::builtin)
+}
+
+/// Every vocabulary core ships, loaded on first use.
+pub fn tokenizers() -> &'static Tokenizers {
+    static T: OnceLock<Tokenizers> = OnceLock::new();
+    T.get_or_init(Tokenizers::embedded)
+}

@@ -1,24 +1,13 @@
 //! The pre-call estimate: the OpenAI cookbook's published counts, the cost
 //! range on real request bodies of every format, and bad input.
 
-use std::sync::OnceLock;
-
 use farebox_core::estimate::{
     count_prompt, estimate, estimate_text, vocabulary_for, Estimate, EstimateOptions, OutputLimit, Range, RequestFormat,
 };
 use farebox_core::tokens::{Tokenizers, Vocabulary};
 use farebox_core::{Error, PriceTable, Usd};
+use farebox_tests::{prices, tokenizers};
 use proptest::prelude::*;
-
-fn prices() -> &'static PriceTable {
-    static T: OnceLock<PriceTable> = OnceLock::new();
-    T.get_or_init(PriceTable::builtin)
-}
-
-fn tokenizers() -> &'static Tokenizers {
-    static T: OnceLock<Tokenizers> = OnceLock::new();
-    T.get_or_init(Tokenizers::embedded)
-}
 
 fn est(body: &str) -> Estimate {
     estimate(prices(), tokenizers(), body.as_bytes(), &EstimateOptions::default()).unwrap_or_else(|e| panic!("{e}"))

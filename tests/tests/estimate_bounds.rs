@@ -4,22 +4,10 @@
 //! bound, and the bounds on what it parses (JSON size and depth, strings cut
 //! inside a character).
 
-use std::sync::OnceLock;
-
 use farebox_core::budget::{Background, Policy, UnsetServiceTier};
 use farebox_core::estimate::{estimate, Estimate, EstimateOptions, RequestRules, StoredContext};
-use farebox_core::tokens::Tokenizers;
-use farebox_core::{Error, PriceTable, RefusalKind, Usd};
-
-fn prices() -> &'static PriceTable {
-    static T: OnceLock<PriceTable> = OnceLock::new();
-    T.get_or_init(PriceTable::builtin)
-}
-
-fn tokenizers() -> &'static Tokenizers {
-    static T: OnceLock<Tokenizers> = OnceLock::new();
-    T.get_or_init(Tokenizers::embedded)
-}
+use farebox_core::{Error, RefusalKind, Usd};
+use farebox_tests::{prices, tokenizers};
 
 fn run(body: &str, options: &EstimateOptions) -> Result<Estimate, Error> {
     estimate(prices(), tokenizers(), body.as_bytes(), options)

@@ -14,25 +14,14 @@
 //! with the right kind.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
 
 use farebox_core::cost::CostOptions;
 use farebox_core::estimate::{estimate, Estimate, EstimateOptions, RequestFormat, RequestRules, StoredContext};
-use farebox_core::tokens::Tokenizers;
-use farebox_core::{Error, PriceTable, RefusalKind, UsageFormat};
+use farebox_core::{Error, RefusalKind, UsageFormat};
+use farebox_tests::{prices, tokenizers};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
-
-fn prices() -> &'static PriceTable {
-    static T: OnceLock<PriceTable> = OnceLock::new();
-    T.get_or_init(PriceTable::builtin)
-}
-
-fn tokenizers() -> &'static Tokenizers {
-    static T: OnceLock<Tokenizers> = OnceLock::new();
-    T.get_or_init(Tokenizers::embedded)
-}
 
 const OPENAI_TEXT: &[&str] = &["gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3"];
 const OPENAI_AUDIO: &[&str] = &["gpt-audio", "gpt-4o-audio-preview"];
