@@ -3,7 +3,7 @@
 // shim and wasm-bindgen's JS, the .wasm as a module), and that bundle runs in
 // workerd, with the budget object SQLite-backed as deployed. Run by `cargo
 // xtask test` after the end-to-end tests; it installs wrangler into
-// target/wrangler (the last wrangler for Node 20, see ../shared/TOOLCHAIN.md).
+// target/wrangler (4.86.0, the last wrangler that runs on Node 20).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

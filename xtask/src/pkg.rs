@@ -1,8 +1,8 @@
 //! `cargo xtask pkg`: builds the npm package `farebox` in place, so that
 //! `pkg/` is then an installable package directory (`npm install ./pkg`).
 //!
-//! The plain route of `../shared/TOOLCHAIN.md`: `cargo build` for
-//! wasm32-unknown-unknown, `wasm-bindgen --target web` (one output that Node,
+//! The plain route, with no tool that downloads binaries at run time
+//! (wasm-pack would): `cargo build` for wasm32-unknown-unknown, `wasm-bindgen --target web` (one output that Node,
 //! bundlers and workerd all load: each entry point in `pkg/js/` hands it the
 //! module its own way), then npm binaryen's `wasm-opt -Oz` (never Debian's);
 //! twice: the main module, and farebox-wasm without `pricing` as the module

@@ -71,8 +71,8 @@ pub fn build(hooks: Hooks) -> Result<()> {
     Ok(())
 }
 
-/// The wrangler that checks the deploy path: the last release for Node 20
-/// (../shared/TOOLCHAIN.md), installed into `target/wrangler`, its own prefix
+/// The wrangler that checks the deploy path: the last release that runs on
+/// Node 20 (later ones need Node 22), installed into `target/wrangler`, its own prefix
 /// (an npm install into a shared prefix would prune the other tools).
 const WRANGLER_VERSION: &str = "4.86.0";
 
