@@ -12,6 +12,7 @@ import {
   estimateTokens,
   FareboxError,
   Pricing,
+  registerEncoding,
 } from 'farebox';
 import { inFreshProcess, throwsFarebox } from './helpers.mjs';
 
@@ -28,6 +29,12 @@ test('vocabulary bytes that are not a vocabulary (in a fresh process: cl100k_bas
   assert.equal(refused.code, 'invalid_vocabulary', refused.message);
   assert.match(refused.message, /cl100k_base\.bin/);
   assert.equal(after, 2, 'the real file still loads afterwards');
+});
+
+test('bytes that are not a vocabulary are refused even when that vocabulary is loaded', () => {
+  assert.equal(countTokens('hello world', 'cl100k_base'), 2);
+  throwsFarebox(() => registerEncoding('cl100k_base', new Uint8Array([1, 2, 3, 4, 5])), 'invalid_vocabulary', /cl100k_base\.bin/);
+  assert.equal(countTokens('hello world', 'cl100k_base'), 2, 'the loaded one stays');
 });
 
 test('FareboxError is a real Error subclass', () => {

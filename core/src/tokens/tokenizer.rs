@@ -141,11 +141,15 @@ impl Tokenizers {
         let _ = self.slot(tokenizer.encoding.vocabulary()).set(tokenizer);
     }
 
-    /// Adds `vocabulary` from its file's bytes, unless it is loaded already
-    /// (the bytes are then not read).
+    /// Adds `vocabulary` from its file's bytes. The bytes are read even when
+    /// it is loaded already (the loaded one stays): bytes that are not a
+    /// vocabulary are an error whenever they are given, never accepted
+    /// because an earlier call happened to succeed. Hosts that only want it
+    /// loaded ask [`Tokenizers::has`] first.
     pub fn load(&self, vocabulary: Vocabulary, data: &[u8]) -> Result<(), VocabError> {
+        let tokenizer = Tokenizer::from_vocab(vocabulary.encoding(), data)?;
         if self.slot(vocabulary).get().is_none() {
-            self.insert(Tokenizer::from_vocab(vocabulary.encoding(), data)?);
+            self.insert(tokenizer);
         }
         Ok(())
     }
@@ -191,8 +195,9 @@ mod tests {
         assert!(tokenizers.has(Vocabulary::O200kBase));
         assert_eq!(tokenizers.get(Encoding::O200kHarmony).map(|t| t.count("hello world")), Some(2));
         assert!(!tokenizers.has(Vocabulary::Cl100kBase));
-        // Loaded already: the bytes are not read.
-        assert_eq!(tokenizers.load(Vocabulary::O200kBase, b"not a vocabulary"), Ok(()));
+        // Loaded already: bad bytes are still an error, and the loaded one stays.
+        assert_eq!(tokenizers.load(Vocabulary::O200kBase, b"not a vocabulary"), Err(VocabError::NotAVocabulary));
+        assert_eq!(tokenizers.get(Encoding::O200kBase).map(|t| t.count("hello world")), Some(2));
         assert!(tokenizers.load(Vocabulary::Cl100kBase, b"not a vocabulary").is_err());
 
         let some = Tokenizers::with_source(|v| (v == Vocabulary::Cl100kBase).then(|| embedded(v)));
