@@ -2,7 +2,7 @@
 //! range on real request bodies of every format, and bad input.
 
 use farebox_core::estimate::{
-    count_prompt, estimate, estimate_text, vocabulary_for, Estimate, EstimateOptions, OutputLimit, Range, RequestFormat,
+    count_prompt, estimate, estimate_text, Estimate, EstimateOptions, OutputLimit, Range, RequestFormat,
 };
 use farebox_core::tokens::{Tokenizers, Vocabulary};
 use farebox_core::{Error, PriceTable, Usd};
@@ -242,10 +242,10 @@ fn plain_text_is_exact_for_openai_and_bounded_for_others() {
     );
 }
 
-/// `vocabulary_for` names the one vocabulary an estimate counts with, or
-/// fails as the estimate does before counting; loaded, the estimate needs no other.
+/// An estimate without its vocabulary names the one it counts with; loaded,
+/// the estimate needs no other.
 #[test]
-fn vocabulary_for_is_what_the_estimate_needs() {
+fn the_vocabulary_an_estimate_needs_is_named_in_its_error() {
     let options = EstimateOptions::default();
     let chat =
         |model: &str| format!(r#"{{"model":"{model}","messages":[{{"role":"user","content":"hi"}}],"max_tokens":5}}"#);
@@ -256,7 +256,6 @@ fn vocabulary_for_is_what_the_estimate_needs() {
         ("claude-sonnet-4-5", Vocabulary::O200kBase),
     ] {
         let body = chat(model);
-        assert_eq!(vocabulary_for(prices(), body.as_bytes(), &options), Ok(vocabulary), "{model}");
         let empty = Tokenizers::new();
         assert_eq!(
             estimate(prices(), &empty, body.as_bytes(), &options).unwrap_err(),
@@ -270,11 +269,6 @@ fn vocabulary_for_is_what_the_estimate_needs() {
         let with_only = estimate(prices(), &only, body.as_bytes(), &options).unwrap();
         let with_all = estimate(prices(), tokenizers(), body.as_bytes(), &options).unwrap();
         assert_eq!(with_only.input_tokens, with_all.input_tokens, "{model}");
-    }
-    let empty = Tokenizers::new();
-    for body in ["not json", r#"{"messages":[]}"#, r#"{"model":"made-up-model","messages":[]}"#] {
-        let before_counting = estimate(prices(), &empty, body.as_bytes(), &options).unwrap_err();
-        assert_eq!(vocabulary_for(prices(), body.as_bytes(), &options), Err(before_counting), "{body}");
     }
 }
 

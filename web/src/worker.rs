@@ -11,7 +11,7 @@
 use std::cell::RefCell;
 
 use farebox_core::budget::{Budget, MemoryLedger, Policy};
-use farebox_core::estimate::{estimate, vocabulary_for, Estimate, EstimateOptions, RequestFormat};
+use farebox_core::estimate::{estimate, Estimate, EstimateOptions, RequestFormat};
 use farebox_core::pricing::{PriceFileFormat, PriceTable};
 use farebox_core::time::Timestamp;
 use farebox_core::tokens::{Tokenizers, Vocabulary};
@@ -147,16 +147,24 @@ async fn estimate_one(
         cost: service_tier.map(CostOptions::service_tier).unwrap_or_default(),
         ..EstimateOptions::default()
     };
-    // Fails as the estimate would if it fails before counting; else names the vocabulary it counts with.
-    let vocabulary = with_state(|state| vocabulary_for(&state.prices, body.as_bytes(), &options))?;
-    ensure_loaded(vocabulary).await?;
-    with_state(|state| {
-        estimate(&state.prices, state.tokenizers, body.as_bytes(), &options).map(|e| {
-            let decision = budget.map(|b| decide(b, &state.prices, &e, model));
-            let window = state.prices.resolve(&e.model).ok().and_then(|r| r.model.context_window);
-            view(&e, decision, window)
+    let run = || {
+        with_state(|state| {
+            estimate(&state.prices, state.tokenizers, body.as_bytes(), &options).map(|e| {
+                let decision = budget.map(|b| decide(b, &state.prices, &e, model));
+                let window = state.prices.resolve(&e.model).ok().and_then(|r| r.model.context_window);
+                view(&e, decision, window)
+            })
         })
-    })
+    };
+    // The body is parsed once per estimate; only a count whose vocabulary is
+    // not loaded yet (its first) runs again after fetching the one it names.
+    match run() {
+        Err(Error::TokenizerNotLoaded(vocabulary)) => {
+            ensure_loaded(vocabulary).await?;
+            run()
+        }
+        result => result,
+    }
 }
 
 /// Runs `f` on the worker's state.

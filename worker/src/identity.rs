@@ -71,11 +71,14 @@ pub fn sign(signing_key: &[u8], scope: &str, id: &str) -> String {
 /// `<id>.<signature>` verified for `scope`; `None` when the signature is wrong.
 fn verified<'a>(signing_key: &[u8], scope: &str, value: &'a str) -> Option<&'a str> {
     let (id, signature) = value.trim().rsplit_once('.')?;
-    let expected = sign(signing_key, scope, id);
-    // Compared without an early exit, so timing does not reveal a prefix.
-    let same = expected.len() == signature.len()
-        && expected.bytes().zip(signature.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b.to_ascii_lowercase())) == 0;
+    let same = same_secret(sign(signing_key, scope, id).as_bytes(), signature.to_ascii_lowercase().as_bytes());
     (same && !id.is_empty()).then_some(id)
+}
+
+/// Whether two secrets are equal, compared without an early exit so that
+/// timing does not reveal a matching prefix.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// What an id a limited scope lacks means.
@@ -176,8 +179,7 @@ pub fn forwarded_query(api: Api, query: &str) -> String {
 /// Whether `given` is the operator's admin token (compared in constant time).
 pub fn is_admin(config: &Config, given: Option<&str>) -> bool {
     let (Some(token), Some(given)) = (config.admin_token.as_deref(), given) else { return false };
-    let given = given.trim().as_bytes();
-    token.len() == given.len() && token.as_bytes().iter().zip(given).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    same_secret(token.as_bytes(), given.trim().as_bytes())
 }
 
 #[cfg(test)]

@@ -138,8 +138,8 @@ impl JsonUsageScanner {
         if self.broken || !self.closed || self.depth != 0 {
             return None;
         }
-        let has_usage = self.kept[4].is_some() || self.kept[5].is_some();
-        if !has_usage {
+        let kept = |name: &[u8]| KEPT.iter().position(|k| *k == name).is_some_and(|i| self.kept[i].is_some());
+        if !kept(b"usage") && !kept(b"usageMetadata") {
             return None;
         }
         let mut out = b"{".to_vec();

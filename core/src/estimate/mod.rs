@@ -428,16 +428,6 @@ impl<'t> Counting<'t> {
     }
 }
 
-/// The vocabulary [`estimate`] and [`count_prompt`] count `body` with (a
-/// request is counted with one), or the error they fail with before they
-/// count. A host that loads vocabularies as they are needed loads this one
-/// (if it has not) and then estimates: [`Error::TokenizerNotLoaded`] then
-/// only means the host could not load it.
-pub fn vocabulary_for(prices: &PriceTable, body: &[u8], options: &EstimateOptions) -> Result<Vocabulary, Error> {
-    let value = read_body(body, options)?;
-    Ok(Counting::vocabulary(read(prices, &value, options)?.encoding))
-}
-
 /// The prompt tokens of a request body, exact or bounded: what [`estimate`]
 /// counts, without the output allowance or prices (so a body without an
 /// output limit, or a model the table has no maximum output for, counts).

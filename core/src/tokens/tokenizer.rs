@@ -99,8 +99,8 @@ pub type VocabularySource = fn(Vocabulary) -> Option<&'static [u8]>;
 /// `o200k_harmony` shares `o200k_base`'s vocabulary and so its tokenizer.
 /// A host either holds its vocabularies' bytes ([`Tokenizers::embedded`],
 /// [`Tokenizers::with_source`]: each parsed the first time a count needs it)
-/// or loads the ones it fetches ([`Tokenizers::load`]) before a count needs
-/// them: [`crate::estimate::vocabulary_for`] says which a request needs.
+/// or loads the ones it fetches ([`Tokenizers::load`]): a count that needs
+/// one not loaded fails with [`crate::Error::TokenizerNotLoaded`] naming it.
 #[derive(Default)]
 pub struct Tokenizers {
     loaded: [crate::Once<Tokenizer>; Vocabulary::ALL.len()],
