@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::money::Usd;
-use crate::pricing::{Model, PriceTable, Resolution, SERVICE_TIER};
+use crate::pricing::{Effective, Model, PriceTable, Resolution, SERVICE_TIER};
+use crate::time::Date;
 use crate::usage::{parse_usage, Usage, UsageFormat, UsageKind};
 
 /// Request parameters that select a price tier.
@@ -17,6 +18,9 @@ pub struct CostOptions {
     /// `service_tier` (`batch`, `flex`, `priority`), Anthropic's `speed`, or any
     /// parameter a user-defined tier tests.
     pub params: BTreeMap<String, String>,
+    /// Price at the prices in force on this day (a finished call's own day)
+    /// rather than today's; see [`PriceTable::resolve_at`].
+    pub at: Option<Date>,
 }
 
 impl CostOptions {
@@ -27,6 +31,12 @@ impl CostOptions {
 
     pub fn with_param(mut self, key: &str, value: &str) -> CostOptions {
         self.params.insert(key.to_string(), value.to_string());
+        self
+    }
+
+    /// At the prices in force on `day`.
+    pub fn at(mut self, day: Date) -> CostOptions {
+        self.at = Some(day);
         self
     }
 }
@@ -68,6 +78,9 @@ pub struct Cost {
     pub unpriced: Vec<Unpriced>,
     /// `false` when some usage had no price: `total` is then a lower bound.
     pub complete: bool,
+    /// With [`CostOptions::at`]: since when the prices used applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective: Option<Effective>,
 }
 
 /// The name of the base (untiered) prices.
@@ -123,7 +136,13 @@ pub(crate) struct Priced {
 impl PriceTable {
     /// The cost of `usage` on the model `model` resolves to.
     pub fn cost(&self, model: &str, usage: &Usage, options: &CostOptions) -> Result<Cost, Error> {
-        let resolved = self.resolve(model)?;
+        let (resolved, effective) = match options.at {
+            Some(day) => {
+                let dated = self.resolve_at(model, day)?;
+                (dated.resolved, Some(dated.effective))
+            }
+            None => (self.resolve(model)?, None),
+        };
         let priced = price(resolved.model, usage, &options.params)?;
         Ok(Cost {
             model: resolved.model.id.clone(),
@@ -135,6 +154,7 @@ impl PriceTable {
             total: priced.total,
             lines: priced.lines,
             unpriced: priced.unpriced,
+            effective,
         })
     }
 

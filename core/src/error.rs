@@ -27,6 +27,9 @@ pub enum Error {
     LedgerStore(String),
     /// The estimate needs a tokenizer vocabulary the host has not loaded.
     TokenizerNotLoaded(Vocabulary),
+    /// A price on a day before the built-in snapshot needs the price history,
+    /// which the host has not loaded (`PriceTable::load_history`).
+    PriceHistoryNotLoaded,
     /// A well-formed request whose cost has no upper bound that farebox can
     /// compute (stored context, server-side tools, an output it has no price
     /// for, ...): refused rather than under-priced. `detail` says what in the
@@ -96,6 +99,7 @@ impl Error {
             Error::InvalidPolicy(_) => "invalid_policy",
             Error::LedgerStore(_) => "ledger_error",
             Error::TokenizerNotLoaded(_) => "tokenizer_not_loaded",
+            Error::PriceHistoryNotLoaded => "price_history_not_loaded",
             Error::Refused { kind, .. } => kind.code(),
         }
     }
@@ -126,6 +130,9 @@ impl fmt::Display for Error {
             Error::TokenizerNotLoaded(vocabulary) => {
                 write!(f, "the {vocabulary} vocabulary is not loaded: load it to count this request")
             }
+            Error::PriceHistoryNotLoaded => f.write_str(
+                "the price history is not loaded: load it to price a call on a day before the built-in prices were taken",
+            ),
             Error::Refused { kind, detail } => write!(f, "request refused ({}): {detail}", kind.code()),
         }
     }

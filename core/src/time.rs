@@ -214,6 +214,11 @@ impl<'de> serde::Deserialize<'de> for Timestamp {
 }
 
 impl Date {
+    /// A `YYYY-MM-DD` date, or the UTC date of an RFC 3339 instant.
+    pub fn parse(text: &str) -> Result<Date, TimeError> {
+        Timestamp::parse(text).map(Timestamp::date)
+    }
+
     /// The date, if it exists (`2026-02-29` does not).
     pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
         if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
@@ -291,6 +296,19 @@ impl Date {
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl serde::Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(d)?;
+        Date::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 

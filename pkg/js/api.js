@@ -6,6 +6,7 @@
 // with the `farebox/tokenizer` entry.
 
 import * as wasm from './farebox_wasm.js';
+import { host } from './host.js';
 import { bindTokenizer, describe, fail, requireString } from './tokens.js';
 
 export { FareboxError } from './tokens.js';
@@ -84,6 +85,12 @@ export class Pricing {
   get snapshot() {
     return handles.get(this).snapshot();
   }
+
+  loadHistory(bytes) {
+    if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+    if (!(bytes instanceof Uint8Array)) fail(`the price history must be bytes, got ${describe(bytes)}`);
+    return JSON.parse(run(() => handles.get(this).loadHistory(bytes)));
+  }
 }
 
 /** The price table a call uses, and whether it is a one-off to free after. */
@@ -119,11 +126,35 @@ function withTable(own, fn) {
 
 const PRICING_KEYS = ['pricing', 'prices'];
 
+// ------------------------------------------------------------- price history
+
+/** Loads the built-in models' price history: the package's own file, or `bytes`. */
+export async function loadPriceHistory(bytes) {
+  if (bytes === undefined) bytes = await host.fetchPriceHistory();
+  if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+  if (!(bytes instanceof Uint8Array)) fail(`the price history must be bytes, got ${describe(bytes)}`);
+  return JSON.parse(run(() => wasm.loadPriceHistory(bytes)));
+}
+
+export const isPriceHistoryLoaded = () => wasm.isPriceHistoryLoaded();
+
+/** Runs `fn`; where the runtime reads files (Node), a missing price history is
+ * read on first need, as vocabularies are, and `fn` runs again. */
+function withHistory(fn) {
+  try {
+    return fn();
+  } catch (error) {
+    if (error?.code !== 'price_history_not_loaded' || !host.readPriceHistorySync || wasm.isPriceHistoryLoaded()) throw error;
+    run(() => wasm.loadPriceHistory(host.readPriceHistorySync()));
+    return fn();
+  }
+}
+
 export function costFromUsage(model, usage, options) {
   if (model !== null && model !== undefined) requireString(model, 'model');
   const body = jsonText(usage, 'usage');
   const [text, own] = optionsText(options, PRICING_KEYS);
-  return JSON.parse(withTable(own, (t) => t.costOfUsage(model ?? undefined, body, text)));
+  return withHistory(() => JSON.parse(withTable(own, (t) => t.costOfUsage(model ?? undefined, body, text))));
 }
 
 export function estimateCost(requestBody, options) {
@@ -305,8 +336,17 @@ function startImport(options) {
   };
 }
 
+/** Whether an analysis prices each generation at its own day (the default). */
+const datedAnalysis = (options) => options?.pricesAt !== 'today';
+
 export function analyzeTraces(data, options) {
   const source = asyncSource(data);
+  // Calls are priced at their own day's prices: the history comes first
+  // (read where the runtime can; an async import fetches it). Without it the
+  // report's `pricing.withoutHistory` counts what was priced at today's prices.
+  if (datedAnalysis(options) && !wasm.isPriceHistoryLoaded() && host.readPriceHistorySync) {
+    run(() => wasm.loadPriceHistory(host.readPriceHistorySync()));
+  }
   if (source === undefined) {
     const run = startImport(options);
     try {
@@ -320,6 +360,9 @@ export function analyzeTraces(data, options) {
   // Every error after the source is known, bad options included, rejects
   // the Promise rather than throwing.
   return (async () => {
+    if (datedAnalysis(options) && !wasm.isPriceHistoryLoaded() && host.fetchPriceHistory) {
+      await loadPriceHistory().catch(() => {});
+    }
     const run = startImport(options);
     try {
       for await (const chunk of source) run.step(chunk);

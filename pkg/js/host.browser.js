@@ -12,6 +12,15 @@ const VOCABULARIES = {
   r50k_base: () => new URL('../vocab/r50k_base.bin', import.meta.url),
 };
 
+export async function fetchPriceHistory() {
+  const url = new URL('../prices/history.bin', import.meta.url);
+  const response = await fetch(url);
+  if (!response.ok) {
+    throw new FareboxError('price_history_unavailable', `fetching the price history from ${url} failed: HTTP ${response.status}`);
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 export async function fetchVocabulary(name) {
   const url = VOCABULARIES[name]();
   const response = await fetch(url);

@@ -10,4 +10,8 @@ export const host = {
   readVocabularySync: undefined,
   /** Fetches a vocabulary's bytes (`loadEncoding`). */
   fetchVocabulary: undefined,
+  /** Reads the price history synchronously, where the runtime can (Node). */
+  readPriceHistorySync: undefined,
+  /** Fetches the price history's bytes (`loadPriceHistory()`). */
+  fetchPriceHistory: undefined,
 };

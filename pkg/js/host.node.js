@@ -9,3 +9,8 @@ const vocabulary = (name) => new URL(`../vocab/${name}.bin`, import.meta.url);
 
 export const readVocabularySync = (name) => readFileSync(vocabulary(name));
 export const fetchVocabulary = async (name) => readFile(vocabulary(name));
+
+const priceHistory = new URL('../prices/history.bin', import.meta.url);
+
+export const readPriceHistorySync = () => readFileSync(priceHistory);
+export const fetchPriceHistory = async () => readFile(priceHistory);

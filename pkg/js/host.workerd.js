@@ -6,6 +6,13 @@
 
 import { FareboxError } from './tokens.js';
 
+export async function fetchPriceHistory() {
+  throw new FareboxError(
+    'price_history_unavailable',
+    "a worker cannot fetch the price history from the package: `import bytes from 'farebox/prices/history'` and call `loadPriceHistory(bytes)`",
+  );
+}
+
 export async function fetchVocabulary(name) {
   throw new FareboxError(
     'vocabulary_unavailable',

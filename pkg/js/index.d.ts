@@ -33,6 +33,8 @@ export type FareboxErrorCode =
   | 'unpriced_modality'
   | 'ledger_error'
   | 'tokenizer_not_loaded'
+  | 'price_history_not_loaded'
+  | 'price_history_unavailable'
   | 'invalid_argument'
   | 'invalid_policy'
   | 'no_exact_tokenizer'
@@ -128,7 +130,46 @@ export interface TierOptions {
 export interface CostOptions extends PricingOptions, TierOptions {
   /** The usage object's shape; detected from its fields when absent. */
   format?: UsageFormat;
+  /**
+   * Price at the prices in force on this day (`YYYY-MM-DD`, an RFC 3339 instant, a `Date` or epoch
+   * milliseconds) instead of today's. A day before the built-in snapshot needs the price history:
+   * Node reads it on first need; elsewhere `await loadPriceHistory()` first (else `price_history_not_loaded`).
+   */
+  at?: string | number | Date;
 }
+
+/** When the prices that priced a call applied. */
+export interface Effective {
+  /** The first day these prices are known to apply (the release that first listed them, or a Langfuse
+   * `startDate`); null when undated (a user definition, or the built-in table without its history). */
+  from: string | null;
+  /** The change to these prices happened after this day (the previous sampled release). */
+  changedAfter?: string;
+  /** The first day of the next prices; null while current. */
+  until: string | null;
+  /** Where these prices were first seen: `litellm 1.63.2`, `langfuse startDate`, `user`. */
+  seen: string;
+  /** The day asked lies before anything the sources list: the earliest known prices were used. */
+  beforeFirstKnown?: boolean;
+  /** The sources stopped listing the model on this day; its last listed prices were used. */
+  delisted?: string;
+}
+
+/** What {@link loadPriceHistory} loaded. */
+export interface PriceHistorySummary {
+  releases: number;
+  first: string | null;
+  last: string | null;
+}
+
+/**
+ * Loads the built-in models' price history (monthly LiteLLM releases since 2023-10; ~50 KiB gzip),
+ * kept apart so that pricing today's calls downloads nothing more. Without `bytes`, the package's own
+ * file (Node: read from disk; browsers: fetched beside the module; a worker passes the bytes exported
+ * by `farebox/prices/history`).
+ */
+export function loadPriceHistory(bytes?: Uint8Array | ArrayBuffer): Promise<PriceHistorySummary>;
+export function isPriceHistoryLoaded(): boolean;
 
 export interface EstimateOptions extends PricingOptions, TierOptions {
   /** The model, when the body names none (Gemini's names it in the URL) or to override it. */
@@ -169,6 +210,8 @@ export interface Cost {
   /** Usage the model has no price for; `total` is then a lower bound and `complete` false. */
   unpriced: Unpriced[];
   complete: boolean;
+  /** With `options.at`: since when the prices used applied. */
+  effective?: Effective;
 }
 
 /**
@@ -259,6 +302,8 @@ export class Pricing {
   resolve(model: string): ResolvedModel;
   /** The day the built-in prices were taken (`YYYY-MM-DD`); empty for an empty table. */
   readonly snapshot: string;
+  /** Loads a price history into this table (see {@link loadPriceHistory}). */
+  loadHistory(bytes: Uint8Array): PriceHistorySummary;
 }
 
 // ----------------------------------------------------------------- budgets
@@ -344,7 +389,7 @@ export interface TraceProgress {
   errors: number;
 }
 
-export type WhatIf = { model: string; only?: string } | { cacheHitRate: number };
+export type WhatIf = { model: string; only?: string } | { cacheHitRate: number } | { todaysPrices: true };
 
 export interface TraceOptions extends PricingOptions {
   /** The container; detected from the first bytes when absent. */
@@ -364,6 +409,9 @@ export interface TraceOptions extends PricingOptions {
   maxDiscrepancies?: number;
   /** The same traffic on another model, or with this share (0–100) of input read from the cache. */
   whatIfs?: WhatIf[];
+  /** `callDate` (default): each generation at the prices of its own day, so an audit compares like with
+   * like (the price history is loaded first); `today`: every generation at today's prices. */
+  pricesAt?: 'callDate' | 'today';
   /** A day is a spike above `factorPercent`% (default 200) of its trailing `trailingDays` (7) average. */
   spikeRule?: { factorPercent?: number; trailingDays?: number; minHistoryDays?: number };
   /** Called after each chunk is read. */
@@ -413,12 +461,16 @@ export interface Discrepancy {
   farebox: Money;
   /** exported − farebox: positive when the export charged more. */
   difference: Money;
+  /** The export's cost is the model's cost in this other price period: a price change, not an error. */
+  priceChange?: Effective;
 }
 
 export interface Audit {
   checked: number;
   agreeing: number;
   differing: number;
+  /** Of the differing, those explained by a price change (see `Discrepancy.priceChange`). */
+  priceChanges: number;
   exportedTotal: Money;
   fareboxTotal: Money;
   netDifference: Money;
@@ -426,7 +478,7 @@ export interface Audit {
 }
 
 export interface WhatIfResult {
-  scenario: { model: { model: string; only: string | null } } | { cacheHitRate: { percent: number } };
+  scenario: { model: { model: string; only: string | null } } | { cacheHitRate: { percent: number } } | 'todaysPrices';
   compared: number;
   baseline: Money;
   cost: Money;
@@ -477,6 +529,18 @@ export interface TraceReport {
   whatIfs: WhatIfResult[];
   spikes: Alert[];
   unknownModels: [string, number][];
+  /** Which day's prices priced the generations. */
+  pricing: {
+    pricesAt: 'callDate' | 'today';
+    /** Generations priced at prices that have changed since their day. */
+    atEarlierPrices: number;
+    /** Generations without a timestamp, priced at today's prices. */
+    undated: number;
+    /** Generations before the built-in snapshot priced at today's prices: the history was not loaded. */
+    withoutHistory: number;
+    /** The loaded history's span. */
+    history: string | null;
+  };
   overflow: boolean;
 }
 

@@ -40,6 +40,7 @@ const CODES = new Set([
   'unpriced_modality',
   'ledger_error',
   'tokenizer_not_loaded',
+  'price_history_not_loaded',
   'invalid_argument',
   'invalid_policy',
   'no_exact_tokenizer',
@@ -50,6 +51,13 @@ const CODES = new Set([
  * exception thrown by a user callback) passes through untouched. */
 function translate(error) {
   if (error instanceof FareboxError || !(error instanceof Error) || !CODES.has(error.code)) return error;
+  if (error.code === 'price_history_not_loaded') {
+    return new FareboxError(
+      error.code,
+      'the price history is not loaded: call `await loadPriceHistory()` first to price a call on a day ' +
+        "before the built-in prices were taken (in a worker: `loadPriceHistory(bytes)` with the bytes exported by 'farebox/prices/history')",
+    );
+  }
   if (error.code === 'tokenizer_not_loaded' && error.encoding) {
     const name = error.encoding;
     return new FareboxError(

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use farebox_core::budget::{PlannedCall, SpikeRule};
 use farebox_core::estimate::{EstimateOptions, RequestFormat};
+use farebox_core::traces::aggregate::PricesAt;
 use farebox_core::traces::{AnalysisOptions, Format, ImportOptions, WhatIf};
 use farebox_core::{CostOptions, PriceFileFormat, Timestamp, UsageFormat, Usd};
 use serde::Deserialize;
@@ -29,7 +30,7 @@ pub fn parse<'a, T: Deserialize<'a> + Default>(what: &str, json: &'a str) -> Res
 /// user-defined tier's own). Both option structs carry the two fields
 /// themselves: serde cannot deny unknown fields through `flatten`.
 fn cost_options(service_tier: Option<String>, params: BTreeMap<String, String>) -> CostOptions {
-    let options = CostOptions { params };
+    let options = CostOptions { params, at: None };
     match service_tier {
         Some(tier) => options.with_param(farebox_core::pricing::SERVICE_TIER, &tier),
         None => options,
@@ -46,6 +47,10 @@ pub struct UsageOptions {
     service_tier: Option<String>,
     #[serde(default)]
     params: BTreeMap<String, String>,
+    /// Price at the prices in force on this call's day (a date, an RFC 3339
+    /// instant or epoch milliseconds) instead of today's.
+    #[serde(default)]
+    at: Option<At>,
 }
 
 impl UsageOptions {
@@ -58,7 +63,9 @@ impl UsageOptions {
                 ))
             })?),
         };
-        Ok((format, cost_options(self.service_tier, self.params)))
+        let mut options = cost_options(self.service_tier, self.params);
+        options.at = self.at.map(|at| at.timestamp("options.at")).transpose()?.map(Timestamp::date);
+        Ok((format, options))
     }
 }
 
@@ -156,6 +163,16 @@ enum At {
     Text(String),
 }
 
+impl At {
+    /// The instant; `what` names the option in an error.
+    fn timestamp(self, what: &str) -> Result<Timestamp, Failure> {
+        match self {
+            At::Millis(ms) => Ok(Timestamp::from_millis(ms)),
+            At::Text(text) => Timestamp::parse(&text).map_err(|e| Failure::invalid_argument(format!("{what}: {e}"))),
+        }
+    }
+}
+
 /// `checkBudget`'s call, as the JS layer sends it (from an estimate or a
 /// planned call).
 #[derive(Debug, Deserialize)]
@@ -179,12 +196,7 @@ impl CallInput {
         if self.max_cost.is_some_and(Usd::is_negative) {
             return Err(Failure::invalid_argument("call.maxCost is negative"));
         }
-        let at = match self.at {
-            At::Millis(ms) => Timestamp::from_millis(ms),
-            At::Text(text) => {
-                Timestamp::parse(&text).map_err(|e| Failure::invalid_argument(format!("call.at: {e}")))?
-            }
-        };
+        let at = self.at.timestamp("call.at")?;
         Ok(PlannedCall {
             model: self.model,
             max_cost: self.max_cost,
@@ -240,6 +252,11 @@ enum WhatIfInput {
         #[serde(rename = "cacheHitRate")]
         cache_hit_rate: u8,
     },
+    /// `{ todaysPrices: true }`: each call's usage at today's prices.
+    TodaysPrices {
+        #[serde(rename = "todaysPrices")]
+        todays_prices: bool,
+    },
 }
 
 /// `analyzeTraces` options.
@@ -266,6 +283,9 @@ pub struct TraceOptions {
     what_ifs: Vec<WhatIfInput>,
     #[serde(default)]
     spike_rule: Option<SpikeRuleInput>,
+    /// `callDate` (default: each generation at its own day's prices) or `today`.
+    #[serde(default)]
+    prices_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -313,6 +333,10 @@ impl TraceOptions {
                         "options.whatIfs: cacheHitRate {cache_hit_rate} is not a percentage (0–100)"
                     )))
                 }
+                WhatIfInput::TodaysPrices { todays_prices: true } => WhatIf::TodaysPrices,
+                WhatIfInput::TodaysPrices { todays_prices: false } => {
+                    return Err(Failure::invalid_argument("options.whatIfs: todaysPrices must be true"))
+                }
             });
         }
         let d = AnalysisOptions::default();
@@ -324,7 +348,15 @@ impl TraceOptions {
                 min_history_days: s.min_history_days.unwrap_or(d.spike_rule.min_history_days),
             },
         };
+        let prices_at = match self.prices_at.as_deref() {
+            None | Some("callDate") => PricesAt::CallDate,
+            Some("today") => PricesAt::Today,
+            Some(other) => {
+                return Err(Failure::invalid_argument(format!("options.pricesAt `{other}` is not callDate or today")))
+            }
+        };
         let analysis = AnalysisOptions {
+            prices_at,
             top_n: self.top_n.unwrap_or(d.top_n),
             metadata_keys: self.metadata_keys.or(d.metadata_keys),
             max_groups: self.max_groups.unwrap_or(d.max_groups),

@@ -25,9 +25,28 @@ use crate::error::{self, Failure};
 use crate::{input, tokenizers, view};
 
 static BUILTIN: OnceLock<PriceTable> = OnceLock::new();
+/// The built-in table with its price history, once `loadPriceHistory` ran:
+/// from then on the table every call without its own prices uses.
+static BUILTIN_DATED: OnceLock<PriceTable> = OnceLock::new();
 
 fn builtin() -> &'static PriceTable {
-    BUILTIN.get_or_init(PriceTable::builtin)
+    BUILTIN_DATED.get().unwrap_or_else(|| BUILTIN.get_or_init(PriceTable::builtin))
+}
+
+/// Loads the built-in models' price history (the package's
+/// `prices/history.bin`), for costs on a past day; returns what it holds as
+/// JSON. Loading it again changes nothing.
+#[wasm_bindgen(js_name = loadPriceHistory)]
+pub fn load_price_history(bytes: &[u8]) -> Result<String, Failure> {
+    let mut dated = builtin().clone();
+    let summary = dated.load_history(bytes)?;
+    let _ = BUILTIN_DATED.set(dated);
+    Ok(view::json(&summary))
+}
+
+#[wasm_bindgen(js_name = isPriceHistoryLoaded)]
+pub fn is_price_history_loaded() -> bool {
+    BUILTIN_DATED.get().is_some()
 }
 
 /// A price table: the built-in one, or a user's (built-in plus their own
@@ -86,6 +105,13 @@ impl Prices {
     pub fn resolve(&self, name: &str) -> Result<String, Failure> {
         let resolved = self.table().resolve(name)?;
         Ok(view::json(&view::ModelView::from(&resolved)))
+    }
+
+    /// Loads a price history into this table (see [`load_price_history`]).
+    #[wasm_bindgen(js_name = loadHistory)]
+    pub fn load_history(&mut self, bytes: &[u8]) -> Result<String, Failure> {
+        let summary = self.table_mut().load_history(bytes)?;
+        Ok(view::json(&summary))
     }
 
     /// The day the built-in prices were taken; empty for an empty table.

@@ -9,8 +9,11 @@ use std::marker::PhantomData;
 use farebox_core::budget::{Alert, AlertKind, Decision};
 use farebox_core::cost::{Cost, CostLine, Unpriced};
 use farebox_core::estimate::{Estimate, Range};
-use farebox_core::pricing::{Resolution, Resolved};
-use farebox_core::traces::aggregate::{Audit, Discrepancy, Group, Tokens, Totals, TraceCost, WhatIfResult};
+use farebox_core::pricing::{Effective, Resolution, Resolved};
+use farebox_core::time::Date;
+use farebox_core::traces::aggregate::{
+    Audit, Discrepancy, Group, PricesAt, PricingNote, Tokens, Totals, TraceCost, WhatIfResult,
+};
 use farebox_core::traces::{Format, RecordError, Report, SourceCounts, WhatIf};
 use farebox_core::{ImportReport, Timestamp, Usd};
 use serde::Serialize;
@@ -27,6 +30,38 @@ pub struct CostView<'a> {
     breakdown: Vec<LineView<'a>>,
     unpriced: &'a [Unpriced],
     complete: bool,
+    /// With `options.at`: since when the prices used applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    effective: Option<EffectiveView<'a>>,
+}
+
+/// When a price applied (core's `Effective`), camelCase.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EffectiveView<'a> {
+    from: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed_after: Option<Date>,
+    until: Option<Date>,
+    seen: &'a str,
+    #[serde(skip_serializing_if = "core::ops::Not::not")]
+    before_first_known: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delisted: Option<Date>,
+}
+
+impl<'a> From<&'a Effective> for EffectiveView<'a> {
+    fn from(e: &'a Effective) -> EffectiveView<'a> {
+        let Effective { from, changed_after, until, seen, before_first_known, delisted } = e;
+        EffectiveView {
+            from: *from,
+            changed_after: *changed_after,
+            until: *until,
+            seen,
+            before_first_known: *before_first_known,
+            delisted: *delisted,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -64,6 +99,7 @@ impl<'a> From<&'a Cost> for CostView<'a> {
             breakdown: c.lines.iter().map(LineView::from).collect(),
             unpriced: &c.unpriced,
             complete: c.complete,
+            effective: c.effective.as_ref().map(EffectiveView::from),
         }
     }
 }
@@ -239,7 +275,19 @@ pub struct TraceReportView<'a> {
     spikes: Each<'a, Alert, AlertView<'a>>,
     /// `[model, count]` pairs.
     unknown_models: &'a [(String, u64)],
+    pricing: PricingView<'a>,
     overflow: bool,
+}
+
+/// Which day's prices priced the generations (core's `PricingNote`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PricingView<'a> {
+    prices_at: &'static str,
+    at_earlier_prices: u64,
+    undated: u64,
+    without_history: u64,
+    history: Option<&'a str>,
 }
 
 impl<'a> TraceReportView<'a> {
@@ -262,9 +310,11 @@ impl<'a> TraceReportView<'a> {
             what_ifs,
             spikes,
             unknown_models,
+            pricing,
             overflow,
             ..
         } = report;
+        let PricingNote { prices_at, at_earlier_prices, undated, without_history, history } = pricing;
         TraceReportView {
             import: ImportReportView::from(import),
             totals: TotalsView::from(totals),
@@ -284,6 +334,16 @@ impl<'a> TraceReportView<'a> {
             what_ifs: Each::new(what_ifs),
             spikes: Each::new(spikes),
             unknown_models,
+            pricing: PricingView {
+                prices_at: match prices_at {
+                    PricesAt::CallDate => "callDate",
+                    PricesAt::Today => "today",
+                },
+                at_earlier_prices: *at_earlier_prices,
+                undated: *undated,
+                without_history: *without_history,
+                history: history.as_deref(),
+            },
             overflow: *overflow,
         }
     }
@@ -436,6 +496,7 @@ struct AuditView<'a> {
     checked: u64,
     agreeing: u64,
     differing: u64,
+    price_changes: u64,
     exported_total: Usd,
     farebox_total: Usd,
     net_difference: Usd,
@@ -444,11 +505,21 @@ struct AuditView<'a> {
 
 impl<'a> From<&'a Audit> for AuditView<'a> {
     fn from(a: &'a Audit) -> AuditView<'a> {
-        let Audit { checked, agreeing, differing, exported_total, farebox_total, net_difference, discrepancies } = a;
+        let Audit {
+            checked,
+            agreeing,
+            differing,
+            price_changes,
+            exported_total,
+            farebox_total,
+            net_difference,
+            discrepancies,
+        } = a;
         AuditView {
             checked: *checked,
             agreeing: *agreeing,
             differing: *differing,
+            price_changes: *price_changes,
             exported_total: *exported_total,
             farebox_total: *farebox_total,
             net_difference: *net_difference,
@@ -467,11 +538,14 @@ struct DiscrepancyView<'a> {
     exported: Usd,
     farebox: Usd,
     difference: Usd,
+    /// The export used the prices of this other period of the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price_change: Option<EffectiveView<'a>>,
 }
 
 impl<'a> From<&'a Discrepancy> for DiscrepancyView<'a> {
     fn from(d: &'a Discrepancy) -> DiscrepancyView<'a> {
-        let Discrepancy { trace_id, observation_id, line, model, exported, farebox, difference } = d;
+        let Discrepancy { trace_id, observation_id, line, model, exported, farebox, difference, price_change } = d;
         DiscrepancyView {
             trace_id: trace_id.as_deref(),
             observation_id: observation_id.as_deref(),
@@ -480,6 +554,7 @@ impl<'a> From<&'a Discrepancy> for DiscrepancyView<'a> {
             exported: *exported,
             farebox: *farebox,
             difference: *difference,
+            price_change: price_change.as_ref().map(EffectiveView::from),
         }
     }
 }
@@ -501,6 +576,7 @@ struct WhatIfView<'a> {
 enum ScenarioView<'a> {
     Model { model: &'a str, only: Option<&'a str> },
     CacheHitRate { percent: u8 },
+    TodaysPrices,
 }
 
 impl<'a> From<&'a WhatIfResult> for WhatIfView<'a> {
@@ -510,6 +586,7 @@ impl<'a> From<&'a WhatIfResult> for WhatIfView<'a> {
             scenario: match scenario {
                 WhatIf::Model { model, only } => ScenarioView::Model { model, only: only.as_deref() },
                 WhatIf::CacheHitRate { percent } => ScenarioView::CacheHitRate { percent: *percent },
+                WhatIf::TodaysPrices => ScenarioView::TodaysPrices,
             },
             compared: *compared,
             baseline: *baseline,

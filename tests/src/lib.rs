@@ -17,3 +17,13 @@ pub fn tokenizers() -> &'static Tokenizers {
     static T: OnceLock<Tokenizers> = OnceLock::new();
     T.get_or_init(Tokenizers::embedded)
 }
+
+/// The built-in price table with its history loaded.
+pub fn dated_prices() -> &'static PriceTable {
+    static T: OnceLock<PriceTable> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut table = PriceTable::builtin();
+        table.load_history(include_bytes!("../../core/data/price_history.json")).expect("the committed history loads");
+        table
+    })
+}

@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 const OPENAI_TEXT: &[&str] = &["gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3"];
 const OPENAI_AUDIO: &[&str] = &["gpt-audio", "gpt-4o-audio-preview"];
 const ANTHROPIC: &[&str] = &["claude-sonnet-4-5", "claude-3-5-haiku-20241022"];
-const GEMINI: &[&str] = &["gemini-2.5-pro", "gemini-2.5-flash"];
+const GEMINI: &[&str] = &["gemini-2.5-pro", "gemini-2.5-flash", "vertex_ai/gemini-2.5-pro"];
 
 /// A generated request: the body, the options it is estimated with, and the
 /// usage shape its provider answers in.

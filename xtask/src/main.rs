@@ -11,6 +11,7 @@ mod estimates;
 mod fuzz;
 mod generated;
 mod pkg;
+mod price_history;
 mod prices;
 mod serve;
 mod test;

@@ -22,11 +22,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use farebox_core::pricing::{write_price_file, Condition, Mode, Model, Resolution, Source, Tier};
+use farebox_core::pricing::{write_history_file, write_price_file, Condition, Mode, Model, Resolution, Source, Tier};
 use farebox_core::{PriceFileFormat, PriceTable, UsageKind};
 // `raw_value` is on: farebox-core's serde_json has it, and features unify.
 use serde_json::value::RawValue;
 
+use crate::price_history;
 use crate::Result;
 
 const LITELLM: &str = "litellm-model_prices_and_context_window.json";
@@ -67,18 +68,74 @@ const FAMILIES: &[&str] = &[
 ];
 
 pub fn run(args: &[String]) -> Result<()> {
+    let vendor = crate::cmd::repo_root().join("vendor/price-tables");
+    let (args, before) = match args {
+        [flag] if flag == "--update" => {
+            let before = fs::read(crate::cmd::repo_root().join("core/data/prices.json")).ok();
+            let added = price_history::update(&vendor, LITELLM)?;
+            match added.last() {
+                Some(newest) => println!(
+                    "prices: added litellm {} to the history; the table is now from {newest}",
+                    added.join(", ")
+                ),
+                None => println!("prices: the history already has the newest litellm release"),
+            }
+            (&[][..], before)
+        }
+        _ => (args, None),
+    };
     crate::generated::run("prices", args, || {
-        let generated = generate(&crate::cmd::repo_root().join("vendor/price-tables"))?;
+        let generated = generate(&vendor)?;
         // The index `PriceTable::builtin` looks models up in without parsing the table.
-        let index = write_price_index(&generated)?;
+        let index = write_price_index(&generated.table)?;
+        if let Some(before) = &before {
+            print_changes(before, generated.table.as_bytes())?;
+        }
         Ok(vec![
-            ("core/data/prices.json".to_string(), generated.into_bytes()),
+            ("core/data/prices.json".to_string(), generated.table.into_bytes()),
             ("core/data/prices_index.rs".to_string(), index.into_bytes()),
+            ("core/data/price_history.json".to_string(), generated.history.into_bytes()),
         ])
     })
 }
 
-fn in_scope(id: &str) -> bool {
+/// What `--update` changed: models added and removed, prices old → new.
+fn print_changes(before: &[u8], after: &[u8]) -> Result<()> {
+    let load = |bytes: &[u8]| -> Result<BTreeMap<String, Model>> {
+        let mut table = PriceTable::empty();
+        table.load(bytes, PriceFileFormat::Farebox)?;
+        Ok(table.user_models().iter().map(|m| (m.id.clone(), m.clone())).collect())
+    };
+    let (old, new) = (load(before)?, load(after)?);
+    let added: Vec<&str> = new.keys().filter(|id| !old.contains_key(*id)).map(String::as_str).collect();
+    let removed: Vec<&str> = old.keys().filter(|id| !new.contains_key(*id)).map(String::as_str).collect();
+    println!("prices: {} models added: {}", added.len(), added.join(" "));
+    println!("prices: {} models removed: {}", removed.len(), removed.join(" "));
+    let mut changed = 0;
+    for (id, n) in &new {
+        let Some(o) = old.get(id) else { continue };
+        let kinds: Vec<String> = UsageKind::ALL
+            .into_iter()
+            .filter(|&k| o.prices.get(k) != n.prices.get(k))
+            .map(|k| format!("{k} {} → {}", show(o.prices.get(k)), show(n.prices.get(k))))
+            .collect();
+        let tiers = if o.tiers != n.tiers { " (tiers changed)" } else { "" };
+        if !kinds.is_empty() || !tiers.is_empty() {
+            changed += 1;
+            println!("prices: changed {id}: {}{tiers}", kinds.join(", "));
+        }
+    }
+    println!("prices: {changed} models with changed prices");
+    Ok(())
+}
+
+/// The generated files' text.
+struct Generated {
+    table: String,
+    history: String,
+}
+
+pub(crate) fn in_scope(id: &str) -> bool {
     let id = id.to_ascii_lowercase();
     id.split(['/', '.', ':', '@']).any(|segment| {
         FAMILIES.iter().any(|f| {
@@ -90,7 +147,7 @@ fn in_scope(id: &str) -> bool {
     })
 }
 
-fn generate(reference: &Path) -> Result<String> {
+fn generate(reference: &Path) -> Result<Generated> {
     let read = |name: &str| -> Result<(Vec<u8>, PathBuf)> {
         let path = reference.join(name);
         let bytes = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -98,6 +155,15 @@ fn generate(reference: &Path) -> Result<String> {
     };
     let (litellm_bytes, _) = read(LITELLM)?;
     let (langfuse_bytes, _) = read(LANGFUSE)?;
+    let deltas = price_history::read_deltas(reference)?;
+    let release = deltas.last().ok_or("the LiteLLM history has no release")?;
+    if release.table_sha256 != sha256_hex(&litellm_bytes) {
+        return Err(format!(
+            "vendor/price-tables/{LITELLM} is not the table of litellm {}, the history's last release: run `cargo xtask prices --update`",
+            release.version
+        )
+        .into());
+    }
 
     let mut litellm = PriceTable::empty();
     let report = litellm.load(&litellm_bytes, PriceFileFormat::LiteLlm)?;
@@ -146,14 +212,28 @@ fn generate(reference: &Path) -> Result<String> {
         println!("prices: disagreement (LiteLLM kept): {d}");
     }
 
-    fill_from_cloud_copies(&mut models)?;
+    fill_from_cloud_copies(&mut models, true)?;
+
+    let (releases, histories, last) = price_history::build(&deltas)?;
+    check_history_ends_at_table(&last, &models)?;
+    println!(
+        "prices: history: {} releases ({} to {}), {} models, {} with a price change",
+        releases.len(),
+        releases[0].date,
+        release.date,
+        histories.len(),
+        histories.iter().filter(|h| h.periods.iter().filter(|p| !p.removed).count() > 1).count()
+    );
 
     let sources = [
         Source {
             name: "litellm".into(),
-            origin: "BerriAI/litellm model_prices_and_context_window.json, as packaged in PyPI litellm==1.109.1".into(),
-            version: "1.109.1".into(),
-            date: "2026-11-22".into(),
+            origin: format!(
+                "BerriAI/litellm model_prices_and_context_window.json, as packaged in PyPI litellm=={}",
+                release.version
+            ),
+            version: release.version.clone(),
+            date: release.date.to_string(),
             sha256: sha256_hex(&litellm_bytes),
         },
         Source {
@@ -164,7 +244,27 @@ fn generate(reference: &Path) -> Result<String> {
             sha256: sha256_hex(&langfuse_bytes),
         },
     ];
-    Ok(write_price_file(&models, "2026-11-22", &sources))
+    Ok(Generated {
+        table: write_price_file(&models, &release.date.to_string(), &sources),
+        history: write_history_file(&releases, &histories),
+    })
+}
+
+/// The history's last release prices every LiteLLM model of the table as the
+/// table does: the history is made from the same release, slimmed.
+fn check_history_ends_at_table(last: &[Model], table: &[Model]) -> Result<()> {
+    let by_id: BTreeMap<&str, &Model> = last.iter().map(|m| (m.id.as_str(), m)).collect();
+    for m in table.iter().filter(|m| m.source.starts_with("litellm")) {
+        match by_id.get(m.id.as_str()) {
+            Some(h) if h.prices == m.prices && h.tiers == m.tiers => {}
+            _ => {
+                return Err(
+                    format!("the price history's last release does not price `{}` as the table does", m.id).into()
+                )
+            }
+        }
+    }
+    Ok(())
 }
 
 /// First-party Anthropic models (provider `anthropic`) whose long-context
@@ -195,7 +295,12 @@ fn generate(reference: &Path) -> Result<String> {
 /// The filled model's `source` says what was copied and from which ids
 /// (`litellm; above_200k tier, context_window from anthropic.claude-…-v1:0`),
 /// so it is no longer compared as a plain LiteLLM entry.
-fn fill_from_cloud_copies(models: &mut [Model]) -> Result<()> {
+pub(crate) fn fill_from_cloud_copies(models: &mut [Model], log: bool) -> Result<()> {
+    let say = |line: String| {
+        if log {
+            println!("{line}");
+        }
+    };
     let first_party: Vec<usize> = (0..models.len()).filter(|&i| models[i].provider == "anthropic").collect();
     // The first-party ids alone, without patterns: a copy is what a rewrite finds.
     let mut firsts = PriceTable::empty();
@@ -217,7 +322,7 @@ fn fill_from_cloud_copies(models: &mut [Model]) -> Result<()> {
 
     let mut counts: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     let mut fills = Vec::new();
-    println!("prices: {} first-party Anthropic models, {} with cloud copies", first_party.len(), copies.len());
+    say(format!("prices: {} first-party Anthropic models, {} with cloud copies", first_party.len(), copies.len()));
     for &i in &first_party {
         let f = &models[i];
         let Some(cs) = copies.get(&i) else {
@@ -277,7 +382,7 @@ fn fill_from_cloud_copies(models: &mut [Model]) -> Result<()> {
             if !notes.is_empty() {
                 let base =
                     if same_base { String::new() } else { format!(", other base prices: {}", differing.join(", ")) };
-                println!("prices: anthropic {} vs {} ({}{base}): {}", f.id, c.id, c.provider, notes.join("; "));
+                say(format!("prices: anthropic {} vs {} ({}{base}): {}", f.id, c.id, c.provider, notes.join("; ")));
             }
         }
         if let Some(fill) = fill_one(models, i, &donors) {
@@ -290,10 +395,10 @@ fn fill_from_cloud_copies(models: &mut [Model]) -> Result<()> {
         } else {
             format!(": {}", ids.iter().cloned().collect::<Vec<_>>().join(" "))
         };
-        println!("prices: first-party Anthropic: {what}: {}{list}", ids.len());
+        say(format!("prices: first-party Anthropic: {what}: {}{list}", ids.len()));
     }
     for (i, (model, what)) in fills {
-        println!("prices: filled {}: {what}", models[i].id);
+        say(format!("prices: filled {}: {what}", models[i].id));
         models[i] = model;
     }
     Ok(())

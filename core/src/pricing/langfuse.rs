@@ -20,6 +20,7 @@ use serde_json::value::RawValue;
 use super::{compile_pattern, infer_provider, invalid, Condition, Mode, Model, Op, PriceSet, Tier};
 use crate::error::Error;
 use crate::money::float_written_price;
+use crate::time::Date;
 use crate::usage::{langfuse_kind, UsageKind, LANGFUSE_KEYS};
 
 /// A page of the public API: `{"data": [...], "meta": {...}}`.
@@ -44,6 +45,10 @@ struct Definition {
     total_price: Option<Box<RawValue>>,
     #[serde(default)]
     unit: Option<String>,
+    /// The day from which this definition's prices apply (the API's
+    /// `startDate`); definitions of one model with different days are its price history.
+    #[serde(default)]
+    start_date: Option<String>,
     /// The v1 API: `{"input": {"price": 0.0001}, ...}`.
     #[serde(default)]
     prices: Option<BTreeMap<String, PriceObject>>,
@@ -84,7 +89,8 @@ struct RawCondition {
     values: Vec<String>,
 }
 
-pub(crate) fn parse(text: &str) -> Result<Vec<Model>, Error> {
+/// The definitions, each with its `startDate` if it has one.
+pub(crate) fn parse(text: &str) -> Result<Vec<(Option<Date>, Model)>, Error> {
     // (An untagged enum would buffer the input, which `RawValue` cannot read from.)
     let raws: Vec<Box<RawValue>> = if text.trim_start().starts_with('{') {
         serde_json::from_str::<Page>(text).map_err(|e| invalid("Langfuse", &e))?.data
@@ -96,7 +102,12 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Model>, Error> {
         let def: Definition = serde_json::from_str(raw.get())
             .map_err(|e| Error::InvalidPriceFile(format!("Langfuse model #{i}: {e}")))?;
         let name = def.model_name.clone();
-        models.push(model(def).map_err(|why| Error::InvalidPriceFile(format!("Langfuse model `{name}`: {why}")))?);
+        let fail = |why: String| Error::InvalidPriceFile(format!("Langfuse model `{name}`: {why}"));
+        let start = match def.start_date.as_deref() {
+            Some(text) => Some(Date::parse(text).map_err(|e| fail(format!("startDate: {e}")))?),
+            None => None,
+        };
+        models.push((start, model(def).map_err(fail)?));
     }
     Ok(models)
 }
@@ -263,7 +274,7 @@ mod tests {
             {"name":"Standard","isDefault":true,"priority":0,"conditions":[],"prices":{"input":1.25e-06,"output":1e-05,"input_cached_tokens":1.25e-07,"cache_read_input_tokens":1.25e-07}},
             {"name":"Large Context","isDefault":false,"priority":2,"conditions":[{"usageDetailPattern":"(input|prompt|cached)","operator":"gt","value":200000,"caseSensitive":false}],"prices":{"input":2.5e-06,"output":1.5e-05}},
             {"name":"Flex","isDefault":false,"priority":1,"conditions":[{"source":"model_parameters","key":"service_tier","operator":"in","values":["flex"]}],"prices":{"input":6e-07,"output":5e-06}}]}]"#;
-        let m = &parse(json).unwrap()[0];
+        let m = &parse(json).unwrap()[0].1;
         assert_eq!(m.provider, "google");
         assert_eq!(m.prices.get(UsageKind::CacheRead), Some(Usd::parse("1.25e-07").unwrap()));
         assert_eq!(m.tiers[0].name, "Flex");
@@ -278,11 +289,13 @@ mod tests {
         let m = &parse(
             r#"{"data":[{"modelName":"text-embedding-3-small","matchPattern":"x$$","totalPrice":"2e-08"}],"meta":{}}"#,
         )
-        .unwrap()[0];
+        .unwrap()[0]
+            .1;
         assert_eq!(m.pattern.as_deref(), Some("x$"));
         assert_eq!(m.prices.get(UsageKind::Input), Some(Usd::parse("2e-08").unwrap()));
         assert_eq!(m.mode, Mode::Embedding);
-        let c = &parse(r#"[{"modelName":"m","unit":"CHARACTERS","inputPrice":1e-06,"outputPrice":2e-06}]"#).unwrap()[0];
+        let c =
+            &parse(r#"[{"modelName":"m","unit":"CHARACTERS","inputPrice":1e-06,"outputPrice":2e-06}]"#).unwrap()[0].1;
         assert_eq!(c.prices.get(UsageKind::InputCharacters), Some(Usd::parse("1e-06").unwrap()));
         assert_eq!(c.prices.get(UsageKind::Input), None);
     }

@@ -20,11 +20,15 @@ use crate::error::Error;
 use crate::money::Usd;
 use crate::usage::{Usage, UsageKind};
 
+mod history;
 pub(crate) mod langfuse;
 pub(crate) mod litellm;
 mod table;
 
-pub use table::{write_price_file, LoadReport, PriceFileFormat, PriceTable, Resolution, Resolved, Source};
+pub use history::{write_history_file, Effective, FilePeriod, ModelHistory, Release};
+pub use table::{
+    write_price_file, DatedModel, HistorySummary, LoadReport, PriceFileFormat, PriceTable, Resolution, Resolved, Source,
+};
 
 /// Unit prices in USD, one per [`UsageKind`] that the model charges for,
 /// plus provider-specific units under their own names.

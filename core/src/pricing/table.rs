@@ -11,6 +11,9 @@
 //!    `us.anthropic.claude-x-v1:0` → `anthropic.claude-x-v1:0` → `claude-x`,
 //!    `claude-x@20250929` → `claude-x-20250929`, `openai/gpt-4o` → `gpt-4o`,
 //!    and a bare first-party name to the vendor's prefix, `grok-4.20` → `xai/grok-4.20`);
+//!    a bare name that the table also lists under the vendor's prefix with
+//!    another provider is the vendor's own API's model even though the bare
+//!    id exists (`gemini-2.5-pro` is Google's Gemini API, not Vertex AI);
 //! 3. match patterns (regexes), in definition order, over the name as given.
 //!
 //! An exact entry always wins over a rewrite, so a provider that prices a
@@ -26,9 +29,11 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use super::history::{parse_history, Effective, History, Period, Release};
 use super::{compile_pattern, invalid, Model, Regex, Skipped};
 use crate::error::Error;
 use crate::money::Usd;
+use crate::time::Date;
 
 /// A set of models with its name index.
 #[derive(Clone, Debug, Default)]
@@ -101,6 +106,13 @@ trait Lookup {
 
     fn resolve(&self, requested: &str, lowered: &str, rewrites: &[String]) -> Option<(&Model, Resolution)> {
         if let Some(m) = self.exact(lowered) {
+            // A bare name means the maker's own API: when the table lists the
+            // name under another provider too (a cloud that resells the model
+            // under its bare id), the maker's entry answers.
+            let maker = first_party_form(lowered).and_then(|form| Some((self.exact(&form)?, form)));
+            if let Some((first, form)) = maker.filter(|(first, _)| first.provider != m.provider) {
+                return Some((first, Resolution::Normalised { form }));
+            }
             let via = if m.id.eq_ignore_ascii_case(requested) { Resolution::Id } else { Resolution::Alias };
             return Some((m, via));
         }
@@ -253,6 +265,24 @@ pub struct Resolved<'a> {
     pub user_defined: bool,
 }
 
+/// A model as priced on a given day ([`PriceTable::resolve_at`]).
+#[derive(Clone, Debug)]
+pub struct DatedModel<'a> {
+    /// The model with that day's prices.
+    pub resolved: Resolved<'a>,
+    /// Since when (and until when) those prices applied.
+    pub effective: Effective,
+}
+
+/// What [`PriceTable::load_history`] loaded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HistorySummary {
+    /// Sampled releases.
+    pub releases: usize,
+    pub first: Option<Date>,
+    pub last: Option<Date>,
+}
+
 /// The formats [`PriceTable::load`] reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -312,6 +342,10 @@ pub struct PriceTable {
     builtin: Builtin,
     snapshot: String,
     sources: Vec<Source>,
+    /// The built-in models' past prices, once [`PriceTable::load_history`] ran.
+    history: History,
+    /// Dated user definitions (Langfuse `startDate`).
+    user_history: History,
 }
 
 impl PriceTable {
@@ -324,7 +358,14 @@ impl PriceTable {
     /// or an iteration reaches it); keep it to keep the parsed models.
     pub fn builtin() -> PriceTable {
         let sources = serde_json::from_str(index::SOURCES).expect("the embedded price table is valid (tested)");
-        PriceTable { user: Layer::default(), builtin: Builtin::new(), snapshot: index::SNAPSHOT.to_string(), sources }
+        PriceTable {
+            user: Layer::default(),
+            builtin: Builtin::new(),
+            snapshot: index::SNAPSHOT.to_string(),
+            sources,
+            history: History::default(),
+            user_history: History::default(),
+        }
     }
 
     /// The day the built-in prices were taken (`YYYY-MM-DD`); empty for [`PriceTable::empty`].
@@ -384,11 +425,14 @@ impl PriceTable {
     /// nothing farebox meters are skipped and listed; a malformed entry fails
     /// the load (naming it) and leaves the table as it was.
     pub fn load(&mut self, text: &[u8], format: PriceFileFormat) -> Result<LoadReport, Error> {
-        let (format, models, skipped) = parse_price_file(text, format)?;
+        let (format, models, skipped, dated) = parse_price_file(text, format)?;
         let mut user = self.user.clone();
         let loaded = models.len();
         for model in models {
             user.insert(model)?;
+        }
+        for (id, period) in dated {
+            self.user_history.insert(&id, period);
         }
         self.user = user;
         Ok(LoadReport { format, loaded, skipped })
@@ -407,6 +451,96 @@ impl PriceTable {
             }
         }
         Err(Error::UnknownModel { model: requested.to_string(), suggestions: self.suggestions(&lowered) })
+    }
+
+    /// Loads the built-in models' price history (`core/data/price_history.json`,
+    /// or a newer one from `cargo xtask prices --update`); replaces any loaded before.
+    pub fn load_history(&mut self, text: &[u8]) -> Result<HistorySummary, Error> {
+        let history = parse_history(text)?;
+        let summary = HistorySummary {
+            releases: history.releases.len(),
+            first: history.releases.first().map(|r| r.date),
+            last: history.releases.last().map(|r| r.date),
+        };
+        self.history = history;
+        Ok(summary)
+    }
+
+    /// Whether [`PriceTable::load_history`] has run.
+    pub fn has_history(&self) -> bool {
+        !self.history.is_empty()
+    }
+
+    /// The releases the loaded history was sampled from, oldest first.
+    pub fn history_releases(&self) -> &[Release] {
+        &self.history.releases
+    }
+
+    /// The model `requested` names as it was priced on `at`, and since when
+    /// those prices applied: the built-in history for built-in models, a
+    /// Langfuse file's `startDate`s for its models, and a user's undated
+    /// definition at every date. A model the table no longer lists is found
+    /// in the history. A day before the built-in snapshot needs the history:
+    /// without it, [`Error::PriceHistoryNotLoaded`] (never today's price silently).
+    pub fn resolve_at(&self, requested: &str, at: Date) -> Result<DatedModel<'_>, Error> {
+        let current = match self.resolve(requested) {
+            Ok(found) => found,
+            Err(unknown) => return self.delisted(requested, at).ok_or(unknown),
+        };
+        let (history, fallback) = if current.user_defined {
+            (&self.user_history, "user")
+        } else {
+            if self.history.is_empty() {
+                let snapshot = Date::parse(&self.snapshot).map_err(|_| Error::PriceHistoryNotLoaded)?;
+                if at < snapshot {
+                    return Err(Error::PriceHistoryNotLoaded);
+                }
+                let seen = format!("built-in snapshot {snapshot}");
+                return Ok(DatedModel { resolved: current, effective: Effective::undated(&seen) });
+            }
+            (&self.history, current.model.source.as_str())
+        };
+        let Some((index, mut effective)) = history.at(&current.model.id, at) else {
+            return Ok(DatedModel { effective: Effective::undated(fallback), resolved: current });
+        };
+        if effective.until.is_some() {
+            let model = history.periods(&current.model.id)[index].model.as_ref().unwrap_or(current.model);
+            return Ok(DatedModel { resolved: Resolved { model, ..current }, effective });
+        }
+        // The period in force now: the table's own model (limits, filled
+        // tiers). A model the sampled releases stopped listing that the table
+        // still has (from Langfuse) is priced as the table prices it since then.
+        if let Some(day) = effective.delisted {
+            effective = Effective { from: Some(day), ..Effective::undated(&current.model.source) };
+        }
+        Ok(DatedModel { resolved: current, effective })
+    }
+
+    /// A model only the history knows (the sources stopped listing it), by
+    /// its id or a normalised form.
+    fn delisted(&self, requested: &str, at: Date) -> Option<DatedModel<'_>> {
+        let lowered = requested.trim().to_ascii_lowercase();
+        let forms = core::iter::once(lowered.clone()).chain(rewrites(&lowered));
+        let (form, id) = forms.filter_map(|f| self.history.knows(&f).map(|id| (f, id))).next()?;
+        let (index, effective) = self.history.at(id, at)?;
+        let model = self.history.periods(id)[index].model.as_ref()?;
+        let via = if form == lowered { Resolution::Id } else { Resolution::Normalised { form } };
+        Some(DatedModel { resolved: Resolved { model, via, user_defined: false }, effective })
+    }
+
+    /// Every period of the model `requested` names, oldest first, each with
+    /// its prices: the Prices view's history chart. Empty without a history.
+    pub fn price_periods(&self, requested: &str) -> Result<Vec<(Effective, &Model)>, Error> {
+        let current = self.resolve(requested).map(|r| (r.model.id.clone(), r.user_defined));
+        let (id, user_defined) = match current {
+            Ok(found) => found,
+            Err(unknown) => match self.delisted(requested, Date { year: 9999, month: 12, day: 31 }) {
+                Some(d) => (d.resolved.model.id.clone(), false),
+                None => return Err(unknown),
+            },
+        };
+        let history = if user_defined { &self.user_history } else { &self.history };
+        Ok(history.priced(&id))
     }
 
     /// Up to five known ids sharing the longest prefix with `lowered`
@@ -471,22 +605,27 @@ fn rewrites(name: &str) -> Vec<String> {
         }
         frontier = next;
     }
-    // A bare name as the vendor's own API takes it (`grok-4.20`), where the
-    // table files first-party models under the vendor prefix (`xai/grok-4.20`).
-    if !name.contains('/') {
-        let prefix = match super::infer_provider(name) {
-            "xai" => Some("xai/"),
-            "mistral" => Some("mistral/"),
-            "deepseek" => Some("deepseek/"),
-            "google" => Some("gemini/"),
-            "meta" => Some("meta_llama/"),
-            _ => None,
-        };
-        if let Some(prefix) = prefix {
-            forms.push(format!("{prefix}{name}"));
-        }
-    }
+    forms.extend(first_party_form(name));
     forms
+}
+
+/// A bare name as the vendor's own API takes it (`grok-4.20`, `gemini-2.5-pro`),
+/// where the table files first-party models under the vendor's prefix
+/// (`xai/grok-4.20`, `gemini/gemini-2.5-pro`: LiteLLM's bare `gemini-…`
+/// entries are Vertex AI's).
+fn first_party_form(name: &str) -> Option<String> {
+    if name.contains('/') {
+        return None;
+    }
+    let prefix = match super::infer_provider(name) {
+        "xai" => "xai/",
+        "mistral" => "mistral/",
+        "deepseek" => "deepseek/",
+        "google" => "gemini/",
+        "meta" => "meta_llama/",
+        _ => return None,
+    };
+    Some(format!("{prefix}{name}"))
 }
 
 fn rewrite_once(name: &str) -> Vec<String> {
@@ -537,17 +676,18 @@ fn strip_bedrock_version(name: &str) -> &str {
     name
 }
 
+/// Models, skipped entries, and the dated periods a Langfuse file's `startDate`s give.
+type Parsed = (PriceFileFormat, Vec<Model>, Vec<Skipped>, Vec<(String, Period)>);
+
 /// Parses a price file in any supported format into models.
-pub(crate) fn parse_price_file(
-    text: &[u8],
-    format: PriceFileFormat,
-) -> Result<(PriceFileFormat, Vec<Model>, Vec<Skipped>), Error> {
+pub(crate) fn parse_price_file(text: &[u8], format: PriceFileFormat) -> Result<Parsed, Error> {
     let text = core::str::from_utf8(text)
         .map_err(|e| Error::InvalidPriceFile(format!("not UTF-8 text (invalid byte at offset {})", e.valid_up_to())))?;
     let format = match format {
         PriceFileFormat::Auto => detect_format(text)?,
         f => f,
     };
+    let mut dated = Vec::new();
     let (models, skipped) = match format {
         PriceFileFormat::Farebox => {
             let file: PriceFile = serde_json::from_str(text).map_err(|e| invalid("farebox", &e))?;
@@ -560,10 +700,52 @@ pub(crate) fn parse_price_file(
             (file.models, Vec::new())
         }
         PriceFileFormat::LiteLlm => super::litellm::parse(text)?,
-        PriceFileFormat::Langfuse => (super::langfuse::parse(text)?, Vec::new()),
+        PriceFileFormat::Langfuse => {
+            let (models, periods) = langfuse_periods(super::langfuse::parse(text)?);
+            dated = periods;
+            (models, Vec::new())
+        }
         PriceFileFormat::Auto => unreachable!("detected above"),
     };
-    Ok((format, models, skipped))
+    Ok((format, models, skipped, dated))
+}
+
+/// Langfuse keeps a model's price changes as several definitions of one
+/// name with different `startDate`s, and prices a generation with the one
+/// whose day is the latest on or before it (no day: from the beginning).
+/// The latest becomes the model; when any of a name's definitions is dated,
+/// all of them become its periods.
+fn langfuse_periods(definitions: Vec<(Option<Date>, Model)>) -> (Vec<Model>, Vec<(String, Period)>) {
+    let mut by_name: BTreeMap<String, Vec<(Option<Date>, Model)>> = BTreeMap::new();
+    let mut order = Vec::new();
+    for (day, model) in definitions {
+        let key = model.id.trim().to_ascii_lowercase();
+        if !by_name.contains_key(&key) {
+            order.push(key.clone());
+        }
+        by_name.entry(key).or_default().push((day, model));
+    }
+    let mut models = Vec::new();
+    let mut periods = Vec::new();
+    for key in order {
+        let mut defs = by_name.remove(&key).unwrap_or_default();
+        // Stable: among equal days the later definition wins, as a reload would.
+        defs.sort_by_key(|(day, _)| *day);
+        if defs.iter().any(|(day, _)| day.is_some()) {
+            for (day, model) in &defs {
+                let (from, seen) = match day {
+                    Some(d) => (*d, "langfuse startDate"),
+                    None => (Date { year: 1, month: 1, day: 1 }, "langfuse (no startDate)"),
+                };
+                let period = Period { from, changed_after: None, seen: seen.to_string(), model: Some(model.clone()) };
+                periods.push((model.id.trim().to_string(), period));
+            }
+        }
+        if let Some((_, latest)) = defs.pop() {
+            models.push(latest);
+        }
+    }
+    (models, periods)
 }
 
 fn detect_format(text: &str) -> Result<PriceFileFormat, Error> {
@@ -617,7 +799,7 @@ mod tests {
 
     #[test]
     fn lazily_parsed_models_are_those_of_a_full_parse() {
-        let (_, models, _) = parse_price_file(BUILTIN.as_bytes(), PriceFileFormat::Farebox).unwrap();
+        let (_, models, _, _) = parse_price_file(BUILTIN.as_bytes(), PriceFileFormat::Farebox).unwrap();
         let full: Vec<Model> = models.into_iter().map(|m| normalised(m).unwrap()).collect();
         let table = PriceTable::builtin();
         // Some parsed by lookups first, the rest by the iteration.

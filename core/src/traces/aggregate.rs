@@ -30,7 +30,7 @@ use crate::budget::alerts::{daily_spikes, Alert, SpikeRule};
 use crate::budget::glob_match;
 use crate::cost::price;
 use crate::money::Usd;
-use crate::pricing::{infer_provider, Model, PriceTable};
+use crate::pricing::{infer_provider, Effective, Model, PriceTable};
 use crate::time::{Date, Timestamp};
 use crate::usage::{Usage, UsageKind};
 
@@ -53,6 +53,22 @@ pub enum WhatIf {
         /// The percentage of input (uncached + cached) tokens read from the cache.
         percent: u8,
     },
+    /// The same usage on each generation's own model at today's prices
+    /// (against the prices of each call's own day).
+    TodaysPrices,
+}
+
+/// Which day's prices price a generation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PricesAt {
+    /// The prices in force on the generation's own day (its timestamp): an
+    /// audit compares like with like. Needs the price history for days
+    /// before the built-in snapshot.
+    #[default]
+    CallDate,
+    /// Today's prices for every generation.
+    Today,
 }
 
 /// What to aggregate and how.
@@ -73,6 +89,8 @@ pub struct AnalysisOptions {
     pub what_ifs: Vec<WhatIf>,
     /// When a day's spend is a spike.
     pub spike_rule: SpikeRule,
+    /// Which day's prices price each generation.
+    pub prices_at: PricesAt,
 }
 
 impl Default for AnalysisOptions {
@@ -85,6 +103,7 @@ impl Default for AnalysisOptions {
             max_discrepancies: 100,
             what_ifs: Vec::new(),
             spike_rule: SpikeRule::default(),
+            prices_at: PricesAt::default(),
         }
     }
 }
@@ -198,6 +217,10 @@ pub struct Discrepancy {
     pub farebox: Usd,
     /// `exported − farebox`: positive when the export charged more.
     pub difference: Usd,
+    /// The export's cost is that of the same model's prices in another
+    /// period: a price change, not an error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_change: Option<Effective>,
 }
 
 /// The audit: exported costs re-computed with farebox's prices.
@@ -209,6 +232,9 @@ pub struct Audit {
     pub agreeing: u64,
     /// Of those, beyond it.
     pub differing: u64,
+    /// Of the differing, those whose exported cost is the model's cost in
+    /// another price period (the export priced at the price before or after a change).
+    pub price_changes: u64,
     /// Σ exported over the checked generations.
     pub exported_total: Usd,
     /// Σ farebox over the checked generations.
@@ -381,6 +407,11 @@ pub struct Analyzer<'t> {
     options: AnalysisOptions,
     /// Model name → the model it resolves to (`None`: unknown), resolved once.
     models: BTreeMap<String, Option<&'t Model>>,
+    /// Model name → day → the model as priced that day, resolved once per day.
+    dated: BTreeMap<String, BTreeMap<i64, DatedModel<'t>>>,
+    /// Model name → its price periods, for explaining audit differences.
+    periods: BTreeMap<String, Vec<(Effective, &'t Model)>>,
+    pricing: PricingNote,
     /// What-if target models, resolved once.
     targets: Vec<Option<&'t Model>>,
     strings: Interner,
@@ -400,14 +431,18 @@ impl<'t> Analyzer<'t> {
             .iter()
             .map(|w| match w {
                 WhatIf::Model { model, .. } => table.resolve(model).ok().map(|r| r.model),
-                WhatIf::CacheHitRate { .. } => None,
+                WhatIf::CacheHitRate { .. } | WhatIf::TodaysPrices => None,
             })
             .collect();
         let what_ifs = alloc::vec![WhatIfSum::default(); options.what_ifs.len()];
+        let prices_at = options.prices_at;
         Analyzer {
             table,
             options,
             models: BTreeMap::new(),
+            dated: BTreeMap::new(),
+            periods: BTreeMap::new(),
+            pricing: PricingNote { prices_at, history: history_span(table), ..PricingNote::default() },
             targets,
             strings: Interner::default(),
             facts: Vec::new(),
@@ -426,6 +461,59 @@ impl<'t> Analyzer<'t> {
         let m = self.table.resolve(name).ok().map(|r| r.model);
         self.models.insert(name.to_string(), m);
         m
+    }
+
+    /// The model `name` resolves to, with the prices of the generation's day
+    /// (per [`AnalysisOptions::prices_at`]), counted in the pricing note.
+    fn model_for(&mut self, name: &str, at: Option<Timestamp>) -> Option<&'t Model> {
+        let current = self.resolve(name);
+        let day = match (self.options.prices_at, at) {
+            (PricesAt::CallDate, Some(at)) => at.date(),
+            (PricesAt::CallDate, None) => {
+                self.pricing.undated += u64::from(current.is_some());
+                return current;
+            }
+            (PricesAt::Today, _) => return current,
+        };
+        let key = day.days_since_epoch();
+        let cached = self.dated.get(name).and_then(|days| days.get(&key)).copied();
+        let found = cached.unwrap_or_else(|| {
+            let found = match self.table.resolve_at(name, day) {
+                Ok(dated) => {
+                    let earlier = dated.effective.until.is_some() || dated.effective.delisted.is_some();
+                    Some((dated.resolved.model, if earlier { Dating::Earlier } else { Dating::Current }))
+                }
+                Err(crate::Error::PriceHistoryNotLoaded) => current.map(|m| (m, Dating::NoHistory)),
+                Err(_) => None,
+            };
+            self.dated.entry(name.to_string()).or_default().insert(key, found);
+            found
+        });
+        match found {
+            Some((_, Dating::Earlier)) => self.pricing.at_earlier_prices += 1,
+            Some((_, Dating::NoHistory)) => self.pricing.without_history += 1,
+            _ => {}
+        }
+        found.map(|(m, _)| m)
+    }
+
+    /// Another price period of the model under which the export's cost is
+    /// right: the export used the price before (or after) a change.
+    fn price_change(&mut self, name: &str, usage: &Usage, exported: Usd, used: &Model) -> Option<Effective> {
+        if !self.periods.contains_key(name) {
+            let periods = self.table.price_periods(name).unwrap_or_default();
+            self.periods.insert(name.to_string(), periods);
+        }
+        let tolerance = self.options.audit_tolerance.atto().unsigned_abs();
+        self.periods[name]
+            .iter()
+            .filter(|(_, m)| m.prices != used.prices || m.tiers != used.tiers)
+            .find(|(_, m)| {
+                Analyzer::price(m, usage).is_some_and(|(cost, complete)| {
+                    complete && exported.checked_sub(cost).is_ok_and(|d| d.atto().unsigned_abs() <= tolerance)
+                })
+            })
+            .map(|(e, _)| e.clone())
     }
 
     /// Builds the report.
@@ -532,6 +620,7 @@ impl<'t> Analyzer<'t> {
             what_ifs,
             spikes,
             unknown_models,
+            pricing: self.pricing,
             overflow,
             facts: self.facts,
             strings: self.strings,
@@ -621,7 +710,7 @@ fn groups(
 
 impl Sink for Analyzer<'_> {
     fn generation(&mut self, g: Generation) {
-        let model = g.model.as_deref().and_then(|m| self.resolve(m));
+        let model = g.model.as_deref().and_then(|m| self.model_for(m, g.timestamp));
         if let (Some(name), None) = (&g.model, model) {
             *self.unknown_models.entry(name.clone()).or_insert(0) += 1;
         }
@@ -632,7 +721,7 @@ impl Sink for Analyzer<'_> {
             Some((c, complete)) => (Some(c), complete),
             None => (None, false),
         };
-        self.audit_one(&g, cost, complete);
+        self.audit_one(&g, model, cost, complete);
         if let (Some(m), Some((actual, true))) = (model, priced) {
             self.savings(m, &g.usage, actual);
         }
@@ -677,12 +766,14 @@ impl Sink for Analyzer<'_> {
 fn applies(w: &WhatIf, g: &Generation) -> bool {
     match w {
         WhatIf::Model { only: Some(glob), .. } => g.model.as_deref().is_some_and(|m| glob_match(glob, m)),
-        WhatIf::Model { only: None, .. } | WhatIf::CacheHitRate { .. } => g.kind == RecordKind::Generation,
+        WhatIf::Model { only: None, .. } | WhatIf::CacheHitRate { .. } | WhatIf::TodaysPrices => {
+            g.kind == RecordKind::Generation
+        }
     }
 }
 
 impl Analyzer<'_> {
-    fn audit_one(&mut self, g: &Generation, cost: Option<Usd>, complete: bool) {
+    fn audit_one(&mut self, g: &Generation, model: Option<&Model>, cost: Option<Usd>, complete: bool) {
         let (Some(exported), Some(farebox), true) = (g.exported_cost, cost, complete) else { return };
         let a = &mut self.audit;
         a.checked += 1;
@@ -697,6 +788,12 @@ impl Analyzer<'_> {
             return;
         }
         a.differing += 1;
+        let price_change = match (model, g.model.as_deref()) {
+            (Some(used), Some(name)) => self.price_change(name, &g.usage, exported, used),
+            _ => None,
+        };
+        let a = &mut self.audit;
+        a.price_changes += u64::from(price_change.is_some());
         a.discrepancies.push(Discrepancy {
             trace_id: g.trace_id.clone(),
             observation_id: g.observation_id.clone(),
@@ -705,6 +802,7 @@ impl Analyzer<'_> {
             exported,
             farebox,
             difference,
+            price_change,
         });
         // Keep memory bounded: cut back to the largest when twice the cap.
         let cap = self.options.max_discrepancies.max(1);
@@ -746,6 +844,12 @@ impl Analyzer<'_> {
                     u.set(UsageKind::Input, text - cached);
                     Analyzer::price(m, &u)
                 }),
+                // The name resolved today (cached when the generation was priced).
+                WhatIf::TodaysPrices => g
+                    .model
+                    .as_deref()
+                    .and_then(|name| self.models.get(name).copied().flatten())
+                    .and_then(|today| Analyzer::price(today, &g.usage)),
             };
             let sum = &mut self.what_ifs[i];
             match scenario {
@@ -758,6 +862,48 @@ impl Analyzer<'_> {
             }
         }
     }
+}
+
+/// How an analysis dated its prices.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PricingNote {
+    /// Each call's own day, or today.
+    pub prices_at: PricesAt,
+    /// Generations priced at prices that have changed since their day.
+    pub at_earlier_prices: u64,
+    /// Generations without a timestamp, priced at today's prices.
+    pub undated: u64,
+    /// Generations from before the built-in prices were taken, priced at
+    /// today's prices because the price history was not loaded.
+    pub without_history: u64,
+    /// The loaded history's span (`litellm 0.12.7 (2023-10-31) to litellm 1.110.2 (2026-11-20)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<String>,
+}
+
+/// The model as priced on one day (`None`: unknown) and whether those prices are today's.
+type DatedModel<'t> = Option<(&'t Model, Dating)>;
+
+/// Whether the prices that priced a generation are today's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Dating {
+    Current,
+    Earlier,
+    NoHistory,
+}
+
+fn history_span(table: &PriceTable) -> Option<String> {
+    let releases = table.history_releases();
+    let (first, last) = (releases.first()?, releases.last()?);
+    Some(alloc::format!(
+        "{} {} ({}) to {} {} ({})",
+        first.source,
+        first.version,
+        first.date,
+        last.source,
+        last.version,
+        last.date
+    ))
 }
 
 /// The analysis of an import.
@@ -797,6 +943,8 @@ pub struct Report {
     pub spikes: Vec<Alert>,
     /// Model names the price table does not know, with their counts.
     pub unknown_models: Vec<(String, u64)>,
+    /// Which day's prices priced the generations, and what that changed.
+    pub pricing: PricingNote,
     /// A sum went beyond ±1.7 × 10²⁰ USD and was capped.
     pub overflow: bool,
     #[serde(skip)]

@@ -1,0 +1,269 @@
+//! Prices by date: what a model cost on a given day.
+//!
+//! A price table answers "what does this cost now"; an audit of last
+//! spring's traces needs "what did it cost then". A [`History`] holds, per
+//! model id, the periods its prices were in force, oldest first:
+//!
+//! - the built-in history (`core/data/price_history.json`, written by
+//!   `cargo xtask prices` from a LiteLLM release per month on PyPI) dates a
+//!   period by the release that first listed those prices; the change
+//!   happened after the previous sampled release (`changed_after`) and on or
+//!   before that one's upload day (`from`). It is a separate file, loaded by
+//!   [`PriceTable::load_history`](super::PriceTable::load_history) only when a
+//!   dated question is asked, so a page pricing today's calls never downloads it;
+//! - a loaded Langfuse file dates a definition by its `startDate`, exactly.
+//!
+//! A period either prices the model or records that the sources stopped
+//! listing it (`removed`): a call after that day is priced at the last listed
+//! prices, and the answer says since when they are no longer listed.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use super::{invalid, Mode, Model, PriceSet, Tier};
+use crate::error::Error;
+use crate::time::Date;
+
+/// When the prices that priced a call were in force, and how that is known.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Effective {
+    /// The first day these prices are known to apply: the upload day of the
+    /// release that first listed them, or a Langfuse `startDate`. `None`:
+    /// undated (a user definition, or the built-in table without its history).
+    pub from: Option<Date>,
+    /// The change to these prices happened after this day (the previous
+    /// sampled release); `None` when `from` is exact or nothing earlier was sampled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_after: Option<Date>,
+    /// The first day of the next prices (or of the model's listing again
+    /// after `delisted`); `None` while current.
+    pub until: Option<Date>,
+    /// Where these prices were first seen: `litellm 1.63.2`, `langfuse startDate`, `user`.
+    pub seen: String,
+    /// The asked date lies before anything the sources list: the earliest known prices were used.
+    #[serde(skip_serializing_if = "core::ops::Not::not")]
+    pub before_first_known: bool,
+    /// The sources stopped listing the model on this day; the last listed prices were used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delisted: Option<Date>,
+}
+
+impl Effective {
+    /// Prices that apply at every date (a user definition).
+    pub(crate) fn undated(seen: &str) -> Effective {
+        Effective {
+            from: None,
+            changed_after: None,
+            until: None,
+            seen: seen.to_string(),
+            before_first_known: false,
+            delisted: None,
+        }
+    }
+}
+
+/// One period of a model's prices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Period {
+    pub from: Date,
+    pub changed_after: Option<Date>,
+    pub seen: String,
+    /// The model with this period's prices; `None`: no longer listed from `from`.
+    pub model: Option<Model>,
+}
+
+/// Periods per lower-cased model id, each list sorted by `from`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct History {
+    models: BTreeMap<String, Vec<Period>>,
+    /// The releases the periods were sampled from (empty for Langfuse dates).
+    pub(crate) releases: Vec<Release>,
+}
+
+/// One sampled release of a price source.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    pub source: String,
+    pub version: String,
+    /// Its upload day on the registry.
+    pub date: Date,
+}
+
+impl History {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.models.is_empty()
+    }
+
+    pub(crate) fn periods(&self, id: &str) -> &[Period] {
+        self.models.get(&id.to_ascii_lowercase()).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether the history knows `lowered` (a lower-cased id).
+    pub(crate) fn knows(&self, lowered: &str) -> Option<&str> {
+        self.models.get(lowered).and_then(|p| p.iter().find_map(|p| p.model.as_ref())).map(|m| m.id.as_str())
+    }
+
+    /// Adds a dated period; periods stay sorted by day (a later insert for
+    /// the same day replaces the earlier).
+    pub(crate) fn insert(&mut self, id: &str, period: Period) {
+        let list = self.models.entry(id.to_ascii_lowercase()).or_default();
+        match list.binary_search_by(|p| p.from.cmp(&period.from)) {
+            Ok(i) => list[i] = period,
+            Err(i) => list.insert(i, period),
+        }
+    }
+
+    /// Each priced period of `id`, oldest first, with when it applied.
+    pub(crate) fn priced(&self, id: &str) -> Vec<(Effective, &Model)> {
+        let periods = self.periods(id);
+        periods
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let model = p.model.as_ref()?;
+                let effective = Effective {
+                    from: Some(p.from),
+                    changed_after: p.changed_after,
+                    until: periods.get(i + 1).map(|next| next.from),
+                    seen: p.seen.clone(),
+                    before_first_known: false,
+                    delisted: None,
+                };
+                Some((effective, model))
+            })
+            .collect()
+    }
+
+    /// The period in force on `at`: its index and how it applies.
+    /// `None` when the id has no periods.
+    pub(crate) fn at(&self, id: &str, at: Date) -> Option<(usize, Effective)> {
+        let periods = self.periods(id);
+        let first_priced = periods.iter().position(|p| p.model.is_some())?;
+        // The last period starting on or before `at`, else the first known.
+        let starts = periods.partition_point(|p| p.from <= at);
+        let (mut index, before_first_known) = match starts.checked_sub(1) {
+            Some(i) if i >= first_priced => (i, false),
+            _ => (first_priced, true),
+        };
+        let until = periods.get(index + 1).map(|next| next.from);
+        let mut delisted = None;
+        if periods[index].model.is_none() {
+            delisted = Some(periods[index].from);
+            index = (0..index).rev().find(|&i| periods[i].model.is_some()).unwrap_or(first_priced);
+        }
+        let p = &periods[index];
+        let effective = Effective {
+            from: Some(p.from),
+            changed_after: p.changed_after,
+            until,
+            seen: p.seen.clone(),
+            before_first_known,
+            delisted,
+        };
+        Some((index, effective))
+    }
+}
+
+/// The history file: `{"schema":1,"releases":[...],"models":[{"id",...,"periods":[...]}]}`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistoryFile {
+    schema: u32,
+    releases: Vec<Release>,
+    models: Vec<ModelHistory>,
+}
+
+/// One model's periods as the file writes them: identity once, prices per period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelHistory {
+    pub id: String,
+    pub provider: String,
+    #[serde(default)]
+    pub mode: Mode,
+    pub periods: Vec<FilePeriod>,
+}
+
+/// A period in the file: the release (an index into `releases`) that first
+/// listed these prices, or that no longer listed the model.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilePeriod {
+    pub release: u32,
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub removed: bool,
+    #[serde(default, skip_serializing_if = "PriceSet::is_empty")]
+    pub prices: PriceSet,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<Tier>,
+}
+
+pub(crate) const HISTORY_SCHEMA: u32 = 1;
+
+/// Parses a history file; every model and period is checked as a price file's would be.
+pub(crate) fn parse_history(text: &[u8]) -> Result<History, Error> {
+    let text = core::str::from_utf8(text).map_err(|e| {
+        Error::InvalidPriceFile(format!("price history: not UTF-8 (invalid byte at offset {})", e.valid_up_to()))
+    })?;
+    let file: HistoryFile = serde_json::from_str(text).map_err(|e| invalid("price history", &e))?;
+    if file.schema != HISTORY_SCHEMA {
+        return Err(Error::InvalidPriceFile(format!(
+            "price history schema {} is not supported (this build reads schema {HISTORY_SCHEMA})",
+            file.schema
+        )));
+    }
+    let mut history = History { releases: file.releases, ..History::default() };
+    for m in file.models {
+        let mut last = None;
+        for p in m.periods {
+            let release = history.releases.get(p.release as usize).ok_or_else(|| {
+                Error::InvalidPriceFile(format!(
+                    "price history: model `{}` names release {} of {}",
+                    m.id,
+                    p.release,
+                    history.releases.len()
+                ))
+            })?;
+            if last.is_some_and(|l| l >= p.release) {
+                return Err(Error::InvalidPriceFile(format!("price history: model `{}`: periods out of order", m.id)));
+            }
+            let changed_after = (p.release as usize).checked_sub(1).map(|i| history.releases[i].date);
+            let model = (!p.removed).then(|| Model {
+                id: m.id.clone(),
+                provider: m.provider.clone(),
+                mode: m.mode,
+                aliases: Vec::new(),
+                pattern: None,
+                context_window: None,
+                max_output_tokens: None,
+                prices: p.prices,
+                tiers: p.tiers,
+                source: format!("{} {}", release.source, release.version),
+            });
+            if let Some(model) = &model {
+                model.validate().map_err(Error::InvalidPriceFile)?;
+            }
+            let seen = format!("{} {}", release.source, release.version);
+            history.insert(&m.id, Period { from: release.date, changed_after, seen, model });
+            last = Some(p.release);
+        }
+    }
+    Ok(history)
+}
+
+/// Writes a history file, one model per line (what `cargo xtask prices` commits).
+pub fn write_history_file(releases: &[Release], models: &[ModelHistory]) -> String {
+    let mut out =
+        format!("{{\"schema\":{HISTORY_SCHEMA},\"releases\":{},\"models\":[\n", crate::json::to_text(releases));
+    for (i, m) in models.iter().enumerate() {
+        out.push_str(&crate::json::to_text(m));
+        out.push_str(if i + 1 < models.len() { ",\n" } else { "\n" });
+    }
+    out.push_str("]}\n");
+    out
+}
