@@ -180,7 +180,13 @@ export interface EstimateOptions extends PricingOptions, TierOptions {
 }
 
 /** How a requested name found its model. */
-export type Resolution = { via: 'id' } | { via: 'alias' } | { via: 'normalised'; form: string } | { via: 'pattern' };
+export type Resolution =
+  | { via: 'id' }
+  | { via: 'alias' }
+  | { via: 'normalised'; form: string }
+  | { via: 'pattern' }
+  /** A bare name the table lists as a cloud's resale too: the maker's own API (`form`) answers. */
+  | { via: 'maker'; form: string };
 
 export interface CostLine {
   /** A usage kind (`input`, `cache_read`, `cache_write_5m`, `output`, `reasoning`, ...) or a provider unit. */

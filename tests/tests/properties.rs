@@ -101,7 +101,7 @@ proptest! {
         same_resolution_but_by_pattern(&name.to_ascii_lowercase(), &mixed)?;
         if prefix.is_empty() {
             let found = table().resolve(&mixed).map_err(|e| TestCaseError::fail(format!("{mixed}: {e}")))?;
-            prop_assert!(matches!(found.via, Resolution::Id | Resolution::Alias), "{mixed}: {:?}", found.via);
+            prop_assert!(matches!(found.via, Resolution::Id | Resolution::Alias | Resolution::Maker { .. }), "{mixed}: {:?}", found.via);
         }
     }
 }
@@ -124,14 +124,25 @@ fn same_resolution_but_by_pattern(a: &str, b: &str) -> Result<(), TestCaseError>
     Ok(())
 }
 
-/// Every built-in id resolves to itself, whatever its case.
+/// Every built-in id resolves to itself, whatever its case, except a bare
+/// id the table also lists under its maker's own API with another provider
+/// (`gemini-2.5-pro`: Vertex AI's resale and `gemini/gemini-2.5-pro`), which
+/// resolves to the maker's.
 #[test]
-fn every_id_resolves_to_itself() {
+fn every_id_resolves_to_itself_or_its_makers_own() {
+    let mut makers = 0;
     for m in models() {
         for name in [m.id.clone(), m.id.to_ascii_uppercase()] {
             let r = table().resolve(&name).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(r.model.id, m.id);
-            assert_eq!(r.via, Resolution::Id);
+            match r.via {
+                Resolution::Maker { form } => {
+                    assert!(form.ends_with(&format!("/{}", m.id.to_ascii_lowercase())), "{name}: {form}");
+                    assert_ne!(r.model.provider, m.provider, "{name}");
+                    makers += 1;
+                }
+                via => assert_eq!((r.model.id.as_str(), via), (m.id.as_str(), Resolution::Id)),
+            }
         }
     }
+    assert!(makers > 0);
 }

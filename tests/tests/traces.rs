@@ -417,7 +417,7 @@ mod analysis {
         assert_eq!((none.totals.exported_cost, none.totals.unpriced), (usd("0.65"), 5));
         assert_eq!(
             keys(&r.by_provider)[..3],
-            [("vertex_ai", "0.64".into(), 1), ("anthropic", "0.10905".into(), 6), ("openai", "0.09328".into(), 8)]
+            [("gemini", "0.64".into(), 1), ("anthropic", "0.10905".into(), 6), ("openai", "0.09328".into(), 8)]
         );
         assert_eq!(r.by_user.iter().find(|g| g.key == "u2").unwrap().totals.exported_cost, usd("0.531"));
         assert_eq!(keys(&r.by_session)[1], ("s1", "0.064".into(), 3));

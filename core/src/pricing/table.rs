@@ -111,7 +111,7 @@ trait Lookup {
             // under its bare id), the maker's entry answers.
             let maker = first_party_form(lowered).and_then(|form| Some((self.exact(&form)?, form)));
             if let Some((first, form)) = maker.filter(|(first, _)| first.provider != m.provider) {
-                return Some((first, Resolution::Normalised { form }));
+                return Some((first, Resolution::Maker { form }));
             }
             let via = if m.id.eq_ignore_ascii_case(requested) { Resolution::Id } else { Resolution::Alias };
             return Some((m, via));
@@ -254,6 +254,9 @@ pub enum Resolution {
     Normalised { form: String },
     /// The model's match pattern.
     Pattern,
+    /// A bare name the table lists both as itself (a cloud's resale) and
+    /// under its maker's own API (`form`): the maker's answers.
+    Maker { form: String },
 }
 
 /// A resolved model and how it was found.
