@@ -39,7 +39,9 @@ test('the public exports are the documented ones', () => {
     'encodingForModel',
     'estimateCost',
     'estimateTokens',
+    'isPriceHistoryLoaded',
     'loadEncoding',
+    'loadPriceHistory',
     'registerEncoding',
   ]);
   const typings = readFileSync(here('../dist/index.d.ts'), 'utf8');
@@ -70,6 +72,7 @@ test('npm pack ships only the package', () => {
   const files = listing.files.map((f) => f.path).sort();
   assert.ok(files.includes('dist/farebox_wasm_bg.wasm'));
   assert.ok(files.includes('vocab/o200k_base.bin'));
+  assert.ok(files.includes('prices/history.bin'));
   assert.ok(files.includes('README.md'));
-  assert.ok(files.every((f) => /^(dist|vocab)\/|^(README\.md|package\.json)$/.test(f)), files.join(', '));
+  assert.ok(files.every((f) => /^(dist|vocab|prices)\/|^(README\.md|package\.json)$/.test(f)), files.join(', '));
 });

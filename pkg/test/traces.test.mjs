@@ -131,7 +131,7 @@ test("the report's whole key set, so that no renamed field in core changes it un
     'byMetadata', ...groups('byMetadata.*'),
     'topTraces', 'topTraces[].traceId', 'topTraces[].name', 'topTraces[].user', 'topTraces[].firstSeen', ...totals('topTraces[]'),
     'cacheSavings',
-    'audit', 'audit.checked', 'audit.agreeing', 'audit.differing', 'audit.exportedTotal', 'audit.fareboxTotal', 'audit.netDifference',
+    'audit', 'audit.checked', 'audit.agreeing', 'audit.differing', 'audit.priceChanges', 'audit.exportedTotal', 'audit.fareboxTotal', 'audit.netDifference',
     'audit.discrepancies', ...['traceId', 'observationId', 'line', 'model', 'exported', 'farebox', 'difference'].map((k) => `audit.discrepancies[].${k}`),
     'whatIfs', 'whatIfs[].scenario', 'whatIfs[].scenario.model', 'whatIfs[].scenario.model.model', 'whatIfs[].scenario.model.only',
     'whatIfs[].scenario.cacheHitRate', 'whatIfs[].scenario.cacheHitRate.percent',
@@ -139,6 +139,7 @@ test("the report's whole key set, so that no renamed field in core changes it un
     // A spike has a day and no percent (threshold alerts, which a report has none of, have one).
     'spikes', ...['kind', 'subject', 'day', 'amount', 'threshold', 'message'].map((k) => `spikes[].${k}`),
     'unknownModels',
+    'pricing', ...['pricesAt', 'atEarlierPrices', 'undated', 'withoutHistory', 'history'].map((k) => `pricing.${k}`),
     'overflow',
   ];
   assert.deepEqual([...keyPaths(report)].sort(), expected.sort());
