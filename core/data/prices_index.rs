@@ -2,7 +2,8 @@
 // from prices.json, which it indexes: do not edit.
 pub(super) const SNAPSHOT: &str = "2026-11-20";
 pub(super) const SOURCES: &str = "[{\"name\":\"litellm\",\"origin\":\"BerriAI/litellm model_prices_and_context_window.json, as packaged in PyPI litellm==1.110.2\",\"version\":\"1.110.2\",\"date\":\"2026-11-20\",\"sha256\":\"8943af58bf9f979c6a4bef815687117ffa341e462a41faed9be17b5c33d3dcc2\"},{\"name\":\"langfuse\",\"origin\":\"langfuse/langfuse worker/src/constants/default-model-prices.json\",\"version\":\"2b0e9d23a10f8ef9ed194c6c7084e56950766caa\",\"date\":\"2026-08-21\",\"sha256\":\"043bdc1a890924057232c036cc6fd71b25404101807d0706a69fc2df89383dda\"}]";
-pub(super) const FIRST: u32 = 541;
+pub(super) static FEATURED: &[&str] = &["gpt-6-astra", "gpt-6-luna", "claude-fable-5-1", "claude-haiku-5-5", "gemini/gemini-4-argon", "gemini/gemini-3.5-flash-lite", "xai/grok-4.7", "xai/grok-4.20", "deepseek-v4-pro", "deepseek-v4-flash", "mistral/mistral-medium-3"];
+pub(super) const FIRST: u32 = 770;
 pub(super) static MODELS: &[(u16, u8, u8, u8)] = &[
     (228, 2, 7, 35), (223, 2, 7, 33), (228, 2, 7, 37), (233, 2, 7, 42), (215, 2, 7, 25), (244, 2, 7, 23), (248, 2, 7, 25), (251, 2, 7, 30),
     (243, 2, 7, 22), (243, 2, 7, 24), (226, 2, 7, 26), (223, 2, 7, 24), (223, 2, 7, 31), (230, 2, 7, 38), (221, 2, 7, 31), (233, 2, 7, 43),

@@ -57,7 +57,17 @@ pub fn App() -> impl IntoView {
     let on_hash = Closure::<dyn FnMut()>::new(move || page.set(current_page()));
     window().set_onhashchange(Some(on_hash.as_ref().unchecked_ref()));
     on_hash.forget();
-    let snapshot = store::table().snapshot().to_string();
+    // Which releases the built-in prices are from, e.g. "LiteLLM 1.110.2 of 2026-11-20".
+    let sources = store::table()
+        .sources()
+        .iter()
+        .map(|s| match s.name.as_str() {
+            "litellm" => format!("LiteLLM {} of {}", s.version, s.date),
+            "langfuse" => format!("Langfuse's defaults of {}", s.date),
+            other => format!("{other} of {}", s.date),
+        })
+        .collect::<Vec<_>>()
+        .join(" and ");
     view! {
         <header>
             <h1>"farebox"</h1>
@@ -86,6 +96,6 @@ pub fn App() -> impl IntoView {
                 Page::Prices => view! { <PricesPage /> }.into_any(),
             }}
         </main>
-        <footer class="muted">{format!("Built-in prices of {snapshot} (LiteLLM and Langfuse public tables).")}</footer>
+        <footer class="muted" data-testid="price-sources">{format!("Built-in prices: {sources}.")}</footer>
     }
 }

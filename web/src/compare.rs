@@ -9,21 +9,13 @@ use crate::estimator::DraftForm;
 use crate::protocol::{EstimateView, ModelEstimate};
 use crate::ui::{count, num, text, usd, Row, Table};
 
-const DEFAULT_MODELS: [&str; 8] = [
-    "gpt-4o",
-    "gpt-4o-mini",
-    "gpt-4.1-mini",
-    "o4-mini",
-    "claude-sonnet-4-20250514",
-    "claude-3-5-haiku-20241022",
-    "gemini-2.5-flash",
-    "gemini-2.5-pro",
-];
-
 #[component]
 pub fn ComparePage() -> impl IntoView {
     let draft = expect_context::<Draft>();
-    let models = RwSignal::new(DEFAULT_MODELS.iter().map(|m| m.to_string()).collect::<Vec<_>>());
+    // The current flagship and small model of each major maker, as the
+    // price table's generator derives them from its data.
+    let defaults = crate::store::table().featured().iter().map(|m| m.to_string()).collect::<Vec<_>>();
+    let models = RwSignal::new(defaults);
     let estimates = estimate_on_change(Lane::Compare, draft, move || models.get());
     let adding = RwSignal::new(String::new());
     let add = move || {

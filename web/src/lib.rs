@@ -13,6 +13,7 @@ pub mod chart;
 mod compare;
 pub mod draft;
 pub mod estimator;
+mod price_history;
 mod prices;
 pub mod protocol;
 pub mod store;

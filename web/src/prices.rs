@@ -1,34 +1,102 @@
 //! The Prices page: browse and search the table; add or override a model;
 //! load a LiteLLM, Langfuse or farebox price file. Kept in local storage.
 
-use farebox_core::pricing::PriceFileFormat;
-use farebox_core::{Model, UsageKind};
+use farebox_core::pricing::{PriceFileFormat, MAKERS};
+use farebox_core::{Model, UsageKind, Usd};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::price_history::{LatestChanges, PriceHistory};
 use crate::store::{per_token, ModelRow, Store};
 use crate::ui::{count, download, num, text, usd, Column, Row, Table};
 
 /// Rows shown at once; the search narrows the rest.
 const SHOWN: usize = 100;
 
+/// How the list is ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Order {
+    /// Your definitions, then the makers' own APIs, then everyone else; by id within each.
+    MakersFirst,
+    InputAscending,
+    OutputAscending,
+    OutputDescending,
+}
+
+impl Order {
+    const ALL: [(Order, &'static str, &'static str); 4] = [
+        (Order::MakersFirst, "makers", "Makers' own APIs first"),
+        (Order::InputAscending, "input", "Input price, cheapest first"),
+        (Order::OutputAscending, "output", "Output price, cheapest first"),
+        (Order::OutputDescending, "output-desc", "Output price, dearest first"),
+    ];
+}
+
+/// 0 for a definition of yours, 1 for a maker's own API, 2 for the rest.
+fn standing(m: &ModelRow) -> u8 {
+    if m.user_defined {
+        0
+    } else if MAKERS.contains(&m.provider.as_str()) {
+        1
+    } else {
+        2
+    }
+}
+
+/// A per-million price for ordering; unpriced sorts last.
+fn price_key(text: &str) -> Option<Usd> {
+    Usd::parse(text).ok()
+}
+
+fn sort(rows: &mut [ModelRow], order: Order) {
+    let by_price = |a: &str, b: &str| match (price_key(a), price_key(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (x, y) => y.is_none().cmp(&x.is_none()).reverse(),
+    };
+    match order {
+        Order::MakersFirst => rows.sort_by(|a, b| standing(a).cmp(&standing(b)).then_with(|| a.id.cmp(&b.id))),
+        Order::InputAscending => rows.sort_by(|a, b| by_price(&a.input_per_million, &b.input_per_million)),
+        Order::OutputAscending => rows.sort_by(|a, b| by_price(&a.output_per_million, &b.output_per_million)),
+        Order::OutputDescending => rows.sort_by(|a, b| {
+            by_price(&b.output_per_million, &a.output_per_million).then_with(|| {
+                price_key(&a.output_per_million).is_none().cmp(&price_key(&b.output_per_million).is_none())
+            })
+        }),
+    }
+}
+
 #[component]
 pub fn PricesPage() -> impl IntoView {
     let store = expect_context::<Store>();
     let query = RwSignal::new(String::new());
+    let provider = RwSignal::new(String::new());
+    let order = RwSignal::new(Order::MakersFirst);
+    // Providers for the filter: the makers' own APIs first, then the rest by name.
+    let providers = Memo::new(move |_| {
+        let mut all: Vec<String> = store.models.with(|models| models.iter().map(|m| m.provider.clone()).collect());
+        all.sort_by(|a, b| {
+            let rank = |p: &str| MAKERS.iter().position(|m| *m == p).unwrap_or(MAKERS.len());
+            rank(a).cmp(&rank(b)).then_with(|| a.cmp(b))
+        });
+        all.dedup();
+        all
+    });
     let matches = Memo::new(move |_| {
         let q = query.get().to_ascii_lowercase();
-        store.models.with(|models| {
-            let hits: Vec<ModelRow> = models
+        let only = provider.get();
+        let mut hits: Vec<ModelRow> = store.models.with(|models| {
+            models
                 .iter()
+                .filter(|m| only.is_empty() || m.provider == only)
                 .filter(|m| {
                     q.split_whitespace().all(|w| m.id.to_ascii_lowercase().contains(w) || m.provider.contains(w))
                 })
                 .cloned()
-                .collect();
-            hits
-        })
+                .collect()
+        });
+        sort(&mut hits, order.get());
+        hits
     });
     view! {
         <section class="page prices" aria-labelledby="prices-title">
@@ -44,6 +112,23 @@ pub fn PricesPage() -> impl IntoView {
                     prop:value=move || query.get()
                     on:input=move |ev| query.set(event_target_value(&ev))
                 />
+                <label for="provider-filter">"Provider"</label>
+                <select id="provider-filter" on:change=move |ev| provider.set(event_target_value(&ev))>
+                    <option value="">"All providers"</option>
+                    {move || providers.get().into_iter().map(|p| view! { <option value=p.clone()>{p.clone()}</option> }).collect_view()}
+                </select>
+                <label for="price-order">"Order"</label>
+                <select
+                    id="price-order"
+                    on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        if let Some((o, _, _)) = Order::ALL.iter().find(|(_, v, _)| *v == value) {
+                            order.set(*o);
+                        }
+                    }
+                >
+                    {Order::ALL.iter().map(|(_, value, label)| view! { <option value=*value>{*label}</option> }).collect_view()}
+                </select>
                 <span class="muted" aria-live="polite">
                     {move || {
                         let n = matches.with(Vec::len);
@@ -56,12 +141,14 @@ pub fn PricesPage() -> impl IntoView {
                 view! {
                     <Table
                         testid="price-table".into()
-                        caption="USD per million tokens. Your definitions come first and win over the built-in prices."
+                        caption="USD per million tokens, as each source wrote them. Your definitions come first and win over the built-in prices."
                         columns=PRICE_COLUMNS.to_vec()
                         rows
                     />
                 }
             }}
+            <PriceHistory />
+            <LatestChanges />
         </section>
     }
 }

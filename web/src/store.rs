@@ -12,6 +12,8 @@ use std::rc::Rc;
 use farebox_core::pricing::{write_price_file, PriceFileFormat, PriceTable};
 use farebox_core::{Error, Model, UsageKind, Usd};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::bridge;
 use crate::protocol::Request;
@@ -25,6 +27,33 @@ thread_local! {
 /// The current table (cheap to clone; replaced, never mutated, on every change).
 pub fn table() -> Rc<PriceTable> {
     TABLE.with(|t| t.borrow().clone())
+}
+
+/// The built-in models' price history, beside the app (`cargo xtask serve`
+/// copies `core/data/price_history.json` there): fetched only when a dated
+/// question is asked (a trace import, a model's price history), never for
+/// an estimate.
+const HISTORY_URL: &str = "prices/history.bin";
+
+/// Loads the price history into the table, once. The table keeps it through
+/// later changes to the user's definitions (they copy the table).
+pub async fn ensure_history() -> Result<(), String> {
+    if table().has_history() {
+        return Ok(());
+    }
+    let window = web_sys::window().ok_or("no window")?;
+    let failed = |e: wasm_bindgen::JsValue| format!("fetching {HISTORY_URL} failed: {e:?}");
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_str(HISTORY_URL)).await.map_err(failed)?.unchecked_into();
+    if !response.ok() {
+        return Err(format!("fetching {HISTORY_URL} failed: HTTP {}", response.status()));
+    }
+    let buffer = JsFuture::from(response.array_buffer().map_err(failed)?).await.map_err(failed)?;
+    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+    let mut next = (*table()).clone();
+    next.load_history(&bytes).map_err(|e| e.to_string())?;
+    TABLE.with(|t| *t.borrow_mut() = Rc::new(next));
+    Ok(())
 }
 
 /// A model as the pickers and the price list show it.
@@ -130,7 +159,7 @@ fn user_file(table: &PriceTable) -> String {
     if table.user_models().is_empty() {
         return String::new();
     }
-    write_price_file(table.user_models(), "", &[])
+    write_price_file(table.user_models(), "", &[], &[])
 }
 
 fn storage() -> Option<web_sys::Storage> {

@@ -113,6 +113,12 @@ pub fn TracesPage() -> impl IntoView {
 /// Streams `file` through the importer and the analyzer.
 async fn import(file: web_sys::File, reading: RwSignal<Option<Reading>>) -> Result<Dashboard, String> {
     let started = js_sys::Date::now();
+    // Each call is priced at its own day's prices: the history first. Without
+    // it (a failed fetch) the report counts the calls priced at today's.
+    let history = store::ensure_history().await;
+    if let Err(e) = &history {
+        web_sys::console::warn_1(&format!("farebox: {e}").into());
+    }
     let table = store::table();
     let mut importer = Importer::with_sink(ImportOptions::default(), Analyzer::new(&table, AnalysisOptions::default()));
     let size = file.size();
@@ -441,6 +447,7 @@ fn AuditView(d: Arc<Dashboard>) -> impl IntoView {
                 usd(&x.exported.to_string()),
                 usd(&x.farebox.to_string()),
                 usd(&x.difference.to_string()),
+                x.price_change.as_ref().map(price_change).unwrap_or_default(),
             ])
         })
         .collect();
@@ -457,15 +464,63 @@ fn AuditView(d: Arc<Dashboard>) -> impl IntoView {
                     usd(&a.farebox_total.to_string()),
                     usd(&a.net_difference.to_string()),
                 )}
+                {(a.price_changes > 0).then(|| format!(
+                    " {} of the differences are price changes: the export used the model's price of another period.",
+                    count(a.price_changes)
+                ))}
             </p>
+            <p class="muted" data-testid="pricing-note">{pricing_note(&d.report.pricing)}</p>
             <ExportButtons name="price-audit".into() csv json />
             <Table
                 testid="discrepancies".into()
-                columns=vec![text("Trace"), text("Model"), num("Exported"), num("farebox"), num("Difference")]
+                columns=vec![
+                    text("Trace"),
+                    text("Model"),
+                    num("Exported"),
+                    num("farebox"),
+                    num("Difference"),
+                    text("Why"),
+                ]
                 rows
             />
         </section>
     }
+}
+
+/// "The export used the price before the change of 2026-01-29 (…)".
+fn price_change(e: &farebox_core::pricing::Effective) -> String {
+    let span = match (e.from, e.until) {
+        (Some(from), Some(until)) => format!("the price in force from {from} until the change of {until}"),
+        (Some(from), None) => format!("the price in force since {from}"),
+        _ => "another period's price".to_string(),
+    };
+    format!("The export used {span} ({}).", e.seen)
+}
+
+/// Which day's prices priced the calls, and what that changed.
+fn pricing_note(p: &farebox_core::traces::aggregate::PricingNote) -> String {
+    use farebox_core::traces::aggregate::PricesAt;
+    let mut note = match p.prices_at {
+        PricesAt::CallDate => "Each call is priced at the prices of its own day".to_string(),
+        PricesAt::Today => "Every call is priced at today's prices".to_string(),
+    };
+    if let Some(history) = &p.history {
+        note.push_str(&format!(" (price history: {history})"));
+    }
+    note.push('.');
+    if p.at_earlier_prices > 0 {
+        note.push_str(&format!(" {} calls at prices that have changed since.", count(p.at_earlier_prices)));
+    }
+    if p.without_history > 0 {
+        note.push_str(&format!(
+            " {} calls before the built-in prices were taken are priced at today's prices: the price history could not be loaded.",
+            count(p.without_history)
+        ));
+    }
+    if p.undated > 0 {
+        note.push_str(&format!(" {} calls have no timestamp and are priced at today's prices.", count(p.undated)));
+    }
+    note
 }
 
 #[component]

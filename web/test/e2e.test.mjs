@@ -133,21 +133,28 @@ test('estimate: a 500,000-token paste is counted in the worker while the page st
   await context.close();
 });
 
-test('compare: the same request on eight models, cheapest first, with context fit', async () => {
+test('compare: the makers’ current models by default, cheapest first, with context fit', async () => {
   const { context, page, check } = await open('#compare');
   await setInput(page, CHAT);
   await page.waitForSelector('[data-testid=comparison] tbody tr');
-  const rows = await page.$$eval('[data-testid=comparison] tbody tr', (trs) =>
-    trs.map((tr) => [...tr.children].map((c) => c.textContent)),
-  );
-  assert.equal(rows.length, 8);
+  const table = () =>
+    page.$$eval('[data-testid=comparison] tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+  const defaults = await table();
+  // Derived from the price table (the flagship and small model of each maker's own API).
+  const providers = new Set(defaults.map((r) => r[1]));
+  for (const maker of ['openai', 'anthropic', 'gemini', 'xai', 'deepseek', 'mistral']) assert.ok(providers.has(maker), maker);
+  assert.ok(defaults.length >= 6 && defaults.length <= 12, String(defaults.length));
+  await page.fill('#add-model', 'gpt-4o');
+  await page.click('form.inline button[type=submit]');
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=comparison] tbody tr').length === n, defaults.length + 1);
+  const rows = await table();
   const most = rows.map((r) => r[4].replace('$', ''));
   const sorted = [...most].sort(compareDecimals);
   assert.deepEqual(most, sorted, 'cheapest first');
   const gpt4o = rows.find((r) => r[0] === 'gpt-4o');
   assert.deepEqual([gpt4o[3], gpt4o[4]], ['$0.0000225', '$0.0010225'], 'the same numbers as the estimator');
   assert.ok(!rows.some((r) => r[5].startsWith('too long')), 'a short request fits every window');
-  assert.ok(rows.filter((r) => r[5].startsWith('fits')).length >= 6, rows.map((r) => r[5]).join(', '));
+  assert.ok(rows.filter((r) => r[5].startsWith('fits')).length >= 5, rows.map((r) => r[5]).join(', '));
   assert.ok(rows.some((r) => /at most half as much/.test(r[6])), 'a cheaper-model hint');
   await page.screenshot({ path: `${ARTIFACTS}compare.png`, fullPage: true });
   check();
@@ -200,6 +207,7 @@ test('prices: a user price is kept across reloads and used by the estimator', as
   await page.fill('#search', 'my-finetune');
   await page.waitForFunction(() => document.querySelector('[data-testid=price-table] tbody th')?.textContent === 'my-finetune');
   await page.screenshot({ path: `${ARTIFACTS}prices.png`, fullPage: true });
+  assert.match(await page.textContent('[data-testid=price-sources]'), /LiteLLM \d+\.\d+\.\d+ of \d{4}-\d{2}-\d{2}/);
   await page.reload();
   await page.waitForSelector('html[data-ready="true"] nav a');
   await page.goto(BASE + '#estimate');
@@ -211,6 +219,31 @@ test('prices: a user price is kept across reloads and used by the estimator', as
   await page.waitForSelector('[data-testid=min-cost]');
   const breakdown = await page.$$eval('details table tbody tr', (trs) => trs.map((tr) => tr.children[2].textContent));
   assert.ok(breakdown.includes('$0.000003') && breakdown.includes('$0.000012'), breakdown.join(' '));
+  check();
+  await context.close();
+});
+
+test('prices: makers first, a provider filter, a model’s price history and the latest changes', async () => {
+  const { context, page, requests, check } = await open('#prices');
+  await page.waitForSelector('[data-testid=price-table] tbody tr');
+  const first = await page.$$eval('[data-testid=price-table] tbody tr', (trs) => trs.slice(0, 5).map((tr) => tr.children[1].textContent));
+  assert.ok(first.every((p) => ['openai', 'anthropic', 'gemini', 'xai', 'deepseek', 'mistral', 'meta_llama'].includes(p)), first.join(', '));
+  assert.ok(!requests.some((u) => u.includes('/prices/history')), 'the history is not fetched for browsing');
+  await page.selectOption('#provider-filter', 'deepseek');
+  await page.selectOption('#price-order', 'output-desc');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=price-table] tbody tr')].every((tr) => tr.children[1].textContent === 'deepseek'));
+  // deepseek-chat (DeepSeek's API): $0.60/$1.70 from LiteLLM 1.77.5 (2025-09-28), $0.28/$0.42 from 1.81.5 (2026-01-29).
+  await page.fill('#history-model', 'deepseek-chat');
+  await page.click('#history-model ~ button[type=submit]');
+  await page.waitForSelector('[data-testid=price-periods] tbody tr');
+  const periods = await page.$$eval('[data-testid=price-periods] tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+  const v3 = periods.find((r) => r[0] === '2025-09-28');
+  assert.deepEqual([v3[1], v3[2], v3[3], v3[5]], ['2026-01-29', '$0.6', '$1.7', 'litellm 1.77.5']);
+  assert.ok(await page.$('.history-chart svg polyline'), 'the history is drawn');
+  assert.ok(requests.some((u) => u.endsWith('/prices/history.bin')), 'the history was fetched when asked for');
+  await page.click('text=Show the changes');
+  await page.waitForSelector('[data-testid=latest-changes] tbody tr');
+  await page.screenshot({ path: `${ARTIFACTS}prices-history.png`, fullPage: true });
   check();
   await context.close();
 });

@@ -22,7 +22,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use farebox_core::pricing::{write_history_file, write_price_file, Condition, Mode, Model, Resolution, Source, Tier};
+use farebox_core::pricing::{
+    write_history_file, write_price_file, Condition, Mode, Model, ModelHistory, Resolution, Source, Tier,
+};
 use farebox_core::{PriceFileFormat, PriceTable, UsageKind};
 // `raw_value` is on: farebox-core's serde_json has it, and features unify.
 use serde_json::value::RawValue;
@@ -245,9 +247,132 @@ fn generate(reference: &Path) -> Result<Generated> {
         },
     ];
     Ok(Generated {
-        table: write_price_file(&models, &release.date.to_string(), &sources),
+        table: write_price_file(
+            &models,
+            &release.date.to_string(),
+            &sources,
+            &featured(&models, &histories, &releases),
+        ),
         history: write_history_file(&releases, &histories),
     })
+}
+
+/// Names of variants rather than a maker's general-purpose models.
+const VARIANTS: &[&str] = &[
+    "preview",
+    "latest",
+    "audio",
+    "realtime",
+    "search",
+    "tts",
+    "image",
+    "transcribe",
+    "codex",
+    "computer-use",
+    "live",
+    "embed",
+    "moderation",
+    "research",
+    "exp",
+    "ft:",
+    "instruct",
+    "chatgpt",
+    "oss",
+    "vision",
+    "robotics",
+    "customtools",
+    "thinking",
+    "guard",
+    "beta",
+];
+
+/// The Compare view's defaults, derived from the data so that they do not
+/// age: for each maker's own API, its chat models of its own families (not a
+/// variant, not a dated snapshot, priced for input and output, not free)
+/// first listed within 120 days of its newest, and of those the ones other
+/// providers resell (three copies or more) when any are; then the dearest by
+/// output price (the flagship) and the cheapest (the small model), the newer
+/// and then the shorter id winning a tie (`deepseek-v4-pro` over `deepseek/deepseek-v4-pro`).
+fn featured(models: &[Model], histories: &[ModelHistory], releases: &[farebox_core::pricing::Release]) -> Vec<String> {
+    let first_seen: BTreeMap<&str, farebox_core::time::Date> = histories
+        .iter()
+        .filter_map(|h| Some((h.id.as_str(), releases[h.periods.first()?.release as usize].date)))
+        .collect();
+    let mut out = Vec::new();
+    for maker in farebox_core::pricing::MAKERS {
+        let candidates: Vec<(&Model, farebox_core::time::Date, farebox_core::Usd)> = models
+            .iter()
+            .filter(|m| m.provider == *maker && matches!(m.mode, Mode::Chat | Mode::Responses))
+            .filter(|m| {
+                let bare = m.id.rsplit('/').next().unwrap_or(&m.id).to_ascii_lowercase();
+                let family = farebox_core::pricing::infer_provider(&bare);
+                let maker_family = match *maker {
+                    "gemini" => "google",
+                    other => other,
+                };
+                family == maker_family && !VARIANTS.iter().any(|v| bare.contains(v)) && !dated_snapshot(&bare)
+            })
+            .filter_map(|m| {
+                let output = m.prices.get(UsageKind::Output).filter(|p| !p.is_zero())?;
+                m.prices.get(UsageKind::Input)?;
+                Some((m, *first_seen.get(m.id.as_str())?, output))
+            })
+            .collect();
+        let Some(newest) = candidates.iter().map(|c| c.1).max() else { continue };
+        let mut recent: Vec<_> =
+            candidates.into_iter().filter(|c| newest.days_since_epoch() - c.1.days_since_epoch() <= 120).collect();
+        // Mainstream models are resold: Bedrock, Vertex, Azure, OpenRouter… list
+        // them too. Special-purpose ones (a coding CLI's model) are not.
+        if recent.iter().any(|c| copies(models, &c.0.id) >= 3) {
+            recent.retain(|c| copies(models, &c.0.id) >= 3);
+        }
+        let pick = |dearest: bool| {
+            recent
+                .iter()
+                .min_by(|a, b| {
+                    let by_price = if dearest { b.2.cmp(&a.2) } else { a.2.cmp(&b.2) };
+                    by_price.then(b.1.cmp(&a.1)).then(a.0.id.len().cmp(&b.0.id.len())).then(a.0.id.cmp(&b.0.id))
+                })
+                .map(|c| c.0.id.clone())
+        };
+        for id in [pick(true), pick(false)].into_iter().flatten() {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+    }
+    println!("prices: featured (Compare's defaults): {}", out.join(" "));
+    out
+}
+
+/// How many other entries name the model `id` names (its bare name at a
+/// segment boundary: `bedrock/us.anthropic.claude-opus-5-v1:0`, `azure/gpt-6-sol`).
+fn copies(models: &[Model], id: &str) -> usize {
+    let bare = id.rsplit('/').next().unwrap_or(id).to_ascii_lowercase();
+    models
+        .iter()
+        .filter(|m| m.id != id)
+        .filter(|m| {
+            let other = m.id.to_ascii_lowercase();
+            other.match_indices(&bare).any(|(at, _)| {
+                let before = other[..at].chars().next_back();
+                let after = other[at + bare.len()..].chars().next();
+                matches!(before, None | Some('/' | '.')) && matches!(after, None | Some('-' | '@' | ':'))
+            })
+        })
+        .count()
+}
+
+/// `-2025-08-07`, `-20250929`, `-0731`, `-09-2025`: a snapshot of a model that has an undated name.
+fn dated_snapshot(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('-').collect();
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    match parts.as_slice() {
+        [.., y, m, d] if digits(y, 4) && digits(m, 2) && digits(d, 2) => true,
+        [.., m, y] if digits(m, 2) && digits(y, 4) => true,
+        [.., last] => digits(last, 8) || digits(last, 4),
+        [] => false,
+    }
 }
 
 /// The history's last release prices every LiteLLM model of the table as the
@@ -565,6 +690,11 @@ fn write_price_index(file: &str) -> Result<String> {
     );
     let _ = writeln!(out, "pub(super) const SNAPSHOT: &str = {snapshot:?};");
     let _ = writeln!(out, "pub(super) const SOURCES: &str = {:?};", serde_json::to_string(&sources)?);
+    let featured: Vec<String> = match top.get("featured") {
+        Some(list) => serde_json::from_str(list.get())?,
+        None => Vec::new(),
+    };
+    let _ = writeln!(out, "pub(super) static FEATURED: &[&str] = &{featured:?};");
     let first = raw_models.first().map_or(0, |m| offset(m.get()));
     let _ =
         writeln!(out, "pub(super) const FIRST: u32 = {};", u32::try_from(first).map_err(|_| too_large("the file"))?);
@@ -677,7 +807,7 @@ mod tests {
         // A later model's alias takes a name over, as `load` does.
         let mut small = Model::simple("acme-small", usd("0.000001"), usd("0.000002"), false);
         small.aliases = vec![String::from("ACME-BIG"), String::from(" small ")];
-        let index = write_price_index(&write_price_file(&[big.clone(), small], "2026-01-01", &[])).unwrap();
+        let index = write_price_index(&write_price_file(&[big.clone(), small], "2026-01-01", &[], &[])).unwrap();
         assert!(index.contains("BY_ID: &[u16] = &[\n    1,\n];"), "{index}");
         assert!(
             index.contains("ALIASES: &[(&str, u16)] = &[\n    (\"acme-big\", 1),\n    (\"small\", 1),\n];"),
@@ -686,16 +816,17 @@ mod tests {
         // Patterns in definition order: the first that matches wins, as in `load`.
         let patterned =
             |id: &str, pattern: &str| Model { id: id.to_string(), pattern: Some(pattern.to_string()), ..big.clone() };
-        let file = write_price_file(&[patterned("z", "^acme-"), big.clone(), patterned("a", "^acme")], "", &[]);
+        let file = write_price_file(&[patterned("z", "^acme-"), big.clone(), patterned("a", "^acme")], "", &[], &[]);
         let index = write_price_index(&file).unwrap();
         assert!(
             index.contains("PATTERNS: &[(u16, &str)] = &[\n    (0, \"^acme-\"),\n    (2, \"^acme\"),\n];"),
             "{index}"
         );
         // Two ids one name, or an id the index cannot slice out of the JSON: refused.
-        let twice = write_price_file(&[big.clone(), Model { id: String::from("acme-big"), ..big.clone() }], "", &[]);
+        let twice =
+            write_price_file(&[big.clone(), Model { id: String::from("acme-big"), ..big.clone() }], "", &[], &[]);
         assert!(write_price_index(&twice).is_err());
-        let escaped = write_price_file(&[Model { id: String::from("acme\"big"), ..big }], "", &[]);
+        let escaped = write_price_file(&[Model { id: String::from("acme\"big"), ..big }], "", &[], &[]);
         assert!(write_price_index(&escaped).is_err());
     }
 

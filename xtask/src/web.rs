@@ -53,6 +53,9 @@ pub fn build() -> Result<()> {
         let file = format!("{name}.bin");
         fs::copy(root.join("core").join("data").join("vocab").join(&file), dist.join("vocab").join(&file))?;
     }
+    // The price history: fetched by the page only for a dated question.
+    fs::create_dir_all(dist.join("prices"))?;
+    fs::copy(root.join("core").join("data").join("price_history.json"), dist.join("prices").join("history.bin"))?;
     let template = fs::read_to_string(web_dir().join("static").join("sw.js"))?;
     fs::write(dist.join("sw.js"), service_worker(&template, &dist)?)?;
     println!("built the web app in {}", dist.display());
@@ -62,11 +65,12 @@ pub fn build() -> Result<()> {
 /// `sw.js` with the build's files and a version that changes with any of
 /// them. Of the vocabularies only o200k_base is listed (every estimate needs
 /// it; the page's worker fetches it at start, before the service worker
-/// controls the page); the others are cached when first fetched.
+/// controls the page); the others, and the price history, are cached when
+/// first fetched.
 fn service_worker(template: &str, dist: &Path) -> Result<String> {
     let mut files = Vec::new();
     collect_files(dist, dist, &mut files)?;
-    files.retain(|f| !f.starts_with("vocab/") || f == "vocab/o200k_base.bin");
+    files.retain(|f| (!f.starts_with("vocab/") || f == "vocab/o200k_base.bin") && !f.starts_with("prices/"));
     files.sort();
     let mut hasher = DefaultHasher::new();
     for f in &files {

@@ -66,6 +66,16 @@ impl Effective {
     }
 }
 
+/// A model's prices before and after the newest release of the history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change<'a> {
+    pub id: &'a str,
+    /// `None`: new in the release.
+    pub before: Option<&'a Model>,
+    /// `None`: no longer listed.
+    pub after: Option<&'a Model>,
+}
+
 /// One period of a model's prices.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Period {
@@ -137,6 +147,25 @@ impl History {
                 Some((effective, model))
             })
             .collect()
+    }
+
+    /// What the newest release changed: each model whose prices it first
+    /// lists (before: its previous prices, if any) or that it no longer lists.
+    pub(crate) fn latest_changes(&self) -> Vec<Change<'_>> {
+        let Some(last) = self.releases.last() else { return Vec::new() };
+        let mut changes = Vec::new();
+        for periods in self.models.values() {
+            let Some((now, earlier)) = periods.split_last() else { continue };
+            if now.from != last.date {
+                continue;
+            }
+            let before = earlier.iter().rev().find_map(|p| p.model.as_ref());
+            let after = now.model.as_ref();
+            if let Some(id) = after.or(before).map(|m| m.id.as_str()) {
+                changes.push(Change { id, before, after });
+            }
+        }
+        changes
     }
 
     /// The period in force on `at`: its index and how it applies.

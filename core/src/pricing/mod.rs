@@ -25,7 +25,7 @@ pub(crate) mod langfuse;
 pub(crate) mod litellm;
 mod table;
 
-pub use history::{write_history_file, Effective, FilePeriod, ModelHistory, Release};
+pub use history::{write_history_file, Change, Effective, FilePeriod, ModelHistory, Release};
 pub use table::{
     write_price_file, DatedModel, HistorySummary, LoadReport, PriceFileFormat, PriceTable, Resolution, Resolved, Source,
 };
@@ -198,6 +198,10 @@ impl Condition {
         }
     }
 }
+
+/// The providers that are makers' own APIs (rather than clouds or resellers
+/// of their models): listed first, and where the Compare view's defaults come from.
+pub const MAKERS: &[&str] = &["openai", "anthropic", "gemini", "xai", "deepseek", "mistral", "meta_llama"];
 
 /// The request parameter that selects batch, flex or priority pricing.
 pub const SERVICE_TIER: &str = "service_tier";

@@ -29,7 +29,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use super::history::{parse_history, Effective, History, Period, Release};
+use super::history::{parse_history, Change, Effective, History, Period, Release};
 use super::{compile_pattern, invalid, Model, Regex, Skipped};
 use crate::error::Error;
 use crate::money::Usd;
@@ -320,6 +320,10 @@ pub(crate) struct PriceFile {
     /// Where they were taken from.
     #[serde(default)]
     pub sources: Vec<Source>,
+    /// The current flagship and small model of each major maker, as
+    /// `cargo xtask prices` derives them (the Compare view's defaults).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub featured: Vec<String>,
     pub models: Vec<Model>,
 }
 
@@ -379,6 +383,17 @@ impl PriceTable {
     /// Where the built-in prices come from.
     pub fn sources(&self) -> &[Source] {
         &self.sources
+    }
+
+    /// The current flagship and small model of each major maker in the
+    /// built-in table (derived from the data when it is generated, not named
+    /// by hand); empty for [`PriceTable::empty`].
+    pub fn featured(&self) -> &'static [&'static str] {
+        if self.builtin.models.is_empty() {
+            &[]
+        } else {
+            index::FEATURED
+        }
     }
 
     /// Every model, user definitions first.
@@ -529,6 +544,12 @@ impl PriceTable {
         let model = self.history.periods(id)[index].model.as_ref()?;
         let via = if form == lowered { Resolution::Id } else { Resolution::Normalised { form } };
         Some(DatedModel { resolved: Resolved { model, via, user_defined: false }, effective })
+    }
+
+    /// What the history's newest release changed against the one before:
+    /// models added, removed, or priced differently. Empty without a history.
+    pub fn latest_changes(&self) -> Vec<Change<'_>> {
+        self.history.latest_changes()
     }
 
     /// Every period of the model `requested` names, oldest first, each with
@@ -780,10 +801,12 @@ fn detect_format(text: &str) -> Result<PriceFileFormat, Error> {
 }
 
 /// Serialises models as a farebox price file (what `cargo xtask prices` writes).
-pub fn write_price_file(models: &[Model], snapshot: &str, sources: &[Source]) -> String {
+pub fn write_price_file(models: &[Model], snapshot: &str, sources: &[Source], featured: &[String]) -> String {
     // One model per line: small diffs when prices change, and still JSON.
+    let featured =
+        if featured.is_empty() { String::new() } else { format!("\"featured\":{},", crate::json::to_text(featured)) };
     let mut out = format!(
-        "{{\"schema\":{SCHEMA},\"snapshot\":{},\"sources\":{},\"models\":[\n",
+        "{{\"schema\":{SCHEMA},\"snapshot\":{},\"sources\":{},{featured}\"models\":[\n",
         crate::json::to_text(snapshot),
         crate::json::to_text(sources)
     );
