@@ -2,7 +2,7 @@
 //! Prices page's dated views. Both need the price history, which is fetched
 //! on first use ([`store::ensure_history`]), never for an estimate.
 
-use farebox_core::pricing::Effective;
+use farebox_core::pricing::{Change, Effective, MAKERS};
 use farebox_core::{Model, UsageKind, Usd};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,11 +10,12 @@ use leptos::task::spawn_local;
 use crate::store;
 use crate::ui::{num, text, usd, Row, Table};
 
-/// The kinds drawn, with their line colour (CSS variables of style.css).
+/// The kinds drawn, with their series' CSS class (its colour is style.css's:
+/// the Content-Security-Policy allows no inline style).
 const KINDS: [(UsageKind, &str, &str); 3] = [
-    (UsageKind::Input, "Input", "var(--series-1)"),
-    (UsageKind::Output, "Output", "var(--series-2)"),
-    (UsageKind::CacheRead, "Cache read", "var(--series-3)"),
+    (UsageKind::Input, "Input", "s1"),
+    (UsageKind::Output, "Output", "s2"),
+    (UsageKind::CacheRead, "Cache read", "s3"),
 ];
 
 /// A price per million tokens as exact decimal text ("" when not priced).
@@ -145,7 +146,7 @@ fn StepChart(periods: Vec<PeriodRow>) -> impl IntoView {
     let lines = KINDS
         .iter()
         .enumerate()
-        .map(|(k, (_, label, colour))| {
+        .map(|(k, (_, label, class))| {
             let mut points = Vec::new();
             for (i, p) in periods.iter().enumerate() {
                 let Some(v) = value(&p.prices[k]) else { continue };
@@ -154,7 +155,7 @@ fn StepChart(periods: Vec<PeriodRow>) -> impl IntoView {
                 points.push(format!("{:.1},{:.1} {:.1},{:.1}", x(from), y(v), x(to), y(v)));
             }
             let points = points.join(" ");
-            view! { <polyline points=points fill="none" stroke=*colour stroke-width="2"><title>{*label}</title></polyline> }
+            view! { <polyline points=points class=*class><title>{*label}</title></polyline> }
         })
         .collect_view();
     let label = |d: i64| farebox_core::time::Date::from_days_since_epoch(d).to_string();
@@ -174,7 +175,7 @@ fn StepChart(periods: Vec<PeriodRow>) -> impl IntoView {
             <figcaption class="legend">
                 {KINDS
                     .iter()
-                    .map(|(_, label, colour)| view! { <span><i style=format!("background:{colour}")></i>{*label}</span> })
+                    .map(|(_, label, class)| view! { <span><i class=*class></i>{*label}</span> })
                     .collect_view()}
             </figcaption>
         </figure>
@@ -188,10 +189,13 @@ fn significant(v: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// Rows of the change list shown; the count says how many more there are.
+const SHOWN_CHANGES: usize = 60;
+
 /// What the newest release of the history changed: prices, additions, removals.
 #[component]
 pub fn LatestChanges() -> impl IntoView {
-    let changes = RwSignal::new(None::<Result<(String, Vec<Row>), String>>);
+    let changes = RwSignal::new(None::<Result<(String, usize, Vec<Row>), String>>);
     let load = move |_| {
         spawn_local(async move {
             let outcome = store::ensure_history().await.map(|()| {
@@ -204,8 +208,16 @@ pub fn LatestChanges() -> impl IntoView {
                     ),
                     _ => String::new(),
                 };
-                let rows = table.latest_changes().into_iter().map(|c| change_row(c.id, c.before, c.after)).collect();
-                (title, rows)
+                let mut changes = table.latest_changes();
+                let total = changes.len();
+                // The makers' own APIs first; the rest (resellers) by id.
+                let rank = |c: &Change| {
+                    let provider = c.after.or(c.before).map_or("", |m| m.provider.as_str());
+                    MAKERS.iter().position(|m| *m == provider).unwrap_or(MAKERS.len())
+                };
+                changes.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.id.cmp(b.id)));
+                let rows = changes.iter().take(SHOWN_CHANGES).map(|c| change_row(c.id, c.before, c.after)).collect();
+                (title, total, rows)
             });
             changes.set(Some(outcome));
         });
@@ -216,8 +228,13 @@ pub fn LatestChanges() -> impl IntoView {
             <button type="button" on:click=load>"Show the changes"</button>
             {move || changes.get().map(|c| match c {
                 Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
-                Ok((title, rows)) => view! {
-                    <p class="muted">{format!("{}: {} models changed.", title, rows.len())}</p>
+                Ok((title, total, rows)) => view! {
+                    <p class="muted">
+                        {format!(
+                            "{title}: {total} models changed{}.",
+                            if total > rows.len() { format!(" (the first {} shown, makers' own APIs first)", rows.len()) } else { String::new() }
+                        )}
+                    </p>
                     <Table
                         testid="latest-changes".into()
                         columns=vec![text("Model"), text("Change"), text("Input $/1M"), text("Output $/1M")]

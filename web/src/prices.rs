@@ -103,6 +103,8 @@ pub fn PricesPage() -> impl IntoView {
             <h2 id="prices-title">"Prices"</h2>
             <ModelForm store />
             <FileLoader store />
+            <PriceHistory />
+            <LatestChanges />
             <div class="row">
                 <label for="search">"Search"</label>
                 <input
@@ -147,8 +149,6 @@ pub fn PricesPage() -> impl IntoView {
                     />
                 }
             }}
-            <PriceHistory />
-            <LatestChanges />
         </section>
     }
 }

@@ -26,6 +26,7 @@ pub const VARS: &[&str] = &[
     "ADMIN_TOKEN",
     "ALLOW_ROUTES",
     "MAX_BODY_BYTES",
+    "PRICES_REFRESH_SECONDS",
 ];
 
 /// The validated configuration.
@@ -57,6 +58,9 @@ pub struct Config {
     pub allowed_routes: Vec<AllowedRoute>,
     /// Larger request bodies are refused with 413 before they are read.
     pub max_body_bytes: usize,
+    /// How long an isolate keeps a price file read from the `PRICES` KV
+    /// namespace before reading it again (`PRICES_REFRESH_SECONDS`, default 60).
+    pub prices_refresh_seconds: u32,
 }
 
 /// A variable with a bad value; the message never contains the value.
@@ -76,6 +80,13 @@ impl std::error::Error for ConfigError {}
 
 fn err(var: &'static str, why: impl Into<String>) -> ConfigError {
     ConfigError { var, why: why.into() }
+}
+
+impl ConfigError {
+    /// An error in what `var` (a var, a secret or a binding) holds.
+    pub fn new(var: &'static str, why: impl Into<String>) -> ConfigError {
+        err(var, why)
+    }
 }
 
 impl Config {
@@ -172,6 +183,13 @@ impl Config {
                 .ok_or_else(|| err("MAX_BODY_BYTES", "must be a whole number of bytes between 1 and 104857600"))?,
             None => 16 << 20,
         };
+        let prices_refresh_seconds =
+            match get("PRICES_REFRESH_SECONDS") {
+                Some(text) => text.trim().parse::<u32>().ok().filter(|&n| n <= 86_400).ok_or_else(|| {
+                    err("PRICES_REFRESH_SECONDS", "must be a whole number of seconds from 0 to 86400")
+                })?,
+                None => 60,
+            };
         Ok(Config {
             openai_base,
             anthropic_base,
@@ -186,6 +204,7 @@ impl Config {
             admin_token,
             allowed_routes,
             max_body_bytes,
+            prices_refresh_seconds,
         })
     }
 }

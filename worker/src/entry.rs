@@ -29,14 +29,17 @@ thread_local! {
     static SHARED: RefCell<Option<Rc<Shared>>> = const { RefCell::new(None) };
 }
 
+/// A var or secret by name.
+fn lookup(env: &Env) -> impl Fn(&str) -> Option<String> + '_ {
+    |name| env.var(name).map(|v| v.to_string()).or_else(|_| env.secret(name).map(|v| v.to_string())).ok()
+}
+
 /// The isolate's configuration, read from `env` on first use.
 pub fn shared(env: &Env) -> Rc<Shared> {
     SHARED.with(|cell| {
         cell.borrow_mut()
             .get_or_insert_with(|| {
-                let config = Config::from_lookup(|name| {
-                    env.var(name).map(|v| v.to_string()).or_else(|_| env.secret(name).map(|v| v.to_string())).ok()
-                });
+                let config = Config::from_lookup(lookup(env));
                 if let Err(e) = &config {
                     console_error!("{e}");
                 }
@@ -44,6 +47,79 @@ pub fn shared(env: &Env) -> Rc<Shared> {
             })
             .clone()
     })
+}
+
+/// The KV namespace binding and key of the operator's price file: a whole
+/// table (a new LiteLLM release, or `core/data/prices.json` after `cargo
+/// xtask prices --update`) is megabytes, past the 5 KB of a var or secret.
+const PRICES_KV: &str = "PRICES";
+const PRICES_KV_KEY: &str = "prices.json";
+
+/// A price file read from KV, and the configuration it made.
+struct KvPrices {
+    read_at: f64,
+    text: Option<String>,
+    shared: Rc<Shared>,
+}
+
+thread_local! {
+    static KV_PRICES: RefCell<Option<KvPrices>> = const { RefCell::new(None) };
+}
+
+/// The isolate's configuration with the operator's KV price file over it,
+/// when a `PRICES` KV namespace is bound: read at the first request and again
+/// once `PRICES_REFRESH_SECONDS` (default 60) have passed, so `wrangler kv key
+/// put` reaches every isolate within that time, without a deploy. The file is
+/// loaded like `PRICES_JSON` (over the built-in table and it) and validated
+/// the same way: a malformed file fails every request closed, naming it, until
+/// it is fixed. A KV read that fails keeps the last prices read (and with none
+/// yet, fails closed).
+pub async fn current(env: &Env) -> Rc<Shared> {
+    let base = shared(env);
+    let (Ok(kv), Ok(config)) = (env.kv(PRICES_KV), base.config.as_ref()) else { return base };
+    let now = js_sys::Date::now();
+    let ttl = 1000.0 * config.prices_refresh_seconds as f64;
+    let fresh = KV_PRICES.with(|c| c.borrow().as_ref().filter(|k| now - k.read_at < ttl).map(|k| k.shared.clone()));
+    if let Some(shared) = fresh {
+        return shared;
+    }
+    let text = match kv.get(PRICES_KV_KEY).text().await {
+        Ok(text) => text,
+        Err(e) => {
+            console_error!("farebox: reading the {PRICES_KV} KV price file failed: {e}");
+            let kept = KV_PRICES.with(|c| c.borrow().as_ref().map(|k| k.shared.clone()));
+            return kept.unwrap_or_else(|| {
+                let why = format!("reading `{PRICES_KV_KEY}` failed: {e}");
+                Rc::new(Shared { config: Err(ConfigError::new(PRICES_KV, why)), tokenizers: assess::tokenizers() })
+            });
+        }
+    };
+    let unchanged = KV_PRICES.with(|c| {
+        let mut cell = c.borrow_mut();
+        let k = cell.as_mut().filter(|k| k.text == text)?;
+        k.read_at = now;
+        Some(k.shared.clone())
+    });
+    if let Some(shared) = unchanged {
+        return shared;
+    }
+    let shared = match &text {
+        None => base.clone(),
+        Some(file) => {
+            let config = Config::from_lookup(lookup(env)).and_then(|mut c| {
+                c.prices
+                    .load(file.as_bytes(), farebox_core::PriceFileFormat::Auto)
+                    .map_err(|e| ConfigError::new(PRICES_KV, format!("`{PRICES_KV_KEY}`: {e}")))?;
+                Ok(c)
+            });
+            if let Err(e) = &config {
+                console_error!("{e}");
+            }
+            Rc::new(Shared { config, tokenizers: assess::tokenizers() })
+        }
+    };
+    KV_PRICES.with(|c| *c.borrow_mut() = Some(KvPrices { read_at: now, text, shared: shared.clone() }));
+    shared
 }
 
 fn reply(r: Reply) -> Result<Response> {
@@ -145,7 +221,7 @@ async fn ledger(env: &Env, object: &str, op: &LedgerOp) -> Result<String> {
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
-    let shared = shared(&env);
+    let shared = current(&env).await;
     let url = req.url()?;
     let method = req.method();
     let hints = Hints { anthropic: req.headers().has("anthropic-version")? || req.headers().has("x-api-key")? };

@@ -686,6 +686,34 @@ describe('configuration', () => {
     }
   });
 
+  test('a price file in the PRICES KV namespace reprices without a deploy; a bad one fails closed', async () => {
+    const w = await start({ vars: { OPENAI_BASE_URL: upstream.url, PRICES_REFRESH_SECONDS: '0' }, pricesKv: true, onLog: () => {} });
+    const kv = await w.mf.getKVNamespace('PRICES');
+    const call = () =>
+      fetch(`${w.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chat({ model: 'acme-chat-2' })) });
+    try {
+      upstream.reset();
+      // Not in the table: refused as unknown (never priced at $0).
+      const unknown = await call();
+      assert.equal(unknown.status, 402, await unknown.clone().text());
+      await unknown.text();
+      const file = { 'acme-chat-2': { litellm_provider: 'openai', mode: 'chat', input_cost_per_token: 1e-6, output_cost_per_token: 2e-6, max_output_tokens: 1000 } };
+      await kv.put('prices.json', JSON.stringify(file));
+      const priced = await call();
+      assert.equal(priced.status, 200, await priced.clone().text());
+      assert.equal(priced.headers.get('x-farebox-model'), 'acme-chat-2');
+      await priced.text();
+      // A malformed file: every request fails closed, naming the binding, until it is fixed.
+      await kv.put('prices.json', '{"acme-chat-2": {"input_cost_per_token": "nope"}}');
+      const bad = await call();
+      assert.equal(bad.status, 500);
+      assert.match((await bad.json()).error.message, /PRICES: `prices.json`/);
+      assert.equal(upstream.hits.length, 1);
+    } finally {
+      await w.stop();
+    }
+  });
+
   test('a bad var is a clear error naming it on every request, never echoing its value', async () => {
     const bad = await start({ vars: { OPENAI_BASE_URL: upstream.url, PER_CALL_MAX_USD: 'fifty-SECRETISH' }, onLog: () => {} });
     try {

@@ -6,7 +6,7 @@
 // Vars come from the environment of this process (OPENAI_BASE_URL,
 // ANTHROPIC_BASE_URL, GEMINI_BASE_URL, PER_CALL_MAX_USD, POLICY_JSON,
 // PRICES_JSON, USER_HEADER, SESSION_HEADER, ORG_HEADER, HASH_SALT, ID_SIGNING_KEY, ADMIN_TOKEN,
-// ALLOW_ROUTES, MAX_BODY_BYTES) over the defaults
+// ALLOW_ROUTES, MAX_BODY_BYTES, PRICES_REFRESH_SECONDS) over the defaults
 // in worker/wrangler.toml's [vars].
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -22,7 +22,7 @@ export const buildDir = join(here, '..', 'build');
 export const VARS = [
   'OPENAI_BASE_URL', 'ANTHROPIC_BASE_URL', 'GEMINI_BASE_URL', 'PER_CALL_MAX_USD', 'POLICY_JSON',
   'PRICES_JSON', 'USER_HEADER', 'SESSION_HEADER', 'ORG_HEADER', 'HASH_SALT', 'ID_SIGNING_KEY', 'ADMIN_TOKEN',
-  'ALLOW_ROUTES', 'MAX_BODY_BYTES',
+  'ALLOW_ROUTES', 'MAX_BODY_BYTES', 'PRICES_REFRESH_SECONDS',
 ];
 
 /** The [vars] table of wrangler.toml (flat `KEY = "value"` lines only). */
@@ -82,7 +82,8 @@ export async function configError(url) {
   return JSON.parse(text).error?.message ?? text;
 }
 
-export async function start({ vars = {}, port = 0, onLog } = {}) {
+/** `pricesKv`: bind a `PRICES` KV namespace (the operator's price file, `mf.getKVNamespace('PRICES')`). */
+export async function start({ vars = {}, port = 0, onLog, pricesKv = false } = {}) {
   const bindings = bindingsFor(vars);
   const mf = new Miniflare({
     modules: modules(),
@@ -91,6 +92,7 @@ export async function start({ vars = {}, port = 0, onLog } = {}) {
     bindings,
     // SQLite-backed, as wrangler.toml's migration deploys it.
     durableObjects: { BUDGET: { className: 'BudgetDo', useSQLite: true } },
+    kvNamespaces: pricesKv ? ['PRICES'] : [],
     host: '127.0.0.1',
     port,
     log: onLog ? new (class extends Log {
