@@ -167,25 +167,12 @@ pub fn build() -> Result<()> {
 /// the file, browsers fetch it (the URL literal makes bundlers emit it),
 /// workerd imports it as a Data module (wrangler's rule for `.bin`).
 fn write_vocabularies(root: &Path, out: &Path) -> Result<()> {
-    if out.exists() {
-        fs::remove_dir_all(out)?;
-    }
-    fs::create_dir_all(out)?;
+    recreate(out)?;
     for name in VOCABULARIES {
-        fs::copy(
-            root.join("core").join("data").join("vocab").join(format!("{name}.bin")),
-            out.join(format!("{name}.bin")),
-        )?;
-        for (file, text) in byte_modules(name, &format!("the {name} vocabulary")) {
-            fs::write(out.join(file), text)?;
-        }
+        let source = root.join("core").join("data").join("vocab").join(format!("{name}.bin"));
+        write_byte_asset(&source, out, name, &format!("the {name} vocabulary"))?;
     }
-    fs::write(
-        out.join("vocabulary.d.ts"),
-        "/** A farebox vocabulary file's bytes: pass them to `registerEncoding`. */\n\
-         declare const vocabulary: Uint8Array;\nexport default vocabulary;\n",
-    )?;
-    Ok(())
+    write_typings(out, "vocabulary", "A farebox vocabulary file's bytes: pass them to `registerEncoding`.")
 }
 
 /// Copies the price history (`core/data/price_history.json`) as
@@ -193,19 +180,33 @@ fn write_vocabularies(root: &Path, out: &Path) -> Result<()> {
 /// priced today) and writes the modules `farebox/prices/history` exports its
 /// bytes from, as for a vocabulary (`.bin`: workerd's Data-module rule).
 fn write_price_history(root: &Path, out: &Path) -> Result<()> {
-    if out.exists() {
-        fs::remove_dir_all(out)?;
+    recreate(out)?;
+    let source = root.join("core").join("data").join("price_history.json");
+    write_byte_asset(&source, out, "history", "the price history")?;
+    write_typings(out, "history", "The price history file's bytes: pass them to `loadPriceHistory`.")
+}
+
+fn recreate(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        fs::remove_dir_all(dir)?;
     }
-    fs::create_dir_all(out)?;
-    fs::copy(root.join("core").join("data").join("price_history.json"), out.join("history.bin"))?;
-    for (file, text) in byte_modules("history", "the price history") {
+    fs::create_dir_all(dir)?;
+    Ok(())
+}
+
+/// Copies `source` as `out/<name>.bin` beside the modules that export its bytes.
+fn write_byte_asset(source: &Path, out: &Path, name: &str, what: &str) -> Result<()> {
+    fs::copy(source, out.join(format!("{name}.bin")))?;
+    for (file, text) in byte_modules(name, what) {
         fs::write(out.join(file), text)?;
     }
-    fs::write(
-        out.join("history.d.ts"),
-        "/** The price history file's bytes: pass them to `loadPriceHistory`. */\n\
-         declare const history: Uint8Array;\nexport default history;\n",
-    )?;
+    Ok(())
+}
+
+/// `out/<name>.d.ts`: the typings those modules share (a default `Uint8Array`).
+fn write_typings(out: &Path, name: &str, doc: &str) -> Result<()> {
+    let text = format!("/** {doc} */\ndeclare const {name}: Uint8Array;\nexport default {name};\n");
+    fs::write(out.join(format!("{name}.d.ts")), text)?;
     Ok(())
 }
 

@@ -737,39 +737,32 @@ pub(crate) fn parse_price_file(text: &[u8], format: PriceFileFormat) -> Result<P
 /// Langfuse keeps a model's price changes as several definitions of one
 /// name with different `startDate`s, and prices a generation with the one
 /// whose day is the latest on or before it (no day: from the beginning).
-/// The latest becomes the model; when any of a name's definitions is dated,
-/// all of them become its periods.
+/// The latest becomes the model (on equal days, the later definition, as a
+/// reload would); when any of a name's definitions is dated, all of them
+/// become its periods.
 fn langfuse_periods(definitions: Vec<(Option<Date>, Model)>) -> (Vec<Model>, Vec<(String, Period)>) {
-    let mut by_name: BTreeMap<String, Vec<(Option<Date>, Model)>> = BTreeMap::new();
-    let mut order = Vec::new();
-    for (day, model) in definitions {
-        let key = model.id.trim().to_ascii_lowercase();
-        if !by_name.contains_key(&key) {
-            order.push(key.clone());
-        }
-        by_name.entry(key).or_default().push((day, model));
-    }
-    let mut models = Vec::new();
+    let same = |a: &Model, b: &Model| a.id.trim().eq_ignore_ascii_case(b.id.trim());
     let mut periods = Vec::new();
-    for key in order {
-        let mut defs = by_name.remove(&key).unwrap_or_default();
-        // Stable: among equal days the later definition wins, as a reload would.
-        defs.sort_by_key(|(day, _)| *day);
-        if defs.iter().any(|(day, _)| day.is_some()) {
-            for (day, model) in &defs {
-                let (from, seen) = match day {
-                    Some(d) => (*d, "langfuse startDate"),
-                    None => (Date { year: 1, month: 1, day: 1 }, "langfuse (no startDate)"),
-                };
-                let period = Period { from, changed_after: None, seen: seen.to_string(), model: Some(model.clone()) };
-                periods.push((model.id.trim().to_string(), period));
-            }
+    for (day, model) in &definitions {
+        if !definitions.iter().any(|(d, m)| d.is_some() && same(m, model)) {
+            continue;
         }
-        if let Some((_, latest)) = defs.pop() {
-            models.push(latest);
+        let (from, seen) = match day {
+            Some(d) => (*d, "langfuse startDate"),
+            None => (Date { year: 1, month: 1, day: 1 }, "langfuse (no startDate)"),
+        };
+        let period = Period { from, changed_after: None, seen: seen.to_string(), model: Some(model.clone()) };
+        periods.push((model.id.trim().to_string(), period));
+    }
+    let mut models: Vec<(Option<Date>, Model)> = Vec::new();
+    for (day, model) in definitions {
+        match models.iter_mut().find(|(_, m)| same(m, &model)) {
+            Some(kept) if kept.0 <= day => *kept = (day, model),
+            Some(_) => {}
+            None => models.push((day, model)),
         }
     }
-    (models, periods)
+    (models.into_iter().map(|(_, m)| m).collect(), periods)
 }
 
 fn detect_format(text: &str) -> Result<PriceFileFormat, Error> {

@@ -405,12 +405,8 @@ struct WhatIfSum {
 pub struct Analyzer<'t> {
     table: &'t PriceTable,
     options: AnalysisOptions,
-    /// Model name → the model it resolves to (`None`: unknown), resolved once.
-    models: BTreeMap<String, Option<&'t Model>>,
-    /// Model name → day → the model as priced that day, resolved once per day.
-    dated: BTreeMap<String, BTreeMap<i64, DatedModel<'t>>>,
-    /// Model name → its price periods, for explaining audit differences.
-    periods: BTreeMap<String, Vec<(Effective, &'t Model)>>,
+    /// Model name → what it resolves to, found once per name (and per day).
+    models: BTreeMap<String, Names<'t>>,
     pricing: PricingNote,
     /// What-if target models, resolved once.
     targets: Vec<Option<&'t Model>>,
@@ -440,8 +436,6 @@ impl<'t> Analyzer<'t> {
             table,
             options,
             models: BTreeMap::new(),
-            dated: BTreeMap::new(),
-            periods: BTreeMap::new(),
             pricing: PricingNote { prices_at, history: history_span(table), ..PricingNote::default() },
             targets,
             strings: Interner::default(),
@@ -454,13 +448,17 @@ impl<'t> Analyzer<'t> {
         }
     }
 
-    fn resolve(&mut self, name: &str) -> Option<&'t Model> {
-        if let Some(&m) = self.models.get(name) {
-            return m;
+    /// What `name` resolves to, found on first use.
+    fn names(&mut self, name: &str) -> &mut Names<'t> {
+        if !self.models.contains_key(name) {
+            let today = self.table.resolve(name).ok().map(|r| r.model);
+            self.models.insert(name.to_string(), Names { today, days: Vec::new(), periods: None });
         }
-        let m = self.table.resolve(name).ok().map(|r| r.model);
-        self.models.insert(name.to_string(), m);
-        m
+        self.models.get_mut(name).unwrap_or_else(|| unreachable!("inserted above"))
+    }
+
+    fn resolve(&mut self, name: &str) -> Option<&'t Model> {
+        self.names(name).today
     }
 
     /// The model `name` resolves to, with the prices of the generation's day
@@ -476,19 +474,23 @@ impl<'t> Analyzer<'t> {
             (PricesAt::Today, _) => return current,
         };
         let key = day.days_since_epoch();
-        let cached = self.dated.get(name).and_then(|days| days.get(&key)).copied();
-        let found = cached.unwrap_or_else(|| {
-            let found = match self.table.resolve_at(name, day) {
-                Ok(dated) => {
-                    let earlier = dated.effective.until.is_some() || dated.effective.delisted.is_some();
-                    Some((dated.resolved.model, if earlier { Dating::Earlier } else { Dating::Current }))
-                }
-                Err(crate::Error::PriceHistoryNotLoaded) => current.map(|m| (m, Dating::NoHistory)),
-                Err(_) => None,
-            };
-            self.dated.entry(name.to_string()).or_default().insert(key, found);
-            found
-        });
+        let table = self.table;
+        let days = &mut self.names(name).days;
+        let found = match days.binary_search_by_key(&key, |&(d, _)| d) {
+            Ok(i) => days[i].1,
+            Err(i) => {
+                let found = match table.resolve_at(name, day) {
+                    Ok(dated) => {
+                        let earlier = dated.effective.until.is_some() || dated.effective.delisted.is_some();
+                        Some((dated.resolved.model, if earlier { Dating::Earlier } else { Dating::Current }))
+                    }
+                    Err(crate::Error::PriceHistoryNotLoaded) => current.map(|m| (m, Dating::NoHistory)),
+                    Err(_) => None,
+                };
+                days.insert(i, (key, found));
+                found
+            }
+        };
         match found {
             Some((_, Dating::Earlier)) => self.pricing.at_earlier_prices += 1,
             Some((_, Dating::NoHistory)) => self.pricing.without_history += 1,
@@ -500,12 +502,12 @@ impl<'t> Analyzer<'t> {
     /// Another price period of the model under which the export's cost is
     /// right: the export used the price before (or after) a change.
     fn price_change(&mut self, name: &str, usage: &Usage, exported: Usd, used: &Model) -> Option<Effective> {
-        if !self.periods.contains_key(name) {
-            let periods = self.table.price_periods(name).unwrap_or_default();
-            self.periods.insert(name.to_string(), periods);
-        }
         let tolerance = self.options.audit_tolerance.atto().unsigned_abs();
-        self.periods[name]
+        let table = self.table;
+        let names = self.names(name);
+        names
+            .periods
+            .get_or_insert_with(|| table.price_periods(name).unwrap_or_default())
             .iter()
             .filter(|(_, m)| m.prices != used.prices || m.tiers != used.tiers)
             .find(|(_, m)| {
@@ -848,7 +850,7 @@ impl Analyzer<'_> {
                 WhatIf::TodaysPrices => g
                     .model
                     .as_deref()
-                    .and_then(|name| self.models.get(name).copied().flatten())
+                    .and_then(|name| self.models.get(name).and_then(|n| n.today))
                     .and_then(|today| Analyzer::price(today, &g.usage)),
             };
             let sum = &mut self.what_ifs[i];
@@ -883,6 +885,17 @@ pub struct PricingNote {
 
 /// The model as priced on one day (`None`: unknown) and whether those prices are today's.
 type DatedModel<'t> = Option<(&'t Model, Dating)>;
+
+/// What one exported model name resolves to.
+#[derive(Clone, Debug)]
+struct Names<'t> {
+    /// Today (`None`: unknown).
+    today: Option<&'t Model>,
+    /// By day (days since the epoch, sorted): the model as priced that day.
+    days: Vec<(i64, DatedModel<'t>)>,
+    /// Its price periods, found when an audit difference asks.
+    periods: Option<Vec<(Effective, &'t Model)>>,
+}
 
 /// Whether the prices that priced a generation are today's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
