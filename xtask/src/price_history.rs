@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use farebox_core::pricing::{FilePeriod, Model, ModelHistory, Release};
+use farebox_core::pricing::{Model, Source};
 use farebox_core::time::Date;
 use farebox_core::{PriceFileFormat, PriceTable};
 use serde::{Deserialize, Serialize};
@@ -115,45 +115,55 @@ fn models_of(version: &str, entries: &BTreeMap<String, Value>) -> Result<Vec<Mod
     Ok(table.user_models().to_vec())
 }
 
-/// The periods of every model over the sampled releases; the last release's
-/// models are returned too, for the check against the current table.
-pub fn build(deltas: &[ReleaseDelta]) -> Result<(Vec<Release>, Vec<ModelHistory>, Vec<Model>)> {
-    let releases: Vec<Release> =
-        deltas.iter().map(|d| Release { source: "litellm".into(), version: d.version.clone(), date: d.date }).collect();
-    let mut histories: BTreeMap<String, ModelHistory> = BTreeMap::new();
+/// The history of every model over the sampled releases, as the history
+/// file writes it (core's `parse_history`): the releases as sources, and a
+/// period per model and change (`since` the release that first listed it;
+/// an entry without prices the day a release no longer listed it), ordered
+/// by id, then day. The last release's models are returned too, for the
+/// check against the current table.
+pub fn build(deltas: &[ReleaseDelta]) -> Result<(Vec<Source>, Vec<Model>, Vec<Model>)> {
+    let sources: Vec<Source> = deltas
+        .iter()
+        .map(|d| Source {
+            name: "litellm".into(),
+            origin: format!("PyPI litellm=={}: litellm/model_prices_and_context_window_backup.json", d.version),
+            version: d.version.clone(),
+            date: d.date.to_string(),
+            sha256: d.table_sha256.clone(),
+        })
+        .collect();
+    let mut periods: BTreeMap<String, Vec<Model>> = BTreeMap::new();
     let mut last = Vec::new();
-    for (r, (delta, entries)) in replay(deltas).enumerate() {
+    for (delta, entries) in replay(deltas) {
         let mut models = models_of(&delta.version, &entries)?;
         super::prices::fill_from_cloud_copies(&mut models, false)?;
-        let release = u32::try_from(r)?;
+        let seen = format!("litellm {}", delta.version);
         let mut present = BTreeSet::new();
         for m in &models {
             present.insert(m.id.clone());
-            let h = histories.entry(m.id.clone()).or_insert_with(|| ModelHistory {
-                id: m.id.clone(),
-                provider: m.provider.clone(),
-                mode: m.mode,
-                periods: Vec::new(),
-            });
-            (h.provider, h.mode) = (m.provider.clone(), m.mode);
-            let same = h.periods.last().is_some_and(|p| !p.removed && p.prices == m.prices && p.tiers == m.tiers);
+            let list = periods.entry(m.id.clone()).or_default();
+            let listed = |p: &Model| !(p.prices.is_empty() && p.tiers.is_empty());
+            let same = list.last().is_some_and(|p| listed(p) && p.prices == m.prices && p.tiers == m.tiers);
             if !same {
-                h.periods.push(FilePeriod {
-                    release,
-                    removed: false,
-                    prices: m.prices.clone(),
-                    tiers: m.tiers.clone(),
-                });
+                list.push(Model { since: Some(delta.date), source: seen.clone(), ..period_of(m) });
             }
         }
-        for h in histories.values_mut() {
-            if !present.contains(&h.id) && h.periods.last().is_some_and(|p| !p.removed) {
-                h.periods.push(FilePeriod { release, removed: true, prices: Default::default(), tiers: Vec::new() });
+        for (id, list) in periods.iter_mut() {
+            let still_listed = list.last().is_some_and(|p| !(p.prices.is_empty() && p.tiers.is_empty()));
+            if !present.contains(id) && still_listed {
+                let gone = Model { prices: Default::default(), tiers: Vec::new(), ..list[list.len() - 1].clone() };
+                list.push(Model { since: Some(delta.date), source: seen.clone(), ..gone });
             }
         }
         last = models;
     }
-    Ok((releases, histories.into_values().collect(), last))
+    Ok((sources, periods.into_values().flatten().collect(), last))
+}
+
+/// A model as one period of its history: its identity and prices, without
+/// what does not change with a price (limits, names, patterns).
+fn period_of(m: &Model) -> Model {
+    Model { aliases: Vec::new(), pattern: None, context_window: None, max_output_tokens: None, ..m.clone() }
 }
 
 /// A release of the index that may be sampled.

@@ -22,9 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use farebox_core::pricing::{
-    write_history_file, write_price_file, Condition, Mode, Model, ModelHistory, Resolution, Source, Tier,
-};
+use farebox_core::pricing::{write_price_file, Condition, Mode, Model, Resolution, Source, Tier};
 use farebox_core::{PriceFileFormat, PriceTable, UsageKind};
 // `raw_value` is on: farebox-core's serde_json has it, and features unify.
 use serde_json::value::RawValue;
@@ -216,15 +214,22 @@ fn generate(reference: &Path) -> Result<Generated> {
 
     fill_from_cloud_copies(&mut models, true)?;
 
-    let (releases, histories, last) = price_history::build(&deltas)?;
+    let (releases, periods, last) = price_history::build(&deltas)?;
     check_history_ends_at_table(&last, &models)?;
+    // The first day each id was listed: periods come by id, then day.
+    let mut first_seen: BTreeMap<&str, farebox_core::time::Date> = BTreeMap::new();
+    for p in &periods {
+        if let Some(day) = p.since {
+            first_seen.entry(p.id.as_str()).or_insert(day);
+        }
+    }
     println!(
-        "prices: history: {} releases ({} to {}), {} models, {} with a price change",
+        "prices: history: {} releases ({} to {}), {} models, {} periods",
         releases.len(),
         releases[0].date,
         release.date,
-        histories.len(),
-        histories.iter().filter(|h| h.periods.iter().filter(|p| !p.removed).count() > 1).count()
+        first_seen.len(),
+        periods.len()
     );
 
     let sources = [
@@ -247,13 +252,8 @@ fn generate(reference: &Path) -> Result<Generated> {
         },
     ];
     Ok(Generated {
-        table: write_price_file(
-            &models,
-            &release.date.to_string(),
-            &sources,
-            &featured(&models, &histories, &releases),
-        ),
-        history: write_history_file(&releases, &histories),
+        table: write_price_file(&models, &release.date.to_string(), &sources, &featured(&models, &first_seen)),
+        history: write_price_file(&periods, &release.date.to_string(), &releases, &[]),
     })
 }
 
@@ -293,11 +293,7 @@ const VARIANTS: &[&str] = &[
 /// providers resell (three copies or more) when any are; then the dearest by
 /// output price (the flagship) and the cheapest (the small model), the newer
 /// and then the shorter id winning a tie (`deepseek-v4-pro` over `deepseek/deepseek-v4-pro`).
-fn featured(models: &[Model], histories: &[ModelHistory], releases: &[farebox_core::pricing::Release]) -> Vec<String> {
-    let first_seen: BTreeMap<&str, farebox_core::time::Date> = histories
-        .iter()
-        .filter_map(|h| Some((h.id.as_str(), releases[h.periods.first()?.release as usize].date)))
-        .collect();
+fn featured(models: &[Model], first_seen: &BTreeMap<&str, farebox_core::time::Date>) -> Vec<String> {
     let mut out = Vec::new();
     for maker in farebox_core::pricing::MAKERS {
         let candidates: Vec<(&Model, farebox_core::time::Date, farebox_core::Usd)> = models

@@ -4,8 +4,8 @@
 //! spring's traces needs "what did it cost then". A [`History`] holds, per
 //! model id, the periods its prices were in force, oldest first:
 //!
-//! - the built-in history (`core/data/price_history.json`, written by
-//!   `cargo xtask prices` from a LiteLLM release per month on PyPI) dates a
+//! - the built-in history (`core/data/price_history.json`, a farebox price
+//!   file written by `cargo xtask prices` from a LiteLLM release per month on PyPI) dates a
 //!   period by the release that first listed those prices; the change
 //!   happened after the previous sampled release (`changed_after`) and on or
 //!   before that one's upload day (`from`). It is a separate file, loaded by
@@ -22,9 +22,9 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::{invalid, Mode, Model, PriceSet, Tier};
+use super::{invalid, Model};
 use crate::error::Error;
 use crate::time::Date;
 
@@ -95,8 +95,7 @@ pub(crate) struct History {
 }
 
 /// One sampled release of a price source.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Release {
     pub source: String,
     pub version: String,
@@ -198,101 +197,36 @@ impl History {
     }
 }
 
-/// The history file: `{"schema":1,"releases":[...],"models":[{"id",...,"periods":[...]}]}`.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HistoryFile {
-    schema: u32,
-    releases: Vec<Release>,
-    models: Vec<ModelHistory>,
-}
-
-/// One model's periods as the file writes them: identity once, prices per period.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModelHistory {
-    pub id: String,
-    pub provider: String,
-    #[serde(default)]
-    pub mode: Mode,
-    pub periods: Vec<FilePeriod>,
-}
-
-/// A period in the file: the release (an index into `releases`) that first
-/// listed these prices, or that no longer listed the model.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FilePeriod {
-    pub release: u32,
-    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
-    pub removed: bool,
-    #[serde(default, skip_serializing_if = "PriceSet::is_empty")]
-    pub prices: PriceSet,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tiers: Vec<Tier>,
-}
-
-pub(crate) const HISTORY_SCHEMA: u32 = 1;
-
-/// Parses a history file; every model and period is checked as a price file's would be.
+/// Parses a history file: a farebox price file whose `sources` are the
+/// sampled releases, oldest first, and whose `models` are the periods: one
+/// entry per model and price change, dated by `since` (the upload day of the
+/// release that first listed those prices, named in `source`); an entry with
+/// no prices at all marks the day the releases stopped listing the model.
+/// The format, and so its parser, are the price file's own: a history is
+/// checked as any price file is, and costs the module no parser of its own.
 pub(crate) fn parse_history(text: &[u8]) -> Result<History, Error> {
     let text = core::str::from_utf8(text).map_err(|e| {
         Error::InvalidPriceFile(format!("price history: not UTF-8 (invalid byte at offset {})", e.valid_up_to()))
     })?;
-    let file: HistoryFile = serde_json::from_str(text).map_err(|e| invalid("price history", &e))?;
-    if file.schema != HISTORY_SCHEMA {
-        return Err(Error::InvalidPriceFile(format!(
-            "price history schema {} is not supported (this build reads schema {HISTORY_SCHEMA})",
-            file.schema
-        )));
+    let file: super::table::PriceFile = serde_json::from_str(text).map_err(|e| invalid("price history", &e))?;
+    let mut releases = Vec::with_capacity(file.sources.len());
+    for s in &file.sources {
+        let date = Date::parse(&s.date)
+            .map_err(|e| Error::InvalidPriceFile(format!("price history: release {}: {e}", s.version)))?;
+        releases.push(Release { source: s.name.clone(), version: s.version.clone(), date });
     }
-    let mut history = History { releases: file.releases, ..History::default() };
-    for m in file.models {
-        let mut last = None;
-        for p in m.periods {
-            let release = history.releases.get(p.release as usize).ok_or_else(|| {
-                Error::InvalidPriceFile(format!(
-                    "price history: model `{}` names release {} of {}",
-                    m.id,
-                    p.release,
-                    history.releases.len()
-                ))
-            })?;
-            if last.is_some_and(|l| l >= p.release) {
-                return Err(Error::InvalidPriceFile(format!("price history: model `{}`: periods out of order", m.id)));
-            }
-            let changed_after = (p.release as usize).checked_sub(1).map(|i| history.releases[i].date);
-            let model = (!p.removed).then(|| Model {
-                id: m.id.clone(),
-                provider: m.provider.clone(),
-                mode: m.mode,
-                aliases: Vec::new(),
-                pattern: None,
-                context_window: None,
-                max_output_tokens: None,
-                prices: p.prices,
-                tiers: p.tiers,
-                source: format!("{} {}", release.source, release.version),
-            });
-            if let Some(model) = &model {
-                model.validate().map_err(Error::InvalidPriceFile)?;
-            }
-            let seen = format!("{} {}", release.source, release.version);
-            history.insert(&m.id, Period { from: release.date, changed_after, seen, model });
-            last = Some(p.release);
-        }
+    let mut history = History { releases, ..History::default() };
+    for model in file.models {
+        let from = model
+            .since
+            .ok_or_else(|| Error::InvalidPriceFile(format!("price history: `{}` has no `since` day", model.id)))?;
+        model.validate().map_err(Error::InvalidPriceFile)?;
+        // The change happened after the release before the one that first listed it.
+        let changed_after = history.releases.iter().rev().map(|r| r.date).find(|&d| d < from);
+        let seen = model.source.clone();
+        let id = model.id.clone();
+        let listed = !(model.prices.is_empty() && model.tiers.is_empty());
+        history.insert(&id, Period { from, changed_after, seen, model: listed.then_some(model) });
     }
     Ok(history)
-}
-
-/// Writes a history file, one model per line (what `cargo xtask prices` commits).
-pub fn write_history_file(releases: &[Release], models: &[ModelHistory]) -> String {
-    let mut out =
-        format!("{{\"schema\":{HISTORY_SCHEMA},\"releases\":{},\"models\":[\n", crate::json::to_text(releases));
-    for (i, m) in models.iter().enumerate() {
-        out.push_str(&crate::json::to_text(m));
-        out.push_str(if i + 1 < models.len() { ",\n" } else { "\n" });
-    }
-    out.push_str("]}\n");
-    out
 }

@@ -89,8 +89,8 @@ struct RawCondition {
     values: Vec<String>,
 }
 
-/// The definitions, each with its `startDate` if it has one.
-pub(crate) fn parse(text: &str) -> Result<Vec<(Option<Date>, Model)>, Error> {
+/// The definitions, each with its `startDate` (as `since`) if it has one.
+pub(crate) fn parse(text: &str) -> Result<Vec<Model>, Error> {
     // (An untagged enum would buffer the input, which `RawValue` cannot read from.)
     let raws: Vec<Box<RawValue>> = if text.trim_start().starts_with('{') {
         serde_json::from_str::<Page>(text).map_err(|e| invalid("Langfuse", &e))?.data
@@ -107,7 +107,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<(Option<Date>, Model)>, Error> {
             Some(text) => Some(Date::parse(text).map_err(|e| fail(format!("startDate: {e}")))?),
             None => None,
         };
-        models.push((start, model(def).map_err(fail)?));
+        models.push(Model { since: start, ..model(def).map_err(fail)? });
     }
     Ok(models)
 }
@@ -128,6 +128,7 @@ fn model(def: Definition) -> Result<Model, String> {
         prices,
         tiers,
         source: String::from("langfuse"),
+        since: None,
         id,
     })
 }
@@ -274,7 +275,7 @@ mod tests {
             {"name":"Standard","isDefault":true,"priority":0,"conditions":[],"prices":{"input":1.25e-06,"output":1e-05,"input_cached_tokens":1.25e-07,"cache_read_input_tokens":1.25e-07}},
             {"name":"Large Context","isDefault":false,"priority":2,"conditions":[{"usageDetailPattern":"(input|prompt|cached)","operator":"gt","value":200000,"caseSensitive":false}],"prices":{"input":2.5e-06,"output":1.5e-05}},
             {"name":"Flex","isDefault":false,"priority":1,"conditions":[{"source":"model_parameters","key":"service_tier","operator":"in","values":["flex"]}],"prices":{"input":6e-07,"output":5e-06}}]}]"#;
-        let m = &parse(json).unwrap()[0].1;
+        let m = &parse(json).unwrap()[0];
         assert_eq!(m.provider, "google");
         assert_eq!(m.prices.get(UsageKind::CacheRead), Some(Usd::parse("1.25e-07").unwrap()));
         assert_eq!(m.tiers[0].name, "Flex");
@@ -289,13 +290,11 @@ mod tests {
         let m = &parse(
             r#"{"data":[{"modelName":"text-embedding-3-small","matchPattern":"x$$","totalPrice":"2e-08"}],"meta":{}}"#,
         )
-        .unwrap()[0]
-            .1;
+        .unwrap()[0];
         assert_eq!(m.pattern.as_deref(), Some("x$"));
         assert_eq!(m.prices.get(UsageKind::Input), Some(Usd::parse("2e-08").unwrap()));
         assert_eq!(m.mode, Mode::Embedding);
-        let c =
-            &parse(r#"[{"modelName":"m","unit":"CHARACTERS","inputPrice":1e-06,"outputPrice":2e-06}]"#).unwrap()[0].1;
+        let c = &parse(r#"[{"modelName":"m","unit":"CHARACTERS","inputPrice":1e-06,"outputPrice":2e-06}]"#).unwrap()[0];
         assert_eq!(c.prices.get(UsageKind::InputCharacters), Some(Usd::parse("1e-06").unwrap()));
         assert_eq!(c.prices.get(UsageKind::Input), None);
     }

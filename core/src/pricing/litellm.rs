@@ -159,6 +159,7 @@ fn entry(name: &str, raw: &RawValue) -> Result<Result<Model, String>, Error> {
     tiers.sort_by(|a, b| (a.0, a.1, &a.2.name).cmp(&(b.0, b.1, &b.2.name)));
 
     Ok(Ok(Model {
+        since: None,
         id: name.to_string(),
         provider: provider(string("litellm_provider")?.as_deref().unwrap_or("unknown")),
         mode,

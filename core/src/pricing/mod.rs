@@ -25,7 +25,7 @@ pub(crate) mod langfuse;
 pub(crate) mod litellm;
 mod table;
 
-pub use history::{write_history_file, Change, Effective, FilePeriod, ModelHistory, Release};
+pub use history::{Change, Effective, Release};
 pub use table::{
     write_price_file, DatedModel, HistorySummary, LoadReport, PriceFileFormat, PriceTable, Resolution, Resolved, Source,
 };
@@ -247,6 +247,11 @@ pub struct Model {
     /// Where the prices come from (`litellm`, `langfuse`, `user`, a file name).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub source: String,
+    /// The first day these prices apply: a Langfuse `startDate`, or in the
+    /// price history the upload day of the release that first listed them.
+    /// `None`: undated (every model of the current table).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<crate::time::Date>,
 }
 
 impl Model {
@@ -269,6 +274,7 @@ impl Model {
             prices: PriceSet::new().with(i, input).with(o, output),
             tiers: Vec::new(),
             source: String::from("user"),
+            since: None,
         }
     }
 

@@ -735,34 +735,34 @@ pub(crate) fn parse_price_file(text: &[u8], format: PriceFileFormat) -> Result<P
 }
 
 /// Langfuse keeps a model's price changes as several definitions of one
-/// name with different `startDate`s, and prices a generation with the one
-/// whose day is the latest on or before it (no day: from the beginning).
-/// The latest becomes the model (on equal days, the later definition, as a
-/// reload would); when any of a name's definitions is dated, all of them
-/// become its periods.
-fn langfuse_periods(definitions: Vec<(Option<Date>, Model)>) -> (Vec<Model>, Vec<(String, Period)>) {
+/// name with different `startDate`s (`since`), and prices a generation with
+/// the one whose day is the latest on or before it (no day: from the
+/// beginning). The latest becomes the model (on equal days, the later
+/// definition, as a reload would); when any of a name's definitions is
+/// dated, all of them become its periods.
+fn langfuse_periods(definitions: Vec<Model>) -> (Vec<Model>, Vec<(String, Period)>) {
     let same = |a: &Model, b: &Model| a.id.trim().eq_ignore_ascii_case(b.id.trim());
     let mut periods = Vec::new();
-    for (day, model) in &definitions {
-        if !definitions.iter().any(|(d, m)| d.is_some() && same(m, model)) {
+    for model in &definitions {
+        if !definitions.iter().any(|m| m.since.is_some() && same(m, model)) {
             continue;
         }
-        let (from, seen) = match day {
-            Some(d) => (*d, "langfuse startDate"),
+        let (from, seen) = match model.since {
+            Some(d) => (d, "langfuse startDate"),
             None => (Date { year: 1, month: 1, day: 1 }, "langfuse (no startDate)"),
         };
         let period = Period { from, changed_after: None, seen: seen.to_string(), model: Some(model.clone()) };
         periods.push((model.id.trim().to_string(), period));
     }
-    let mut models: Vec<(Option<Date>, Model)> = Vec::new();
-    for (day, model) in definitions {
-        match models.iter_mut().find(|(_, m)| same(m, &model)) {
-            Some(kept) if kept.0 <= day => *kept = (day, model),
+    let mut models: Vec<Model> = Vec::new();
+    for model in definitions {
+        match models.iter_mut().find(|m| same(m, &model)) {
+            Some(kept) if kept.since <= model.since => *kept = model,
             Some(_) => {}
-            None => models.push((day, model)),
+            None => models.push(model),
         }
     }
-    (models.into_iter().map(|(_, m)| m).collect(), periods)
+    (models, periods)
 }
 
 fn detect_format(text: &str) -> Result<PriceFileFormat, Error> {
