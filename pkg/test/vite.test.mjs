@@ -40,6 +40,8 @@ test('a Vite-built page imports farebox, prices and analyses a File without a vo
   assert.deepEqual(results.beforeLoad, { isFareboxError: true, code: 'tokenizer_not_loaded' });
   assert.deepEqual(results.traces, { generations: 2, cost: '0.039', user: 'ユーザー' });
   assert.deepEqual(results.vocabulariesBeforeLoad, [], 'pricing and trace analytics fetched no vocabulary');
+  assert.equal(results.historyFetched, 1, 'the analysis fetched the price history, emitted by the bundler');
+  assert.ok(results.pricing, 'and priced with it');
   assert.equal(results.count, 2);
   assert.equal(results.estimate, '0.0000225');
   assert.equal(results.vocabulariesAfterLoad.length, 1, 'exactly one vocabulary was fetched');

@@ -2,11 +2,13 @@
 // It records what it saw in window.results for vite.test.mjs to check.
 import { analyzeTraces, costFromUsage, countTokens, estimateCost, FareboxError, loadEncoding } from 'farebox';
 
-const vocabularies = () =>
+const fetched = () =>
   performance
     .getEntriesByType('resource')
     .map((entry) => new URL(entry.name).pathname.split('/').pop())
     .filter((file) => file.endsWith('.bin'));
+// The price history is a .bin asset too; the analysis fetches it (each call at its own day's prices).
+const vocabularies = () => fetched().filter((file) => !file.startsWith('history'));
 
 async function run() {
   const results = {};
@@ -21,6 +23,8 @@ async function run() {
   const report = await analyzeTraces(new File([trace, trace], 'traces.jsonl'));
   results.traces = { generations: report.import.generations, cost: report.totals.cost, user: report.byUser[0].key };
   results.vocabulariesBeforeLoad = vocabularies();
+  results.historyFetched = fetched().filter((file) => file.startsWith('history')).length;
+  results.pricing = report.pricing.history !== null;
   await loadEncoding('gpt-4o');
   results.count = countTokens('hello world', 'gpt-4o');
   results.estimate = estimateCost({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello world' }], max_tokens: 10 }).minCost;
