@@ -178,6 +178,7 @@ test('traces: a Langfuse export becomes the dashboard', async () => {
   assert.ok(await page.$('.chart svg'), 'charts are drawn');
   assert.equal(await page.$$eval('[data-testid=top-traces] tbody tr', (r) => r.length), 2);
   assert.match(await page.textContent('[data-testid=audit]'), /checked/);
+  assert.match(await page.textContent('[data-testid=pricing-note]'), /priced at the prices of its own day \(price history: litellm/);
 
   await page.selectOption('#dimension', 'environment');
   await page.waitForSelector('[data-testid=groups-environment]');
