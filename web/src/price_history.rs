@@ -147,15 +147,24 @@ fn StepChart(periods: Vec<PeriodRow>) -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(k, (_, label, class))| {
-            let mut points = Vec::new();
+            // A path of horizontal steps joined by vertical ones; a gap (no
+            // price of this kind, or not listed) starts a new subpath.
+            let mut path = String::new();
+            let mut last_end = None;
             for (i, p) in periods.iter().enumerate() {
-                let Some(v) = value(&p.prices[k]) else { continue };
+                let Some(v) = value(&p.prices[k]) else {
+                    last_end = None;
+                    continue;
+                };
                 let from = day(p) as f64;
-                let to = periods.get(i + 1).map_or(end, |n| day(n) as f64);
-                points.push(format!("{:.1},{:.1} {:.1},{:.1}", x(from), y(v), x(to), y(v)));
+                // Until the next change, or the day the model stopped being listed.
+                let next = periods.get(i + 1).map_or(end, |n| day(n) as f64);
+                let to = p.effective.until.map_or(next, |d| d.days_since_epoch() as f64).min(next);
+                let verb = if last_end == Some(from) { 'L' } else { 'M' };
+                path.push_str(&format!("{verb}{:.1},{:.1} L{:.1},{:.1} ", x(from), y(v), x(to), y(v)));
+                last_end = Some(to);
             }
-            let points = points.join(" ");
-            view! { <polyline points=points class=*class><title>{*label}</title></polyline> }
+            view! { <path d=path class=*class><title>{*label}</title></path> }
         })
         .collect_view();
     let label = |d: i64| farebox_core::time::Date::from_days_since_epoch(d).to_string();

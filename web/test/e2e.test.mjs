@@ -240,7 +240,7 @@ test('prices: makers first, a provider filter, a model’s price history and the
   const periods = await page.$$eval('[data-testid=price-periods] tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
   const v3 = periods.find((r) => r[0] === '2025-09-28');
   assert.deepEqual([v3[1], v3[2], v3[3], v3[5]], ['2026-01-29', '$0.6', '$1.7', 'litellm 1.77.5']);
-  assert.ok(await page.$('.history-chart svg polyline'), 'the history is drawn');
+  assert.ok(await page.$('.history-chart svg path'), 'the history is drawn');
   assert.ok(requests.some((u) => u.endsWith('/prices/history.bin')), 'the history was fetched when asked for');
   await page.click('text=Show the changes');
   await page.waitForSelector('[data-testid=latest-changes] tbody tr');
