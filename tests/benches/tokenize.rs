@@ -1,14 +1,18 @@
-//! Counting throughput, farebox against tiktoken-rs (the reference, native),
-//! on the corpus: English prose, Rust code, CJK, JSON (counted, and encoded:
-//! text seen for the first time); the worst cases, one
-//! character repeated; and the cold start. Run: `cargo bench -p farebox-tests
-//! --bench tokenize`, or `cargo xtask bench`, which also prints the table in
-//! docs/PERFORMANCE.md from criterion's estimates.
+//! Counting throughput on the corpus (English prose, Rust code, multilingual
+//! text, JSON, CJK), for o200k_base and cl100k_base, farebox against the native
+//! peers in the same run: tiktoken-rs (the reference) and bpe-openai (GitHub's
+//! rust-gems `bpe`, the fastest native tokenizer we know). farebox is timed
+//! twice: `farebox-first` forgets its memo of piece counts before every count
+//! (the work of text seen for the first time), `farebox` counts the same text
+//! again (the memo answers the pieces that needed merging). Then the worst
+//! cases, one character repeated, and the cold start. Run: `cargo bench -p
+//! farebox-tests --bench tokenize`, or `cargo xtask bench`, which also prints
+//! the tables in docs/PERFORMANCE.md from criterion's estimates.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput};
 use farebox_core::tokens::{Encoding, Tokenizer};
 
 fn corpus(name: &str) -> String {
@@ -16,28 +20,55 @@ fn corpus(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The corpus files every encoding is timed on (`cargo xtask bench` reads the same list).
+const FILES: [&str; 5] = ["prose-en.txt", "code-rust.txt", "multilingual.txt", "json.txt", "cjk.txt"];
+
+fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, criterion::measurement::WallTime> {
+    let mut group = c.benchmark_group(name);
+    group.sample_size(10).measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    group
+}
+
 fn throughput(c: &mut Criterion) {
+    let encodings = [
+        (Encoding::O200kBase, tiktoken_rs::o200k_base().unwrap(), bpe_openai::o200k_base()),
+        (Encoding::Cl100kBase, tiktoken_rs::cl100k_base().unwrap(), bpe_openai::cl100k_base()),
+    ];
+    for (encoding, reference, github) in encodings {
+        let ours = Tokenizer::embedded(encoding);
+        let mut group = group(c, encoding.name());
+        for file in FILES {
+            let text = corpus(file);
+            // Timings of different answers would compare nothing.
+            let count = reference.encode_ordinary(&text).len();
+            assert_eq!((ours.count(&text), github.count(&text)), (count, count), "{file}");
+            group.throughput(Throughput::Bytes(text.len() as u64));
+            group
+                .bench_with_input(BenchmarkId::new("farebox", file), &text, |b, t| b.iter(|| ours.count(black_box(t))));
+            group.bench_with_input(BenchmarkId::new("farebox-first", file), &text, |b, t| {
+                b.iter(|| {
+                    ours.forget();
+                    ours.count(black_box(t))
+                })
+            });
+            group.bench_with_input(BenchmarkId::new("bpe-openai", file), &text, |b, t| {
+                b.iter(|| github.count(black_box(t)))
+            });
+            group.bench_with_input(BenchmarkId::new("tiktoken-rs", file), &text, |b, t| {
+                b.iter(|| reference.encode_ordinary(black_box(t)).len())
+            });
+        }
+        group.finish();
+    }
+}
+
+fn worst_cases(c: &mut Criterion) {
     let ours = Tokenizer::embedded(Encoding::O200kBase);
     let reference = tiktoken_rs::o200k_base().unwrap();
-    let mut group = c.benchmark_group("o200k_base");
-    group.sample_size(10).measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
-    for file in ["prose-en.txt", "code-rust.txt", "cjk.txt", "json.txt"] {
-        let text = corpus(file);
-        group.throughput(Throughput::Bytes(text.len() as u64));
-        group.bench_with_input(BenchmarkId::new("farebox", file), &text, |b, t| b.iter(|| ours.count(black_box(t))));
-        // Counting the same text again answers its merged pieces from the
-        // tokenizer's memo; encoding never uses it, so this row is the work
-        // of text seen for the first time (and, like tiktoken-rs, makes ids).
-        group.bench_with_input(BenchmarkId::new("farebox-encode", file), &text, |b, t| {
-            b.iter(|| ours.encode(black_box(t)).len())
-        });
-        group.bench_with_input(BenchmarkId::new("tiktoken-rs", file), &text, |b, t| {
-            b.iter(|| reference.encode_ordinary(black_box(t)).len())
-        });
-    }
-    // The worst cases: one long piece of a single repeated character (letters,
-    // spaces; digits are pieces of at most 3 in o200k_base). tiktoken-rs is
-    // quadratic on those, so it gets 100 KB; farebox gets 100 KB and 1 MB.
+    let mut group = group(c, "o200k_base");
+    // One long piece of a single repeated character (letters, spaces; digits
+    // are pieces of at most 3 in o200k_base). tiktoken-rs is quadratic on
+    // those, so it gets 100 KB; farebox gets 100 KB and 1 MB.
     for (unit, label) in [("a", "letter"), (" ", "space"), ("7", "digit")] {
         for size in [100_000usize, 1_000_000] {
             let text = unit.repeat(size);
@@ -62,5 +93,5 @@ fn cold_start(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, throughput, cold_start);
+criterion_group!(benches, throughput, worst_cases, cold_start);
 criterion_main!(benches);

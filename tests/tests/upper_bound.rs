@@ -12,12 +12,19 @@
 //! Requests that name what the body does not bound (stored context, server
 //! tools, background mode, unknown fields under a guard's rules) are refused
 //! with the right kind.
+//!
+//! The bounds without counting ([`estimate_bounds`]) never decide otherwise
+//! than counting: for the same requests and per-call and input-token limits
+//! around their costs, a policy that allows the `most` end allows the exact
+//! estimate, and one that denies the `fewest` end denies it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use farebox_core::cost::CostOptions;
-use farebox_core::estimate::{estimate, Estimate, EstimateOptions, RequestFormat, RequestRules, StoredContext};
-use farebox_core::{Error, RefusalKind, UsageFormat};
+use farebox_core::estimate::{
+    estimate, estimate_bounds, Estimate, EstimateOptions, RequestFormat, RequestRules, StoredContext,
+};
+use farebox_core::{Budget, Error, MemoryLedger, Policy, RefusalKind, Timestamp, UsageFormat, Usd};
 use farebox_tests::{prices, tokenizers};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
@@ -516,6 +523,72 @@ fn the_maximum_bounds_every_legal_usage() {
     let (cases, allowed) = (cases.into_inner(), allowed.into_inner());
     println!("{allowed} of {cases} generated requests estimated and checked");
     assert!(allowed * 4 > cases * 3, "only {allowed} of {cases} generated requests were estimated");
+}
+
+/// Whether `policy` allows the call `e` estimates.
+fn allows(policy: &Policy, e: &Estimate) -> bool {
+    let call = e.planned_call(&e.model, Timestamp::from_millis(0));
+    Budget::new(policy.clone()).check(prices(), &call, &MemoryLedger::new()).unwrap().allow
+}
+
+/// `amount` × `permille` / 1000.
+fn scaled(amount: Usd, permille: u64) -> Usd {
+    Usd::from_atto(amount.atto() / 1000 * i128::from(permille))
+}
+
+#[test]
+fn the_bounds_decide_as_counting_does() {
+    let mut runner = TestRunner::new(ProptestConfig::default());
+    let (cases, decided, undecided) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
+    // A limit near one of the three maxima (fewest, exact, most), and an input-token limit.
+    let strategy = (any_case(), 0usize..3, 500u64..=2000, prop::option::of(0u64..=2000));
+    runner
+        .run(&strategy, |(case, near, permille, max_input)| {
+            let body = serde_json::to_vec(&case.body).unwrap();
+            let options = EstimateOptions {
+                rules: RequestRules { unset_tier_at_dearest: true, ..case.options.rules },
+                ..case.options.clone()
+            };
+            let (Ok(exact), Ok(bounds)) = (
+                estimate(prices(), tokenizers(), &body, &options),
+                estimate_bounds(prices(), tokenizers(), &body, &options),
+            ) else {
+                return Ok(());
+            };
+            cases.fetch_add(1, Ordering::Relaxed);
+            let Some(bounds) = bounds else {
+                undecided.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            };
+            let (fewest, most) = (&bounds.fewest, &bounds.most);
+            prop_assert!(fewest.max_cost.total <= exact.max_cost.total && exact.max_cost.total <= most.max_cost.total);
+            prop_assert!(fewest.input_tokens.high <= exact.input_tokens.high);
+            prop_assert!(exact.input_tokens.high <= most.input_tokens.high);
+            prop_assert_eq!(
+                (fewest.max_cost.complete, most.max_cost.complete),
+                (exact.max_cost.complete, exact.max_cost.complete)
+            );
+            let around = [fewest, &exact, most][near];
+            let policy = Policy {
+                per_call_max_usd: Some(scaled(around.max_cost.total, permille)),
+                max_input_tokens: max_input.map(|p| part(around.input_tokens.high, p)),
+                ..Policy::default()
+            };
+            let truth = allows(&policy, &exact);
+            if allows(&policy, most) {
+                prop_assert!(truth, "the most allowed, counting denies: {}", case.body);
+                decided.fetch_add(1, Ordering::Relaxed);
+            } else if !allows(&policy, fewest) {
+                prop_assert!(!truth, "the fewest denied, counting allows: {}", case.body);
+                decided.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (cases, decided, undecided) = (cases.into_inner(), decided.into_inner(), undecided.into_inner());
+    println!("{cases} requests: the bounds decided {decided}, {undecided} priced by usage tiers (counted)");
+    // The test is only as good as what it decides: both outcomes, often.
+    assert!(decided * 3 > cases, "the bounds decided only {decided} of {cases}");
 }
 
 /// What a guard must refuse, injected into an otherwise valid request.

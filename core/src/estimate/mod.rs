@@ -52,10 +52,11 @@ use serde::Serialize;
 use crate::budget::{Background, PlannedCall, Policy, UnsetServiceTier};
 use crate::cost::{Cost, CostOptions};
 use crate::error::{Error, RefusalKind};
-use crate::pricing::{Mode, Model, PriceTable, SERVICE_TIER};
+use crate::pricing::{Condition, Mode, Model, PriceTable, SERVICE_TIER};
 use crate::time::Timestamp;
 use crate::tokens::{Encoding, Tokenizer, Tokenizers, Vocabulary};
 use crate::usage::{Usage, UsageKind};
+use crate::Usd;
 
 pub use crate::budget::StoredContext;
 pub use request::RequestFormat;
@@ -316,17 +317,24 @@ fn read<'t>(
     Ok(Read { model, format, parsed, encoding })
 }
 
-/// Reads a request body's prompt and counts it.
+/// Reads a request body's prompt and counts it (or bounds it: `bound`).
 fn prompt<'t>(
     prices: &'t PriceTable,
     tokenizers: &'t Tokenizers,
     value: &'t serde_json::Value,
     options: &EstimateOptions,
+    bound: Option<Bound>,
 ) -> Result<Prompt<'t>, Error> {
-    let Read { model, format, parsed, encoding } = read(prices, value, options)?;
-    let counting = Counting::new(tokenizers, encoding, &model.id, &parsed)?;
+    let read = read(prices, value, options)?;
+    let counting = Counting::new(tokenizers, read.encoding, &read.model.id, &read.parsed, bound)?;
+    count(read, counting, options)
+}
+
+/// Counts what [`read`] read, with `counting`.
+fn count<'t>(read: Read<'t>, counting: Counting<'t>, options: &EstimateOptions) -> Result<Prompt<'t>, Error> {
+    let Read { model, format, parsed, encoding } = read;
     let rule = image::ImageRule::for_model(&model.id.to_ascii_lowercase());
-    let segments = parsed.count(counting.tokenizer, counting.scale.as_ref(), rule, encoding)?;
+    let segments = parsed.count(&counting.counter, counting.scale.as_ref(), rule, encoding)?;
     let total = |which: &dyn Fn(&Segment) -> bool| {
         segments.iter().filter(|s| which(s)).fold(Range::exact(0), |a, s| a.plus(s.range))
     };
@@ -389,26 +397,72 @@ fn with_stored_context(
 /// tokenizer family for the text's script mix (an estimate with a bound).
 struct Counting<'t> {
     encoding: Option<Encoding>,
-    tokenizer: &'t Tokenizer,
+    counter: Counter<'t>,
     scale: Option<ratios::Scale>,
 }
 
+/// One end of what a text can count without counting it (see [`Counter`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bound {
+    Fewest,
+    Most,
+}
+
+/// What a text counts: its tokens (exact), or one end of what they can be,
+/// from its length alone. Byte-level BPE starts from one token per byte
+/// and only merges, so a text of n bytes makes at most n tokens; no token is
+/// longer than the vocabulary's longest (`longest` bytes), so it makes at
+/// least ⌈n / longest⌉. Everything an estimate computes from counts (the
+/// ratio scaling, overheads, the tools formula, the prices) grows with each
+/// count, so the estimate with every text at its fewest (most) tokens is at
+/// or below (above) the exact one in every number a budget compares.
+pub(crate) enum Counter<'t> {
+    Exact(&'t Tokenizer),
+    Fewest { longest: u64 },
+    Most,
+}
+
+impl Counter<'_> {
+    pub(crate) fn count(&self, text: &str) -> u64 {
+        let bytes = text.len() as u64;
+        match self {
+            Counter::Exact(tokenizer) => tokenizer.count(text) as u64,
+            Counter::Fewest { longest } => bytes.div_ceil(*longest),
+            Counter::Most => bytes,
+        }
+    }
+
+    pub(crate) fn is_exact(&self) -> bool {
+        matches!(self, Counter::Exact(_))
+    }
+}
+
 impl<'t> Counting<'t> {
-    /// `tokenizers` must hold `encoding`, or o200k_base when there is none.
+    /// `tokenizers` must hold `encoding`, or o200k_base when there is none;
+    /// with `bound`, hold it without parsing it ([`Tokenizers::available`]):
+    /// only its longest token's length is used.
     fn new(
         tokenizers: &'t Tokenizers,
         encoding: Option<Encoding>,
         model_id: &str,
         parsed: &request::Parsed<'_>,
+        bound: Option<Bound>,
     ) -> Result<Counting<'t>, Error> {
         let vocabulary = Counting::vocabulary(encoding);
-        let tokenizer = tokenizers.get(encoding.unwrap_or(vocabulary.encoding()));
-        let tokenizer = tokenizer.ok_or(Error::TokenizerNotLoaded(vocabulary))?;
+        let counter = match bound {
+            None => {
+                let tokenizer = tokenizers.get(encoding.unwrap_or(vocabulary.encoding()));
+                Counter::Exact(tokenizer.ok_or(Error::TokenizerNotLoaded(vocabulary))?)
+            }
+            Some(_) if !tokenizers.available(vocabulary) => return Err(Error::TokenizerNotLoaded(vocabulary)),
+            Some(Bound::Fewest) => Counter::Fewest { longest: vocabulary.longest_token() },
+            Some(Bound::Most) => Counter::Most,
+        };
         let scale = match encoding {
             Some(_) => None,
             None => Some(ratios::for_model(model_id, parsed.non_ascii_share())),
         };
-        Ok(Counting { encoding, tokenizer, scale })
+        Ok(Counting { encoding, counter, scale })
     }
 
     /// The vocabulary text is counted with: the model's own encoding's, else
@@ -420,10 +474,17 @@ impl<'t> Counting<'t> {
 
     /// An encoding name, or the estimate's basis.
     fn method(&self) -> String {
-        match (&self.scale, self.encoding) {
+        let basis = match (&self.scale, self.encoding) {
             (Some(s), _) => s.describe(),
             (None, Some(e)) => String::from(e.name()),
             (None, None) => String::from("o200k_base"),
+        };
+        match self.counter {
+            Counter::Exact(_) => basis,
+            Counter::Fewest { longest } => {
+                alloc::format!("bound: {basis}, every text its fewest tokens (one per {longest} bytes)")
+            }
+            Counter::Most => alloc::format!("bound: {basis}, every text its most tokens (one per byte)"),
         }
     }
 }
@@ -437,7 +498,7 @@ pub fn count_prompt(
     body: &[u8],
     options: &EstimateOptions,
 ) -> Result<Range, Error> {
-    Ok(prompt(prices, tokenizers, &read_body(body, options)?, options)?.input)
+    Ok(prompt(prices, tokenizers, &read_body(body, options)?, options, None)?.input)
 }
 
 /// The tokens of `text` as prompt text for `model`, with no message framing
@@ -457,8 +518,8 @@ pub fn estimate_text(prices: &PriceTable, tokenizers: &Tokenizers, text: &str, m
             (Encoding::for_model(id), id.as_str())
         }
     };
-    let counting = Counting::new(tokenizers, encoding, model_id, &parsed)?;
-    let segments = parsed.count(counting.tokenizer, counting.scale.as_ref(), None, encoding)?;
+    let counting = Counting::new(tokenizers, encoding, model_id, &parsed, None)?;
+    let segments = parsed.count(&counting.counter, counting.scale.as_ref(), None, encoding)?;
     Ok(segments.iter().fold(Range::exact(0), |a, s| a.plus(s.range)))
 }
 
@@ -471,8 +532,62 @@ pub fn estimate(
     options: &EstimateOptions,
 ) -> Result<Estimate, Error> {
     let value = read_body(body, options)?;
-    let Prompt { model, format, parsed, counting, input, cached_5m, cached_1h } =
-        prompt(prices, tokenizers, &value, options)?;
+    price(prices, prompt(prices, tokenizers, &value, options, None)?, options)
+}
+
+/// A request's estimate at both ends of what its text can count, without
+/// counting it: `fewest` as if every text made the fewest tokens it can,
+/// `most` the most (see [`Counter`]). Neither loads a vocabulary.
+#[derive(Clone, Debug)]
+pub struct Bounds {
+    pub fewest: Estimate,
+    pub most: Estimate,
+}
+
+/// [`estimate`]'s two ends without counting ([`Bounds`]), or `None` when the
+/// model's prices do not grow with its token counts (a tier chosen by usage,
+/// which a count could move into or out of, or a negative price): the caller
+/// counts then. A policy's decision only grows stricter as the maximum cost
+/// and the input tokens grow, so the exact estimate is allowed whenever
+/// `most` is and denied whenever `fewest` is; in between, count. Errors are
+/// the exact estimate's, except those a count can cause (a sum too large):
+/// a caller that gets one counts.
+pub fn estimate_bounds(
+    prices: &PriceTable,
+    tokenizers: &Tokenizers,
+    body: &[u8],
+    options: &EstimateOptions,
+) -> Result<Option<Bounds>, Error> {
+    let value = read_body(body, options)?;
+    if !grows_with_tokens(read(prices, &value, options)?.model) {
+        return Ok(None);
+    }
+    let at = |bound| -> Result<Estimate, Error> {
+        let read = read(prices, &value, options)?;
+        let counting = Counting::new(tokenizers, read.encoding, &read.model.id, &read.parsed, Some(bound))?;
+        price(prices, count(read, counting, options)?, options)
+    };
+    Ok(Some(Bounds { fewest: at(Bound::Fewest)?, most: at(Bound::Most)? }))
+}
+
+/// Whether every price of `model` is at least zero and no tier depends on
+/// usage: then its cost grows with every token count.
+fn grows_with_tokens(model: &Model) -> bool {
+    let prices = core::iter::once(&model.prices).chain(model.tiers.iter().map(|t| &t.prices));
+    let usage_tier = model.tiers.iter().flat_map(|t| &t.when).any(|c| matches!(c, Condition::Usage { .. }));
+    !usage_tier
+        && prices.into_iter().all(|p| {
+            UsageKind::ALL
+                .into_iter()
+                .filter_map(|k| p.get(k))
+                .chain(p.others().map(|(_, u)| u))
+                .all(|u| u >= Usd::ZERO)
+        })
+}
+
+/// Prices a counted prompt: [`estimate`]'s second half.
+fn price(prices: &PriceTable, prompt: Prompt<'_>, options: &EstimateOptions) -> Result<Estimate, Error> {
+    let Prompt { model, format, parsed, counting, input, cached_5m, cached_1h } = prompt;
 
     // Output allowance.
     let (max_output_tokens, output_limit) =
@@ -493,7 +608,7 @@ pub fn estimate(
         };
 
     let choices = parsed.choices;
-    let prediction_tokens = parsed.prediction_tokens(counting.tokenizer, counting.scale.as_ref());
+    let prediction_tokens = parsed.prediction_tokens(&counting.counter, counting.scale.as_ref());
     let output_tokens = max_output_tokens.saturating_add(prediction_tokens).saturating_mul(choices);
 
     let mut cost_options = options.cost.clone();

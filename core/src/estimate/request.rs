@@ -10,11 +10,11 @@ use serde_json::{Map, Value};
 
 use super::image::{base64_image_size, data_url_size, ImageRule};
 use super::ratios::Scale;
-use super::{invalid, Range, RequestRules, Segment, Ttl};
+use super::{invalid, Counter, Range, RequestRules, Segment, Ttl};
 use crate::error::{Error, RefusalKind};
 use crate::json::kind_of;
 use crate::pricing::{Mode, Model};
-use crate::tokens::{Encoding, Tokenizer};
+use crate::tokens::Encoding;
 
 /// The request shapes farebox reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -913,12 +913,12 @@ impl<'a> Parsed<'a> {
 
     /// The predicted output's tokens (OpenAI predicted outputs), counted as
     /// the prompt is: at most this many rejected prediction tokens are billed.
-    pub(crate) fn prediction_tokens(&self, tokenizer: &Tokenizer, scale: Option<&Scale>) -> u64 {
+    pub(crate) fn prediction_tokens(&self, counter: &Counter, scale: Option<&Scale>) -> u64 {
         let raw: u64 = self
             .prediction
             .iter()
             .map(|item| match item {
-                Item::Text(t) => tokenizer.count(t) as u64,
+                Item::Text(t) => counter.count(t),
                 _ => 0,
             })
             .sum();
@@ -949,16 +949,16 @@ impl<'a> Parsed<'a> {
     }
 
     /// Counts every item into segments split at cache breakpoints. `encoding`:
-    /// the model's own encoding, when the tokenizer is it (documented overheads
-    /// are then exact).
+    /// the model's own encoding, when the counter counts with it (documented
+    /// overheads are then exact, and so is the count if the counter is).
     pub(crate) fn count(
         &self,
-        tokenizer: &Tokenizer,
+        counter: &Counter,
         scale: Option<&Scale>,
         images: Option<ImageRule>,
         encoding: Option<Encoding>,
     ) -> Result<Vec<Segment>, Error> {
-        let exact_encoding = encoding.is_some();
+        let exact_encoding = encoding.is_some() && counter.is_exact();
         let mut segments = Vec::new();
         let (mut raw_text, mut fixed) = (0u64, Range::exact(0));
         let close = |raw: u64, fixed: Range| {
@@ -972,17 +972,17 @@ impl<'a> Parsed<'a> {
         };
         for item in &self.items {
             match item {
-                Item::Text(t) => raw_text += tokenizer.count(t) as u64,
+                Item::Text(t) => raw_text += counter.count(t),
                 Item::Overhead(r) => fixed = fixed.plus(*r),
                 Item::Image { size, low_detail } => {
                     let rule =
                         images.ok_or_else(|| invalid(String::from("images cannot be estimated for this model")))?;
                     fixed = fixed.plus(rule.tokens(*size, *low_detail));
                 }
-                Item::Json(v) => raw_text += tokenizer.count(&v.to_string()) as u64,
+                Item::Json(v) => raw_text += counter.count(&v.to_string()),
                 Item::OpenAiTools(tools) => {
-                    let formula = openai_tools(tokenizer, tools, encoding)?;
-                    let json: u64 = tools.iter().map(|t| tokenizer.count(&t.to_string()) as u64).sum();
+                    let formula = openai_tools(counter, tools, encoding)?;
+                    let json: u64 = tools.iter().map(|t| counter.count(&t.to_string())).sum();
                     fixed = fixed.plus(Range::estimate(formula, formula.min(json), formula.max(json)));
                 }
                 Item::Breakpoint(ttl) => {
@@ -1010,8 +1010,8 @@ fn is_cjk(c: char) -> bool {
 /// that `gpt-4.1` or `o3` is counted as the o200k_base model it is; a model
 /// without an OpenAI encoding gets o200k_base's constant, as it is counted
 /// with o200k_base.
-fn openai_tools(tokenizer: &Tokenizer, tools: &[&Value], encoding: Option<Encoding>) -> Result<u64, Error> {
-    let count = |s: &str| tokenizer.count(s) as i64;
+fn openai_tools(counter: &Counter, tools: &[&Value], encoding: Option<Encoding>) -> Result<u64, Error> {
+    let count = |s: &str| counter.count(s) as i64;
     let func_init: i64 = match encoding {
         None | Some(Encoding::O200kBase | Encoding::O200kHarmony) => 7,
         Some(Encoding::Cl100kBase | Encoding::P50kBase | Encoding::R50kBase) => 10,

@@ -113,6 +113,14 @@ impl Vocabulary {
         Vocabulary::ALL.into_iter().find(|v| v.name() == name)
     }
 
+    /// Its longest token's length in bytes: with it a text's tokens are
+    /// bounded from below without loading the vocabulary (each token covers
+    /// at most this many bytes). 128 in all four (a unit test checks it
+    /// against the files).
+    pub const fn longest_token(self) -> u64 {
+        128
+    }
+
     /// The encoding it is the vocabulary of (o200k_base for o200k_base's).
     pub const fn encoding(self) -> Encoding {
         match self {

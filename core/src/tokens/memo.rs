@@ -48,6 +48,12 @@ impl Memo {
             .then_some(e.count as usize)
     }
 
+    /// Forgets every piece (keeps the memory).
+    pub(crate) fn clear(&mut self) {
+        self.arena.clear();
+        self.slots.fill(Entry::default());
+    }
+
     /// Remembers that `piece` counts `count` tokens.
     pub(crate) fn insert(&mut self, piece: &[u8], hash: usize, count: usize) {
         if piece.is_empty() || piece.len() > LONGEST {
@@ -58,8 +64,7 @@ impl Memo {
             self.arena.reserve_exact(ARENA);
         }
         if self.arena.len() + piece.len() > ARENA {
-            self.arena.clear();
-            self.slots.fill(Entry::default());
+            self.clear();
         }
         let start = self.arena.len() as u32;
         self.arena.extend_from_slice(piece);

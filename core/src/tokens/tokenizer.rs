@@ -72,6 +72,17 @@ impl Tokenizer {
         })
     }
 
+    /// Forgets the piece counts remembered so far: the next count of any
+    /// text does the work of a first count (what a benchmark of text seen
+    /// for the first time measures). The memo keeps its memory.
+    pub fn forget(&self) {
+        self.reused.with(|reused| {
+            if let Some((_, memo)) = reused {
+                memo.clear();
+            }
+        })
+    }
+
     fn count_with(&self, text: &str, scratch: &mut Scratch, mut memo: Option<&mut Memo>) -> usize {
         let mut total = 0;
         pretokenize::split(splitter(self.encoding), text, |piece| {
@@ -159,6 +170,13 @@ impl Tokenizers {
         self.get(vocabulary.encoding()).is_some()
     }
 
+    /// Whether `vocabulary` is loaded or the source holds its bytes, without
+    /// parsing them (a source's bytes are taken to be a vocabulary: the
+    /// embedded ones are tested).
+    pub fn available(&self, vocabulary: Vocabulary) -> bool {
+        self.slot(vocabulary).get().is_some() || self.source.is_some_and(|source| source(vocabulary).is_some())
+    }
+
     /// The tokenizer for `encoding`, if its vocabulary is loaded or the
     /// source holds it.
     pub fn get(&self, encoding: Encoding) -> Option<&Tokenizer> {
@@ -188,6 +206,14 @@ mod tests {
     }
 
     #[test]
+    fn longest_tokens_are_the_files() {
+        for vocabulary in Vocabulary::ALL {
+            let t = Tokenizer::embedded(vocabulary.encoding());
+            assert_eq!(t.bpe.vocab.max_len() as u64, vocabulary.longest_token(), "{vocabulary}");
+        }
+    }
+
+    #[test]
     fn one_tokenizer_per_vocabulary() {
         let tokenizers = Tokenizers::new();
         assert!(tokenizers.get(Encoding::O200kHarmony).is_none());
@@ -201,6 +227,9 @@ mod tests {
         assert!(tokenizers.load(Vocabulary::Cl100kBase, b"not a vocabulary").is_err());
 
         let some = Tokenizers::with_source(|v| (v == Vocabulary::Cl100kBase).then(|| embedded(v)));
+        assert!(some.available(Vocabulary::Cl100kBase) && !some.available(Vocabulary::P50kBase));
+        assert!(some.slot(Vocabulary::Cl100kBase).get().is_none(), "available parses nothing");
         assert!(some.has(Vocabulary::Cl100kBase) && !some.has(Vocabulary::P50kBase));
+        assert!(tokenizers.available(Vocabulary::O200kBase) && !tokenizers.available(Vocabulary::P50kBase));
     }
 }
