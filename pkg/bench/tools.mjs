@@ -1,15 +1,16 @@
 // The tokenizers under comparison, each behind one `load()` that returns a
-// counting function for o200k_base text (ordinary text: special-token
+// counting function for o200k_base text (farebox's entries: for the encoding
+// given, o200k_base by default) (ordinary text: special-token
 // strings count as the characters they are, in every tool).
 
 export const TOOLS = {
-  farebox: async () => {
+  farebox: async (encoding = 'o200k_base') => {
     const { countTokens } = await import('farebox');
-    return (text) => countTokens(text, 'o200k_base');
+    return (text) => countTokens(text, encoding);
   },
-  'farebox/tokenizer': async () => {
+  'farebox/tokenizer': async (encoding = 'o200k_base') => {
     const { countTokens } = await import('farebox/tokenizer');
-    return (text) => countTokens(text, 'o200k_base');
+    return (text) => countTokens(text, encoding);
   },
   'gpt-tokenizer': async () => {
     const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');

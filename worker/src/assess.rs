@@ -7,7 +7,7 @@
 //! with the headers to report.
 
 use farebox_core::budget::Budget;
-use farebox_core::estimate::{estimate, Estimate, EstimateOptions, OutputLimit, RequestRules};
+use farebox_core::estimate::{estimate, estimate_bounds, Estimate, EstimateOptions, OutputLimit, RequestRules};
 use farebox_core::tokens::{Tokenizers, Vocabulary};
 use farebox_core::{CostOptions, Error, MemoryLedger, PlannedCall, Timestamp, Usd};
 use serde::Deserialize;
@@ -74,12 +74,67 @@ pub struct Planned {
     /// without cumulative limits on the ids the call names).
     pub ledgers: Vec<LedgerPart>,
     pub limit: Option<Usd>,
+    /// Allowed from the bound on its tokens, before counting: the exact
+    /// estimate, for the headers and the log, is still to come
+    /// ([`Planned::count`], while the upstream answers).
+    pub uncounted: bool,
+}
+
+impl Planned {
+    /// The exact estimate of a call allowed from its bound: replaces the
+    /// bound's headers and the estimate the log line reports. What was
+    /// decided and reserved (`call`) stays. An estimate that fails now (it
+    /// did not before counting: a sum too large) leaves the bound's.
+    pub fn count(
+        &mut self,
+        config: &Config,
+        tokenizers: &Tokenizers,
+        route: &Route,
+        body: &[u8],
+        context: RequestContext,
+    ) {
+        if !self.uncounted {
+            return;
+        }
+        self.uncounted = false;
+        if let Ok(exact) = estimate(&config.prices, tokenizers, body, &options(config, route, context)) {
+            self.headers = headers(Some(&exact), true, self.limit);
+            self.estimate = Some(exact);
+        }
+    }
+}
+
+/// How the worker reads a request: the policy's rules, unknown fields
+/// refused (a field an API adds tomorrow may cost money, so it is refused
+/// until farebox prices it).
+fn options(config: &Config, route: &Route, context: RequestContext) -> EstimateOptions {
+    let rules = RequestRules {
+        anthropic_long_context: context.anthropic_long_context,
+        ..RequestRules::from_policy(&config.policy)
+    };
+    EstimateOptions {
+        model: route.model().map(String::from),
+        format: route.format(),
+        cost: CostOptions::default(),
+        max_body_bytes: config.max_body_bytes,
+        max_json_values: MAX_JSON_VALUES,
+        rules,
+    }
 }
 
 /// Estimates `body` and applies the policy's ledger-free rules (model lists,
 /// input tokens, unpriced, per-call and per-model maxima; a cumulative
 /// limit smaller than the call itself). `ids` are the call's budget ids,
 /// already established and hashed ([`crate::identity::budget_ids`]).
+///
+/// Most calls are decided without counting their text ([`estimate_bounds`]:
+/// byte-level BPE makes at most one token per byte and at least one per
+/// longest token): the policy allows the estimate at the most tokens the
+/// text can make, or denies it at the fewest, and the exact count could
+/// only have decided the same. Only a call between the two is counted
+/// first. An allowed call that reserves in a Durable Object is counted
+/// first too: the amount reserved decides concurrent calls, so it is the
+/// exact maximum, as without the bound.
 pub fn assess(
     config: &Config,
     tokenizers: &Tokenizers,
@@ -89,26 +144,38 @@ pub fn assess(
     context: RequestContext,
     now: Timestamp,
 ) -> Verdict {
-    let shape = route.shape;
     if body.len() > config.max_body_bytes {
-        return Verdict::Reject(too_large(shape, config.max_body_bytes, body.len() as u64));
+        return Verdict::Reject(too_large(route.shape, config.max_body_bytes, body.len() as u64));
     }
-    // The policy's rules, unknown fields refused: a field an API adds
-    // tomorrow may cost money, so it is refused until farebox prices it.
-    let rules = RequestRules {
-        anthropic_long_context: context.anthropic_long_context,
-        ..RequestRules::from_policy(&config.policy)
-    };
-    let options = EstimateOptions {
-        model: route.model().map(String::from),
-        format: route.format(),
-        cost: CostOptions::default(),
-        max_body_bytes: config.max_body_bytes,
-        max_json_values: MAX_JSON_VALUES,
-        rules,
-    };
+    let options = options(config, route, context);
+    // Only the bounds' decisions are taken; an error is the exact estimate's to report.
+    if let Ok(Some(bounds)) = estimate_bounds(&config.prices, tokenizers, body, &options) {
+        match verdict(config, route, body, ids, now, Ok(bounds.most), true) {
+            Verdict::Allow(planned) if planned.ledgers.is_empty() => return Verdict::Allow(planned),
+            _ => {}
+        }
+        if let reject @ Verdict::Reject(_) = verdict(config, route, body, ids, now, Ok(bounds.fewest), true) {
+            return reject;
+        }
+    }
     // The vocabulary is parsed when the estimate first counts with it (see `tokenizers`).
-    let (model, est, unpriced_why) = match estimate(&config.prices, tokenizers, body, &options) {
+    let exact = estimate(&config.prices, tokenizers, body, &options);
+    verdict(config, route, body, ids, now, exact, false)
+}
+
+/// The policy's ledger-free decision on an estimate (or on why there is
+/// none); `bound`: the estimate is one end of the bounds, not counted.
+fn verdict(
+    config: &Config,
+    route: &Route,
+    body: &[u8],
+    ids: &BudgetIds,
+    now: Timestamp,
+    estimated: Result<Estimate, Error>,
+    bound: bool,
+) -> Verdict {
+    let shape = route.shape;
+    let (model, est, unpriced_why) = match estimated {
         Ok(e) => {
             if e.output_limit == OutputLimit::ClampedToModel {
                 let msg = format!(
@@ -150,10 +217,7 @@ pub fn assess(
             return Verdict::Reject(error_reply(shape, 500, "api_error", "ledger_error", &e.to_string(), None));
         }
     };
-    let mut headers = estimate_headers(est.as_ref());
-    if let Some(limit) = decision.limit {
-        headers.push(("x-cost-limit-usd", limit.to_string()));
-    }
+    let headers = headers(est.as_ref(), bound, decision.limit);
     if !decision.allow {
         let mut message = decision.message.clone();
         if let Some(why) = &unpriced_why {
@@ -182,7 +246,18 @@ pub fn assess(
         return Verdict::Reject(reply);
     }
     let ledgers = ledger_parts(&call);
-    Verdict::Allow(Box::new(Planned { call, estimate: est, headers, ledgers, limit: decision.limit }))
+    Verdict::Allow(Box::new(Planned { call, estimate: est, headers, ledgers, limit: decision.limit, uncounted: bound }))
+}
+
+/// The headers that report a decision: the estimate's, whether the bound
+/// decided (`x-farebox-decided-by: bound`) or a count did, and the limit.
+fn headers(est: Option<&Estimate>, bound: bool, limit: Option<Usd>) -> Vec<(&'static str, String)> {
+    let mut headers = estimate_headers(est);
+    headers.push(("x-farebox-decided-by", String::from(if bound { "bound" } else { "count" })));
+    if let Some(limit) = limit {
+        headers.push(("x-cost-limit-usd", limit.to_string()));
+    }
+    headers
 }
 
 fn estimate_headers(est: Option<&Estimate>) -> Vec<(&'static str, String)> {

@@ -2,6 +2,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Duration;
 
 use farebox_core::budget::Decision;
 use farebox_core::tokens::Tokenizers;
@@ -281,7 +282,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     };
     let context = RequestContext::from_anthropic_beta(header(&req, "anthropic-beta").as_deref());
     let now = Timestamp::from_millis(Date::now().as_millis() as i64);
-    let planned = match assess::assess(config, &shared.tokenizers, &r, &body, &ids, context, now) {
+    let mut planned = match assess::assess(config, &shared.tokenizers, &r, &body, &ids, context, now) {
         Verdict::Reject(rep) => {
             if let Some(line) = &rep.log {
                 console_log!("{line}");
@@ -327,7 +328,19 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     }
     let keep = |name: &str| identity::forwards_header(config, r.api, name);
     let sent = Some(js_sys::Uint8Array::from(&body[..]).into());
-    let upstream = match proxy::forward(method, req.headers(), keep, sent, &target(config, &r, &url)).await {
+    let to = target(config, &r, &url);
+    let forwarded = proxy::forward(method, req.headers(), keep, sent, &to);
+    // A call the bound allowed is counted now, for its headers and log line:
+    // after the request has left (the timer yields to the event loop, which
+    // sends it), while the upstream works on it.
+    let counted = async {
+        if planned.uncounted {
+            Delay::from(Duration::ZERO).await;
+            planned.count(config, &shared.tokenizers, &r, &body, context);
+        }
+    };
+    let (upstream, ()) = futures_util::future::join(forwarded, counted).await;
+    let upstream = match upstream {
         Ok(u) => u,
         Err(e) => {
             // Nothing reached the provider: release the reservation.
@@ -475,38 +488,40 @@ async fn finish(
 
 /// For the load test (`worker/test/load.mjs`), run in Node where clocks are
 /// real: the guard's work on one request body (estimate + policy) with the
-/// default configuration and `PER_CALL_MAX_USD`, returning the reply status
-/// (200 when allowed). Timed from JavaScript around the call. Only in a
-/// build with the `bench-hooks` feature (`cargo xtask worker --bench`),
+/// default configuration and `PER_CALL_MAX_USD` (one isolate's state per
+/// limit), returning the reply status (200 when allowed). With `count`, a
+/// call the bound allowed is also counted, as the fetch handler counts it
+/// while the upstream answers. Timed from JavaScript around the call. Only
+/// in a build with the `bench-hooks` feature (`cargo xtask worker --bench`),
 /// never in the one that is deployed.
 #[cfg(feature = "bench-hooks")]
 #[wasm_bindgen::prelude::wasm_bindgen]
-pub fn guard_bench(path: &str, body: &[u8], per_call_max_usd: &str) -> u16 {
+pub fn guard_bench(path: &str, body: &[u8], per_call_max_usd: &str, count: bool) -> u16 {
     thread_local! {
-        static BENCH: RefCell<Option<Rc<Shared>>> = const { RefCell::new(None) };
+        static BENCH: RefCell<Vec<(String, Rc<Shared>)>> = const { RefCell::new(Vec::new()) };
     }
     let shared = BENCH.with(|cell| {
-        cell.borrow_mut()
-            .get_or_insert_with(|| {
-                let per_call = per_call_max_usd.to_string();
-                let config = Config::from_lookup(|name| (name == "PER_CALL_MAX_USD").then(|| per_call.clone()));
-                Rc::new(Shared { config, tokenizers: assess::tokenizers() })
-            })
-            .clone()
+        let mut isolates = cell.borrow_mut();
+        if let Some((_, shared)) = isolates.iter().find(|(limit, _)| limit == per_call_max_usd) {
+            return shared.clone();
+        }
+        let per_call = per_call_max_usd.to_string();
+        let config = Config::from_lookup(|name| (name == "PER_CALL_MAX_USD").then(|| per_call.clone()));
+        let shared = Rc::new(Shared { config, tokenizers: assess::tokenizers() });
+        isolates.push((per_call, shared.clone()));
+        shared
     });
     let Ok(config) = &shared.config else { return 500 };
     let Ok(r) = route::route("POST", path, Hints::default(), &[]) else { return 400 };
     let ids = BudgetIds::default();
-    match assess::assess(
-        config,
-        &shared.tokenizers,
-        &r,
-        body,
-        &ids,
-        RequestContext::default(),
-        Timestamp::from_millis(0),
-    ) {
-        Verdict::Allow(_) => 200,
+    let context = RequestContext::default();
+    match assess::assess(config, &shared.tokenizers, &r, body, &ids, context, Timestamp::from_millis(0)) {
+        Verdict::Allow(mut planned) => {
+            if count {
+                planned.count(config, &shared.tokenizers, &r, body, context);
+            }
+            200
+        }
         Verdict::Reject(rep) => rep.status,
     }
 }

@@ -670,6 +670,76 @@ describe('bad input: a clear error, no crash, upstream not called', () => {
   });
 });
 
+describe('decided from the bound on the tokens, counted only when it cannot decide', () => {
+  // A per-call limit alone: no Durable Object to reserve in, so an allowed
+  // call need not be counted before it is forwarded. (The worker above bills
+  // every call to a daily budget and so counts first: its headers are the
+  // reference.) gpt-4o at up to $4.25/M input tokens (priority, the dearest
+  // tier of a call that names none) and $17/M output: 100 output tokens are
+  // $0.0017.
+  const LIMIT = '0.02';
+  const fox = 'The quick brown fox jumps over the lazy dog. ';
+  let bounded;
+  before(async () => {
+    bounded = await start({ vars: { OPENAI_BASE_URL: `${upstream.url}/_openai`, PER_CALL_MAX_USD: LIMIT }, onLog: () => {} });
+  });
+  after(async () => {
+    await bounded?.stop();
+  });
+  const postTo = (url, body) => fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  test('a far-under request is forwarded without counting and still reports its exact input tokens', async () => {
+    const body = chat({ messages: [{ role: 'user', content: 'Say hello, in Français ✓.' }] });
+    const reference = await post('/v1/chat/completions', body, { 'x-farebox-user': freshUser() });
+    assert.equal(reference.headers.get('x-farebox-decided-by'), 'count');
+    await reference.text();
+    upstream.reset();
+    const r = await postTo(bounded.url, body);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('x-farebox-decided-by'), 'bound');
+    assert.equal(r.headers.get('x-token-input'), reference.headers.get('x-token-input'));
+    assert.equal(r.headers.get('x-token-input-exact'), 'true');
+    assert.equal(r.headers.get('x-cost-estimate-usd'), reference.headers.get('x-cost-estimate-usd'));
+    assert.equal(r.headers.get('x-cost-limit-usd'), LIMIT);
+    await r.text();
+    assert.equal(upstream.hits.length, 1);
+  });
+
+  test('a far-over request is refused from the bound, upstream not called', async () => {
+    upstream.reset();
+    // 1.2 MB of text is at least 9,400 tokens (one per 128 bytes): over $0.02 at any tier.
+    const r = await postTo(bounded.url, chat({ messages: [{ role: 'user', content: fox.repeat(27000) }] }));
+    assert.equal(r.status, 402);
+    assert.equal(r.headers.get('x-farebox-decided-by'), 'bound');
+    assert.equal(r.headers.get('x-token-input-exact'), 'false');
+    assert.ok(Number(r.headers.get('x-cost-estimate-usd')) > Number(LIMIT));
+    assert.equal((await r.json()).error.code, 'per_call_limit');
+    assert.equal(upstream.hits.length, 0);
+  });
+
+  test('a request between its bounds is counted exactly before it is decided', async () => {
+    // 10 KB of text: at most 10,000 tokens ($0.0425, over), at least 80 (under);
+    // counted, about 2,300 ($0.011 at the dearest tier): allowed.
+    const body = chat({ messages: [{ role: 'user', content: fox.repeat(225) }] });
+    upstream.reset();
+    const r = await postTo(bounded.url, body);
+    assert.equal(r.status, 200, await r.clone().text());
+    assert.equal(r.headers.get('x-farebox-decided-by'), 'count');
+    assert.equal(r.headers.get('x-token-input-exact'), 'true');
+    const tokens = Number(r.headers.get('x-token-input'));
+    assert.ok(tokens > 2000 && tokens < 2600, `${tokens} tokens`);
+    await r.text();
+    assert.equal(upstream.hits.length, 1);
+    // Longer (about 6,000 tokens, $0.027): over the limit once counted, denied by the count.
+    const twice = await postTo(bounded.url, chat({ messages: [{ role: 'user', content: fox.repeat(600) }] }));
+    assert.equal(twice.status, 402);
+    assert.equal(twice.headers.get('x-farebox-decided-by'), 'count');
+    assert.equal(twice.headers.get('x-token-input-exact'), 'true');
+    await twice.text();
+    assert.equal(upstream.hits.length, 1);
+  });
+});
+
 describe('configuration', () => {
   test('PRICES_JSON prices a model the built-in table lacks', async () => {
     const prices = { 'acme-chat-1': { litellm_provider: 'openai', mode: 'chat', input_cost_per_token: 1e-6, output_cost_per_token: 2e-6, max_output_tokens: 1000 } };

@@ -49,22 +49,34 @@ async function guardCpu() {
   initSync({ module: readFileSync(join(buildDir, 'index_bg.wasm')) });
   const enc = new TextEncoder();
   const rows = [];
-  let t = performance.now();
-  guard_bench('/v1/chat/completions', enc.encode('{"not json'), '10');
-  rows.push({ name: 'first request of an isolate: configuration (built-in price table index, no model parsed)', ms: (performance.now() - t).toFixed(2) });
-  t = performance.now();
-  const status = guard_bench('/v1/chat/completions', enc.encode(small), '10');
-  rows.push({ name: 'first gpt-4o request: o200k_base vocabulary parse, gpt-4o price parse, estimate', ms: (performance.now() - t).toFixed(2), status });
-  t = performance.now();
-  guard_bench('/v1/embeddings', enc.encode('{"model":"text-embedding-ada-002","input":"hi"}'), '10');
-  rows.push({ name: 'first ada-002 request: cl100k_base vocabulary parse + estimate', ms: (performance.now() - t).toFixed(2) });
-  for (const [name, body, n] of [['small', small, 2000], ['100k tokens', large, 20]]) {
+  const once = (name, ...args) => {
+    const t = performance.now();
+    const status = guard_bench(...args);
+    rows.push({ name, ms: (performance.now() - t).toFixed(2), status });
+  };
+  once('first request of an isolate: configuration (built-in price table index, no model parsed)', '/v1/chat/completions', enc.encode('{"not json'), '10', false);
+  once('first gpt-4o request: gpt-4o price parse, decided from the bound (no vocabulary)', '/v1/chat/completions', enc.encode(small), '10', false);
+  once('its count after forwarding: o200k_base vocabulary parse + exact estimate', '/v1/chat/completions', enc.encode(small), '10', true);
+  once('first ada-002 request: decided from the bound (no vocabulary)', '/v1/embeddings', enc.encode('{"model":"text-embedding-ada-002","input":"hi"}'), '10', false);
+  once('its count after forwarding: cl100k_base vocabulary parse + exact estimate', '/v1/embeddings', enc.encode('{"model":"text-embedding-ada-002","input":"hi"}'), '10', true);
+  // PER_CALL_MAX_USD 10 is far above both requests: the bound decides. At 0.5
+  // the 100k-token request lies between its bounds' costs and is counted first.
+  const cases = [
+    ['small, decided from the bound', small, 2000, '10', false],
+    ['small, bound + the count after forwarding', small, 2000, '10', true],
+    ['100k tokens far under the limit, decided from the bound', large, 20, '10', false],
+    ['100k tokens, bound + the count after forwarding', large, 20, '10', true],
+    ['100k tokens near the limit (0.5 USD): counted before forwarding', large, 20, '0.5', false],
+  ];
+  for (const [name, body, n, limit, count] of cases) {
     const bytes = enc.encode(body);
+    guard_bench('/v1/chat/completions', bytes, limit, count); // this isolate's vocabulary and memo
     const times = [];
     for (let i = 0; i < n; i++) {
       const s = performance.now();
-      guard_bench('/v1/chat/completions', bytes, '10');
+      const status = guard_bench('/v1/chat/completions', bytes, limit, count);
       times.push(performance.now() - s);
+      if (status !== 200) throw new Error(`${name}: ${status}`);
     }
     times.sort((a, b) => a - b);
     rows.push({ name: `guard CPU, ${name} (${bytes.length} bytes)`, ms_p50: times[n >> 1].toFixed(3), ms_p99: times[Math.floor(n * 0.99)].toFixed(3) });

@@ -15,10 +15,21 @@ type Step = fn() -> Result<()>;
 
 /// `(name, step)` in the order they run.
 const STEPS: &[(&str, Step)] = &[
-    ("native: farebox against tiktoken-rs (criterion)", native),
+    ("native: farebox against bpe-openai and tiktoken-rs (criterion)", native),
     ("npm package against gpt-tokenizer, js-tiktoken and tiktoken (WASM)", npm_package),
     ("npm package and the others on text seen for the first time", npm_unseen),
+    ("first pass: farebox in WebAssembly against bpe-openai and tiktoken-rs natively", wasm_against_native),
 ];
+
+/// The corpus files the criterion benchmark and `unseen.mjs` time (the same list in both).
+const FILES: [(&str, &str); 5] = [
+    ("prose", "prose-en.txt"),
+    ("code", "code-rust.txt"),
+    ("multilingual", "multilingual.txt"),
+    ("JSON", "json.txt"),
+    ("CJK", "cjk.txt"),
+];
+const ENCODINGS: [&str; 2] = ["o200k_base", "cl100k_base"];
 
 pub fn run(args: &[String]) -> Result<()> {
     if let Some(extra) = args.first() {
@@ -43,38 +54,84 @@ fn npm_package() -> Result<()> {
 }
 
 /// Runs `pkg/bench/unseen.mjs` (after [`npm_package`], which built and installed
-/// what it needs): first counts against counts of the same text again.
+/// what it needs): first counts against counts of the same text again, the
+/// medians also written to [`unseen_json`].
 fn npm_unseen() -> Result<()> {
-    Cmd::new("node").arg(pkg::pkg_dir().join("bench").join("unseen.mjs")).run()
+    Cmd::new("node").arg(pkg::pkg_dir().join("bench").join("unseen.mjs")).arg("--out").arg(unseen_json()).run()
+}
+
+fn unseen_json() -> PathBuf {
+    criterion_dir().join("unseen.json")
+}
+
+fn criterion_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), PathBuf::from);
+    target.join("criterion")
+}
+
+/// The table of issue #17: farebox's first pass in WebAssembly (Node, from
+/// [`npm_unseen`]) beside bpe-openai and tiktoken-rs natively (criterion,
+/// from [`native`]), MB/s, same run.
+fn wasm_against_native() -> Result<()> {
+    let text = std::fs::read_to_string(unseen_json())?;
+    let unseen: Vec<serde_json::Value> = serde_json::from_str(&text)?;
+    let wasm = |encoding: &str, file: &str, field: &str| {
+        unseen
+            .iter()
+            .find(|r| r["tool"] == "farebox" && r["encoding"] == encoding && r["file"] == file)
+            .and_then(|r| r[field].as_f64())
+            .ok_or_else(|| format!("unseen.json has no farebox {encoding} {file}"))
+    };
+    let dir = criterion_dir();
+    for encoding in ENCODINGS {
+        println!("\n{encoding}, MB/s:\n");
+        println!("| file | farebox first pass (WASM) | again (WASM) | farebox first pass (native) | bpe-openai (native) | tiktoken-rs (native) | WASM first ÷ bpe-openai |");
+        println!("|---|---|---|---|---|---|---|");
+        for (name, file) in FILES {
+            let native = |tool: &str| mb_per_s(&dir.join(encoding).join(tool).join(file));
+            let (first, bpe) = (wasm(encoding, file, "first")?, native("bpe-openai")?);
+            println!(
+                "| {name} | {first:.1} | {:.1} | {:.1} | {bpe:.1} | {:.1} | {:.2} |",
+                wasm(encoding, file, "again")?,
+                native("farebox-first")?,
+                native("tiktoken-rs")?,
+                first / bpe
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Runs the criterion benchmark `tests/benches/tokenize.rs`, then prints its
-/// medians as the Markdown table in docs/PERFORMANCE.md.
+/// medians as the Markdown tables in docs/PERFORMANCE.md.
 fn native() -> Result<()> {
     Cmd::cargo().args(["bench", "-p", "farebox-tests", "--bench", "tokenize"]).run()?;
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), PathBuf::from);
-    let dir = target.join("criterion");
-    let texts = [("prose", "prose-en.txt"), ("code", "code-rust.txt"), ("JSON", "json.txt"), ("CJK", "cjk.txt")];
+    let dir = criterion_dir();
+    // "farebox-first": the memo emptied before each count (text seen the first time).
+    for encoding in ENCODINGS {
+        println!("\n{encoding}, MB/s:\n");
+        println!("| tool | {} |\n|---|{}", FILES.map(|(name, _)| name).join(" | "), "---|".repeat(FILES.len()));
+        for tool in ["farebox", "farebox-first", "bpe-openai", "tiktoken-rs"] {
+            let cells: Vec<String> = FILES
+                .iter()
+                .map(|(_, file)| mb_per_s(&dir.join(encoding).join(tool).join(file)).map(|v| format!("{v:.1}")))
+                .collect::<Result<_>>()?;
+            println!("| {tool} | {} |", cells.join(" | "));
+        }
+    }
     let worst = [
         ("100 KB of \"a\"", "letterx100000"),
         ("1 MB of \"a\"", "letterx1000000"),
         ("1 MB of spaces", "spacex1000000"),
         ("1 MB of digits", "digitx1000000"),
     ];
-    let mut header: Vec<String> = texts.iter().map(|(name, _)| format!("{name} MB/s")).collect();
-    header.push("cold start".into());
+    let mut header = vec!["cold start".to_string()];
     header.extend(worst.iter().map(|(name, _)| name.to_string()));
     header.push("1 MB of \"a\" ÷ 1 MB of prose".into());
-    println!("\n| tool | {} |\n|---|{}", header.join(" | "), "---|".repeat(header.len()));
-    // "farebox-encode": ids instead of a count, no memo of pieces (text seen the first time).
-    for tool in ["farebox", "farebox-encode", "tiktoken-rs"] {
-        let mut cells = Vec::new();
-        for (_, file) in texts {
-            let (ns, bytes) = estimate(&dir.join("o200k_base").join(tool).join(file))?;
-            cells.push(format!("{:.1}", bytes as f64 / 1e6 / (ns / 1e9)));
-        }
+    println!("\no200k_base, worst cases:\n\n| tool | {} |\n|---|{}", header.join(" | "), "---|".repeat(header.len()));
+    for tool in ["farebox", "tiktoken-rs"] {
         let load = dir.join("load_o200k_base").join(tool);
-        cells.push(if load.is_dir() { estimate(&load).map(|(ns, _)| millis(ns))? } else { "–".into() });
+        let mut cells = vec![if load.is_dir() { estimate(&load).map(|(ns, _)| millis(ns))? } else { "–".into() }];
         for (_, id) in worst {
             // tiktoken-rs runs only the 100 KB cases: it is quadratic on them.
             let path = dir.join("o200k_base").join(tool).join(id);
@@ -87,6 +144,12 @@ fn native() -> Result<()> {
         println!("| {tool} | {} |", cells.join(" | "));
     }
     Ok(())
+}
+
+/// Criterion's median throughput of one benchmark in MB/s (10^6 bytes).
+fn mb_per_s(dir: &Path) -> Result<f64> {
+    let (ns, bytes) = estimate(dir)?;
+    Ok(bytes as f64 / 1e6 / (ns / 1e9))
 }
 
 /// Criterion's median time (ns) of one benchmark and its throughput in bytes.
