@@ -21,7 +21,7 @@ use core::cmp::Reverse;
 
 use super::backtrack::{self, Linear};
 use super::memo::{self, Memo};
-use super::vocab::{hash, Vocab};
+use super::vocab::{hash, Recent, Vocab};
 
 /// A vocabulary with what encoding with it builds on first use.
 pub(crate) struct Encoder {
@@ -138,8 +138,8 @@ impl Encoder {
     /// merging only tokens ranked below `limit`.
     fn merge_scan(&self, piece: &[u8], scratch: &mut Scratch, limit: u32) {
         let n = piece.len();
-        let rank = |bytes: &[u8]| self.vocab.rank(bytes).filter(|&r| r < limit);
-        let parts = &mut scratch.parts;
+        let Scratch { parts, recent, starts, .. } = scratch;
+        let mut rank = |bytes: &[u8]| recent.rank(&self.vocab, bytes).filter(|&r| r < limit);
         parts.clear();
         for i in 0..n - 1 {
             parts.push((i as u32, rank(&piece[i..i + 2]).unwrap_or(u32::MAX)));
@@ -147,7 +147,7 @@ impl Encoder {
         parts.push(((n - 1) as u32, u32::MAX));
         parts.push((n as u32, u32::MAX));
         // The rank of part i merged with part i+1, skipping `skip` removed parts after i.
-        let pair_rank = |parts: &[(u32, u32)], i: usize, skip: usize| -> u32 {
+        let mut pair_rank = |parts: &[(u32, u32)], i: usize, skip: usize| -> u32 {
             match parts.get(i + skip + 2) {
                 Some(&(end, _)) => rank(&piece[parts[i].0 as usize..end as usize]).unwrap_or(u32::MAX),
                 None => u32::MAX,
@@ -170,7 +170,7 @@ impl Encoder {
             }
             parts.remove(min_i + 1);
         }
-        scratch.starts.extend(parts[..parts.len() - 1].iter().map(|&(s, _)| s));
+        starts.extend(parts[..parts.len() - 1].iter().map(|&(s, _)| s));
     }
 
     /// The same merges with a min-heap over a linked list of parts (offsets
@@ -181,7 +181,7 @@ impl Encoder {
     fn merge_heap(&self, piece: &[u8], scratch: &mut Scratch) {
         const NONE: u32 = u32::MAX;
         let n = piece.len();
-        let Scratch { next, prev, pair_rank, heap, starts, .. } = scratch;
+        let Scratch { next, prev, pair_rank, heap, starts, recent, .. } = scratch;
         next.clear();
         next.extend(1..=n as u32);
         prev.clear();
@@ -191,7 +191,7 @@ impl Encoder {
         pair_rank.resize(n, NONE);
         heap.clear();
         for i in 0..n - 1 {
-            if let Some(r) = self.vocab.rank(&piece[i..i + 2]) {
+            if let Some(r) = recent.rank(&self.vocab, &piece[i..i + 2]) {
                 pair_rank[i] = r;
                 heap.push(Reverse(u64::from(r) << 32 | i as u64));
             }
@@ -210,7 +210,7 @@ impl Encoder {
             pair_rank[start] = NONE;
             if end < n {
                 prev[end] = start as u32;
-                if let Some(r) = self.vocab.rank(&piece[start..next[end] as usize]) {
+                if let Some(r) = recent.rank(&self.vocab, &piece[start..next[end] as usize]) {
                     pair_rank[start] = r;
                     heap.push(Reverse(u64::from(r) << 32 | start as u64));
                 }
@@ -219,7 +219,7 @@ impl Encoder {
             let before = prev[start];
             if before != NONE {
                 let before = before as usize;
-                pair_rank[before] = self.vocab.rank(&piece[before..end]).unwrap_or(NONE);
+                pair_rank[before] = recent.rank(&self.vocab, &piece[before..end]).unwrap_or(NONE);
                 if pair_rank[before] != NONE {
                     heap.push(Reverse(u64::from(pair_rank[before]) << 32 | before as u64));
                 }
@@ -243,6 +243,9 @@ pub(crate) struct Scratch {
     pair_rank: Vec<u32>,
     heap: BinaryHeap<Reverse<u64>>,
     starts: Vec<u32>,
+    /// Ranks of short strings the merges looked up lately (in one
+    /// vocabulary: a scratch serves one encoder).
+    pub(crate) recent: Recent,
     /// The backtracking encoder's.
     linear: backtrack::Scratch,
 }

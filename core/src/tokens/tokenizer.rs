@@ -72,13 +72,14 @@ impl Tokenizer {
         })
     }
 
-    /// Forgets the piece counts remembered so far: the next count of any
-    /// text does the work of a first count (what a benchmark of text seen
+    /// Forgets the piece counts remembered so far (and the short strings
+    /// looked up lately): the next count of any text does the work of a first count (what a benchmark of text seen
     /// for the first time measures). The memo keeps its memory.
     pub fn forget(&self) {
         self.reused.with(|reused| {
-            if let Some((_, memo)) = reused {
+            if let Some((scratch, memo)) = reused {
                 memo.clear();
+                scratch.recent.clear();
             }
         })
     }
