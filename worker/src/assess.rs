@@ -355,6 +355,39 @@ mod tests {
     }
 
     #[test]
+    fn a_call_far_under_its_limit_is_allowed_from_the_bound_and_counted_after() {
+        let cfg = config(&[("PER_CALL_MAX_USD", "1")]);
+        let body = r#"{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"hello world"}]}"#;
+        let r = post("/v1/chat/completions");
+        let Verdict::Allow(mut p) = chat(body, &cfg) else { panic!("denied") };
+        let header = |p: &Planned, name: &str| p.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+        assert!(p.uncounted);
+        assert_eq!(header(&p, "x-farebox-decided-by").as_deref(), Some("bound"));
+        assert_eq!(header(&p, "x-token-input-exact").as_deref(), Some("false"));
+        // At most one token per byte was reserved; the count gives the exact headers.
+        let reserved = p.call.max_cost;
+        let tokenizers = tokenizers();
+        p.count(&cfg, &tokenizers, &r, body.as_bytes(), RequestContext::default());
+        assert!(!p.uncounted);
+        let exact = estimate(&cfg.prices, &tokenizers, body.as_bytes(), &options(&cfg, &r, RequestContext::default()));
+        let exact = exact.unwrap();
+        assert_eq!(header(&p, "x-token-input"), Some(exact.input_tokens.tokens.to_string()));
+        assert_eq!(header(&p, "x-token-input-exact").as_deref(), Some("true"));
+        assert_eq!(header(&p, "x-cost-limit-usd").as_deref(), Some("1"));
+        assert_eq!(p.call.max_cost, reserved);
+        assert!(exact.max_cost.total <= reserved.unwrap());
+        // With a daily budget the call reserves in a Durable Object: counted first.
+        let budgeted = config(&[
+            ("PER_CALL_MAX_USD", "1"),
+            ("POLICY_JSON", r#"{"per_user_daily_usd":"5"}"#),
+            ("HASH_SALT", "0123456789abcdef"),
+        ]);
+        let Verdict::Allow(p) = chat(body, &budgeted) else { panic!("denied") };
+        assert!(!p.uncounted && !p.ledgers.is_empty());
+        assert_eq!(header(&p, "x-farebox-decided-by").as_deref(), Some("count"));
+    }
+
+    #[test]
     fn bad_input_is_a_clear_400() {
         let cfg = config(&[]);
         for body in [
