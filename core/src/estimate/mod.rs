@@ -40,6 +40,12 @@
 //! [`count_prompt`] (a request's prompt tokens, what [`estimate`] prices) and
 //! [`estimate_text`] (plain text as a model's prompt, with no message
 //! framing), both with the same rule for exact counts and estimates.
+//!
+//! A guard can often decide without counting at all: [`estimate_bounds`]
+//! prices the request with every text at the fewest and the most tokens its
+//! bytes allow (at most one per byte, at least one per longest token), so
+//! that a policy that allows the one or denies the other decides as the
+//! exact count would.
 
 mod image;
 mod ratios;
