@@ -29,7 +29,10 @@ pub fn ComparePage() -> impl IntoView {
         <section class="page compare" aria-labelledby="compare-title">
             <h2 id="compare-title">"Compare models on the same request"</h2>
             <DraftForm hide_model=true />
-            <div class="chips" role="list" aria-label="Models compared">
+            <div class="chips">
+                // The list holds only its items (ARIA: a list's children are
+                // list items); the form that adds one sits beside it.
+                <div class="chip-list" role="list" aria-label="Models compared">
                 <For
                     each=move || models.get()
                     key=|m| m.clone()
@@ -50,6 +53,7 @@ pub fn ComparePage() -> impl IntoView {
                         }
                     }
                 />
+                </div>
                 <form class="inline" on:submit=move |ev| {
                     ev.prevent_default();
                     add();

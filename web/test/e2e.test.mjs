@@ -311,3 +311,38 @@ function compareDecimals(a, b) {
   const y = bf.padEnd(n, '0');
   return x === y ? 0 : x < y ? -1 : 1;
 }
+
+// ------------------------------------------------------------ accessibility
+
+/** axe-core's serious and critical violations on the page as it is now (axe is
+ * injected into a context that bypasses the CSP, the only one here that does). */
+async function axeViolations(page) {
+  await page.addScriptTag({ path: fileURLToPath(import.meta.resolve('axe-core/axe.min.js')) });
+  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+}
+
+for (const colorScheme of ['light', 'dark']) test(`accessibility: axe-core finds no serious or critical violation on any view (${colorScheme})`, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, colorScheme });
+  const page = await context.newPage();
+  const found = {};
+  for (const view of ['#estimate', '#compare', '#traces', '#prices']) {
+    await page.goto(BASE + view);
+    await page.waitForSelector('html[data-ready="true"] nav a', { timeout: 60_000 });
+    if (view === '#estimate' || view === '#compare') {
+      await page.fill('#input', CHAT);
+      await page.waitForSelector(view === '#estimate' ? '[data-testid=min-cost]' : '[data-testid=comparison] tbody tr');
+    }
+    if (view === '#traces') {
+      await page.setInputFiles('#trace-file', `${FIXTURES}langfuse-observations.json`);
+      await page.waitForSelector('[data-testid=total-cost]');
+    }
+    if (view === '#prices') await page.waitForSelector('[data-testid=price-table] tbody tr');
+    found[view] = await axeViolations(page);
+    await page.screenshot({ path: `${ARTIFACTS}${view.slice(1)}-${colorScheme}.png`, fullPage: true });
+  }
+  assert.deepEqual(found, { '#estimate': [], '#compare': [], '#traces': [], '#prices': [] });
+  await context.close();
+});
