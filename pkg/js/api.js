@@ -150,10 +150,21 @@ function withHistory(fn) {
   }
 }
 
+/** `options.at` as the module reads it: a `Date` or epoch milliseconds as an ISO instant. */
+function withDay(options) {
+  const at = options?.at;
+  if (at instanceof Date || typeof at === 'number') {
+    const day = new Date(at);
+    if (Number.isNaN(day.getTime())) fail(`options.at is not a valid date: ${describe(at)}`);
+    return { ...options, at: day.toISOString() };
+  }
+  return options;
+}
+
 export function costFromUsage(model, usage, options) {
   if (model !== null && model !== undefined) requireString(model, 'model');
   const body = jsonText(usage, 'usage');
-  const [text, own] = optionsText(options, PRICING_KEYS);
+  const [text, own] = optionsText(withDay(options), PRICING_KEYS);
   return withHistory(() => JSON.parse(withTable(own, (t) => t.costOfUsage(model ?? undefined, body, text))));
 }
 

@@ -47,10 +47,12 @@ pub struct UsageOptions {
     service_tier: Option<String>,
     #[serde(default)]
     params: BTreeMap<String, String>,
-    /// Price at the prices in force on this call's day (a date, an RFC 3339
-    /// instant or epoch milliseconds) instead of today's.
+    /// Price at the prices in force on this call's day (a date or an RFC 3339
+    /// instant; the JS layer writes a `Date` or epoch milliseconds as one)
+    /// instead of today's. A string, not `At`: one more untagged enum costs
+    /// the module a kilobyte.
     #[serde(default)]
-    at: Option<At>,
+    at: Option<String>,
 }
 
 impl UsageOptions {
@@ -64,7 +66,7 @@ impl UsageOptions {
             })?),
         };
         let mut options = cost_options(self.service_tier, self.params);
-        options.at = self.at.map(|at| at.timestamp("options.at")).transpose()?.map(Timestamp::date);
+        options.at = self.at.map(|at| At::Text(at).timestamp("options.at")).transpose()?.map(Timestamp::date);
         Ok((format, options))
     }
 }

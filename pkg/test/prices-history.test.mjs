@@ -69,3 +69,11 @@ test('an analysis prices each call at its own day and explains the audit by pric
   );
   assert.throws(() => analyzeTraces(lines, { pricesAt: 'yesterday' }), /pricesAt `yesterday`/);
 });
+
+test('options.at takes a day, an instant, a Date or epoch milliseconds, and refuses anything else', () => {
+  for (const at of ['2025-11-01', '2025-11-01T12:00:00+02:00', new Date('2025-11-01T00:00:00Z'), Date.parse('2025-11-01')]) {
+    assert.equal(costFromUsage('deepseek-chat', million, { at }).total, '2.3', String(at));
+  }
+  assert.throws(() => costFromUsage('deepseek-chat', million, { at: 'last spring' }), /options\.at/);
+  assert.throws(() => costFromUsage('deepseek-chat', million, { at: Number.NaN }), /options\.at is not a valid date/);
+});
