@@ -36,6 +36,7 @@ pub mod cost;
 pub mod error;
 #[cfg(feature = "tokenizer")]
 pub mod estimate;
+pub mod glance;
 mod json;
 pub use json::to_text as json_text;
 pub mod money;

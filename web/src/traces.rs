@@ -173,12 +173,12 @@ fn DashboardView(d: Arc<Dashboard>) -> impl IntoView {
             <p class="muted" data-testid="import-summary">{summary}</p>
             {unknown}
             <div class="cards">
-                <Card label="Cost (farebox prices)" value=usd(&t.cost.to_string()) testid="total-cost" />
-                <Card label="Cost (as exported)" value=usd(&t.exported_cost.to_string()) testid="exported-cost" />
-                <Card label="Model calls" value=count(t.generations) testid="generations" />
-                <Card label="Not fully priced" value=count(t.unpriced) testid="unpriced" />
-                <Card label="Cache savings" value=usd(&r.cache_savings.to_string()) testid="cache-savings" />
-                <Card label="Tokens" value=count(t.tokens.total) testid="tokens" />
+                <Card label="Cost (farebox prices)" value=Glance::usd(t.cost) testid="total-cost" />
+                <Card label="Cost (as exported)" value=Glance::usd(t.exported_cost) testid="exported-cost" />
+                <Card label="Model calls" value=Glance::count(t.generations) testid="generations" />
+                <Card label="Not fully priced" value=Glance::count(t.unpriced) testid="unpriced" />
+                <Card label="Cache savings" value=Glance::usd(r.cache_savings) testid="cache-savings" />
+                <Card label="Tokens" value=Glance::count(t.tokens.total) testid="tokens" />
             </div>
             <DailyTrend d=d.clone() />
             <Breakdown d=d.clone() />
@@ -190,12 +190,41 @@ fn DashboardView(d: Arc<Dashboard>) -> impl IntoView {
     }
 }
 
+/// A number rounded for a card (`farebox_core::glance`) and its exact text.
+struct Glance {
+    shown: String,
+    exact: String,
+}
+
+impl Glance {
+    fn usd(amount: farebox_core::Usd) -> Glance {
+        Glance { shown: farebox_core::glance::usd(amount), exact: usd(&amount.to_string()) }
+    }
+
+    fn count(n: u64) -> Glance {
+        Glance { shown: farebox_core::glance::count(n), exact: count(n) }
+    }
+}
+
+/// A summary card: the rounded value, the exact one on hover or focus (its
+/// title and accessible name) and in what a copy puts on the clipboard.
 #[component]
-fn Card(label: &'static str, value: String, testid: &'static str) -> impl IntoView {
+fn Card(label: &'static str, value: Glance, testid: &'static str) -> impl IntoView {
+    let Glance { shown, exact } = value;
+    let copied = exact.clone();
+    let on_copy = move |ev: web_sys::ClipboardEvent| {
+        if let Some(data) = ev.clipboard_data() {
+            if data.set_data("text/plain", &copied).is_ok() {
+                ev.prevent_default();
+            }
+        }
+    };
     view! {
         <div class="stat">
             <span class="muted">{label}</span>
-            <strong data-testid=testid>{value}</strong>
+            <strong data-testid=testid data-exact=exact.clone() title=exact.clone() tabindex="0" aria-label=format!("{label}: {exact}") on:copy=on_copy>
+                {shown}
+            </strong>
         </div>
     }
 }

@@ -5,17 +5,9 @@ use std::borrow::Cow;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// `1234567` → `1,234,567`.
+/// `1234567` → `1,234,567` (exact; cards round with `farebox_core::glance`).
 pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    farebox_core::glance::grouped(u128::from(n))
 }
 
 /// Exact decimal USD text as people read it: `0.0195` → `$0.0195`, `-2` → `−$2`.

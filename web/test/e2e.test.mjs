@@ -174,6 +174,9 @@ test('traces: a Langfuse export becomes the dashboard', async () => {
   assert.equal(byModel['o3'], '$0.0092');
   assert.equal(await page.textContent('[data-testid=total-cost]'), '$0.6492');
   assert.equal(await page.textContent('[data-testid=exported-cost]'), '$0.6492');
+  // Cards round (one rule, core's `glance`); the exact value is their title and what a copy takes.
+  assert.equal(await page.getAttribute('[data-testid=total-cost]', 'title'), '$0.6492');
+  assert.equal(await page.textContent('[data-testid=tokens]'), '252,900');
   assert.match(await page.textContent('[data-testid=import-summary]'), /could not be read/, 'the bad records are reported');
   assert.ok(await page.$('.chart svg'), 'charts are drawn');
   assert.equal(await page.$$eval('[data-testid=top-traces] tbody tr', (r) => r.length), 2);
