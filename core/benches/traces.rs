@@ -47,18 +47,23 @@ fn bench(c: &mut Criterion) {
             count.0
         })
     });
-    group.bench_function(BenchmarkId::new("import+aggregate", "100MB jsonl"), |b| {
-        b.iter(|| {
-            let options = AnalysisOptions {
-                what_ifs: vec![WhatIf::Model { model: "gpt-4o-mini".into(), only: None }],
-                ..AnalysisOptions::default()
-            };
-            let mut importer = Importer::with_sink(ImportOptions::default(), Analyzer::new(&table, options));
-            push_all(&mut importer, &bytes);
-            let (_, analyzer) = importer.finish();
-            analyzer.finish().totals.generations
-        })
-    });
+    // Without the history, and with it: every call then priced at its own day's prices.
+    let mut dated = table.clone();
+    dated.load_history(include_bytes!("../data/price_history.json")).expect("the committed history loads");
+    for (name, table) in [("import+aggregate", &table), ("import+aggregate dated", &dated)] {
+        group.bench_function(BenchmarkId::new(name, "100MB jsonl"), |b| {
+            b.iter(|| {
+                let options = AnalysisOptions {
+                    what_ifs: vec![WhatIf::Model { model: "gpt-4o-mini".into(), only: None }],
+                    ..AnalysisOptions::default()
+                };
+                let mut importer = Importer::with_sink(ImportOptions::default(), Analyzer::new(table, options));
+                push_all(&mut importer, &bytes);
+                let (_, analyzer) = importer.finish();
+                analyzer.finish().totals.generations
+            })
+        });
+    }
     group.finish();
 }
 

@@ -7,7 +7,7 @@ use farebox_core::{Model, UsageKind, Usd};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::store;
+use crate::store::{self, per_million};
 use crate::ui::{num, text, usd, Row, Table};
 
 /// The kinds drawn, with their series' CSS class (its colour is style.css's:
@@ -17,11 +17,6 @@ const KINDS: [(UsageKind, &str, &str); 3] = [
     (UsageKind::Output, "Output", "s2"),
     (UsageKind::CacheRead, "Cache read", "s3"),
 ];
-
-/// A price per million tokens as exact decimal text ("" when not priced).
-fn per_million(model: &Model, kind: UsageKind) -> String {
-    model.prices.get(kind).and_then(|p| p.checked_mul(1_000_000).ok()).map(|p| p.to_string()).unwrap_or_default()
-}
 
 /// One period as the chart and the table read it.
 #[derive(Clone, Debug, PartialEq)]

@@ -44,24 +44,20 @@ fn standing(m: &ModelRow) -> u8 {
     }
 }
 
-/// A per-million price for ordering; unpriced sorts last.
-fn price_key(text: &str) -> Option<Usd> {
-    Usd::parse(text).ok()
+/// A per-million price as a sort key: priced first, by price; unpriced last.
+fn price_key(text: &str) -> (bool, Usd) {
+    Usd::parse(text).map_or((true, Usd::ZERO), |price| (false, price))
 }
 
+/// Orders the list; each row's price is parsed once per sort.
 fn sort(rows: &mut [ModelRow], order: Order) {
-    let by_price = |a: &str, b: &str| match (price_key(a), price_key(b)) {
-        (Some(x), Some(y)) => x.cmp(&y),
-        (x, y) => y.is_none().cmp(&x.is_none()).reverse(),
-    };
     match order {
-        Order::MakersFirst => rows.sort_by(|a, b| standing(a).cmp(&standing(b)).then_with(|| a.id.cmp(&b.id))),
-        Order::InputAscending => rows.sort_by(|a, b| by_price(&a.input_per_million, &b.input_per_million)),
-        Order::OutputAscending => rows.sort_by(|a, b| by_price(&a.output_per_million, &b.output_per_million)),
-        Order::OutputDescending => rows.sort_by(|a, b| {
-            by_price(&b.output_per_million, &a.output_per_million).then_with(|| {
-                price_key(&a.output_per_million).is_none().cmp(&price_key(&b.output_per_million).is_none())
-            })
+        Order::MakersFirst => rows.sort_by(|a, b| (standing(a), &a.id).cmp(&(standing(b), &b.id))),
+        Order::InputAscending => rows.sort_by_cached_key(|m| price_key(&m.input_per_million)),
+        Order::OutputAscending => rows.sort_by_cached_key(|m| price_key(&m.output_per_million)),
+        Order::OutputDescending => rows.sort_by_cached_key(|m| {
+            let (unpriced, price) = price_key(&m.output_per_million);
+            (unpriced, core::cmp::Reverse(price))
         }),
     }
 }

@@ -73,14 +73,7 @@ pub struct ModelRow {
 
 impl ModelRow {
     fn of(model: &Model, user_defined: bool) -> ModelRow {
-        let per_million = |kind| {
-            model
-                .prices
-                .get(kind)
-                .and_then(|p: Usd| p.checked_mul(1_000_000).ok())
-                .map(|p| p.to_string())
-                .unwrap_or_default()
-        };
+        let per_million = |kind| per_million(model, kind);
         ModelRow {
             id: model.id.clone(),
             provider: model.provider.clone(),
@@ -164,6 +157,11 @@ fn user_file(table: &PriceTable) -> String {
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// `model`'s price of `kind` per million tokens as exact decimal text ("" when not priced).
+pub fn per_million(model: &Model, kind: UsageKind) -> String {
+    model.prices.get(kind).and_then(|p| p.checked_mul(1_000_000).ok()).map(|p| p.to_string()).unwrap_or_default()
 }
 
 /// A USD-per-million-tokens text as a per-token price, exactly.

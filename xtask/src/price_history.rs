@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::cmd::Cmd;
+use crate::prices::sha256_hex;
 use crate::Result;
 
 pub const HISTORY_SOURCE: &str = "litellm-history.jsonl";
@@ -180,7 +181,7 @@ fn monthly_main_line(index: &Value) -> Result<Vec<Candidate>> {
     let releases = index["releases"].as_object().ok_or("the PyPI index has no releases")?;
     let mut all = Vec::new();
     for (name, files) in releases {
-        let Ok(version) = name.split('.').map(str::parse::<u64>).collect::<std::result::Result<Vec<_>, _>>() else {
+        let Some(version) = stable_version(name) else {
             continue; // pre-releases: 1.84.0.dev1, 1.88.0rc1
         };
         let wheels = files
@@ -228,11 +229,6 @@ fn absolute(url: &str) -> String {
     format!("{}/{rest}", base.join("/"))
 }
 
-fn sha256_hex(data: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// `cargo xtask prices --update`: appends the releases the history lacks and
 /// vendors the newest release's table. Returns the versions added.
 pub fn update(vendor: &Path, litellm_file: &str) -> Result<Vec<String>> {
@@ -243,7 +239,7 @@ pub fn update(vendor: &Path, litellm_file: &str) -> Result<Vec<String>> {
     let index: Value = serde_json::from_slice(&fs::read(&index_path)?)?;
     let candidates = monthly_main_line(&index)?;
     let mut deltas = if vendor.join(HISTORY_SOURCE).exists() { read_deltas(vendor)? } else { Vec::new() };
-    let newest_known = deltas.last().map(|d| parse_version(&d.version));
+    let newest_known = deltas.last().and_then(|d| stable_version(&d.version));
     let mut state: BTreeMap<String, Value> = replay(&deltas).last().map(|(_, s)| s).unwrap_or_default();
     let mut added = Vec::new();
     let mut newest_table = None;
@@ -296,8 +292,9 @@ pub fn update(vendor: &Path, litellm_file: &str) -> Result<Vec<String>> {
     Ok(added)
 }
 
-fn parse_version(v: &str) -> Vec<u64> {
-    v.split('.').filter_map(|p| p.parse().ok()).collect()
+/// `1.110.2` → `[1, 110, 2]`; `None` for a pre-release (`1.88.0rc1`).
+fn stable_version(v: &str) -> Option<Vec<u64>> {
+    v.split('.').map(|part| part.parse().ok()).collect()
 }
 
 fn unzip_entry(archive: &Path, entry: &str) -> Result<Vec<u8>> {

@@ -751,7 +751,7 @@ fn write_price_index(file: &str) -> Result<String> {
 }
 
 /// The data file records exactly which bytes it came from.
-fn sha256_hex(data: &[u8]) -> String {
+pub(crate) fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -14,7 +14,7 @@
 //! - a loaded Langfuse file dates a definition by its `startDate`, exactly.
 //!
 //! A period either prices the model or records that the sources stopped
-//! listing it (`removed`): a call after that day is priced at the last listed
+//! listing it (no model): a call after that day is priced at the last listed
 //! prices, and the answer says since when they are no longer listed.
 
 use alloc::collections::BTreeMap;
@@ -130,22 +130,7 @@ impl History {
     /// Each priced period of `id`, oldest first, with when it applied.
     pub(crate) fn priced(&self, id: &str) -> Vec<(Effective, &Model)> {
         let periods = self.periods(id);
-        periods
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                let model = p.model.as_ref()?;
-                let effective = Effective {
-                    from: Some(p.from),
-                    changed_after: p.changed_after,
-                    until: periods.get(i + 1).map(|next| next.from),
-                    seen: p.seen.clone(),
-                    before_first_known: false,
-                    delisted: None,
-                };
-                Some((effective, model))
-            })
-            .collect()
+        (0..periods.len()).filter_map(|i| Some((effective(periods, i, i), periods[i].model.as_ref()?))).collect()
     }
 
     /// What the newest release changed: each model whose prices it first
@@ -178,22 +163,26 @@ impl History {
             Some(i) if i >= first_priced => (i, false),
             _ => (first_priced, true),
         };
-        let until = periods.get(index + 1).map(|next| next.from);
-        let mut delisted = None;
+        let in_force = index;
         if periods[index].model.is_none() {
-            delisted = Some(periods[index].from);
             index = (0..index).rev().find(|&i| periods[i].model.is_some()).unwrap_or(first_priced);
         }
-        let p = &periods[index];
-        let effective = Effective {
-            from: Some(p.from),
-            changed_after: p.changed_after,
-            until,
-            seen: p.seen.clone(),
-            before_first_known,
-            delisted,
-        };
-        Some((index, effective))
+        Some((index, Effective { before_first_known, ..effective(periods, index, in_force) }))
+    }
+}
+
+/// How the priced period `priced` applies on a day in period `in_force`
+/// (the same one, or a later delisting: then its last listed prices).
+fn effective(periods: &[Period], priced: usize, in_force: usize) -> Effective {
+    let p = &periods[priced];
+    let delisted = &periods[in_force];
+    Effective {
+        from: Some(p.from),
+        changed_after: p.changed_after,
+        until: periods.get(in_force + 1).map(|next| next.from),
+        seen: p.seen.clone(),
+        before_first_known: false,
+        delisted: delisted.model.is_none().then_some(delisted.from),
     }
 }
 

@@ -534,16 +534,20 @@ impl PriceTable {
         Ok(DatedModel { resolved: current, effective })
     }
 
-    /// A model only the history knows (the sources stopped listing it), by
-    /// its id or a normalised form.
+    /// A model only the history knows (the sources stopped listing it), as priced on `at`.
     fn delisted(&self, requested: &str, at: Date) -> Option<DatedModel<'_>> {
+        let (id, via) = self.history_id(requested)?;
+        let (index, effective) = self.history.at(id, at)?;
+        let model = self.history.periods(id)[index].model.as_ref()?;
+        Some(DatedModel { resolved: Resolved { model, via, user_defined: false }, effective })
+    }
+
+    /// The id the history knows `requested` by: as given or a normalised form.
+    fn history_id(&self, requested: &str) -> Option<(&str, Resolution)> {
         let lowered = requested.trim().to_ascii_lowercase();
         let forms = core::iter::once(lowered.clone()).chain(rewrites(&lowered));
         let (form, id) = forms.filter_map(|f| self.history.knows(&f).map(|id| (f, id))).next()?;
-        let (index, effective) = self.history.at(id, at)?;
-        let model = self.history.periods(id)[index].model.as_ref()?;
-        let via = if form == lowered { Resolution::Id } else { Resolution::Normalised { form } };
-        Some(DatedModel { resolved: Resolved { model, via, user_defined: false }, effective })
+        Some((id, if form == lowered { Resolution::Id } else { Resolution::Normalised { form } }))
     }
 
     /// What the history's newest release changed against the one before:
@@ -555,16 +559,12 @@ impl PriceTable {
     /// Every period of the model `requested` names, oldest first, each with
     /// its prices: the Prices view's history chart. Empty without a history.
     pub fn price_periods(&self, requested: &str) -> Result<Vec<(Effective, &Model)>, Error> {
-        let current = self.resolve(requested).map(|r| (r.model.id.clone(), r.user_defined));
-        let (id, user_defined) = match current {
-            Ok(found) => found,
-            Err(unknown) => match self.delisted(requested, Date { year: 9999, month: 12, day: 31 }) {
-                Some(d) => (d.resolved.model.id.clone(), false),
-                None => return Err(unknown),
-            },
+        let (id, history) = match self.resolve(requested) {
+            Ok(found) if found.user_defined => (found.model.id.as_str(), &self.user_history),
+            Ok(found) => (found.model.id.as_str(), &self.history),
+            Err(unknown) => (self.history_id(requested).ok_or(unknown)?.0, &self.history),
         };
-        let history = if user_defined { &self.user_history } else { &self.history };
-        Ok(history.priced(&id))
+        Ok(history.priced(id))
     }
 
     /// Up to five known ids sharing the longest prefix with `lowered`

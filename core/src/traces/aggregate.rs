@@ -457,15 +457,14 @@ impl<'t> Analyzer<'t> {
         self.models.get_mut(name).unwrap_or_else(|| unreachable!("inserted above"))
     }
 
-    fn resolve(&mut self, name: &str) -> Option<&'t Model> {
-        self.names(name).today
-    }
-
     /// The model `name` resolves to, with the prices of the generation's day
     /// (per [`AnalysisOptions::prices_at`]), counted in the pricing note.
     fn model_for(&mut self, name: &str, at: Option<Timestamp>) -> Option<&'t Model> {
-        let current = self.resolve(name);
-        let day = match (self.options.prices_at, at) {
+        let (table, prices_at) = (self.table, self.options.prices_at);
+        // One lookup of the name per generation; the day's model is found once per day.
+        let names = self.names(name);
+        let current = names.today;
+        let day = match (prices_at, at) {
             (PricesAt::CallDate, Some(at)) => at.date(),
             (PricesAt::CallDate, None) => {
                 self.pricing.undated += u64::from(current.is_some());
@@ -474,10 +473,8 @@ impl<'t> Analyzer<'t> {
             (PricesAt::Today, _) => return current,
         };
         let key = day.days_since_epoch();
-        let table = self.table;
-        let days = &mut self.names(name).days;
-        let found = match days.binary_search_by_key(&key, |&(d, _)| d) {
-            Ok(i) => days[i].1,
+        let found = match names.days.binary_search_by_key(&key, |&(d, _)| d) {
+            Ok(i) => names.days[i].1,
             Err(i) => {
                 let found = match table.resolve_at(name, day) {
                     Ok(dated) => {
@@ -487,7 +484,7 @@ impl<'t> Analyzer<'t> {
                     Err(crate::Error::PriceHistoryNotLoaded) => current.map(|m| (m, Dating::NoHistory)),
                     Err(_) => None,
                 };
-                days.insert(i, (key, found));
+                names.days.insert(i, (key, found));
                 found
             }
         };
