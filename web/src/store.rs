@@ -104,7 +104,7 @@ impl Store {
                 web_sys::console::warn_1(&format!("farebox: ignoring the stored price definitions: {e}").into());
             }
         }
-        // The list is every model of the table (2,024 built in), each parsed
+        // The list is every model of the table (2,077 built in), each parsed
         // on first use, and the pickers' datalist is as many elements: the
         // first paint does not wait for them.
         set_timeout(move || store.refresh(), std::time::Duration::ZERO);
