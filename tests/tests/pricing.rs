@@ -191,6 +191,17 @@ fn user_definitions_beat_the_builtin_table() {
     assert_eq!(c.total, usd("0.015"));
     // Bad definitions are refused, naming the problem.
     assert!(t.create_model("x", "(", "TOKENS", "1", "1").unwrap_err().to_string().contains("not a valid regex"));
+    // Patterns are matched with ASCII semantics, which equal Unicode's only
+    // on ASCII: a pattern beyond ASCII is refused, a name beyond it matches
+    // no pattern (it stays an unknown model instead of a guess).
+    assert!(t.create_model("x", "(?i)^modèle$", "TOKENS", "1", "1").unwrap_err().to_string().contains("ASCII"));
+    t.create_model("acme-large", r"(?i)^acme-l.rge-\d+$", "TOKENS", "0.000001", "0.000002").unwrap();
+    let one = usage(&[(UsageKind::Input, 1_000_000)]);
+    let c = t.cost("ACME-LARGE-2", &one, &CostOptions::default()).unwrap();
+    assert_eq!((c.model.as_str(), c.resolution, c.total), ("acme-large", Resolution::Pattern, usd("1")));
+    // Both would match with Unicode semantics (`.` a character, `\d` any digit).
+    assert!(t.cost("acme-lärge-2", &one, &CostOptions::default()).is_err());
+    assert!(t.cost("acme-large-٣", &one, &CostOptions::default()).is_err());
     assert!(t.create_model("x", "", "TOKENS", "-1", "1").unwrap_err().to_string().contains("negative"));
     assert!(t.create_model("x", "", "TOKENS", "1e-30", "1").unwrap_err().to_string().contains("decimal places"));
     assert!(t.create_model("x", "", "MINUTES", "1", "1").unwrap_err().to_string().contains("unit"));

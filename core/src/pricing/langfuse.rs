@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{compile_pattern, infer_provider, invalid, Condition, Mode, Model, Op, PriceSet, Tier};
+use super::{infer_provider, invalid, Condition, Mode, Model, Op, Pattern, PriceSet, Tier};
 use crate::error::Error;
 use crate::money::float_written_price;
 use crate::time::Date;
@@ -234,7 +234,7 @@ fn price_set<V: core::ops::Deref<Target = RawValue>>(raw: &BTreeMap<String, V>) 
 
 fn condition(c: &RawCondition) -> Result<Condition, String> {
     if let Some(pattern) = &c.usage_detail_pattern {
-        let re = compile_pattern(pattern, !c.case_sensitive).map_err(|e| format!("usage pattern `{pattern}`: {e}"))?;
+        let re = Pattern::new(pattern, !c.case_sensitive).map_err(|e| format!("usage pattern `{pattern}`: {e}"))?;
         // Langfuse sums the usage keys the pattern matches; farebox's kinds
         // are those with a Langfuse key the pattern matches.
         let mut kinds: Vec<UsageKind> =

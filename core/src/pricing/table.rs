@@ -30,7 +30,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::history::{parse_history, Change, Effective, History, Period, Release};
-use super::{compile_pattern, invalid, Model, Regex, Skipped};
+use super::{invalid, Model, Pattern, Skipped};
 use crate::error::Error;
 use crate::money::Usd;
 use crate::time::Date;
@@ -42,7 +42,7 @@ struct Layer {
     /// Lower-cased id and aliases → index in `models`.
     names: BTreeMap<String, usize>,
     /// Models with a match pattern, in definition order, with its regex.
-    patterns: Vec<(Regex, usize)>,
+    patterns: Vec<(Pattern, usize)>,
 }
 
 impl Layer {
@@ -53,7 +53,7 @@ impl Layer {
         let model = normalised(model)?;
         let pattern = match &model.pattern {
             Some(p) => {
-                let re = compile_pattern(p, false).map_err(|e| {
+                let re = Pattern::new(p, false).map_err(|e| {
                     Error::InvalidPriceFile(format!(
                         "model `{}`: match pattern `{p}` is not a valid regex: {e}",
                         model.id
@@ -170,7 +170,7 @@ struct Builtin {
     /// One cell per model: the model, parsed on first use.
     models: Vec<crate::Once<Box<Model>>>,
     /// One cell per `index::PATTERNS` entry: its regex, compiled on first use.
-    patterns: Vec<crate::Once<Option<Regex>>>,
+    patterns: Vec<crate::Once<Option<Pattern>>>,
 }
 
 impl Builtin {
@@ -236,7 +236,7 @@ impl Lookup for Builtin {
             .find(|(cell, &(_, pattern))| {
                 // Compiled on first use (dozens of regexes that most lookups
                 // never reach); tested to compile, a failure would never match.
-                cell.get_or_init(|| compile_pattern(pattern, false).ok()).as_ref().is_some_and(|re| re.is_match(name))
+                cell.get_or_init(|| Pattern::new(pattern, false).ok()).as_ref().is_some_and(|re| re.is_match(name))
             })
             .map(|(_, &(i, _))| self.model(i as usize))
     }
