@@ -7,12 +7,15 @@
 //! with the headers to report.
 
 use farebox_core::budget::Budget;
-use farebox_core::estimate::{estimate, estimate_bounds, Estimate, EstimateOptions, OutputLimit, RequestRules};
-use farebox_core::tokens::{Tokenizers, Vocabulary};
+use farebox_core::estimate::{
+    estimate, estimate_bounds, Estimate, EstimateOptions, OutputLimit, ProviderCount, RequestRules,
+};
+use farebox_core::tokens::{Encoding, Tokenizers, Vocabulary};
 use farebox_core::{CostOptions, Error, MemoryLedger, PlannedCall, Timestamp, Usd};
 use serde::Deserialize;
 
-use crate::config::Config;
+use crate::config::{Config, CountTokens};
+use crate::count::CountRequest;
 use crate::identity::BudgetIds;
 use crate::ledger::{ledger_parts, LedgerPart};
 use crate::reply::{deny_reply, error_reply, refuse_reply, too_large, Reply};
@@ -61,6 +64,51 @@ pub enum Verdict {
     Reject(Reply),
     /// Forward, after reserving in each of `ledgers`.
     Allow(Box<Planned>),
+    /// Ask the provider to count first ([`CountFirst`]).
+    Count(Box<CountFirst>),
+}
+
+impl Verdict {
+    /// The decision as it stands: a call still to be counted by its
+    /// provider is decided as if the count never came (`otherwise`).
+    pub fn decided(self) -> Result<Box<Planned>, Reply> {
+        match self {
+            Verdict::Allow(planned) => Ok(planned),
+            Verdict::Reject(reply) => Err(reply),
+            Verdict::Count(ask) => ask.otherwise.decided(),
+        }
+    }
+}
+
+/// A call to decide on the provider's count of its prompt: send `request`,
+/// then [`assess_counted`] with the count. When the count does not come (an
+/// error, a timeout, an answer without one), `otherwise` decides: the
+/// verdict on the estimate's high end, as without counting (fail closed).
+#[derive(Debug)]
+pub struct CountFirst {
+    pub request: CountRequest,
+    pub otherwise: Verdict,
+}
+
+/// What decided a call, reported as `x-farebox-decided-by`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecidedBy {
+    /// One end of the bounds on its tokens, before counting.
+    Bound,
+    /// farebox's count (exact, or the estimate's range for models without a public tokenizer).
+    Count,
+    /// The provider's own count of the prompt.
+    Provider,
+}
+
+impl DecidedBy {
+    fn name(self) -> &'static str {
+        match self {
+            DecidedBy::Bound => "bound",
+            DecidedBy::Count => "count",
+            DecidedBy::Provider => "provider-count",
+        }
+    }
 }
 
 /// An allowed call, with what to report about it.
@@ -97,8 +145,8 @@ impl Planned {
             return;
         }
         self.uncounted = false;
-        if let Ok(exact) = estimate(&config.prices, tokenizers, body, &options(config, route, context)) {
-            self.headers = headers(Some(&exact), true, self.limit);
+        if let Ok(exact) = estimate(&config.prices, tokenizers, body, &options(config, route, context, None)) {
+            self.headers = headers(Some(&exact), DecidedBy::Bound, self.limit);
             self.estimate = Some(exact);
         }
     }
@@ -107,7 +155,12 @@ impl Planned {
 /// How the worker reads a request: the policy's rules, unknown fields
 /// refused (a field an API adds tomorrow may cost money, so it is refused
 /// until farebox prices it).
-fn options(config: &Config, route: &Route, context: RequestContext) -> EstimateOptions {
+fn options(
+    config: &Config,
+    route: &Route,
+    context: RequestContext,
+    provider_count: Option<ProviderCount>,
+) -> EstimateOptions {
     let rules = RequestRules {
         anthropic_long_context: context.anthropic_long_context,
         ..RequestRules::from_policy(&config.policy)
@@ -119,6 +172,7 @@ fn options(config: &Config, route: &Route, context: RequestContext) -> EstimateO
         max_body_bytes: config.max_body_bytes,
         max_json_values: MAX_JSON_VALUES,
         rules,
+        provider_count,
     }
 }
 
@@ -135,6 +189,10 @@ fn options(config: &Config, route: &Route, context: RequestContext) -> EstimateO
 /// first. An allowed call that reserves in a Durable Object is counted
 /// first too: the amount reserved decides concurrent calls, so it is the
 /// exact maximum, as without the bound.
+///
+/// A prompt farebox can only estimate (Claude, Gemini) may then go to the
+/// provider's counter ([`Verdict::Count`], by `COUNT_TOKENS`): when the
+/// estimate's high end is denied and its low end allowed, or always.
 pub fn assess(
     config: &Config,
     tokenizers: &Tokenizers,
@@ -147,24 +205,75 @@ pub fn assess(
     if body.len() > config.max_body_bytes {
         return Verdict::Reject(too_large(route.shape, config.max_body_bytes, body.len() as u64));
     }
-    let options = options(config, route, context);
+    let options = options(config, route, context, None);
     // Only the bounds' decisions are taken; an error is the exact estimate's to report.
     if let Ok(Some(bounds)) = estimate_bounds(&config.prices, tokenizers, body, &options) {
-        match verdict(config, route, body, ids, now, Ok(bounds.most), true) {
-            Verdict::Allow(planned) if planned.ledgers.is_empty() => return Verdict::Allow(planned),
+        // A model without an encoding of its own is estimated, never counted exactly.
+        let inexact = Encoding::for_model(&bounds.most.model).is_none();
+        match verdict(config, route, body, ids, now, Ok(bounds.most), DecidedBy::Bound) {
+            Verdict::Allow(planned) if planned.ledgers.is_empty() && !always_count(config, inexact) => {
+                return Verdict::Allow(planned)
+            }
             _ => {}
         }
-        if let reject @ Verdict::Reject(_) = verdict(config, route, body, ids, now, Ok(bounds.fewest), true) {
+        if let reject @ Verdict::Reject(_) = verdict(config, route, body, ids, now, Ok(bounds.fewest), DecidedBy::Bound)
+        {
             return reject;
         }
     }
     // The vocabulary is parsed when the estimate first counts with it (see `tokenizers`).
     let exact = estimate(&config.prices, tokenizers, body, &options);
-    verdict(config, route, body, ids, now, exact, false)
+    let low = match &exact {
+        Ok(e) if !e.input_tokens.exact => Some(e.input_tokens.low),
+        _ => None,
+    };
+    let decided = verdict(config, route, body, ids, now, exact, DecidedBy::Count);
+    let Some(low) = low else { return decided };
+    // Asked when the range straddles the limit (denied at its high end,
+    // allowed at its low end), and with `always` for an allowed call too; a
+    // call denied even at its low end is denied without asking.
+    let straddles = || {
+        let at_low = ProviderCount { tokens: low, endpoint: String::from("the estimate's low end") };
+        matches!(assess_counted(config, tokenizers, route, body, ids, context, now, at_low), Verdict::Allow(_))
+    };
+    let ask = match (config.count_tokens, &decided) {
+        (CountTokens::Off, _) => false,
+        (CountTokens::Always, Verdict::Allow(_)) => true,
+        _ => matches!(decided, Verdict::Reject(_)) && straddles(),
+    };
+    match CountRequest::for_call(route, body).filter(|_| ask) {
+        Some(request) => Verdict::Count(Box::new(CountFirst { request, otherwise: decided })),
+        None => decided,
+    }
+}
+
+/// Whether `COUNT_TOKENS=always` sends an inexact prompt to the provider's
+/// counter even when its bound would allow it (its reservation then holds
+/// the counted cost).
+fn always_count(config: &Config, inexact: bool) -> bool {
+    inexact && config.count_tokens == CountTokens::Always
+}
+
+/// The verdict on a call whose prompt the provider counted (`count`): the
+/// count replaces farebox's estimate of the prompt.
+#[allow(clippy::too_many_arguments)]
+pub fn assess_counted(
+    config: &Config,
+    tokenizers: &Tokenizers,
+    route: &Route,
+    body: &[u8],
+    ids: &BudgetIds,
+    context: RequestContext,
+    now: Timestamp,
+    count: ProviderCount,
+) -> Verdict {
+    let options = options(config, route, context, Some(count));
+    let counted = estimate(&config.prices, tokenizers, body, &options);
+    verdict(config, route, body, ids, now, counted, DecidedBy::Provider)
 }
 
 /// The policy's ledger-free decision on an estimate (or on why there is
-/// none); `bound`: the estimate is one end of the bounds, not counted.
+/// none); `by`: what the estimate's prompt tokens came from.
 fn verdict(
     config: &Config,
     route: &Route,
@@ -172,7 +281,7 @@ fn verdict(
     ids: &BudgetIds,
     now: Timestamp,
     estimated: Result<Estimate, Error>,
-    bound: bool,
+    by: DecidedBy,
 ) -> Verdict {
     let shape = route.shape;
     let (model, est, unpriced_why) = match estimated {
@@ -217,7 +326,7 @@ fn verdict(
             return Verdict::Reject(error_reply(shape, 500, "api_error", "ledger_error", &e.to_string(), None));
         }
     };
-    let headers = headers(est.as_ref(), bound, decision.limit);
+    let headers = headers(est.as_ref(), by, decision.limit);
     if !decision.allow {
         let mut message = decision.message.clone();
         if let Some(why) = &unpriced_why {
@@ -246,14 +355,15 @@ fn verdict(
         return Verdict::Reject(reply);
     }
     let ledgers = ledger_parts(&call);
-    Verdict::Allow(Box::new(Planned { call, estimate: est, headers, ledgers, limit: decision.limit, uncounted: bound }))
+    let uncounted = by == DecidedBy::Bound;
+    Verdict::Allow(Box::new(Planned { call, estimate: est, headers, ledgers, limit: decision.limit, uncounted }))
 }
 
-/// The headers that report a decision: the estimate's, whether the bound
-/// decided (`x-farebox-decided-by: bound`) or a count did, and the limit.
-fn headers(est: Option<&Estimate>, bound: bool, limit: Option<Usd>) -> Vec<(&'static str, String)> {
+/// The headers that report a decision: the estimate's, what decided
+/// (`x-farebox-decided-by`: [`DecidedBy`]), and the limit.
+fn headers(est: Option<&Estimate>, by: DecidedBy, limit: Option<Usd>) -> Vec<(&'static str, String)> {
     let mut headers = estimate_headers(est);
-    headers.push(("x-farebox-decided-by", String::from(if bound { "bound" } else { "count" })));
+    headers.push(("x-farebox-decided-by", String::from(by.name())));
     if let Some(limit) = limit {
         headers.push(("x-cost-limit-usd", limit.to_string()));
     }
@@ -314,6 +424,7 @@ mod tests {
         match v {
             Verdict::Reject(r) => r,
             Verdict::Allow(p) => panic!("allowed: {p:?}"),
+            Verdict::Count(c) => panic!("count first: {c:?}"),
         }
     }
 
@@ -369,7 +480,8 @@ mod tests {
         let tokenizers = tokenizers();
         p.count(&cfg, &tokenizers, &r, body.as_bytes(), RequestContext::default());
         assert!(!p.uncounted);
-        let exact = estimate(&cfg.prices, &tokenizers, body.as_bytes(), &options(&cfg, &r, RequestContext::default()));
+        let exact =
+            estimate(&cfg.prices, &tokenizers, body.as_bytes(), &options(&cfg, &r, RequestContext::default(), None));
         let exact = exact.unwrap();
         assert_eq!(header(&p, "x-token-input"), Some(exact.input_tokens.tokens.to_string()));
         assert_eq!(header(&p, "x-token-input-exact").as_deref(), Some("true"));
@@ -524,5 +636,90 @@ mod tests {
         };
         let line = log.line();
         assert!(line.contains(&session) && line.contains(&org) && !line.contains("conv-1") && !line.contains("acme"));
+    }
+
+    /// A Claude call whose estimated range straddles `limit`: the estimate's
+    /// low end is under it, its high end over (checked, not assumed).
+    fn straddling_claude_call() -> (String, &'static str) {
+        let text = "hello world ".repeat(5000);
+        let body =
+            json!({"model": "claude-sonnet-4-5", "max_tokens": 1, "messages": [{"role": "user", "content": text}]});
+        (body.to_string(), "0.04")
+    }
+
+    fn messages(cfg: &Config, body: &str) -> Verdict {
+        let r = post("/v1/messages");
+        assess(cfg, &tokenizers(), &r, body.as_bytes(), &ids(cfg), RequestContext::default(), NOW)
+    }
+
+    fn decided_by(p: &Planned) -> Option<&str> {
+        p.headers.iter().find(|(k, _)| *k == "x-farebox-decided-by").map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn a_range_straddling_the_limit_asks_the_provider_and_its_count_decides() {
+        let (body, limit) = straddling_claude_call();
+        let cfg = config(&[("PER_CALL_MAX_USD", limit)]);
+        let r = post("/v1/messages");
+        let e =
+            estimate(&cfg.prices, &tokenizers(), body.as_bytes(), &options(&cfg, &r, RequestContext::default(), None))
+                .unwrap();
+        let limit = Usd::parse(limit).unwrap();
+        assert!(!e.input_tokens.exact && e.max_cost.total > limit, "{e:?}");
+        let Verdict::Count(ask) = messages(&cfg, &body) else { panic!("not asked") };
+        assert_eq!(ask.request.path, "/v1/messages/count_tokens");
+        // Without the count, the high end decides: denied, as without counting.
+        assert_eq!(rejected(ask.otherwise).status, 402);
+        let count = |tokens| ProviderCount { tokens, endpoint: String::from("anthropic count_tokens") };
+        let counted = |tokens| {
+            assess_counted(
+                &cfg,
+                &tokenizers(),
+                &r,
+                body.as_bytes(),
+                &ids(&cfg),
+                RequestContext::default(),
+                NOW,
+                count(tokens),
+            )
+        };
+        let Verdict::Allow(p) = counted(e.input_tokens.low) else { panic!("denied at the low end") };
+        assert_eq!(decided_by(&p), Some("provider-count"));
+        assert!(!p.uncounted);
+        let h: HashMap<_, _> = p.headers.iter().cloned().collect();
+        assert_eq!(
+            (h["x-token-input"].as_str(), h["x-token-input-exact"].as_str()),
+            (&*e.input_tokens.low.to_string(), "true")
+        );
+        assert!(p.estimate.as_ref().unwrap().method.contains("anthropic count_tokens"));
+        // A count over the limit is denied on it.
+        let reply = rejected(counted(e.input_tokens.high));
+        assert_eq!(reply.status, 402);
+        assert!(reply.headers.iter().any(|(k, v)| *k == "x-farebox-decided-by" && v == "provider-count"));
+    }
+
+    #[test]
+    fn the_provider_is_asked_only_where_its_count_can_change_the_decision() {
+        let (body, limit) = straddling_claude_call();
+        // Off: the high end decides.
+        let off = config(&[("PER_CALL_MAX_USD", limit), ("COUNT_TOKENS", "off")]);
+        assert_eq!(rejected(messages(&off, &body)).status, 402);
+        // Denied even at the low end: no count can allow it.
+        let tight = config(&[("PER_CALL_MAX_USD", "0.001")]);
+        assert_eq!(rejected(messages(&tight, &body)).status, 402);
+        // Allowed at the high end: decided without asking, unless `always`.
+        let loose = config(&[("PER_CALL_MAX_USD", "10")]);
+        let Verdict::Allow(p) = messages(&loose, &body) else { panic!("not allowed") };
+        // (Counted by farebox: Sonnet 4.5's price tier depends on the prompt's size, so no bound decides.)
+        assert_eq!(decided_by(&p), Some("count"));
+        let always = config(&[("PER_CALL_MAX_USD", "10"), ("COUNT_TOKENS", "always")]);
+        let Verdict::Count(ask) = messages(&always, &body) else { panic!("not asked") };
+        assert!(matches!(ask.otherwise, Verdict::Allow(_)));
+        // OpenAI prompts are counted exactly by farebox: never asked.
+        let chat_body = json!({"model": "gpt-4o", "max_tokens": 1, "messages": [{"role": "user", "content": "hi"}]});
+        let always_tight = config(&[("PER_CALL_MAX_USD", "0.0000001"), ("COUNT_TOKENS", "always")]);
+        assert_eq!(rejected(chat(&chat_body.to_string(), &always_tight)).status, 402);
+        let Verdict::Allow(p) = chat(&chat_body.to_string(), &always) else { panic!("not allowed") };
+        assert_eq!(decided_by(&p), Some("bound"));
     }
 }

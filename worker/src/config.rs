@@ -27,7 +27,23 @@ pub const VARS: &[&str] = &[
     "ALLOW_ROUTES",
     "MAX_BODY_BYTES",
     "PRICES_REFRESH_SECONDS",
+    "COUNT_TOKENS",
+    "COUNT_TOKENS_TIMEOUT_MS",
 ];
+
+/// When the worker asks the provider's free counting endpoint (Anthropic
+/// `count_tokens`, Gemini `countTokens`) for a prompt farebox can only
+/// estimate (`COUNT_TOKENS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountTokens {
+    /// Never: the estimate's high end decides.
+    Off,
+    /// When the estimate's range straddles the limit: its high end would be
+    /// denied, its low end allowed (the default).
+    Straddling,
+    /// For every such prompt, so that reservations hold the counted cost.
+    Always,
+}
 
 /// The validated configuration.
 #[derive(Debug)]
@@ -61,6 +77,11 @@ pub struct Config {
     /// How long an isolate keeps a price file read from the `PRICES` KV
     /// namespace before reading it again (`PRICES_REFRESH_SECONDS`, default 60).
     pub prices_refresh_seconds: u32,
+    /// When to ask the provider to count (`COUNT_TOKENS`: `off`, `straddling`, `always`).
+    pub count_tokens: CountTokens,
+    /// How long the provider's count may take before the estimate's high
+    /// end decides instead (`COUNT_TOKENS_TIMEOUT_MS`, default 2000).
+    pub count_tokens_timeout_ms: u32,
 }
 
 /// A variable with a bad value; the message never contains the value.
@@ -190,6 +211,18 @@ impl Config {
                 })?,
                 None => 60,
             };
+        let count_tokens = match get("COUNT_TOKENS").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("straddling") => CountTokens::Straddling,
+            Some("off") => CountTokens::Off,
+            Some("always") => CountTokens::Always,
+            Some(_) => return Err(err("COUNT_TOKENS", "must be `off`, `straddling` or `always`")),
+        };
+        let count_tokens_timeout_ms = match get("COUNT_TOKENS_TIMEOUT_MS") {
+            Some(text) => text.trim().parse::<u32>().ok().filter(|&n| (1..=30_000).contains(&n)).ok_or_else(|| {
+                err("COUNT_TOKENS_TIMEOUT_MS", "must be a whole number of milliseconds from 1 to 30000")
+            })?,
+            None => 2_000,
+        };
         Ok(Config {
             openai_base,
             anthropic_base,
@@ -205,6 +238,8 @@ impl Config {
             allowed_routes,
             max_body_bytes,
             prices_refresh_seconds,
+            count_tokens,
+            count_tokens_timeout_ms,
         })
     }
 }
@@ -266,6 +301,10 @@ mod tests {
         assert_eq!(config(&[("PER_CALL_MAX_USD", "-1")]).unwrap_err().var, "PER_CALL_MAX_USD");
         assert_eq!(config(&[("MAX_BODY_BYTES", "0")]).unwrap_err().var, "MAX_BODY_BYTES");
         assert_eq!(config(&[("PRICES_JSON", "[1,2")]).unwrap_err().var, "PRICES_JSON");
+        assert_eq!(config(&[("COUNT_TOKENS", "sometimes")]).unwrap_err().var, "COUNT_TOKENS");
+        assert_eq!(config(&[("COUNT_TOKENS_TIMEOUT_MS", "0")]).unwrap_err().var, "COUNT_TOKENS_TIMEOUT_MS");
+        assert_eq!(config(&[("COUNT_TOKENS", " Always ")]).unwrap().count_tokens, CountTokens::Always);
+        assert_eq!(config(&[]).unwrap().count_tokens, CountTokens::Straddling);
         let secret = "s3cr3t-salt";
         let e = config(&[("HASH_SALT", secret)]).unwrap_err();
         assert_eq!(e.var, "HASH_SALT");

@@ -10,7 +10,7 @@ use farebox_core::{PlannedCall, Timestamp, Usd};
 use wasm_bindgen::JsValue;
 use worker::*;
 
-use crate::assess::{self, Planned, RequestContext, Verdict};
+use crate::assess::{self, CountFirst, Planned, RequestContext, Verdict};
 use crate::config::{Config, ConfigError};
 use crate::identity::{self, BudgetIds, IdHeaders, Missing};
 use crate::ledger::{ledger_parts, settlement, LedgerOp, LedgerPart};
@@ -207,6 +207,57 @@ fn target(config: &Config, r: &Route, url: &Url) -> String {
     target
 }
 
+/// The provider's count of the call's prompt ([`CountFirst`]): its counting
+/// endpoint asked with the call's own credentials (the headers and Gemini
+/// `key` the call would carry), within `COUNT_TOKENS_TIMEOUT_MS`. `None`
+/// (logged) when no count comes back in time: the caller falls back to the
+/// estimate's high end.
+async fn provider_count(
+    config: &Config,
+    req: &Request,
+    url: &Url,
+    ask: &CountFirst,
+) -> Option<farebox_core::estimate::ProviderCount> {
+    let request = &ask.request;
+    let mut to = format!("{}{}", base(config, request.api), request.path);
+    // Only the credential: `alt=sse` and the like are the call's, not the count's.
+    let key = url.query_pairs().find(|(k, _)| k == "key").filter(|_| request.api == Api::Gemini);
+    if let Some((_, key)) = key {
+        to.push_str("?key=");
+        to.push_str(&js_sys::encode_uri_component(&key).as_string().unwrap_or_default());
+    }
+    // The call's own length and encoding describe another body.
+    let keep = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        name != "content-length" && name != "content-encoding" && identity::forwards_header(config, request.api, &name)
+    };
+    let sent = Some(js_sys::Uint8Array::from(&request.body[..]).into());
+    let answer = async {
+        let mut resp = proxy::forward(Method::Post, req.headers(), keep, sent, &to).await?;
+        let status = resp.status_code();
+        let bytes = resp.bytes().await?;
+        Ok::<_, Error>((status, bytes))
+    };
+    let timeout = Delay::from(Duration::from_millis(u64::from(config.count_tokens_timeout_ms)));
+    futures_util::pin_mut!(answer);
+    let why = match futures_util::future::select(answer, timeout).await {
+        futures_util::future::Either::Left((Ok((200, bytes)), _)) => match request.read_answer(&bytes) {
+            Some(count) => return Some(count),
+            None => String::from("its answer holds no count"),
+        },
+        futures_util::future::Either::Left((Ok((status, _)), _)) => format!("it answered {status}"),
+        futures_util::future::Either::Left((Err(e), _)) => format!("it could not be reached: {e}"),
+        futures_util::future::Either::Right(_) => {
+            format!("it did not answer within {} ms", config.count_tokens_timeout_ms)
+        }
+    };
+    console_error!(
+        "farebox: the provider's token count ({}) failed, the estimate's high end decides: {why}",
+        request.path
+    );
+    None
+}
+
 /// The JSON answer of the budget object named `object` (a [`LedgerPart`]'s),
 /// as text (amounts are read from their text).
 async fn ledger(env: &Env, object: &str, op: &LedgerOp) -> Result<String> {
@@ -282,14 +333,24 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     };
     let context = RequestContext::from_anthropic_beta(header(&req, "anthropic-beta").as_deref());
     let now = Timestamp::from_millis(Date::now().as_millis() as i64);
-    let mut planned = match assess::assess(config, &shared.tokenizers, &r, &body, &ids, context, now) {
-        Verdict::Reject(rep) => {
+    let verdict = match assess::assess(config, &shared.tokenizers, &r, &body, &ids, context, now) {
+        Verdict::Count(ask) => {
+            let count = provider_count(config, &req, &url, &ask).await;
+            match count {
+                Some(count) => assess::assess_counted(config, &shared.tokenizers, &r, &body, &ids, context, now, count),
+                None => ask.otherwise,
+            }
+        }
+        decided => decided,
+    };
+    let mut planned = match verdict.decided() {
+        Err(rep) => {
             if let Some(line) = &rep.log {
                 console_log!("{line}");
             }
             return reply(rep);
         }
-        Verdict::Allow(p) => p,
+        Ok(p) => p,
     };
     // Each id's object in turn; a refusal releases the reservations made so far.
     for (i, part) in planned.ledgers.iter().enumerate() {
@@ -515,13 +576,13 @@ pub fn guard_bench(path: &str, body: &[u8], per_call_max_usd: &str, count: bool)
     let Ok(r) = route::route("POST", path, Hints::default(), &[]) else { return 400 };
     let ids = BudgetIds::default();
     let context = RequestContext::default();
-    match assess::assess(config, &shared.tokenizers, &r, body, &ids, context, Timestamp::from_millis(0)) {
-        Verdict::Allow(mut planned) => {
+    match assess::assess(config, &shared.tokenizers, &r, body, &ids, context, Timestamp::from_millis(0)).decided() {
+        Ok(mut planned) => {
             if count {
                 planned.count(config, &shared.tokenizers, &r, body, context);
             }
             200
         }
-        Verdict::Reject(rep) => rep.status,
+        Err(rep) => rep.status,
     }
 }

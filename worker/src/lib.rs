@@ -15,6 +15,7 @@
 
 pub mod assess;
 pub mod config;
+pub mod count;
 pub mod identity;
 pub mod json_scan;
 pub mod ledger;

@@ -740,6 +740,112 @@ describe('decided from the bound on the tokens, counted only when it cannot deci
   });
 });
 
+describe('the provider counts a prompt whose estimate straddles the limit', () => {
+  // Claude and Gemini prompts are estimated (o200k_base × a calibrated
+  // ratio, with a range). 'hello world ' × 5,000 is about 10,000 o200k
+  // tokens: claude-sonnet-4-5 ($3/M input) at the range's low end
+  // (×0.896) is $0.027, at its high end (×1.749) $0.052 — across $0.04.
+  // × 6,500 (about 15,000 tokens) on gemini-2.5-pro at its dearest tier
+  // ($2.25/M: priority, which a call that names no tier may be served at) is
+  // $0.033 … $0.047.
+  const LIMIT = '0.04';
+  const claude = { model: 'claude-sonnet-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'hello world '.repeat(5000) }] };
+  const gemini = { contents: [{ role: 'user', parts: [{ text: 'hello world '.repeat(6500) }] }], systemInstruction: { parts: [{ text: 'Be brief.' }] }, generationConfig: { maxOutputTokens: 1 } };
+  let counting;
+  const countLogs = [];
+  before(async () => {
+    counting = await start({
+      vars: { ANTHROPIC_BASE_URL: `${upstream.url}/_anthropic`, GEMINI_BASE_URL: `${upstream.url}/_gemini`, PER_CALL_MAX_USD: LIMIT, COUNT_TOKENS_TIMEOUT_MS: '500' },
+      onLog: (line) => countLogs.push(line),
+    });
+  });
+  after(async () => {
+    await counting?.stop();
+  });
+  const anthropic = (url, headers = {}) => fetch(`${url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-caller', 'anthropic-version': '2023-06-01', ...headers },
+    body: JSON.stringify(claude),
+  });
+
+  test('Anthropic: count_tokens with the caller\'s key decides; the call goes on when the count is under', async () => {
+    upstream.reset();
+    const r = await anthropic(counting.url, { 'x-test-count-tokens': '8000' });
+    assert.equal(r.status, 200, await r.clone().text());
+    assert.equal(r.headers.get('x-farebox-decided-by'), 'provider-count');
+    assert.equal(r.headers.get('x-token-input'), '8000');
+    assert.equal(r.headers.get('x-token-input-exact'), 'true');
+    assert.ok(Number(r.headers.get('x-cost-estimate-usd')) < Number(LIMIT));
+    await r.text();
+    assert.deepEqual(upstream.hits.map((h) => [h.base, h.url]), [['anthropic', '/v1/messages/count_tokens'], ['anthropic', '/v1/messages']]);
+    const [count, call] = upstream.hits;
+    assert.equal(count.headers['x-api-key'], 'sk-ant-caller');
+    assert.equal(count.headers['anthropic-version'], '2023-06-01');
+    // The prompt's members only: the endpoint refuses `max_tokens` and friends.
+    assert.deepEqual(JSON.parse(count.body), { model: claude.model, messages: claude.messages });
+    assert.deepEqual(JSON.parse(call.body), claude);
+  });
+
+  test('a count over the limit denies the call, which never reaches the API', async () => {
+    upstream.reset();
+    const r = await anthropic(counting.url, { 'x-test-count-tokens': '20000' });
+    assert.equal(r.status, 402);
+    assert.equal(r.headers.get('x-farebox-decided-by'), 'provider-count');
+    assert.equal(r.headers.get('x-token-input'), '20000');
+    const body = await r.json();
+    assert.equal(body.error.type, 'budget_exceeded');
+    assert.match(body.error.message, /per_call_limit/);
+    assert.deepEqual(upstream.hits.map((h) => h.url), ['/v1/messages/count_tokens']);
+  });
+
+  test('no count (an error, a timeout) falls back to the estimate\'s high end: denied', async () => {
+    for (const [headers, why] of [[{ 'x-test-count-status': '529' }, 'answered 529'], [{ 'x-test-count-delay-ms': '3000', 'x-test-count-tokens': '10' }, 'within 500 ms']]) {
+      upstream.reset();
+      const t = Date.now();
+      const r = await anthropic(counting.url, headers);
+      assert.equal(r.status, 402);
+      assert.equal(r.headers.get('x-farebox-decided-by'), 'count');
+      assert.equal(r.headers.get('x-token-input-exact'), 'false');
+      await r.text();
+      assert.ok(Date.now() - t < 2500, 'the timeout holds');
+      assert.deepEqual(upstream.hits.map((h) => h.url), ['/v1/messages/count_tokens']);
+      assert.ok(countLogs.some((l) => l.includes('token count') && l.includes(why)), why);
+    }
+  });
+
+  test('Gemini: countTokens on the model\'s path, the call wrapped as a generateContentRequest, key kept', async () => {
+    upstream.reset();
+    const r = await fetch(`${counting.url}/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse&key=AIza-caller`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-test-count-tokens': '12000' },
+      body: JSON.stringify(gemini),
+    });
+    assert.equal(r.status, 200, await r.clone().text());
+    assert.equal(r.headers.get('x-farebox-decided-by'), 'provider-count');
+    assert.equal(r.headers.get('x-token-input'), '12000');
+    await r.text();
+    assert.deepEqual(upstream.hits.map((h) => [h.base, h.url]), [
+      ['gemini', '/v1beta/models/gemini-2.5-pro:countTokens?key=AIza-caller'],
+      ['gemini', '/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse&key=AIza-caller'],
+    ]);
+    assert.deepEqual(JSON.parse(upstream.hits[0].body), { generateContentRequest: { ...gemini, model: 'models/gemini-2.5-pro' } });
+  });
+
+  test('COUNT_TOKENS=off never asks: the high end decides', async () => {
+    const off = await start({ vars: { ANTHROPIC_BASE_URL: `${upstream.url}/_anthropic`, PER_CALL_MAX_USD: LIMIT, COUNT_TOKENS: 'off' }, onLog: () => {} });
+    try {
+      upstream.reset();
+      const r = await anthropic(off.url, { 'x-test-count-tokens': '8000' });
+      assert.equal(r.status, 402);
+      assert.equal(r.headers.get('x-farebox-decided-by'), 'count');
+      await r.text();
+      assert.equal(upstream.hits.length, 0);
+    } finally {
+      await off.stop();
+    }
+  });
+});
+
 describe('configuration', () => {
   test('PRICES_JSON prices a model the built-in table lacks', async () => {
     const prices = { 'acme-chat-1': { litellm_provider: 'openai', mode: 'chat', input_cost_per_token: 1e-6, output_cost_per_token: 2e-6, max_output_tokens: 1000 } };

@@ -99,6 +99,19 @@ const budgeted = await start({
   vars: { OPENAI_BASE_URL: upstream.url, PER_CALL_MAX_USD: '10', POLICY_JSON: JSON.stringify({ per_user_daily_usd: '1000000' }), HASH_SALT: 'load-test-salt-0123456789' },
   onLog: () => {},
 });
+// The provider's count: a Claude prompt whose estimate straddles the limit
+// ($0.027 … $0.052 against $0.04) is counted by the (fake) Anthropic
+// count_tokens before it is forwarded; the same call under a limit its high
+// end meets goes without. Their difference is what the count adds.
+const claudeBody = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'hello world '.repeat(5000) }] });
+const anthropicVars = (limit) => ({ ANTHROPIC_BASE_URL: upstream.url, PER_CALL_MAX_USD: limit });
+const straddling = await start({ vars: anthropicVars('0.04'), onLog: () => {} });
+const roomy = await start({ vars: anthropicVars('10'), onLog: () => {} });
+const claude = (url) => fetch(`${url}/v1/messages`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', 'x-api-key': 'load-key', 'anthropic-version': '2023-06-01', 'x-test-count-tokens': '8000' },
+  body: claudeBody,
+});
 const post = (body, headers = {}, url = worker.url) => fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 console.log(JSON.stringify({ machine: `${os.cpus().length} × ${os.cpus()[0].model}`, node: process.version }));
 const probe = await post(large);
@@ -110,9 +123,13 @@ try {
   await phase('small chat request', 2000, 8, () => post(small));
   await phase('small chat request, per-user daily budget (one Durable Object: reserve + settle)', 2000, 8, () => post(small, { authorization: 'Bearer load-key' }, budgeted.url));
   await phase('100k-token chat request', 200, 4, () => post(large));
+  await phase('Claude 10k-token prompt, allowed on its estimate (no provider count)', 200, 4, () => claude(roomy.url));
+  await phase('Claude 10k-token prompt straddling the limit, allowed on the provider\'s count_tokens', 200, 4, () => claude(straddling.url));
   await guardCpu();
 } finally {
   await worker.stop();
   await budgeted.stop();
+  await straddling.stop();
+  await roomy.stop();
   await upstream.close();
 }

@@ -9,7 +9,8 @@
 // x-test-thoughts-tokens (Gemini), x-test-service-tier (the tier an OpenAI
 // Chat response says it was served at). x-test-chunk-delay-ms spaces out SSE chunks;
 // x-test-cut breaks the connection off mid-response (after the first events of
-// a stream, or half of a JSON body).
+// a stream, or half of a JSON body). The counting endpoints (Anthropic
+// count_tokens, Gemini countTokens) answer x-test-count-tokens.
 //
 // Base URLs may end in /_openai, /_anthropic or /_gemini: the prefix is taken
 // off the recorded url and kept as the hit's `base`, so a test can tell which
@@ -91,6 +92,18 @@ async function respond(req, body, res) {
       usage,
     }));
     return;
+  }
+  // The providers' free counting endpoints. The count is x-test-count-tokens
+  // (else a quarter of the body's bytes); x-test-count-status answers with
+  // that status instead, x-test-count-delay-ms answers late.
+  const counting = path === '/v1/messages/count_tokens' || /^\/v1(?:beta)?\/models\/[^/:]+:countTokens$/.test(path);
+  if (counting && req.method === 'POST') {
+    const status = Number(req.headers['x-test-count-status'] ?? 200);
+    const tokens = Number(req.headers['x-test-count-tokens'] ?? Math.ceil(body.length / 4));
+    await sleep(Number(req.headers['x-test-count-delay-ms'] ?? 0));
+    res.writeHead(status, { 'content-type': 'application/json' });
+    if (status !== 200) return void res.end(JSON.stringify({ error: { message: 'count failed (test)' } }));
+    return void res.end(JSON.stringify(path.endsWith(':countTokens') ? { totalTokens: tokens } : { input_tokens: tokens }));
   }
   if (path === '/v1/messages') {
     const model = json.model ?? 'claude-sonnet-4-5';

@@ -170,6 +170,20 @@ pub struct EstimateOptions {
     pub max_json_values: usize,
     /// What the request may ask for that its body does not bound.
     pub rules: RequestRules,
+    /// The prompt's tokens as the provider's own counting endpoint counted
+    /// this very body: they replace farebox's count or estimate.
+    pub provider_count: Option<ProviderCount>,
+}
+
+/// A prompt's tokens as counted by the provider's free counting endpoint
+/// (Anthropic `POST /v1/messages/count_tokens`, Gemini `models/{m}:countTokens`)
+/// for the body that is then sent: the count of the very tokenizer that bills
+/// it, system prompt, tools and images included.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderCount {
+    pub tokens: u64,
+    /// The endpoint that counted, for the estimate's `method`.
+    pub endpoint: String,
 }
 
 impl Default for EstimateOptions {
@@ -181,6 +195,7 @@ impl Default for EstimateOptions {
             max_body_bytes: 16 << 20,
             max_json_values: DEFAULT_MAX_JSON_VALUES,
             rules: RequestRules::default(),
+            provider_count: None,
         }
     }
 }
@@ -348,15 +363,20 @@ fn count<'t>(read: Read<'t>, counting: Counting<'t>, options: &EstimateOptions) 
     if !parsed.stored_context.is_empty() {
         input = with_stored_context(input, model, format, &parsed.stored_context, &options.rules)?;
     }
-    Ok(Prompt {
-        input,
-        cached_5m: total(&|s| s.cache == Some(Ttl::FiveMinutes)),
-        cached_1h: total(&|s| s.cache == Some(Ttl::OneHour)),
-        model,
-        format,
-        parsed,
-        counting,
-    })
+    let (mut cached_5m, mut cached_1h) =
+        (total(&|s| s.cache == Some(Ttl::FiveMinutes)), total(&|s| s.cache == Some(Ttl::OneHour)));
+    let mut counting = counting;
+    if let Some(provider) = &options.provider_count {
+        // The provider counted the whole prompt; the stretches before cache
+        // breakpoints keep farebox's bounds, within that total.
+        let n = provider.tokens;
+        input = Range::exact(n);
+        let within = |r: Range| Range { tokens: r.tokens.min(n), exact: false, low: r.low.min(n), high: r.high.min(n) };
+        cached_5m = within(cached_5m);
+        cached_1h = within(cached_1h);
+        counting.provider = Some(provider.endpoint.clone());
+    }
+    Ok(Prompt { input, cached_5m, cached_1h, model, format, parsed, counting })
 }
 
 /// The prompt with context the provider adds from storage: refused, or (by
@@ -405,6 +425,8 @@ struct Counting<'t> {
     encoding: Option<Encoding>,
     counter: Counter<'t>,
     scale: Option<ratios::Scale>,
+    /// The provider's endpoint that counted the prompt instead ([`ProviderCount`]).
+    provider: Option<String>,
 }
 
 /// One end of what a text can count without counting it (see [`Counter`]).
@@ -468,7 +490,7 @@ impl<'t> Counting<'t> {
             Some(_) => None,
             None => Some(ratios::for_model(model_id, parsed.non_ascii_share())),
         };
-        Ok(Counting { encoding, counter, scale })
+        Ok(Counting { encoding, counter, scale, provider: None })
     }
 
     /// The vocabulary text is counted with: the model's own encoding's, else
@@ -480,6 +502,9 @@ impl<'t> Counting<'t> {
 
     /// An encoding name, or the estimate's basis.
     fn method(&self) -> String {
+        if let Some(endpoint) = &self.provider {
+            return alloc::format!("counted by the provider ({endpoint})");
+        }
         let basis = match (&self.scale, self.encoding) {
             (Some(s), _) => s.describe(),
             (None, Some(e)) => String::from(e.name()),
