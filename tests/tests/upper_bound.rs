@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use farebox_core::cost::CostOptions;
 use farebox_core::estimate::{
-    estimate, estimate_bounds, Estimate, EstimateOptions, RequestFormat, RequestRules, StoredContext,
+    estimate, estimate_bounds, Estimate, EstimateOptions, ProviderCount, RequestFormat, RequestRules, StoredContext,
 };
 use farebox_core::{Budget, Error, MemoryLedger, Policy, RefusalKind, Timestamp, UsageFormat, Usd};
 use farebox_tests::{prices, tokenizers};
@@ -384,9 +384,10 @@ fn max_quantity(e: &Estimate, kind: &str) -> u64 {
     e.max_cost.lines.iter().filter(|l| l.kind == kind).map(|l| l.quantity).sum()
 }
 
-/// A usage the provider could return for the request, in its own JSON shape.
-fn usage_json(case: &Case, e: &Estimate, f: &[u64]) -> Value {
-    let prompt = part(e.input_tokens.high, f[0]);
+/// A usage the provider could return for the request, in its own JSON shape,
+/// with at most `prompt_max` prompt tokens.
+fn usage_json(case: &Case, e: &Estimate, f: &[u64], prompt_max: u64) -> Value {
+    let prompt = part(prompt_max, f[0]);
     let output_max = (e.max_output_tokens + e.prediction_tokens) * e.choices;
     let output = part(output_max, f[1]);
     match case.usage {
@@ -453,7 +454,11 @@ fn usage_json(case: &Case, e: &Estimate, f: &[u64]) -> Value {
 /// is standard), and as a guard does, where an unnamed tier is the
 /// project's default, which may be any synchronous tier (so the usage may
 /// be billed at priority rates too).
-fn check(case: &Case, fractions: &[u64]) -> Result<bool, TestCaseError> {
+///
+/// A Claude or Gemini prompt is checked once more as the worker prices it
+/// on the provider's count (`provider_count`, `counted` tokens, any number):
+/// the maximum must then bound every usage up to that count.
+fn check(case: &Case, fractions: &[u64], counted: u64) -> Result<bool, TestCaseError> {
     let mut estimated = false;
     for guard in [false, true] {
         let mut options = case.options.clone();
@@ -463,6 +468,10 @@ fn check(case: &Case, fractions: &[u64]) -> Result<bool, TestCaseError> {
             _ => &[case.tier],
         };
         estimated |= check_with(case, &options, billed_at, fractions)?;
+        if matches!(case.usage, UsageFormat::Anthropic | UsageFormat::Gemini) {
+            options.provider_count = Some(ProviderCount { tokens: counted, endpoint: String::from("a test") });
+            check_with(case, &options, billed_at, fractions)?;
+        }
     }
     Ok(estimated)
 }
@@ -483,10 +492,12 @@ fn check_with(
         Err(other) => return Err(TestCaseError::fail(format!("{other} for {}", case.body))),
     };
     prop_assert!(e.max_cost.complete, "the maximum is unpriced: {:?} for {}", e.max_cost.unpriced, case.body);
+    // The prompt is what the provider counted, else at most the estimate's high end.
+    let prompt_max = options.provider_count.as_ref().map_or(e.input_tokens.high, |c| c.tokens);
     for tier in billed_at {
         let billing = tier.map(CostOptions::service_tier).unwrap_or_default();
         for f in fractions.chunks(5) {
-            let usage = usage_json(case, &e, f);
+            let usage = usage_json(case, &e, f, prompt_max);
             let actual = prices()
                 .cost_of_usage_json(Some(&e.model), usage.to_string().as_bytes(), Some(case.usage), &billing)
                 .unwrap_or_else(|err| panic!("{err}: {usage}"));
@@ -510,11 +521,12 @@ fn the_maximum_bounds_every_legal_usage() {
     // 256 cases unless `PROPTEST_CASES` says otherwise.
     let mut runner = TestRunner::new(ProptestConfig::default());
     let (cases, allowed) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let strategy = (any_case(), prop::collection::vec(permille(), 5 * 6));
+    // Provider counts up to 300,000 tokens: across the long-context tiers' 200k threshold.
+    let strategy = (any_case(), prop::collection::vec(permille(), 5 * 6), 0u64..300_000);
     runner
-        .run(&strategy, |(case, fractions)| {
+        .run(&strategy, |(case, fractions, counted)| {
             cases.fetch_add(1, Ordering::Relaxed);
-            if check(&case, &fractions)? {
+            if check(&case, &fractions, counted)? {
                 allowed.fetch_add(1, Ordering::Relaxed);
             }
             Ok(())
