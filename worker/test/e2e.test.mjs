@@ -744,7 +744,7 @@ describe('the provider counts a prompt whose estimate straddles the limit', () =
   // Claude and Gemini prompts are estimated (o200k_base × a calibrated
   // ratio, with a range). 'hello world ' × 5,000 is about 10,000 o200k
   // tokens: claude-sonnet-4-5 ($3/M input) at the range's low end
-  // (×0.896) is $0.027, at its high end (×1.749) $0.052 — across $0.04.
+  // (×0.7517) is $0.023, at its high end (×2.3287) $0.070 — across $0.04.
   // × 6,500 (about 15,000 tokens) on gemini-2.5-pro at its dearest tier
   // ($2.25/M: priority, which a call that names no tier may be served at) is
   // $0.033 … $0.047.

@@ -100,7 +100,7 @@ const budgeted = await start({
   onLog: () => {},
 });
 // The provider's count: a Claude prompt whose estimate straddles the limit
-// ($0.027 … $0.052 against $0.04) is counted by the (fake) Anthropic
+// ($0.023 … $0.070 against $0.04) is counted by the (fake) Anthropic
 // count_tokens before it is forwarded; the same call under a limit its high
 // end meets goes without. Their difference is what the count adds.
 const claudeBody = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'hello world '.repeat(5000) }] });

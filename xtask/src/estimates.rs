@@ -25,7 +25,7 @@ const BANDS: &[(&str, &[&str])] = &[
     ("cjk", &["cjk"]),
     ("other", &["multilingual", "emoji"]),
 ];
-const FAMILIES: &[&str] = &["claude", "gemini", "llama3", "mistral"];
+const FAMILIES: &[&str] = &["claude", "claude_4_7", "gemini", "llama3", "mistral"];
 
 pub fn run(args: &[String]) -> Result<()> {
     crate::generated::run("estimates", args, || {
@@ -72,8 +72,13 @@ fn derive(calibration: &Value) -> Result<Value> {
             per_band[b].2 = per_band[b].2.max(high);
             bands.insert(band.to_string(), json!({"ratio": text(ratio), "low": text(low), "high": text(high)}));
         }
-        let tokenizer = calibration["families"][family]["tokenizer"].clone();
-        families.insert(family.to_string(), json!({"calibrated_with": tokenizer, "bands": bands}));
+        let calibrated_with = calibration["families"][family]["calibrated_with"].clone();
+        if !calibrated_with.is_string() {
+            return Err(
+                format!("calibration.json: family `{family}` says nothing of what it was calibrated with").into()
+            );
+        }
+        families.insert(family.to_string(), json!({"calibrated_with": calibrated_with, "bands": bands}));
     }
     let mut generic = Map::new();
     for (b, (band, _)) in BANDS.iter().enumerate() {

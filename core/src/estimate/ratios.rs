@@ -79,8 +79,13 @@ fn units(s: &str) -> u64 {
 /// The tokenizer family of a model id.
 fn family(id: &str) -> &'static str {
     let id = id.to_ascii_lowercase();
-    if id.contains("claude") {
-        "claude"
+    if let Some(at) = id.find("claude") {
+        // Anthropic changed the tokenizer with Opus 4.7: that version and later.
+        if claude_version(&id[at + "claude".len()..]) >= (4, 7) {
+            "claude_4_7"
+        } else {
+            "claude"
+        }
     } else if id.contains("gemini") || id.contains("gemma") {
         "gemini"
     } else if id.contains("llama") {
@@ -93,6 +98,18 @@ fn family(id: &str) -> &'static str {
     } else {
         "generic"
     }
+}
+
+/// A Claude model's version from what follows `claude` in its id: the first
+/// number of one or two digits, and the one right after it as the minor
+/// version (`-opus-4-7-20260101` → 4.7, `-3-5-haiku-20241022` → 3.5,
+/// `-sonnet-4-20250514` → 4.0: a date is no minor version, `-2.1` → 2.1).
+fn claude_version(rest: &str) -> (u32, u32) {
+    let small = |s: &str| (1..=2).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    let mut parts = rest.split(['-', '.', '@', ':', '_', '/']).skip_while(|p| !small(p));
+    let major = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let minor = parts.next().filter(|p| small(p)).and_then(|p| p.parse().ok()).unwrap_or(0);
+    (major, minor)
 }
 
 /// The scale for `model_id`, given the text's non-ASCII share and the CJK
@@ -154,6 +171,29 @@ mod tests {
             }
         }
         assert_eq!(units("1.0452"), 10452);
+    }
+
+    #[test]
+    fn claude_models_from_opus_4_7_on_count_with_the_new_tokenizer() {
+        for (id, version) in [
+            ("claude-opus-4-7", (4, 7)),
+            ("claude-opus-4-7-20260101", (4, 7)),
+            ("anthropic.claude-opus-4-7-v1:0", (4, 7)),
+            ("vertex_ai/claude-opus-4-7@20260101", (4, 7)),
+            ("claude-sonnet-5", (5, 0)),
+            ("claude-haiku-5-5", (5, 5)),
+            ("claude-sonnet-4-5@20250929", (4, 5)),
+            ("claude-sonnet-4-20250514", (4, 0)),
+            ("claude-3-5-haiku-20241022", (3, 5)),
+            ("claude-3-7-sonnet-latest", (3, 7)),
+            ("claude-2.1", (2, 1)),
+            ("claude-instant-1", (1, 0)),
+        ] {
+            let rest = &id[id.find("claude").unwrap() + 6..];
+            assert_eq!(claude_version(rest), version, "{id}");
+            let expected = if version >= (4, 7) { "claude_4_7" } else { "claude" };
+            assert_eq!(family(id), expected, "{id}");
+        }
         assert_eq!(units("2.5"), 25000);
     }
 }
