@@ -22,7 +22,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use farebox_core::cost::CostOptions;
 use farebox_core::estimate::{
-    estimate, estimate_bounds, Estimate, EstimateOptions, ProviderCount, RequestFormat, RequestRules, StoredContext,
+    estimate, estimate_bounds, estimate_bounds_before_loading, Estimate, EstimateOptions, ProviderCount, RequestFormat,
+    RequestRules, StoredContext,
 };
 use farebox_core::{Budget, Error, MemoryLedger, Policy, RefusalKind, Timestamp, UsageFormat, Usd};
 use farebox_tests::{prices, tokenizers};
@@ -568,6 +569,9 @@ fn the_bounds_decide_as_counting_does() {
                 return Ok(());
             };
             cases.fetch_add(1, Ordering::Relaxed);
+            // Before loading, the same bounds: they never read the vocabulary.
+            let before = estimate_bounds_before_loading(prices(), &body, &options).map_err(|e| e.to_string());
+            prop_assert_eq!(format!("{before:?}"), format!("{:?}", Ok::<_, String>(bounds.clone())));
             let Some(bounds) = bounds else {
                 undecided.fetch_add(1, Ordering::Relaxed);
                 return Ok(());

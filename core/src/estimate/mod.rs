@@ -338,16 +338,15 @@ fn read<'t>(
     Ok(Read { model, format, parsed, encoding })
 }
 
-/// Reads a request body's prompt and counts it (or bounds it: `bound`).
+/// Reads a request body's prompt and counts it.
 fn prompt<'t>(
     prices: &'t PriceTable,
     tokenizers: &'t Tokenizers,
     value: &'t serde_json::Value,
     options: &EstimateOptions,
-    bound: Option<Bound>,
 ) -> Result<Prompt<'t>, Error> {
     let read = read(prices, value, options)?;
-    let counting = Counting::new(tokenizers, read.encoding, &read.model.id, &read.parsed, bound)?;
+    let counting = Counting::exact(tokenizers, read.encoding, &read.model.id, &read.parsed)?;
     count(read, counting, options)
 }
 
@@ -466,31 +465,41 @@ impl Counter<'_> {
 }
 
 impl<'t> Counting<'t> {
-    /// `tokenizers` must hold `encoding`, or o200k_base when there is none;
-    /// with `bound`, hold it without parsing it ([`Tokenizers::available`]):
-    /// only its longest token's length is used.
-    fn new(
+    /// Counting with the tokenizer: `tokenizers` must hold `encoding`, or
+    /// o200k_base when there is none.
+    fn exact(
         tokenizers: &'t Tokenizers,
         encoding: Option<Encoding>,
         model_id: &str,
         parsed: &request::Parsed<'_>,
-        bound: Option<Bound>,
     ) -> Result<Counting<'t>, Error> {
         let vocabulary = Counting::vocabulary(encoding);
+        let tokenizer = tokenizers.get(encoding.unwrap_or(vocabulary.encoding()));
+        let counter = Counter::Exact(tokenizer.ok_or(Error::TokenizerNotLoaded(vocabulary))?);
+        Ok(Counting::with(counter, encoding, model_id, parsed))
+    }
+
+    /// One end of what the text can count: only the vocabulary's longest
+    /// token's length is used (a constant of the vocabulary), never its bytes.
+    fn bounded(encoding: Option<Encoding>, model_id: &str, parsed: &request::Parsed<'_>, bound: Bound) -> Counting<'t> {
         let counter = match bound {
-            None => {
-                let tokenizer = tokenizers.get(encoding.unwrap_or(vocabulary.encoding()));
-                Counter::Exact(tokenizer.ok_or(Error::TokenizerNotLoaded(vocabulary))?)
-            }
-            Some(_) if !tokenizers.available(vocabulary) => return Err(Error::TokenizerNotLoaded(vocabulary)),
-            Some(Bound::Fewest) => Counter::Fewest { longest: vocabulary.longest_token() },
-            Some(Bound::Most) => Counter::Most,
+            Bound::Fewest => Counter::Fewest { longest: Counting::vocabulary(encoding).longest_token() },
+            Bound::Most => Counter::Most,
         };
+        Counting::with(counter, encoding, model_id, parsed)
+    }
+
+    fn with(
+        counter: Counter<'t>,
+        encoding: Option<Encoding>,
+        model_id: &str,
+        parsed: &request::Parsed<'_>,
+    ) -> Counting<'t> {
         let scale = match encoding {
             Some(_) => None,
             None => Some(ratios::for_model(model_id, parsed.non_ascii_share())),
         };
-        Ok(Counting { encoding, counter, scale, provider: None })
+        Counting { encoding, counter, scale, provider: None }
     }
 
     /// The vocabulary text is counted with: the model's own encoding's, else
@@ -529,7 +538,7 @@ pub fn count_prompt(
     body: &[u8],
     options: &EstimateOptions,
 ) -> Result<Range, Error> {
-    Ok(prompt(prices, tokenizers, &read_body(body, options)?, options, None)?.input)
+    Ok(prompt(prices, tokenizers, &read_body(body, options)?, options)?.input)
 }
 
 /// The tokens of `text` as prompt text for `model`, with no message framing
@@ -549,7 +558,7 @@ pub fn estimate_text(prices: &PriceTable, tokenizers: &Tokenizers, text: &str, m
             (Encoding::for_model(id), id.as_str())
         }
     };
-    let counting = Counting::new(tokenizers, encoding, model_id, &parsed, None)?;
+    let counting = Counting::exact(tokenizers, encoding, model_id, &parsed)?;
     let segments = parsed.count(&counting.counter, counting.scale.as_ref(), None, encoding)?;
     Ok(segments.iter().fold(Range::exact(0), |a, s| a.plus(s.range)))
 }
@@ -563,7 +572,7 @@ pub fn estimate(
     options: &EstimateOptions,
 ) -> Result<Estimate, Error> {
     let value = read_body(body, options)?;
-    price(prices, prompt(prices, tokenizers, &value, options, None)?, options)
+    price(prices, prompt(prices, tokenizers, &value, options)?, options)
 }
 
 /// A request's estimate at both ends of what its text can count, without
@@ -589,13 +598,43 @@ pub fn estimate_bounds(
     body: &[u8],
     options: &EstimateOptions,
 ) -> Result<Option<Bounds>, Error> {
+    bounds(prices, Some(tokenizers), body, options)
+}
+
+/// [`estimate_bounds`] before the vocabulary is at hand, for a host that
+/// shows the bounds while it downloads one (the web app on a restored
+/// request): the bounds use only the vocabulary's longest token's length, a
+/// constant. Unlike [`estimate_bounds`], a request whose vocabulary is not
+/// loaded is bounded rather than [`Error::TokenizerNotLoaded`]; a guard,
+/// which must decide as the count would (and that count would fail), uses
+/// [`estimate_bounds`].
+pub fn estimate_bounds_before_loading(
+    prices: &PriceTable,
+    body: &[u8],
+    options: &EstimateOptions,
+) -> Result<Option<Bounds>, Error> {
+    bounds(prices, None, body, options)
+}
+
+/// The bounds, requiring the vocabulary to be available in `tokenizers` when given.
+fn bounds(
+    prices: &PriceTable,
+    tokenizers: Option<&Tokenizers>,
+    body: &[u8],
+    options: &EstimateOptions,
+) -> Result<Option<Bounds>, Error> {
     let value = read_body(body, options)?;
     if !grows_with_tokens(read(prices, &value, options)?.model) {
         return Ok(None);
     }
     let at = |bound| -> Result<Estimate, Error> {
         let read = read(prices, &value, options)?;
-        let counting = Counting::new(tokenizers, read.encoding, &read.model.id, &read.parsed, Some(bound))?;
+        let vocabulary = Counting::vocabulary(read.encoding);
+        // Held without being parsed is enough ([`Tokenizers::available`]).
+        if tokenizers.is_some_and(|t| !t.available(vocabulary)) {
+            return Err(Error::TokenizerNotLoaded(vocabulary));
+        }
+        let counting = Counting::bounded(read.encoding, &read.model.id, &read.parsed, bound);
         price(prices, count(read, counting, options)?, options)
     };
     Ok(Some(Bounds { fewest: at(Bound::Fewest)?, most: at(Bound::Most)? }))
@@ -751,5 +790,30 @@ mod tests {
         let r = Range::exact(3).plus(Range::estimate(10, 8, 14));
         assert_eq!((r.tokens, r.low, r.high, r.exact), (13, 11, 17, false));
         assert!(Range::exact(1).plus(Range::exact(2)).exact);
+    }
+
+    #[test]
+    fn bounds_before_loading_need_no_vocabulary() {
+        let prices = PriceTable::builtin();
+        let body =
+            br#"{"model":"gpt-4o","max_tokens":10,"messages":[{"role":"user","content":"hello there, how are you"}]}"#;
+        let options = EstimateOptions::default();
+        let empty = Tokenizers::new();
+        // A guard's bounds still need the vocabulary the count would need ...
+        assert!(matches!(
+            estimate_bounds(&prices, &empty, body, &options),
+            Err(Error::TokenizerNotLoaded(Vocabulary::O200kBase))
+        ));
+        // ... the bounds before loading do not, and bracket every text's length.
+        let bounds = estimate_bounds_before_loading(&prices, body, &options).unwrap().unwrap();
+        let (fewest, most) = (&bounds.fewest, &bounds.most);
+        assert!(!fewest.exact && !most.exact);
+        assert!(fewest.input_tokens.high < most.input_tokens.high);
+        assert!(most.input_tokens.high >= 24, "one token per byte of the text at least");
+        assert!(fewest.max_cost.total < most.max_cost.total);
+        assert!(most.method.contains("most tokens"), "{}", most.method);
+        // Prices that a count can move into another tier are not bounded.
+        let tiered = br#"{"model":"gemini-2.5-pro","generationConfig":{"maxOutputTokens":10},"contents":[{"parts":[{"text":"hi"}]}]}"#;
+        assert!(estimate_bounds_before_loading(&prices, tiered, &options).unwrap().is_none());
     }
 }
