@@ -8,6 +8,7 @@ use crate::compare::ComparePage;
 use crate::draft::Draft;
 use crate::estimator::EstimatorPage;
 use crate::prices::PricesPage;
+use crate::share::{self, State};
 use crate::store::{self, Store};
 use crate::traces::TracesPage;
 
@@ -40,21 +41,135 @@ impl Page {
         }
     }
 
-    fn from_hash(hash: &str) -> Page {
-        Page::ALL.into_iter().find(|p| p.hash() == hash).unwrap_or(Page::Estimate)
+    /// The page a fragment names and the state it carries after `?`
+    /// (`#compare?v=1&…`), if any.
+    fn from_hash(hash: &str) -> (Page, Option<&str>) {
+        let (name, query) = match hash.split_once('?') {
+            Some((name, query)) => (name, Some(query)),
+            None => (hash, None),
+        };
+        (Page::ALL.into_iter().find(|p| p.hash() == name).unwrap_or(Page::Estimate), query)
+    }
+
+    /// Whether the page shows the draft, so that its link carries it.
+    fn shows_draft(self) -> bool {
+        matches!(self, Page::Estimate | Page::Compare)
     }
 }
 
-fn current_page() -> Page {
-    Page::from_hash(&window().location().hash().unwrap_or_default())
+/// The page shown, and what the page says about the link it was opened with.
+#[derive(Clone, Copy)]
+pub struct Shell {
+    pub page: RwSignal<Page>,
+    /// Why the link could not be opened.
+    pub link_error: RwSignal<Option<String>>,
+}
+
+impl Shell {
+    /// The link to the current page with `state`, for copying.
+    pub fn link(&self, state: &State) -> String {
+        let location = window().location();
+        let base = format!("{}{}", location.origin().unwrap_or_default(), location.pathname().unwrap_or_default());
+        format!("{base}{}?{}", self.page.get_untracked().hash(), share::encode(state))
+    }
+}
+
+/// The draft kept across reloads: the link's format (see [`share`]).
+const DRAFT_KEY: &str = "farebox.draft.v1";
+
+/// Opens the state a link carries; a link that cannot be used leaves the
+/// draft as it is and says why.
+fn open_link(draft: Draft, shell: Shell, query: &str) -> bool {
+    let opened = share::parse(query).and_then(|state| share::check_models(&state, &store::table()).map(|()| state));
+    match opened {
+        Ok(state) => {
+            draft.apply(state);
+            shell.link_error.set(None);
+            true
+        }
+        Err(reason) => {
+            shell.link_error.set(Some(format!("This link could not be opened: {reason}.")));
+            false
+        }
+    }
+}
+
+/// The draft from the last visit, if it was kept and is still readable.
+fn restore_draft(draft: Draft) {
+    let Some(storage) = window().local_storage().ok().flatten() else { return };
+    let Some(kept) = storage.get_item(DRAFT_KEY).ok().flatten() else { return };
+    match share::parse(&kept) {
+        Ok(state) => draft.apply(state),
+        Err(reason) => {
+            web_sys::console::warn_1(&format!("farebox: the kept draft is dropped: {reason}").into());
+            let _ = storage.remove_item(DRAFT_KEY);
+        }
+    }
+}
+
+/// Writing waits for a pause in typing: packing a large input is work.
+const KEEP_DELAY: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Keeps the draft in local storage and, on the pages that show it, in the
+/// address bar (replaced, not pushed: typing makes no history entries).
+fn keep_draft(draft: Draft, shell: Shell) {
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    Effect::new(move |_| {
+        let state = draft.state();
+        let page = shell.page.get();
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        let write = move || {
+            let query = share::encode(&state);
+            if let Some(storage) = window().local_storage().ok().flatten() {
+                if storage.set_item(DRAFT_KEY, &query).is_err() {
+                    web_sys::console::warn_1(&"farebox: the draft is too large to keep in this browser".into());
+                    let _ = storage.remove_item(DRAFT_KEY);
+                }
+            }
+            if page.shows_draft() {
+                let hash = if query.len() <= share::MAX_LINK_CHARS {
+                    format!("{}?{query}", page.hash())
+                } else {
+                    page.hash().to_string()
+                };
+                if let Ok(history) = window().history() {
+                    let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&hash));
+                }
+            }
+        };
+        pending.set_value(set_timeout_with_handle(write, KEEP_DELAY).ok());
+    });
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_context(Store::load());
-    provide_context(Draft::default());
-    let page = RwSignal::new(current_page());
-    let on_hash = Closure::<dyn FnMut()>::new(move || page.set(current_page()));
+    let draft = Draft::default();
+    provide_context(draft);
+    let hash = window().location().hash().unwrap_or_default();
+    let (first, query) = Page::from_hash(&hash);
+    let shell = Shell { page: RwSignal::new(first), link_error: RwSignal::new(None) };
+    provide_context(shell);
+    // A link's state beats the kept draft; a link that cannot be opened
+    // leaves the kept draft in place.
+    if !query.is_some_and(|q| open_link(draft, shell, q)) {
+        restore_draft(draft);
+    }
+    keep_draft(draft, shell);
+    let page = shell.page;
+    let on_hash = Closure::<dyn FnMut()>::new(move || {
+        let hash = window().location().hash().unwrap_or_default();
+        let (next, query) = Page::from_hash(&hash);
+        page.set(next);
+        match query {
+            Some(query) => {
+                open_link(draft, shell, query);
+            }
+            None => shell.link_error.set(None),
+        }
+    });
     window().set_onhashchange(Some(on_hash.as_ref().unchecked_ref()));
     on_hash.forget();
     // Which releases the built-in prices are from, e.g. "LiteLLM 1.110.2 of 2026-11-20".
@@ -89,6 +204,21 @@ pub fn App() -> impl IntoView {
             </nav>
         </header>
         <main>
+            {move || {
+                shell
+                    .link_error
+                    .get()
+                    .map(|message| {
+                        view! {
+                            <div class="notice error" role="alert" data-testid="link-error">
+                                <p>{message} " The page shows your last draft instead."</p>
+                                <button type="button" on:click=move |_| shell.link_error.set(None)>
+                                    "Dismiss"
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
             {move || match page.get() {
                 Page::Estimate => view! { <EstimatorPage /> }.into_any(),
                 Page::Compare => view! { <ComparePage /> }.into_any(),

@@ -113,7 +113,7 @@ fn send(worker: &web_sys::Worker, request: &Request) {
 fn deliver(response: Response) {
     let (id, last) = match &response {
         Response::Ready => return,
-        Response::Progress { id, .. } => (Some(*id), false),
+        Response::Progress { id, .. } | Response::Bounds { id, .. } => (Some(*id), false),
         Response::Estimates { id, .. } => (Some(*id), true),
         Response::Failed { id, .. } => (*id, true),
     };

@@ -12,10 +12,7 @@ use crate::ui::{count, num, text, usd, Row, Table};
 #[component]
 pub fn ComparePage() -> impl IntoView {
     let draft = expect_context::<Draft>();
-    // The current flagship and small model of each major maker, as the
-    // price table's generator derives them from its data.
-    let defaults = crate::store::table().featured().iter().map(|m| m.to_string()).collect::<Vec<_>>();
-    let models = RwSignal::new(defaults);
+    let models = draft.compared;
     let estimates = estimate_on_change(Lane::Compare, draft, move || models.get());
     let adding = RwSignal::new(String::new());
     let add = move || {
@@ -119,7 +116,9 @@ fn Comparison(results: Vec<ModelEstimate>) -> impl IntoView {
         .into_iter()
         .zip(hints)
         .map(|(e, hint)| {
-            let tokens = if e.exact {
+            let tokens = if e.bounded {
+                format!("{}–{}, counting…", count(e.input_low), count(e.input_high))
+            } else if e.exact {
                 count(e.input_tokens)
             } else {
                 format!("≈ {} ({}–{})", count(e.input_tokens), count(e.input_low), count(e.input_high))

@@ -6,7 +6,9 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use crate::bridge::{self, Lane};
+use crate::estimator::HOLD_BACK_BYTES;
 use crate::protocol::{InputMode, ModelEstimate, Request, Response};
+use crate::share::State;
 
 /// Edits wait this long for a pause before an estimate is asked for.
 const DEBOUNCE: Duration = Duration::from_millis(200);
@@ -28,6 +30,8 @@ pub struct Draft {
     pub service_tier: RwSignal<String>,
     /// A per-call limit in USD; "" for none.
     pub limit: RwSignal<String>,
+    /// The models the Compare page prices, in the order added.
+    pub compared: RwSignal<Vec<String>>,
 }
 
 impl Default for Draft {
@@ -40,8 +44,15 @@ impl Default for Draft {
             model: RwSignal::new(String::from("gpt-4o")),
             service_tier: RwSignal::new(String::new()),
             limit: RwSignal::new(String::new()),
+            compared: RwSignal::new(default_compared()),
         }
     }
+}
+
+/// The current flagship and small model of each major maker, as the price
+/// table's generator derives them from its data.
+pub fn default_compared() -> Vec<String> {
+    crate::store::table().featured().iter().map(|m| m.to_string()).collect()
 }
 
 impl Draft {
@@ -51,13 +62,49 @@ impl Draft {
         self.replaced.update(|n| *n += 1);
     }
 
+    /// The draft as a link or the kept draft hold it (tracked: an effect
+    /// that calls this re-runs on every change). The Compare list is kept
+    /// only when it differs from the defaults, so that a link stays short.
+    pub fn state(&self) -> State {
+        let compared = self.compared.get();
+        State {
+            input: self.input.get(),
+            mode: self.mode.get(),
+            model: Some(self.model.get()),
+            models: (compared != default_compared()).then_some(compared),
+            service_tier: self.service_tier.get(),
+            limit: self.limit.get(),
+        }
+    }
+
+    /// [`Draft::state`] without tracking (for an event handler).
+    pub fn state_untracked(&self) -> State {
+        untrack(|| self.state())
+    }
+
+    /// Puts `state` in place, as if the person had entered it. A large
+    /// input is kept out of the text box, as a large paste is.
+    pub fn apply(&self, state: State) {
+        self.held_back.set(state.input.len() > HOLD_BACK_BYTES);
+        self.replace_input(state.input);
+        self.mode.set(state.mode);
+        if let Some(model) = state.model {
+            self.model.set(model);
+        }
+        self.compared.set(state.models.unwrap_or_else(default_compared));
+        self.service_tier.set(state.service_tier);
+        self.limit.set(state.limit);
+    }
+
     /// Keeps the model picker on the model a pasted request body names, so
     /// that what is shown is what the body asks for; picking another model
     /// afterwards overrides it until the body's model changes. Bodies over
     /// 1 MiB are not parsed on the page (the worker still prices them).
     pub fn follow_body_model(&self) {
         let draft = *self;
-        let last = StoredValue::new(String::new());
+        // Starts from the body as it is: a restored draft or a link keeps the
+        // model it names even when its body names another.
+        let last = StoredValue::new(draft.input.with_untracked(|text| body_model(text)).unwrap_or_default());
         Effect::new(move |_| {
             let named = draft.input.with(|text| body_model(text));
             if let Some(model) = named {
@@ -131,7 +178,7 @@ pub fn estimate_on_change(
     let estimates = Estimates { outcome: RwSignal::new(Outcome::Empty), progress: RwSignal::new(None) };
     let Estimates { outcome, progress } = estimates;
     let pending = StoredValue::new(None::<TimeoutHandle>);
-    Effect::new(move |_| {
+    Effect::new(move |previous: Option<()>| {
         // Everything the estimate depends on is read here, so the effect tracks it.
         let empty = draft.input.with(|i| i.trim().is_empty());
         draft.mode.track();
@@ -151,6 +198,8 @@ pub fn estimate_on_change(
         let send = move || {
             bridge::submit(lane, draft.request(models), move |response| match response {
                 Response::Progress { done, total, .. } => progress.set(Some((done, total))),
+                // Shown while the count runs: `progress` stays set until the exact answer.
+                Response::Bounds { results, .. } => outcome.set(Outcome::Done { results, millis: 0.0 }),
                 Response::Estimates { results, millis, .. } => {
                     progress.set(None);
                     outcome.set(Outcome::Done { results, millis });
@@ -162,7 +211,13 @@ pub fn estimate_on_change(
                 Response::Ready => {}
             });
         };
-        pending.set_value(set_timeout_with_handle(send, DEBOUNCE).ok());
+        // The page's first estimate (a restored draft or a link) goes at
+        // once: there is no typing to wait for.
+        if previous.is_none() {
+            send();
+        } else {
+            pending.set_value(set_timeout_with_handle(send, DEBOUNCE).ok());
+        }
     });
     estimates
 }

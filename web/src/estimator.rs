@@ -2,9 +2,11 @@
 
 use leptos::prelude::*;
 
+use crate::app::Shell;
 use crate::bridge::Lane;
 use crate::draft::{estimate_on_change, Draft, Estimates, Outcome};
-use crate::protocol::{EstimateView, InputMode, LineView};
+use crate::protocol::{EstimateView, InputMode, LineView, SERVICE_TIERS};
+use crate::share;
 use crate::store::Store;
 use crate::ui::{count, num, text, usd, Row, Table};
 
@@ -60,6 +62,7 @@ pub fn DraftForm(#[prop(optional)] hide_model: bool) -> impl IntoView {
                     "Load an example"
                 </button>
                 <span class="muted" aria-live="polite">{move || format!("{} bytes", count(chars() as u64))}</span>
+                <CopyLink />
             </div>
             <label for="input" class="visually-hidden">"Text, message list or request body"</label>
             {move || {
@@ -84,11 +87,13 @@ pub fn DraftForm(#[prop(optional)] hide_model: bool) -> impl IntoView {
                         }
                     })}
                 <label for="tier">"Tier"</label>
-                <select id="tier" on:change=move |ev| draft.service_tier.set(event_target_value(&ev))>
+                <select
+                    id="tier"
+                    on:change=move |ev| draft.service_tier.set(event_target_value(&ev))
+                    prop:value=move || draft.service_tier.get()
+                >
                     <option value="">"standard"</option>
-                    <option value="batch">"batch"</option>
-                    <option value="flex">"flex"</option>
-                    <option value="priority">"priority"</option>
+                    {SERVICE_TIERS.map(|t| view! { <option value=t>{t}</option> }).collect_view()}
                 </select>
                 <label for="limit">"Per-call limit $"</label>
                 <input
@@ -105,10 +110,44 @@ pub fn DraftForm(#[prop(optional)] hide_model: bool) -> impl IntoView {
     }
 }
 
+/// Copies a link that reproduces the page as it is (the state is in the
+/// link's fragment, which no request carries: nothing is uploaded).
+#[component]
+fn CopyLink() -> impl IntoView {
+    let draft = expect_context::<Draft>();
+    let shell = expect_context::<Shell>();
+    let said = RwSignal::new(String::new());
+    let copy = move |_| {
+        let link = shell.link(&draft.state_untracked());
+        if link.len() > share::MAX_LINK_CHARS {
+            said.set(format!(
+                "Too large for a link ({} characters; a link holds {}): this draft is kept in this browser only.",
+                count(link.len() as u64),
+                count(share::MAX_LINK_CHARS as u64)
+            ));
+            return;
+        }
+        let Some(window) = web_sys::window() else { return };
+        let written = window.navigator().clipboard().write_text(&link);
+        leptos::task::spawn_local(async move {
+            match wasm_bindgen_futures::JsFuture::from(written).await {
+                Ok(_) => said.set("Link copied: it opens this estimate, with the request inside the link.".into()),
+                Err(_) => said.set("The browser refused the clipboard: copy the address bar instead.".into()),
+            }
+        });
+    };
+    view! {
+        <button type="button" class="link" data-testid="copy-link" on:click=copy>
+            "Copy link"
+        </button>
+        <span class="muted" role="status" data-testid="copy-status">{move || said.get()}</span>
+    }
+}
+
 /// Pastes larger than this are kept out of the text box: Chromium spends
 /// 0.5–1.7 s laying out a 2.3 MB text area (measured: docs/PERFORMANCE.md),
 /// far longer than counting it takes.
-const HOLD_BACK_BYTES: usize = 512 * 1024;
+pub const HOLD_BACK_BYTES: usize = 512 * 1024;
 
 #[component]
 fn InputArea() -> impl IntoView {
@@ -184,6 +223,9 @@ fn EstimateResult(estimates: Estimates) -> impl IntoView {
         <div class="result" aria-live="polite" aria-busy=move || progress.get().is_some().to_string()>
             <p class="status" data-testid="status">
                 {move || match (progress.get(), outcome.get()) {
+                    (Some(_), Outcome::Done { results, .. }) if results.iter().any(|r| r.result.as_ref().is_ok_and(|e| e.bounded)) => {
+                        "Bounds from the text's length; counting exactly once the tokenizer has loaded…".to_string()
+                    }
                     (Some(_), _) => "Counting…".to_string(),
                     (None, Outcome::Done { millis, .. }) => format!("Counted in {millis:.0} ms, in a worker"),
                     _ => String::new(),
@@ -211,7 +253,13 @@ fn EstimateResult(estimates: Estimates) -> impl IntoView {
 
 #[component]
 fn EstimateCard(e: EstimateView) -> impl IntoView {
-    let tokens = if e.exact {
+    let tokens = if e.bounded {
+        format!(
+            "{} – {} tokens: bounds from the text's length, before counting",
+            count(e.input_low),
+            count(e.input_high)
+        )
+    } else if e.exact {
         format!("{} tokens, exact ({})", count(e.input_tokens), e.method)
     } else {
         format!(
@@ -253,7 +301,9 @@ fn EstimateCard(e: EstimateView) -> impl IntoView {
                 " – "
                 <span data-testid="max-cost">{usd(&e.max_cost)}</span>
             </p>
-            <p data-testid="tokens">{tokens}</p>
+            <p data-testid="tokens" data-counted=(!e.bounded).to_string() data-exact=e.exact.to_string()>
+                {tokens}
+            </p>
             <p class="muted">
                 {format!("{} ({}) · {} · {}", e.model, e.provider, e.format, fits)}
             </p>

@@ -16,6 +16,7 @@ pub mod estimator;
 mod price_history;
 mod prices;
 pub mod protocol;
+pub mod share;
 pub mod store;
 mod traces;
 pub mod ui;
@@ -45,5 +46,5 @@ pub async fn handle_message(message: String) {
             let _ = scope.post_message(&JsValue::from_str(&text));
         }
     };
-    worker::handle(&message, &post).await;
+    worker::handle(&message, post).await;
 }

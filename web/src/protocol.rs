@@ -6,6 +6,7 @@
 //! many models) and one [`Response::Estimates`]. Both sides are this crate,
 //! so the types are shared, never duplicated in JS.
 
+use farebox_core::Usd;
 use serde::{Deserialize, Serialize};
 
 /// How to read the estimator's input.
@@ -45,8 +46,27 @@ impl InputMode {
     }
 
     pub fn from_name(name: &str) -> InputMode {
-        InputMode::ALL.into_iter().find(|m| m.name() == name).unwrap_or_default()
+        InputMode::parse(name).unwrap_or_default()
     }
+
+    /// The mode `name` names, if any (a link's mode is checked, never guessed).
+    pub fn parse(name: &str) -> Option<InputMode> {
+        InputMode::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
+/// The service tiers the pickers offer besides the standard one (the names
+/// the price table's tiers are keyed by).
+pub const SERVICE_TIERS: [&str; 3] = ["batch", "flex", "priority"];
+
+/// A per-call limit as typed (USD, decimal text): what the worker's budget
+/// and a link's `l` both accept.
+pub fn parse_limit(limit: &str) -> Result<Usd, String> {
+    let amount = Usd::parse(limit.trim()).map_err(|e| format!("the per-call limit `{limit}`: {e}"))?;
+    if amount.is_negative() {
+        return Err(format!("the per-call limit `{limit}` is negative"));
+    }
+    Ok(amount)
 }
 
 /// Page → worker.
@@ -80,6 +100,11 @@ pub enum Response {
     Ready,
     /// `done` of `total` models estimated.
     Progress { id: u32, done: usize, total: usize },
+    /// Sent first when a model's vocabulary is still downloading: each model
+    /// estimated so far, exact or bounded from the text's length
+    /// ([`EstimateView::bounded`]); models without bounds are left out.
+    /// The [`Response::Estimates`] follows.
+    Bounds { id: u32, results: Vec<ModelEstimate> },
     /// Every model's estimate, in the order asked.
     Estimates { id: u32, results: Vec<ModelEstimate>, millis: f64 },
     /// The request itself was unusable (a bad price file, a bad limit).
@@ -123,14 +148,27 @@ pub struct EstimateView {
     /// Usage the model has no price for: the costs are then lower bounds.
     pub unpriced: Vec<String>,
     pub context_window: Option<u64>,
-    /// The budget decision under the per-call limit, if one was set.
+    /// The budget decision under the per-call limit, if one was set (and,
+    /// for bounds, if both ends decide alike).
     pub decision: Option<DecisionView>,
+    /// Not counted yet: every text at its fewest tokens (`input_low`,
+    /// `min_cost`) and at its most (`input_high`, `max_cost`), from its
+    /// length, while the vocabulary downloads.
+    pub bounded: bool,
 }
 
 impl EstimateView {
-    /// Whether the prompt surely fits the context window (`None`: unknown window).
+    /// Whether the prompt surely fits the context window (`None`: unknown
+    /// window, or bounds on both sides of it).
     pub fn fits(&self) -> Option<bool> {
-        self.context_window.map(|w| self.input_high <= w)
+        let window = self.context_window?;
+        if self.input_high <= window {
+            Some(true)
+        } else if self.bounded && self.input_low <= window {
+            None
+        } else {
+            Some(false)
+        }
     }
 }
 

@@ -61,33 +61,64 @@ pub fn TracesPage() -> impl IntoView {
             start(file);
         }
     };
-    let on_drop = move |ev: leptos::ev::DragEvent| {
-        ev.prevent_default();
-        dragging.set(false);
-        if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
-            start(file);
-        }
+    // A file dropped anywhere on this view is imported: the listeners are
+    // the window's while the view is shown. Without them, a file dropped
+    // beside the box would make the browser navigate away to show it.
+    let depth = StoredValue::new(0i32);
+    let carries_files = |ev: &web_sys::DragEvent| {
+        ev.data_transfer().is_some_and(|d| d.types().includes(&wasm_bindgen::JsValue::from_str("Files"), 0))
     };
+    let listeners = [
+        window_event_listener(leptos::ev::dragenter, move |ev| {
+            if carries_files(&ev) {
+                // Entering a child fires before leaving its parent: count, not toggle.
+                depth.update_value(|d| *d += 1);
+                dragging.set(true);
+            }
+        }),
+        window_event_listener(leptos::ev::dragleave, move |ev| {
+            if carries_files(&ev) {
+                depth.update_value(|d| *d = (*d - 1).max(0));
+                if depth.get_value() == 0 {
+                    dragging.set(false);
+                }
+            }
+        }),
+        window_event_listener(leptos::ev::dragover, move |ev| {
+            if carries_files(&ev) {
+                ev.prevent_default();
+            }
+        }),
+        window_event_listener(leptos::ev::drop, move |ev| {
+            if !carries_files(&ev) {
+                return;
+            }
+            ev.prevent_default();
+            depth.set_value(0);
+            dragging.set(false);
+            if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+                start(file);
+            }
+        }),
+    ];
+    on_cleanup(move || listeners.into_iter().for_each(|l| l.remove()));
     view! {
         <section class="page traces" aria-labelledby="traces-title">
             <h2 id="traces-title">"Trace dashboard"</h2>
-            <div
-                class="dropzone"
-                class:dragging=move || dragging.get()
-                on:dragover=move |ev| {
-                    ev.prevent_default();
-                    dragging.set(true);
-                }
-                on:dragleave=move |_| dragging.set(false)
-                on:drop=on_drop
-            >
+            <div class="dropzone" class:dragging=move || dragging.get()>
                 <p>
-                    "Drop a trace export here, or "
+                    "Drop a trace export anywhere on this page, or "
                     <label for="trace-file" class="button">"choose a file"</label>
                     " — Langfuse (trace JSON, JSON/JSONL/CSV of traces or observations, API pages) or OpenTelemetry OTLP/JSON. It is read in this tab only."
                 </p>
                 <input id="trace-file" type="file" accept=".json,.jsonl,.ndjson,.csv,application/json,text/csv" on:change=on_pick />
             </div>
+            // What a drag over the view shows; the drop itself is the window's.
+            <Show when=move || dragging.get()>
+                <div class="drop-overlay" data-testid="drop-overlay" aria-hidden="true">
+                    <p>"Drop the file to import it"</p>
+                </div>
+            </Show>
             {move || {
                 reading
                     .get()

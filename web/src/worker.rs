@@ -9,18 +9,23 @@
 //! OpenAI model on cl100k_base never downloads that file.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use farebox_core::budget::{Budget, MemoryLedger, Policy};
-use farebox_core::estimate::{estimate, Estimate, EstimateOptions, RequestFormat};
+use farebox_core::estimate::{
+    estimate, estimate_bounds_before_loading, Bounds, Estimate, EstimateOptions, RequestFormat,
+};
 use farebox_core::pricing::{PriceFileFormat, PriceTable};
 use farebox_core::time::Timestamp;
 use farebox_core::tokens::{Tokenizers, Vocabulary};
-use farebox_core::{CostOptions, Error, Usd};
+use farebox_core::{CostOptions, Error};
 use serde::de::IgnoredAny;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::protocol::{DecisionView, EstimateView, Failure, InputMode, LineView, ModelEstimate, Request, Response};
+use crate::protocol::{
+    parse_limit, DecisionView, EstimateView, Failure, InputMode, LineView, ModelEstimate, Request, Response,
+};
 
 thread_local! {
     static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
@@ -30,10 +35,15 @@ struct State {
     builtin: PriceTable,
     prices: PriceTable,
     tokenizers: &'static Tokenizers,
+    /// Vocabularies being downloaded (each once, however many estimates wait for it).
+    downloads: HashMap<Vocabulary, js_sys::Promise>,
 }
 
+/// Sends a response to the page.
+pub type Post = fn(&Response);
+
 /// Handles one message (JSON text of a [`Request`]); `post` sends each response.
-pub async fn handle(message: &str, post: &dyn Fn(&Response)) {
+pub async fn handle(message: &str, post: Post) {
     let request: Request = match serde_json::from_str(message) {
         Ok(r) => r,
         Err(e) => return post(&failed(None, "invalid_message", e.to_string())),
@@ -43,15 +53,17 @@ pub async fn handle(message: &str, post: &dyn Fn(&Response)) {
             let builtin = PriceTable::builtin();
             // Leaked once per worker: estimates borrow it across awaits.
             let tokenizers = Box::leak(Box::new(Tokenizers::new()));
-            State { prices: builtin.clone(), builtin, tokenizers }
+            State { prices: builtin.clone(), builtin, tokenizers, downloads: HashMap::new() }
         });
     });
     match request {
-        Request::Warm => {
+        // Not awaited: messages are handled in order, and an estimate sent
+        // meanwhile shows its bounds at once instead of waiting for the download.
+        Request::Warm => wasm_bindgen_futures::spawn_local(async move {
             if let Err(e) = ensure_loaded(Vocabulary::O200kBase).await {
                 post(&failed(None, e.code(), e.to_string()));
             }
-        }
+        }),
         Request::Prices { file } => {
             if let Err(e) = set_prices(&file) {
                 post(&failed(None, e.code(), e.to_string()));
@@ -68,14 +80,48 @@ pub async fn handle(message: &str, post: &dyn Fn(&Response)) {
             };
             let start = now_millis();
             let total = models.len();
-            let mut results = Vec::with_capacity(total);
-            for (done, model) in models.into_iter().enumerate() {
-                let result = estimate_one(&body, &model, service_tier.as_deref(), budget.as_ref()).await;
-                results.push(ModelEstimate { requested: model, result: result.map_err(failure) });
-                if total > 1 {
-                    post(&Response::Progress { id, done: done + 1, total });
+            let (tier, budget) = (service_tier.as_deref(), budget.as_ref());
+            // First every model whose vocabulary is here; the others are
+            // bounded and sent at once, then counted as their vocabularies arrive.
+            let mut results: Vec<Option<ModelEstimate>> = Vec::with_capacity(total);
+            let mut waiting = Vec::new();
+            for (i, model) in models.iter().enumerate() {
+                match estimate_loaded(&body, model, tier, budget) {
+                    Err(Error::TokenizerNotLoaded(vocabulary)) => {
+                        waiting.push((i, vocabulary));
+                        results.push(None);
+                    }
+                    result => {
+                        results.push(Some(ModelEstimate { requested: model.clone(), result: result.map_err(failure) }))
+                    }
                 }
             }
+            if !waiting.is_empty() {
+                let bounds = |i: usize| {
+                    bounded(&body, &models[i], tier, budget)
+                        .map(|view| ModelEstimate { requested: models[i].clone(), result: Ok(view) })
+                };
+                let shown =
+                    results.iter().enumerate().filter_map(|(i, r)| r.clone().or_else(|| bounds(i))).collect::<Vec<_>>();
+                if shown.iter().any(|r| r.result.as_ref().is_ok_and(|e| e.bounded)) {
+                    post(&Response::Bounds { id, results: shown });
+                }
+            }
+            let ready = total - waiting.len();
+            if total > 1 {
+                post(&Response::Progress { id, done: ready, total });
+            }
+            for (done, (i, vocabulary)) in (ready + 1..).zip(waiting) {
+                let result = match ensure_loaded(vocabulary).await {
+                    Ok(()) => estimate_loaded(&body, &models[i], tier, budget),
+                    Err(e) => Err(e),
+                };
+                results[i] = Some(ModelEstimate { requested: models[i].clone(), result: result.map_err(failure) });
+                if total > 1 {
+                    post(&Response::Progress { id, done, total });
+                }
+            }
+            let results = results.into_iter().flatten().collect();
             post(&Response::Estimates { id, results, millis: now_millis() - start });
         }
     }
@@ -105,10 +151,7 @@ fn set_prices(file: &str) -> Result<(), Error> {
 
 /// The core's budget with only a per-call maximum: the same rule the edge worker applies.
 fn per_call_budget(limit: &str) -> Result<Budget, String> {
-    let limit = Usd::parse(limit.trim()).map_err(|e| format!("the per-call limit `{limit}`: {e}"))?;
-    if limit.is_negative() {
-        return Err(format!("the per-call limit `{limit}` is negative"));
-    }
+    let limit = parse_limit(limit)?;
     Ok(Budget::new(Policy { per_call_max_usd: Some(limit), ..Policy::default() }))
 }
 
@@ -133,38 +176,56 @@ pub fn request_body(input: &str, mode: InputMode) -> Result<String, String> {
     }
 }
 
-/// Estimates `body` on `model`, fetching its vocabulary first the first time it is needed.
-async fn estimate_one(
+fn options(model: &str, service_tier: Option<&str>) -> EstimateOptions {
+    // The model picked wins over one the body names: the page sets the picker from a
+    // pasted body's model, so both agree unless the person chose another on purpose.
+    EstimateOptions {
+        model: Some(model.to_string()),
+        cost: service_tier.map(CostOptions::service_tier).unwrap_or_default(),
+        ..EstimateOptions::default()
+    }
+}
+
+/// Estimates `body` on `model` with the vocabularies loaded so far
+/// (`TokenizerNotLoaded` names the one it needs).
+fn estimate_loaded(
     body: &str,
     model: &str,
     service_tier: Option<&str>,
     budget: Option<&Budget>,
 ) -> Result<EstimateView, Error> {
-    // The model picked wins over one the body names: the page sets the picker from a
-    // pasted body's model, so both agree unless the person chose another on purpose.
-    let options = EstimateOptions {
-        model: Some(model.to_string()),
-        cost: service_tier.map(CostOptions::service_tier).unwrap_or_default(),
-        ..EstimateOptions::default()
-    };
-    let run = || {
-        with_state(|state| {
-            estimate(&state.prices, state.tokenizers, body.as_bytes(), &options).map(|e| {
-                let decision = budget.map(|b| decide(b, &state.prices, &e, model));
-                let window = state.prices.resolve(&e.model).ok().and_then(|r| r.model.context_window);
-                view(&e, decision, window)
-            })
+    let options = options(model, service_tier);
+    with_state(|state| {
+        estimate(&state.prices, state.tokenizers, body.as_bytes(), &options).map(|e| {
+            let decision = budget.map(|b| decide(b, &state.prices, &e, model));
+            let window = state.prices.resolve(&e.model).ok().and_then(|r| r.model.context_window);
+            view(&e, decision, window)
         })
-    };
-    // The body is parsed once per estimate; only a count whose vocabulary is
-    // not loaded yet (its first) runs again after fetching the one it names.
-    match run() {
-        Err(Error::TokenizerNotLoaded(vocabulary)) => {
-            ensure_loaded(vocabulary).await?;
-            run()
-        }
-        result => result,
-    }
+    })
+}
+
+/// `body` on `model` with every text at its fewest and at its most tokens,
+/// uncounted (core's `estimate_bounds_before_loading`); `None` when the
+/// model's prices do not grow with its counts, or it fails: the count decides.
+fn bounded(body: &str, model: &str, service_tier: Option<&str>, budget: Option<&Budget>) -> Option<EstimateView> {
+    let options = options(model, service_tier);
+    with_state(|state| {
+        let Bounds { fewest, most } =
+            estimate_bounds_before_loading(&state.prices, body.as_bytes(), &options).ok()??;
+        // Both ends decide alike, or the count decides.
+        let decision = budget.and_then(|b| {
+            let (low, high) = (decide(b, &state.prices, &fewest, model), decide(b, &state.prices, &most, model));
+            (low.allowed == high.allowed).then_some(high)
+        });
+        let window = state.prices.resolve(&most.model).ok().and_then(|r| r.model.context_window);
+        let mut view = view(&most, decision, window);
+        view.input_low = fewest.input_tokens.low;
+        view.input_tokens = fewest.input_tokens.tokens;
+        view.min_cost = fewest.min_cost.total.to_string();
+        view.min_lines = lines(&fewest.min_cost);
+        view.bounded = true;
+        Some(view)
+    })
 }
 
 /// Runs `f` on the worker's state.
@@ -180,18 +241,19 @@ fn decide(budget: &Budget, prices: &PriceTable, e: &Estimate, requested: &str) -
     }
 }
 
+fn lines(c: &farebox_core::Cost) -> Vec<LineView> {
+    c.lines
+        .iter()
+        .map(|l| LineView {
+            kind: l.kind.clone(),
+            quantity: l.quantity,
+            unit_price: l.unit_price.to_string(),
+            amount: l.amount.to_string(),
+        })
+        .collect()
+}
+
 fn view(e: &Estimate, decision: Option<DecisionView>, context_window: Option<u64>) -> EstimateView {
-    let lines = |c: &farebox_core::Cost| {
-        c.lines
-            .iter()
-            .map(|l| LineView {
-                kind: l.kind.clone(),
-                quantity: l.quantity,
-                unit_price: l.unit_price.to_string(),
-                amount: l.amount.to_string(),
-            })
-            .collect()
-    };
     EstimateView {
         model: e.model.clone(),
         provider: e.provider.clone(),
@@ -214,6 +276,7 @@ fn view(e: &Estimate, decision: Option<DecisionView>, context_window: Option<u64
         unpriced: e.max_cost.unpriced.iter().map(|u| u.kind.clone()).collect(),
         context_window,
         decision,
+        bounded: false,
     }
 }
 
@@ -228,15 +291,37 @@ fn format_label(format: RequestFormat) -> &'static str {
 }
 
 /// Fetches `vocab/<file>` and adds its tokenizer, unless it is loaded; a
-/// failure is `tokenizer_not_loaded`.
+/// failure is `tokenizer_not_loaded`. Estimates that need a vocabulary while
+/// it downloads wait for the same download.
 async fn ensure_loaded(vocabulary: Vocabulary) -> Result<(), Error> {
     let tokenizers = with_state(|state| state.tokenizers);
     if tokenizers.has(vocabulary) {
         return Ok(());
     }
-    let bytes = fetch_bytes(&format!("vocab/{}", vocabulary.file_name()))
-        .await
-        .map_err(|_| Error::TokenizerNotLoaded(vocabulary))?;
+    let download = STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let state = s.as_mut().expect("initialised by handle");
+        state
+            .downloads
+            .entry(vocabulary)
+            .or_insert_with(|| {
+                let url = format!("vocab/{}", vocabulary.file_name());
+                // A JS promise, unlike a Rust future, can be awaited by every estimate that waits.
+                wasm_bindgen_futures::future_to_promise(async move {
+                    fetch_bytes(&url).await.map(|bytes| js_sys::Uint8Array::from(&bytes[..]).into())
+                })
+            })
+            .clone()
+    });
+    let bytes = JsFuture::from(download).await;
+    // Done either way: a failed download is tried again by the next estimate.
+    STATE.with(|s| s.borrow_mut().as_mut().map(|state| state.downloads.remove(&vocabulary)));
+    let bytes = bytes.map_err(|_| Error::TokenizerNotLoaded(vocabulary))?;
+    // Another waiter may have loaded it meanwhile.
+    if tokenizers.has(vocabulary) {
+        return Ok(());
+    }
+    let bytes = js_sys::Uint8Array::new(&bytes).to_vec();
     tokenizers.load(vocabulary, &bytes).map_err(|_| Error::TokenizerNotLoaded(vocabulary))
 }
 

@@ -33,9 +33,10 @@ after(async () => {
 });
 
 /** A fresh context and page that record every request and every CSP violation or page error. */
-async function open(hash = '', viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport });
+async function open(hash = '', viewport = { width: 1280, height: 900 }, options = {}) {
+  const context = await browser.newContext({ viewport, ...options });
   const page = await context.newPage();
+  if (options.timeline) await page.addInitScript(recordTimeline);
   const requests = [];
   const problems = [];
   context.on('request', (r) => requests.push(r.url()));
@@ -57,6 +58,18 @@ async function setInput(page, text) {
   await page.fill('#input', text);
 }
 
+/** Waits for the estimate counted with the tokenizer (not the bounds shown while it loads). */
+async function counted(page) {
+  await page.waitForSelector('[data-testid=tokens][data-counted=true]');
+}
+
+/** Waits for the Compare table's final answer: rows, and no estimate in progress. */
+async function compared(page) {
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid=comparison] tbody tr') && !document.querySelector('progress[aria-label="Models estimated"]'),
+  );
+}
+
 const CHAT = JSON.stringify({
   model: 'gpt-4o',
   max_tokens: 100,
@@ -68,7 +81,7 @@ test('estimate: typing a request shows the exact cost; a per-call limit blocks i
   await setInput(page, CHAT);
   // 9 prompt tokens (the cookbook's rule: 3 per message + role 1 + "Hello world" 2 + 3 reply)
   // at $2.50/M = $0.0000225; plus 100 output tokens at $10/M = $0.0010225 at most.
-  await page.waitForSelector('[data-testid=min-cost]');
+  await counted(page);
   assert.equal(await page.textContent('[data-testid=min-cost]'), '$0.0000225');
   assert.equal(await page.textContent('[data-testid=max-cost]'), '$0.0010225');
   assert.match(await page.textContent('[data-testid=tokens]'), /^9 tokens, exact \(o200k_base\)/);
@@ -136,7 +149,7 @@ test('estimate: a 500,000-token paste is counted in the worker while the page st
 test('compare: the makers’ current models by default, cheapest first, with context fit', async () => {
   const { context, page, check } = await open('#compare');
   await setInput(page, CHAT);
-  await page.waitForSelector('[data-testid=comparison] tbody tr');
+  await compared(page);
   const table = () =>
     page.$$eval('[data-testid=comparison] tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
   const defaults = await table();
@@ -147,6 +160,7 @@ test('compare: the makers’ current models by default, cheapest first, with con
   await page.fill('#add-model', 'gpt-4o');
   await page.click('form.inline button[type=submit]');
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=comparison] tbody tr').length === n, defaults.length + 1);
+  await compared(page);
   const rows = await table();
   const most = rows.map((r) => r[4].replace('$', ''));
   const sorted = [...most].sort(compareDecimals);
@@ -220,7 +234,7 @@ test('prices: a user price is kept across reloads and used by the estimator', as
   await setInput(page, 'Hello world');
   // The plain text is one user message; its tokens are counted as an estimate (o200k
   // with the generic ratio), so only the per-million prices are checked: 3 in, 12 out.
-  await page.waitForSelector('[data-testid=min-cost]');
+  await counted(page);
   const breakdown = await page.$$eval('details table tbody tr', (trs) => trs.map((tr) => tr.children[2].textContent));
   assert.ok(breakdown.includes('$0.000003') && breakdown.includes('$0.000012'), breakdown.join(' '));
   check();
@@ -255,7 +269,7 @@ test('prices: makers first, a provider filter, a model’s price history and the
 test('offline: once loaded, the app works with the network gone', async () => {
   const { context, page, check } = await open('#estimate');
   await setInput(page, CHAT);
-  await page.waitForSelector('[data-testid=min-cost]');
+  await counted(page);
   await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
     if (!navigator.serviceWorker.controller) {
@@ -266,7 +280,7 @@ test('offline: once loaded, the app works with the network gone', async () => {
   await page.reload();
   await page.waitForSelector('html[data-ready="true"] nav a', { timeout: 30_000 });
   await setInput(page, CHAT);
-  await page.waitForSelector('[data-testid=min-cost]');
+  await counted(page);
   assert.equal(await page.textContent('[data-testid=min-cost]'), '$0.0000225');
   check();
   await context.close();
@@ -275,7 +289,7 @@ test('offline: once loaded, the app works with the network gone', async () => {
 test('phone-sized screen: the estimator is usable at 390 px', async () => {
   const { context, page, check } = await open('#estimate', { width: 390, height: 844 });
   await setInput(page, CHAT);
-  await page.waitForSelector('[data-testid=max-cost]');
+  await counted(page);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
   await page.screenshot({ path: `${ARTIFACTS}estimate-phone.png`, fullPage: true });
@@ -297,8 +311,168 @@ test('keyboard: every page and field is reachable without a mouse', async () => 
   await page.keyboard.type(CHAT);
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'model', 'the model follows the text');
-  await page.waitForSelector('[data-testid=min-cost]');
+  await counted(page);
   assert.equal(await page.textContent('[data-testid=min-cost]'), '$0.0000225');
+  check();
+  await context.close();
+});
+
+// ------------------------------------------------------ links and the draft
+
+/** Runs in the page before its scripts (addInitScript): records when the
+ * estimate first shows its bounds and when it shows the counted estimate, in
+ * ms since navigation started (performance.now()'s origin). */
+function recordTimeline() {
+  window.timeline_ = {};
+  new MutationObserver(() => {
+    const tokens = document.querySelector('[data-testid=tokens]');
+    if (!tokens) return;
+    const key = tokens.dataset.counted === 'true' ? 'counted' : 'bounded';
+    window.timeline_[key] ??= performance.now();
+  }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+}
+
+/** The state part of the page's address, once the draft has been written to it. */
+async function linkOf(page) {
+  await page.waitForFunction(() => /[?&]i=/.test(location.hash));
+  return page.url();
+}
+
+test('link: a link reproduces the estimate (bounds at once, then the count); the draft survives a reload', async () => {
+  const first = await open('#estimate', undefined, { permissions: ['clipboard-read', 'clipboard-write'] });
+  await setInput(first.page, CHAT);
+  await first.page.selectOption('#tier', 'batch');
+  await first.page.fill('#limit', '0.0004');
+  await first.page.waitForSelector('[data-testid=decision].deny');
+  await counted(first.page);
+  const cost = [await first.page.textContent('[data-testid=min-cost]'), await first.page.textContent('[data-testid=max-cost]')];
+  const link = await linkOf(first.page);
+  assert.match(new URL(link).hash, /^#estimate\?v=1&m=gpt-4o&t=batch&l=0\.0004&i=[A-Za-z0-9_-]+$/);
+  // The request is in the fragment, which no request carries to a server.
+  assert.ok(!first.requests.some((u) => u.includes('?v=1') || u.includes('&i=')), 'the state never went out in a request');
+  // "Copy link" puts the same link on the clipboard (by keyboard).
+  await first.page.focus('[data-testid=copy-link]');
+  await first.page.keyboard.press('Enter');
+  await first.page.waitForFunction(() => /Link copied/.test(document.querySelector('[data-testid=copy-status]')?.textContent));
+  assert.equal(await first.page.evaluate(() => navigator.clipboard.readText()), link);
+
+  // Someone else opens the link: the same estimate, its bounds shown first.
+  const other = await open(new URL(link).hash, undefined, { timeline: true });
+  await counted(other.page);
+  assert.equal(await other.page.inputValue('#input'), CHAT);
+  assert.equal(await other.page.inputValue('#limit'), '0.0004');
+  assert.equal(await other.page.inputValue('#tier'), 'batch');
+  assert.deepEqual([await other.page.textContent('[data-testid=min-cost]'), await other.page.textContent('[data-testid=max-cost]')], cost);
+  assert.match(await other.page.textContent('[data-testid=decision]'), /Would be blocked/);
+  assert.equal(await other.page.getAttribute('[data-testid=tokens]', 'data-exact'), 'true', 'the final count is exact');
+  const timeline = await other.page.evaluate(() => window.timeline_);
+  assert.ok(timeline.bounded !== undefined && timeline.bounded < timeline.counted, JSON.stringify(timeline));
+  console.log(`# link opened: bounded estimate at ${timeline.bounded.toFixed(0)} ms after navigation, exact at ${timeline.counted.toFixed(0)} ms`);
+  other.check();
+  await other.context.close();
+
+  // The draft survives a reload of a plain address (no state in the link).
+  await first.page.goto(BASE + '#prices');
+  await first.page.reload();
+  await first.page.waitForSelector('html[data-ready="true"] nav a');
+  await first.page.click('nav a[href="#estimate"]');
+  await counted(first.page);
+  assert.equal(await first.page.inputValue('#input'), CHAT);
+  assert.equal(await first.page.inputValue('#limit'), '0.0004');
+  assert.equal(await first.page.textContent('[data-testid=max-cost]'), cost[1]);
+  first.check();
+  await first.context.close();
+});
+
+test('link: the Compare page’s models travel in its link', async () => {
+  const first = await open('#compare');
+  await setInput(first.page, CHAT);
+  await compared(first.page);
+  await first.page.fill('#add-model', 'gpt-4o');
+  await first.page.keyboard.press('Enter');
+  await first.page.waitForSelector('[data-testid=comparison] tbody tr >> text=gpt-4o');
+  await first.page.click('.chip-list [role=listitem]:first-child button');
+  await compared(first.page);
+  const models = await first.page.$$eval('.chip-list [role=listitem]', (items) => items.map((i) => i.firstChild.textContent));
+  await first.page.waitForFunction(() => /&c=gpt-4o/.test(location.hash));
+  const link = await linkOf(first.page);
+  const other = await open(new URL(link).hash);
+  await compared(other.page);
+  assert.deepEqual(await other.page.$$eval('.chip-list [role=listitem]', (items) => items.map((i) => i.firstChild.textContent)), models);
+  const gpt4o = await other.page.$$eval('[data-testid=comparison] tbody tr', (trs) =>
+    trs.map((tr) => [...tr.children].map((c) => c.textContent)).find((r) => r[0] === 'gpt-4o'),
+  );
+  assert.deepEqual([gpt4o[3], gpt4o[4]], ['$0.0000225', '$0.0010225']);
+  other.check();
+  first.check();
+  await other.context.close();
+  await first.context.close();
+});
+
+test('link: a crafted link gets a clear message, never a broken page', async () => {
+  const { context, page, check } = await open('#estimate');
+  await setInput(page, CHAT);
+  await counted(page);
+  await linkOf(page);
+  const crafted = [
+    ['#estimate?v=1&i=***', /request text is damaged \(not base64url/],
+    ['#estimate?v=1&i=aGVsbG8', /not DEFLATE data/],
+    ['#estimate?v=7&i=AAAA', /format `7`, and this page reads format 1/],
+    ['#estimate?m=gpt-4o', /does not start with the format version/],
+    ['#estimate?v=1&m=no-such-model-xyz', /names a model this price table does not have: .*no-such-model-xyz/],
+    ['#compare?v=1&c=gpt-4o&c=', /empty model/],
+    ['#estimate?v=1&l=lots', /per-call limit `lots`/],
+    ['#estimate?v=1&f=yaml', /input mode `yaml`/],
+    ['#estimate?v=1&m=%E9', /not UTF-8/],
+    ['#estimate?v=1&x=<img src=x onerror=alert(1)>', /does not know: `x`/],
+    [`#estimate?v=1&i=${'A'.repeat(150_000)}`, /150,\d{3} characters long; links to farebox hold at most 100,000/],
+  ];
+  for (const [hash, message] of crafted) {
+    // Typed into the address bar of the open page (a hash change) ...
+    await page.evaluate((h) => { location.hash = h; }, hash);
+    await page.waitForSelector('[data-testid=link-error]');
+    assert.match(await page.textContent('[data-testid=link-error]'), message, hash.slice(0, 80));
+    // ... the draft stays, and so does the estimate.
+    assert.equal(await page.inputValue('#input'), CHAT, hash.slice(0, 80));
+    if (hash.startsWith('#estimate')) {
+      await page.waitForFunction(() => document.querySelector('[data-testid=min-cost]')?.textContent === '$0.0000225');
+    }
+    // Dismissed from the keyboard.
+    await page.focus('[data-testid=link-error] button');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=link-error]', { state: 'detached' });
+  }
+  // ... and opened in a new tab.
+  const fresh = await open(crafted[0][0]);
+  await fresh.page.waitForSelector('[data-testid=link-error]');
+  assert.match(await fresh.page.textContent('[data-testid=link-error]'), crafted[0][1]);
+  assert.ok(await fresh.page.$('textarea#input'), 'the estimator is there');
+  await setInput(fresh.page, CHAT);
+  await counted(fresh.page);
+  fresh.check();
+  check();
+  await fresh.context.close();
+  await context.close();
+});
+
+test('traces: a file dropped anywhere on the view is imported', async () => {
+  const { context, page, check } = await open('#traces');
+  const { readFileSync } = await import('node:fs');
+  const content = readFileSync(`${FIXTURES}langfuse-observations.json`, 'utf8');
+  const transfer = await page.evaluateHandle((text) => {
+    const data = new DataTransfer();
+    data.items.add(new File([text], 'langfuse-observations.json', { type: 'application/json' }));
+    return data;
+  }, content);
+  // Over the page's heading, far from the drop box: the whole view shows it takes the drop.
+  await page.dispatchEvent('h2#traces-title', 'dragenter', { dataTransfer: transfer });
+  await page.dispatchEvent('h2#traces-title', 'dragover', { dataTransfer: transfer });
+  await page.waitForSelector('[data-testid=drop-overlay]');
+  await page.screenshot({ path: `${ARTIFACTS}traces-dragging.png` });
+  await page.dispatchEvent('footer', 'drop', { dataTransfer: transfer });
+  await page.waitForSelector('[data-testid=total-cost]');
+  assert.equal(await page.textContent('[data-testid=total-cost]'), '$0.6492');
+  assert.equal(await page.$('[data-testid=drop-overlay]'), null, 'the overlay goes with the drop');
   check();
   await context.close();
 });
@@ -327,8 +501,10 @@ async function axeViolations(page) {
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
 }
 
-for (const colorScheme of ['light', 'dark']) test(`accessibility: axe-core finds no serious or critical violation on any view (${colorScheme})`, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, colorScheme });
+const SCREENS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
+
+for (const [screen, viewport] of Object.entries(SCREENS)) for (const colorScheme of ['light', 'dark']) test(`accessibility: axe-core finds no serious or critical violation on any view (${screen}, ${colorScheme})`, async () => {
+  const context = await browser.newContext({ viewport, bypassCSP: true, colorScheme });
   const page = await context.newPage();
   const found = {};
   for (const view of ['#estimate', '#compare', '#traces', '#prices']) {
@@ -336,7 +512,7 @@ for (const colorScheme of ['light', 'dark']) test(`accessibility: axe-core finds
     await page.waitForSelector('html[data-ready="true"] nav a', { timeout: 60_000 });
     if (view === '#estimate' || view === '#compare') {
       await page.fill('#input', CHAT);
-      await page.waitForSelector(view === '#estimate' ? '[data-testid=min-cost]' : '[data-testid=comparison] tbody tr');
+      await (view === '#estimate' ? counted(page) : compared(page));
     }
     if (view === '#traces') {
       await page.setInputFiles('#trace-file', `${FIXTURES}langfuse-observations.json`);
@@ -344,7 +520,9 @@ for (const colorScheme of ['light', 'dark']) test(`accessibility: axe-core finds
     }
     if (view === '#prices') await page.waitForSelector('[data-testid=price-table] tbody tr');
     found[view] = await axeViolations(page);
-    await page.screenshot({ path: `${ARTIFACTS}${view.slice(1)}-${colorScheme}.png`, fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 0) found[view].push(`the page is ${overflow}px wider than the screen`);
+    await page.screenshot({ path: `${ARTIFACTS}${view.slice(1)}-${colorScheme}-${screen}.png`, fullPage: true });
   }
   assert.deepEqual(found, { '#estimate': [], '#compare': [], '#traces': [], '#prices': [] });
   await context.close();
