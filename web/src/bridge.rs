@@ -36,11 +36,9 @@ pub enum Lane {
     Compare,
 }
 
-/// Starts the worker on `module`, the page's compiled `WebAssembly.Module`.
-pub fn start(module: &JsValue) -> Result<(), JsValue> {
-    let options = web_sys::WorkerOptions::new();
-    options.set_type(web_sys::WorkerType::Module);
-    let worker = web_sys::Worker::new_with_options("worker.js", &options)?;
+/// Hands `worker` (`worker.js`, which boot.js starts while the module
+/// compiles) `module`, the page's compiled `WebAssembly.Module`.
+pub fn start(module: &JsValue, worker: web_sys::Worker) -> Result<(), JsValue> {
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|event: web_sys::MessageEvent| {
         if let Some(text) = event.data().as_string() {
             match serde_json::from_str::<Response>(&text) {
@@ -113,6 +111,17 @@ fn send(worker: &web_sys::Worker, request: &Request) {
 fn deliver(response: Response) {
     let (id, last) = match &response {
         Response::Ready => return,
+        // boot.js registers the offline cache on this event: filling it
+        // downloads the whole build, which, started with the page, delayed
+        // the worker's start and the first estimate by ~150 ms (measured).
+        Response::Warmed => {
+            if let Some(window) = web_sys::window() {
+                if let Ok(event) = web_sys::Event::new("farebox-warmed") {
+                    let _ = window.dispatch_event(&event);
+                }
+            }
+            return;
+        }
         Response::Progress { id, .. } | Response::Bounds { id, .. } => (Some(*id), false),
         Response::Estimates { id, .. } => (Some(*id), true),
         Response::Failed { id, .. } => (*id, true),

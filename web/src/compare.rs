@@ -7,11 +7,13 @@ use crate::bridge::Lane;
 use crate::draft::{estimate_on_change, Draft, Outcome};
 use crate::estimator::DraftForm;
 use crate::protocol::{EstimateView, ModelEstimate};
+use crate::store::Store;
 use crate::ui::{count, num, text, usd, Row, Table};
 
 #[component]
 pub fn ComparePage() -> impl IntoView {
     let draft = expect_context::<Draft>();
+    let store = expect_context::<Store>();
     let models = draft.compared;
     let estimates = estimate_on_change(Lane::Compare, draft, move || models.get());
     let adding = RwSignal::new(String::new());
@@ -25,7 +27,7 @@ pub fn ComparePage() -> impl IntoView {
     view! {
         <section class="page compare" aria-labelledby="compare-title">
             <h2 id="compare-title">"Compare models on the same request"</h2>
-            <DraftForm hide_model=true />
+            <DraftForm estimates hide_model=true />
             <div class="chips">
                 // The list holds only its items (ARIA: a list's children are
                 // list items); the form that adds one sits beside it.
@@ -60,6 +62,7 @@ pub fn ComparePage() -> impl IntoView {
                         id="add-model"
                         list="model-list"
                         placeholder="add a model"
+                        on:focus=move |_| store.list_models()
                         prop:value=move || adding.get()
                         on:input=move |ev| adding.set(event_target_value(&ev))
                     />

@@ -208,7 +208,7 @@ pub fn estimate_on_change(
                     progress.set(None);
                     outcome.set(Outcome::Failed { message: error.message });
                 }
-                Response::Ready => {}
+                Response::Ready | Response::Warmed => {}
             });
         };
         // The page's first estimate (a restored draft or a link) goes at

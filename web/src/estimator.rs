@@ -28,7 +28,7 @@ pub fn EstimatorPage() -> impl IntoView {
         <section class="page estimator" aria-labelledby="estimate-title">
             <h2 id="estimate-title">"Estimate a call before you make it"</h2>
             <div class="columns">
-                <DraftForm />
+                <DraftForm estimates />
                 <EstimateResult estimates />
             </div>
         </section>
@@ -37,9 +37,21 @@ pub fn EstimatorPage() -> impl IntoView {
 
 /// The input and its settings; shared with the Compare page.
 #[component]
-pub fn DraftForm(#[prop(optional)] hide_model: bool) -> impl IntoView {
+pub fn DraftForm(
+    /// The page's estimates: the model list waits for the first.
+    estimates: Estimates,
+    #[prop(optional)] hide_model: bool,
+) -> impl IntoView {
     let draft = expect_context::<Draft>();
     let store = expect_context::<Store>();
+    // A page opened with a request (a link, a kept draft) shows its estimate
+    // before the page's thread spends its time listing every model.
+    Effect::new(move |_| {
+        let answered = estimates.progress.get().is_none() && estimates.outcome.with(|o| *o != Outcome::Empty);
+        if answered || draft.input.with(|i| i.trim().is_empty()) {
+            set_timeout(move || store.list_models(), std::time::Duration::ZERO);
+        }
+    });
     let chars = move || draft.input.with(|i| i.len());
     view! {
         <form class="draft" on:submit=|ev| ev.prevent_default()>
@@ -83,6 +95,7 @@ pub fn DraftForm(#[prop(optional)] hide_model: bool) -> impl IntoView {
                                 autocomplete="off"
                                 prop:value=move || draft.model.get()
                                 on:change=move |ev| draft.model.set(event_target_value(&ev))
+                                on:focus=move |_| store.list_models()
                             />
                         }
                     })}

@@ -3,9 +3,10 @@
 //! the browser on `farebox-core`.
 //!
 //! One module serves two roles. On the page, `static/boot.js` compiles it,
-//! calls [`start`] with the compiled module, and the app mounts; [`start`]
-//! also launches a Web Worker (`static/worker.js`) on that same module, where
-//! [`handle_message`] estimates off the page's thread (see [`protocol`]).
+//! calls [`start`] with the compiled module and a Web Worker
+//! (`static/worker.js`) it started meanwhile; the app mounts, and the worker
+//! instantiates that same module, where [`handle_message`] estimates off the
+//! page's thread (see [`protocol`]).
 
 pub mod app;
 mod bridge;
@@ -27,11 +28,12 @@ use wasm_bindgen::JsCast;
 
 pub use worker::request_body;
 
-/// The page's entry: starts the worker on `module` (the compiled
-/// `WebAssembly.Module`) and mounts the app on `<body>`.
+/// The page's entry: hands `worker` (the Web Worker running
+/// `static/worker.js`) `module` (the compiled `WebAssembly.Module`) and
+/// mounts the app on `<body>`.
 #[wasm_bindgen]
-pub fn start(module: JsValue) -> Result<(), JsValue> {
-    bridge::start(&module)?;
+pub fn start(module: JsValue, worker: web_sys::Worker) -> Result<(), JsValue> {
+    bridge::start(&module, worker)?;
     leptos::mount::mount_to_body(app::App);
     Ok(())
 }

@@ -65,6 +65,8 @@ fn sort(rows: &mut [ModelRow], order: Order) {
 #[component]
 pub fn PricesPage() -> impl IntoView {
     let store = expect_context::<Store>();
+    // After the page's first paint.
+    set_timeout(move || store.list_models(), std::time::Duration::ZERO);
     let query = RwSignal::new(String::new());
     let provider = RwSignal::new(String::new());
     let order = RwSignal::new(Order::MakersFirst);

@@ -98,6 +98,9 @@ pub enum Request {
 pub enum Response {
     /// The worker's module is instantiated and listening.
     Ready,
+    /// o200k_base is loaded ([`Request::Warm`] done): the page may now start
+    /// what would compete with the first estimate (the offline cache).
+    Warmed,
     /// `done` of `total` models estimated.
     Progress { id: u32, done: usize, total: usize },
     /// Sent first when a model's vocabulary is still downloading: each model

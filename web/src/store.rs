@@ -92,23 +92,32 @@ impl ModelRow {
 #[derive(Clone, Copy)]
 pub struct Store {
     pub models: RwSignal<Vec<ModelRow>>,
+    /// Whether `models` has been filled (see [`Store::list_models`]).
+    listed: StoredValue<bool>,
 }
 
 impl Store {
     /// Loads the stored definitions (a bad stored file is dropped with a
     /// console message rather than leaving the app unusable) and tells the worker.
     pub fn load() -> Store {
-        let store = Store { models: RwSignal::new(Vec::new()) };
+        let store = Store { models: RwSignal::new(Vec::new()), listed: StoredValue::new(false) };
         if let Some(file) = storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten()) {
             if let Err(e) = store.replace_user_models(|t| t.load(file.as_bytes(), PriceFileFormat::Farebox).map(drop)) {
                 web_sys::console::warn_1(&format!("farebox: ignoring the stored price definitions: {e}").into());
             }
         }
-        // The list is every model of the table (2,077 built in), each parsed
-        // on first use, and the pickers' datalist is as many elements: the
-        // first paint does not wait for them.
-        set_timeout(move || store.refresh(), std::time::Duration::ZERO);
         store
+    }
+
+    /// Fills the model list, once. It is every model of the table (2,077
+    /// built in), each parsed on first use, and the pickers' datalist is as
+    /// many elements: 150–300 ms of the page's thread. So it is filled when a
+    /// page needs it (the Prices page, a model field focused), or once the
+    /// page's first estimate is on screen, never before it.
+    pub fn list_models(&self) {
+        if !self.listed.get_value() {
+            self.refresh();
+        }
     }
 
     /// Applies `change` to a copy of the table; on success the copy becomes the
@@ -141,6 +150,7 @@ impl Store {
     }
 
     fn refresh(&self) {
+        self.listed.set_value(true);
         let table = table();
         let user = table.user_models().len();
         let rows = table.models().enumerate().map(|(i, m)| ModelRow::of(m, i < user)).collect();

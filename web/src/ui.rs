@@ -98,7 +98,13 @@ pub fn Table(
     #[prop(optional)] caption: Option<&'static str>,
 ) -> impl IntoView {
     let numeric: Vec<bool> = columns.iter().map(|c| c.numeric).collect();
+    // On a phone a wide table scrolls inside its box rather than widening the
+    // page; the box takes focus so that it scrolls from the keyboard too.
+    let label = caption.map(str::to_string).unwrap_or_else(|| {
+        format!("Table: {}", columns.iter().map(|c| c.title.as_ref()).collect::<Vec<_>>().join(", "))
+    });
     view! {
+        <div class="table-scroll" role="region" tabindex="0" aria-label=label>
         <table data-testid=testid>
             {caption.map(|c| view! { <caption>{c}</caption> })}
             <thead>
@@ -131,6 +137,7 @@ pub fn Table(
                     .collect_view()}
             </tbody>
         </table>
+        </div>
     }
 }
 

@@ -60,8 +60,9 @@ pub async fn handle(message: &str, post: Post) {
         // Not awaited: messages are handled in order, and an estimate sent
         // meanwhile shows its bounds at once instead of waiting for the download.
         Request::Warm => wasm_bindgen_futures::spawn_local(async move {
-            if let Err(e) = ensure_loaded(Vocabulary::O200kBase).await {
-                post(&failed(None, e.code(), e.to_string()));
+            match ensure_loaded(Vocabulary::O200kBase).await {
+                Ok(()) => post(&Response::Warmed),
+                Err(e) => post(&failed(None, e.code(), e.to_string())),
             }
         }),
         Request::Prices { file } => {

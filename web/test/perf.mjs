@@ -7,8 +7,9 @@
 // Prints, as medians of 5 cold loads (a fresh browser context each: empty
 // cache, no service worker): time to interactive (the module compiled, the
 // app mounted) and to the first estimate (the worker started, o200k_base
-// fetched and loaded, a request counted and priced); then the time to import
-// the export file and show its dashboard.
+// fetched and loaded, a request counted and priced); the same for a link
+// that carries a request (its bounds from the text's length, then the
+// count); then the time to import the export file and show its dashboard.
 
 import { statSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -27,12 +28,46 @@ for (let i = 0; i < 5; i++) {
   await page.waitForSelector('html[data-ready="true"] textarea#input');
   interactive.push(await page.evaluate(() => performance.getEntriesByName('farebox-ready')[0].startTime));
   await page.fill('#input', CHAT);
-  await page.waitForSelector('[data-testid=min-cost]');
+  await page.waitForSelector('[data-testid=tokens][data-counted=true]');
   firstEstimate.push(await page.evaluate(() => performance.now()));
   await context.close();
 }
 console.log(`time to interactive: median ${median(interactive).toFixed(0)} ms (${interactive.map((x) => x.toFixed(0)).join(', ')})`);
 console.log(`first estimate shown (from navigation, typing included): median ${median(firstEstimate).toFixed(0)} ms`);
+
+// A link with the request in its fragment, opened cold: when the bounds and
+// the count first show, in ms since navigation started.
+{
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(base + '#estimate');
+  await page.waitForSelector('html[data-ready="true"] textarea#input');
+  await page.fill('#input', CHAT);
+  await page.waitForFunction(() => /[?&]i=/.test(location.hash));
+  const link = page.url();
+  await context.close();
+  const bounded = [];
+  const counted = [];
+  for (let i = 0; i < 5; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      window.timeline_ = {};
+      new MutationObserver(() => {
+        const tokens = document.querySelector('[data-testid=tokens]');
+        if (tokens) window.timeline_[tokens.dataset.counted === 'true' ? 'counted' : 'bounded'] ??= performance.now();
+      }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+    });
+    await page.goto(link);
+    await page.waitForSelector('[data-testid=tokens][data-counted=true]');
+    const t = await page.evaluate(() => window.timeline_);
+    bounded.push(t.bounded);
+    counted.push(t.counted);
+    await context.close();
+  }
+  const list = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
+  console.log(`a link opened: bounds shown at median ${median(bounded).toFixed(0)} ms (${list(bounded)}), the count at ${median(counted).toFixed(0)} ms (${list(counted)})`);
+}
 
 if (exportFile) {
   const size = statSync(exportFile).size;
