@@ -84,6 +84,28 @@ fn short(label: &str) -> String {
     format!("{cut}…")
 }
 
+/// A line chart's outer margin and its value axis' width, in SVG units: the
+/// plot spans `LINE_LEFT..WIDTH - LINE_MARGIN`, which [`line_x`] and
+/// [`line_index`] (pointing at a day) share with the drawing.
+const LINE_MARGIN: u32 = 12;
+const LINE_AXIS: u32 = 96;
+const LINE_LEFT: u32 = LINE_MARGIN + LINE_AXIS;
+
+/// Where point `i` of `n` is drawn, as a fraction of the chart's width.
+pub fn line_x(i: usize, n: usize) -> f64 {
+    let span = f64::from(WIDTH - LINE_MARGIN - LINE_LEFT);
+    let last = n.saturating_sub(1).max(1) as f64;
+    (f64::from(LINE_LEFT) + span * i as f64 / last) / f64::from(WIDTH)
+}
+
+/// The point of `n` nearest to `fraction` of the chart's width (a pointer's place).
+pub fn line_index(fraction: f64, n: usize) -> usize {
+    let span = f64::from(WIDTH - LINE_MARGIN - LINE_LEFT);
+    let last = n.saturating_sub(1);
+    let at = (fraction * f64::from(WIDTH) - f64::from(LINE_LEFT)) / span * last.max(1) as f64;
+    (at.round().max(0.0) as usize).min(last)
+}
+
 /// A line over the days (`data` in date order), e.g. the daily cost trend.
 pub fn line(data: &[Datum], unit: Unit) -> String {
     let mut svg = String::new();
@@ -94,9 +116,9 @@ pub fn line(data: &[Datum], unit: Unit) -> String {
             root.fill(&WHITE)?;
             let last = data.len().saturating_sub(1).max(1);
             let mut chart = ChartBuilder::on(&root)
-                .margin(12)
+                .margin(LINE_MARGIN)
                 .x_label_area_size(32)
-                .y_label_area_size(96)
+                .y_label_area_size(LINE_AXIS)
                 .build_cartesian_2d(0..last, 0.0..top)?;
             chart
                 .configure_mesh()
@@ -207,6 +229,32 @@ mod tests {
             .collect();
         rows.sort_by(|a, b| a.0.total_cmp(&b.0));
         rows
+    }
+
+    #[test]
+    fn a_pointer_finds_the_day_drawn_under_it() {
+        let data: Vec<Datum> =
+            (0..9).map(|i| Datum { label: format!("2026-11-{:02}", i + 1), value: format!("{i}.5") }).collect();
+        let svg = line(&data, Unit::Usd);
+        let xs: Vec<f64> = svg
+            .split("<circle")
+            .skip(1)
+            .map(|tag| {
+                let at = tag.find(" cx=\"").unwrap() + 5;
+                tag[at..].split('"').next().unwrap().parse().unwrap()
+            })
+            .collect();
+        assert_eq!(xs.len(), 9, "{svg}");
+        for (i, x) in xs.iter().enumerate() {
+            // Within a pixel of where the markers are drawn ...
+            assert!((line_x(i, 9) * f64::from(WIDTH) - x).abs() <= 1.0, "point {i}: drawn at {x}");
+            // ... and a pointer anywhere nearer this point than the next finds it.
+            assert_eq!(line_index(x / f64::from(WIDTH), 9), i);
+            assert_eq!(line_index((x + 30.0) / f64::from(WIDTH), 9), i);
+        }
+        assert_eq!(line_index(0.0, 9), 0);
+        assert_eq!(line_index(1.0, 9), 8);
+        assert_eq!(line_index(0.5, 1), 0);
     }
 
     #[test]

@@ -260,10 +260,11 @@ fn Card(label: &'static str, value: Glance, testid: &'static str) -> impl IntoVi
     }
 }
 
-/// A chart as markup, marked as an image with its summary.
+/// A chart as markup, marked as an image with its summary. Focusable: on a
+/// phone it scrolls sideways (style.css), from the keyboard too.
 #[component]
 fn Chart(svg: String, summary: String) -> impl IntoView {
-    view! { <div class="chart" role="img" aria-label=summary inner_html=svg></div> }
+    view! { <div class="chart" role="img" tabindex="0" aria-label=summary inner_html=svg></div> }
 }
 
 #[component]
@@ -274,6 +275,24 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
         days.iter().map(|g| Datum { label: g.key.clone(), value: g.totals.cost.to_string() }).collect();
     let svg = chart::line(&data, Unit::Usd);
     let summary = format!("Daily cost over {} days", days.len());
+    // Each day as the picker reads it: rounded at a glance, the exact amount beside.
+    let points: Vec<String> = days
+        .iter()
+        .map(|g| {
+            let cost = farebox_core::glance::usd(g.totals.cost);
+            let exact = usd(&g.totals.cost.to_string());
+            let calls = match g.totals.generations {
+                1 => "1 call".to_string(),
+                n => format!("{} calls", count(n)),
+            };
+            let alert = if spike_days.contains(&g.key) { " · alert: > 2× trailing average" } else { "" };
+            if cost == exact {
+                format!("{}: {cost} · {calls}{alert}", g.key)
+            } else {
+                format!("{}: {cost} ({exact}) · {calls}{alert}", g.key)
+            }
+        })
+        .collect();
     let (csv, json) = exports(Dimension::Day, days.clone());
     let daily_rows = days
         .iter()
@@ -293,7 +312,7 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
     view! {
         <section aria-labelledby="trend-title">
             <h3 id="trend-title">"Daily cost"</h3>
-            <Chart svg summary />
+            <DayPicker svg summary points />
             <ExportButtons name="daily-cost".into() csv json />
             <details>
                 <summary>{format!("Table ({} days, {} alert days)", days.len(), spike_days.len())}</summary>
@@ -312,6 +331,62 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
                     }
                 })}
         </section>
+    }
+}
+
+/// The daily chart as a slider over its days: the arrow keys (Home, End)
+/// or the pointer pick a day, whose cost and calls show under the chart and
+/// are its spoken value; a line marks the day on the chart.
+#[component]
+fn DayPicker(svg: String, summary: String, points: Vec<String>) -> impl IntoView {
+    let n = points.len();
+    let last = n.saturating_sub(1);
+    let picked = RwSignal::new(last);
+    let points = Arc::new(points);
+    let shown = {
+        let points = points.clone();
+        move || points.get(picked.get()).cloned().unwrap_or_default()
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let next = match ev.key().as_str() {
+            "ArrowLeft" | "ArrowDown" => picked.get_untracked().saturating_sub(1),
+            "ArrowRight" | "ArrowUp" => (picked.get_untracked() + 1).min(last),
+            "Home" => 0,
+            "End" => last,
+            _ => return,
+        };
+        ev.prevent_default();
+        picked.set(next);
+    };
+    let on_pointer = move |ev: leptos::ev::PointerEvent| {
+        let Some(target) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+        let rect = target.get_bounding_client_rect();
+        if rect.width() > 0.0 {
+            picked.set(chart::line_index((f64::from(ev.client_x()) - rect.left()) / rect.width(), n));
+        }
+    };
+    let marker_left = move || format!("{:.3}%", 100.0 * chart::line_x(picked.get(), n));
+    view! {
+        <div
+            class="chart day-picker"
+            role="slider"
+            tabindex="0"
+            aria-label=format!("{summary}: pick a day")
+            aria-valuemin="0"
+            aria-valuemax=last.to_string()
+            aria-valuenow=move || picked.get().to_string()
+            aria-valuetext=shown.clone()
+            data-testid="day-picker"
+            on:keydown=on_key
+        >
+            // The pointer's place is read against the plot, which scrolls
+            // sideways inside the slider on a phone.
+            <div class="plot" on:pointermove=on_pointer on:pointerdown=on_pointer>
+                <div inner_html=svg></div>
+                <div class="marker" aria-hidden="true" style:left=marker_left></div>
+            </div>
+        </div>
+        <p class="readout" data-testid="day-readout" aria-hidden="true">{shown}</p>
     }
 }
 

@@ -479,6 +479,34 @@ test('traces: a file dropped anywhere on the view is imported', async () => {
   await context.close();
 });
 
+test('traces: the daily chart tells each day’s cost, from the keyboard and the pointer', async () => {
+  const { context, page, check } = await open('#traces');
+  const call = (id, day) => ({ id, traceId: `t-${id}`, type: 'GENERATION', startTime: `2026-11-${day}T10:00:00Z`, model: 'gpt-4o', usageDetails: { input: 1000, output: 100 } });
+  const calls = [call('a', 20), call('b', 21), call('c', 21), call('d', 22)];
+  await page.setInputFiles('#trace-file', { name: 'three-days.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(calls)) });
+  await page.waitForSelector('[data-testid=day-picker]');
+  const readout = () => page.textContent('[data-testid=day-readout]');
+  // The newest day first; the slider's spoken value is the readout.
+  assert.match(await readout(), /^2026-11-22: \$[\d.]+ · 1 call$/);
+  assert.equal(await page.getAttribute('[data-testid=day-picker]', 'aria-valuetext'), await readout());
+  await page.focus('[data-testid=day-picker]');
+  await page.keyboard.press('ArrowLeft');
+  assert.match(await readout(), /^2026-11-21: \$[\d.]+ · 2 calls$/);
+  assert.equal(await page.getAttribute('[data-testid=day-picker]', 'aria-valuenow'), '1');
+  await page.keyboard.press('Home');
+  assert.match(await readout(), /^2026-11-20: /);
+  await page.keyboard.press('End');
+  assert.match(await readout(), /^2026-11-22: /);
+  // The pointer over the first day's point (15% across: the value axis is left of the plot).
+  const box = await page.locator('[data-testid=day-picker] .plot').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.16, box.y + box.height / 2);
+  assert.match(await readout(), /^2026-11-20: /);
+  await page.mouse.move(box.x + box.width * 0.55, box.y + box.height / 2);
+  assert.match(await readout(), /^2026-11-21: /);
+  check();
+  await context.close();
+});
+
 /** Orders non-negative decimal strings exactly. */
 function compareDecimals(a, b) {
   const [ai, af = ''] = a.split('.');
