@@ -33,10 +33,21 @@ after(async () => {
 });
 
 /** A fresh context and page that record every request and every CSP violation or page error. */
-async function open(hash = '', viewport = { width: 1280, height: 900 }, options = {}) {
+async function open(hash = '', viewport = { width: 1280, height: 900 }, options = {}, { timeline = false, holdVocabulary = false } = {}) {
   const context = await browser.newContext({ viewport, ...options });
   const page = await context.newPage();
-  if (options.timeline) await page.addInitScript(recordTimeline);
+  if (timeline) await page.addInitScript(recordTimeline);
+  // The vocabulary arrives only once the bounds are on screen: on a fast
+  // machine it can beat the first estimate, which then needs no bounds.
+  if (holdVocabulary) {
+    let bounded = null;
+    await context.route('**/vocab/o200k_base.bin', async (route) => {
+      // Once shown, later requests (the offline cache filling) go at once.
+      bounded ??= page.waitForSelector('[data-testid=tokens][data-counted=false]', { timeout: 60_000 }).catch(() => {});
+      await bounded;
+      await route.continue().catch(() => {});
+    });
+  }
   const requests = [];
   const problems = [];
   context.on('request', (r) => requests.push(r.url()));
@@ -357,7 +368,7 @@ test('link: a link reproduces the estimate (bounds at once, then the count); the
   assert.equal(await first.page.evaluate(() => navigator.clipboard.readText()), link);
 
   // Someone else opens the link: the same estimate, its bounds shown first.
-  const other = await open(new URL(link).hash, undefined, { timeline: true });
+  const other = await open(new URL(link).hash, undefined, {}, { timeline: true, holdVocabulary: true });
   await counted(other.page);
   assert.equal(await other.page.inputValue('#input'), CHAT);
   assert.equal(await other.page.inputValue('#limit'), '0.0004');
@@ -367,7 +378,8 @@ test('link: a link reproduces the estimate (bounds at once, then the count); the
   assert.equal(await other.page.getAttribute('[data-testid=tokens]', 'data-exact'), 'true', 'the final count is exact');
   const timeline = await other.page.evaluate(() => window.timeline_);
   assert.ok(timeline.bounded !== undefined && timeline.bounded < timeline.counted, JSON.stringify(timeline));
-  console.log(`# link opened: bounded estimate at ${timeline.bounded.toFixed(0)} ms after navigation, exact at ${timeline.counted.toFixed(0)} ms`);
+  // Recorded, not asserted: the time depends on the machine (docs/PERFORMANCE.md has perf.mjs's medians).
+  console.log(`# link opened: bounded estimate at ${timeline.bounded.toFixed(0)} ms after navigation, exact at ${timeline.counted.toFixed(0)} ms (vocabulary held until the bounds showed)`);
   other.check();
   await other.context.close();
 
