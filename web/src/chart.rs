@@ -8,6 +8,7 @@
 //! Amounts are converted to `f64` here for geometry only (bar lengths, line
 //! heights); every number a person reads comes from the exact decimal text.
 
+use farebox_core::{glance, Usd};
 use plotters::prelude::*;
 
 const WIDTH: u32 = 720;
@@ -22,13 +23,14 @@ pub enum Unit {
 }
 
 impl Unit {
-    fn tick(self, v: f64) -> String {
+    /// An axis value by the one rounding rule numbers read at a glance follow
+    /// (core's `glance`, as the cards): the axis of a $0.0004 chart still
+    /// reads, and a billion tokens is `1.00 B`. The axis' positions are
+    /// floats; each is read back as the decimal it prints as first.
+    pub fn tick(self, v: f64) -> String {
         match self {
-            Unit::Usd if v == 0.0 => "$0".to_string(),
-            Unit::Usd if v.abs() >= 1.0 => format!("${v:.2}"),
-            // Four significant digits: the axis of a $0.0004 chart still reads.
-            Unit::Usd => format!("${}", significant(v, 4)),
-            Unit::Tokens => crate::ui::count(v.max(0.0).round() as u64),
+            Unit::Usd => Usd::parse_float_text(&v.to_string()).map(glance::usd).unwrap_or_default(),
+            Unit::Tokens => glance::count(v.max(0.0).round() as u64),
         }
     }
 
@@ -37,17 +39,6 @@ impl Unit {
             Unit::Usd => "USD",
             Unit::Tokens => "tokens",
         }
-    }
-}
-
-/// `v` with `digits` significant digits, without trailing zeros.
-fn significant(v: f64, digits: i32) -> String {
-    let decimals = (digits - 1 - v.abs().log10().floor() as i32).clamp(0, 12) as usize;
-    let text = format!("{v:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
     }
 }
 
@@ -122,7 +113,8 @@ pub fn line(data: &[Datum], unit: Unit) -> String {
                 .build_cartesian_2d(0..last, 0.0..top)?;
             chart
                 .configure_mesh()
-                .light_line_style(GRID)
+                // Fine lines fainter than the major ones: the data reads first.
+                .light_line_style(GRID.mix(0.4))
                 .bold_line_style(GRID)
                 .label_style(FONT)
                 .axis_desc_style(FONT)
@@ -169,7 +161,8 @@ pub fn bars(data: &[Datum], unit: Unit) -> String {
             chart
                 .configure_mesh()
                 .disable_y_mesh()
-                .light_line_style(GRID)
+                // Fine lines fainter than the major ones: the data reads first.
+                .light_line_style(GRID.mix(0.4))
                 .bold_line_style(GRID)
                 .label_style(FONT)
                 .axis_desc_style(FONT)
@@ -212,7 +205,10 @@ mod tests {
         assert_eq!(Unit::Usd.tick(12.5), "$12.50");
         assert_eq!(Unit::Usd.tick(0.000_412_34), "$0.0004123");
         assert_eq!(Unit::Usd.tick(0.05), "$0.05");
+        assert_eq!(Unit::Usd.tick(0.6000000000000001), "$0.6", "a float's noise is not a digit");
+        assert_eq!(Unit::Usd.tick(4144.7051581), "$4,144.71");
         assert_eq!(Unit::Tokens.tick(250_000.0), "250,000");
+        assert_eq!(Unit::Tokens.tick(2_091_726_180.0), "2.09 B");
     }
 
     /// `(y, height)` of each filled bar in a bar chart's SVG, top to bottom.

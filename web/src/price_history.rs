@@ -173,7 +173,7 @@ fn StepChart(periods: Vec<PeriodRow>) -> impl IntoView {
                 <line x1=PAD y1=CHART_H - PAD x2=CHART_W - PAD y2=CHART_H - PAD class="axis" />
                 <text x=PAD y=CHART_H - 8.0 class="tick">{label(first)}</text>
                 <text x=CHART_W - PAD y=CHART_H - 8.0 text-anchor="end" class="tick">{label(last)}</text>
-                <text x=4.0 y=PAD - 8.0 class="tick">{format!("${}", significant(top / 1.1))}</text>
+                <text x=4.0 y=PAD - 8.0 class="tick">{crate::chart::Unit::Usd.tick(top / 1.1)}</text>
                 {lines}
             </svg>
             <figcaption class="legend">
@@ -185,12 +185,6 @@ fn StepChart(periods: Vec<PeriodRow>) -> impl IntoView {
         </figure>
     }
     .into_any()
-}
-
-/// At most four significant digits, for the axis' top label.
-fn significant(v: f64) -> String {
-    let text = format!("{v:.4}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Rows of the change list shown; the count says how many more there are.
