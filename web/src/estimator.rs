@@ -144,7 +144,7 @@ fn CopyLink() -> impl IntoView {
         let written = window.navigator().clipboard().write_text(&link);
         leptos::task::spawn_local(async move {
             match wasm_bindgen_futures::JsFuture::from(written).await {
-                Ok(_) => said.set("Link copied: it opens this estimate, with the request inside the link.".into()),
+                Ok(_) => said.set("Link copied. It carries the request itself: whoever has it can read it.".into()),
                 Err(_) => said.set("The browser refused the clipboard: copy the address bar instead.".into()),
             }
         });
