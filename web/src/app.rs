@@ -1,6 +1,10 @@
 //! The app shell: a header, four pages chosen by the URL's hash, and the
 //! state they share.
 
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
@@ -63,6 +67,16 @@ pub struct Shell {
     pub page: RwSignal<Page>,
     /// Why the link could not be opened.
     pub link_error: RwSignal<Option<String>>,
+    /// Hashes of the fragments this tab wrote into the address: going back to
+    /// one is moving through this tab's history, not opening a link, and
+    /// must not put an older draft over the edits made since.
+    written: StoredValue<HashSet<u64>>,
+}
+
+fn fingerprint(query: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    query.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl Shell {
@@ -122,6 +136,9 @@ fn keep_draft(draft: Draft, shell: Shell) {
         }
         let write = move || {
             let query = share::encode(&state);
+            shell.written.update_value(|w| {
+                w.insert(fingerprint(&query));
+            });
             if let Some(storage) = window().local_storage().ok().flatten() {
                 if storage.set_item(DRAFT_KEY, &query).is_err() {
                     web_sys::console::warn_1(&"farebox: the draft is too large to keep in this browser".into());
@@ -150,7 +167,11 @@ pub fn App() -> impl IntoView {
     provide_context(draft);
     let hash = window().location().hash().unwrap_or_default();
     let (first, query) = Page::from_hash(&hash);
-    let shell = Shell { page: RwSignal::new(first), link_error: RwSignal::new(None) };
+    let shell = Shell {
+        page: RwSignal::new(first),
+        link_error: RwSignal::new(None),
+        written: StoredValue::new(HashSet::new()),
+    };
     provide_context(shell);
     // A link's state beats the kept draft; a link that cannot be opened
     // leaves the kept draft in place.
@@ -164,10 +185,12 @@ pub fn App() -> impl IntoView {
         let (next, query) = Page::from_hash(&hash);
         page.set(next);
         match query {
-            Some(query) => {
+            Some(query) if !shell.written.with_value(|w| w.contains(&fingerprint(query))) => {
                 open_link(draft, shell, query);
             }
-            None => shell.link_error.set(None),
+            // Back or forward to a page of this tab: the draft stays as it is
+            // now (and the address is rewritten with it).
+            _ => shell.link_error.set(None),
         }
     });
     window().set_onhashchange(Some(on_hash.as_ref().unchecked_ref()));

@@ -396,6 +396,25 @@ test('link: a link reproduces the estimate (bounds at once, then the count); the
   await first.context.close();
 });
 
+test('link: going back in the tab’s history keeps the edits made since', async () => {
+  const { context, page, check } = await open('#estimate');
+  await setInput(page, CHAT);
+  await counted(page);
+  await linkOf(page);
+  await page.click('nav a[href="#compare"]');
+  await page.waitForFunction(() => location.hash.startsWith('#compare?v=1'));
+  await page.fill('#limit', '0.5');
+  await page.waitForFunction(() => /&l=0\.5/.test(location.hash));
+  // Back to the Estimate page's entry, written before the limit was set.
+  await page.goBack();
+  await page.waitForSelector('nav a[aria-current=page][href="#estimate"]');
+  assert.equal(await page.inputValue('#limit'), '0.5', 'the draft is the newest, not the entry’s');
+  await page.waitForFunction(() => location.hash.startsWith('#estimate?') && /&l=0\.5/.test(location.hash));
+  assert.equal(await page.$('[data-testid=link-error]'), null);
+  check();
+  await context.close();
+});
+
 test('link: the Compare page’s models travel in its link', async () => {
   const first = await open('#compare');
   await setInput(first.page, CHAT);
