@@ -333,8 +333,8 @@ fn read<'t>(
         Some(f) => f,
         None => RequestFormat::detect(obj, model)?,
     };
-    let parsed = request::read(format, obj, &options.rules)?;
     let encoding = Encoding::for_model(&model.id).or_else(|| Encoding::for_model(&requested));
+    let parsed = request::read(format, obj, &options.rules, encoding == Some(Encoding::Gemma3))?;
     Ok(Read { model, format, parsed, encoding })
 }
 
@@ -352,8 +352,11 @@ fn prompt<'t>(
 }
 
 /// Counts what [`read`] read, with `counting`.
-fn count<'t>(read: Read<'t>, counting: Counting<'t>, options: &EstimateOptions) -> Result<Prompt<'t>, Error> {
+fn count<'t>(read: Read<'t>, mut counting: Counting<'t>, options: &EstimateOptions) -> Result<Prompt<'t>, Error> {
     let Read { model, format, parsed, encoding } = read;
+    if encoding == Some(Encoding::Gemma3) {
+        counting.rule = gemma3_rule(&model.id, format, &parsed);
+    }
     let rule = image::ImageRule::for_model(&model.id.to_ascii_lowercase());
     let segments = parsed.count(&counting.counter, counting.scale.as_ref(), rule, encoding)?;
     let total = |which: &dyn Fn(&Segment) -> bool| {
@@ -365,7 +368,6 @@ fn count<'t>(read: Read<'t>, counting: Counting<'t>, options: &EstimateOptions) 
     }
     let (mut cached_5m, mut cached_1h) =
         (total(&|s| s.cache == Some(Ttl::FiveMinutes)), total(&|s| s.cache == Some(Ttl::OneHour)));
-    let mut counting = counting;
     if let Some(provider) = &options.provider_count {
         // The provider counted the whole prompt; the stretches before cache
         // breakpoints keep farebox's bounds, within that total.
@@ -427,6 +429,28 @@ struct Counting<'t> {
     scale: Option<ratios::Scale>,
     /// The provider's endpoint that counted the prompt instead ([`ProviderCount`]).
     provider: Option<String>,
+    /// Which rule chose the encoding and what its count leaves out, when
+    /// that is not plain (Gemma 3 for a Gemini model: [`gemma3_rule`]).
+    rule: Option<String>,
+}
+
+/// How a request for a Gemini model the `google-genai` SDK counts with Gemma 3
+/// is counted, for [`Estimate::method`]: the SDK table that maps it, what
+/// was counted by the SDK's rules, and what is not counted.
+fn gemma3_rule(model_id: &str, format: RequestFormat, parsed: &request::Parsed<'_>) -> Option<String> {
+    let (name, table) = crate::tokens::gemini_mapping(model_id)?;
+    let mut rule = alloc::format!("`{name}` → gemma3 by google-genai 3.6.1's {table}");
+    if format == RequestFormat::Gemini {
+        rule.push_str(
+            "; counted as its LocalTokenizer counts: texts, function declarations, calls and responses, \
+             system instruction, response schema",
+        );
+        for skipped in &parsed.sdk_skipped {
+            rule.push_str(&alloc::format!("; {skipped} estimated as JSON text (the SDK does not read it)"));
+        }
+        rule.push_str("; images estimated by formula; not counted: files, the chat template");
+    }
+    Some(rule)
 }
 
 /// One end of what a text can count without counting it (see [`Counter`]).
@@ -490,7 +514,7 @@ impl<'t> Counting<'t> {
             Some(_) => None,
             None => Some(ratios::for_model(model_id, parsed.non_ascii_share())),
         };
-        Ok(Counting { encoding, counter, scale, provider: None })
+        Ok(Counting { encoding, counter, scale, provider: None, rule: None })
     }
 
     /// The vocabulary text is counted with: the model's own encoding's, else
@@ -507,7 +531,10 @@ impl<'t> Counting<'t> {
         }
         let basis = match (&self.scale, self.encoding) {
             (Some(s), _) => s.describe(),
-            (None, Some(e)) => String::from(e.name()),
+            (None, Some(e)) => match &self.rule {
+                Some(rule) => alloc::format!("{} ({rule})", e.name()),
+                None => String::from(e.name()),
+            },
             (None, None) => String::from("o200k_base"),
         };
         match self.counter {

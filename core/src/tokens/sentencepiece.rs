@@ -1,0 +1,412 @@
+//! SentencePiece BPE encoding, exactly as `sentencepiece` (the C++ library
+//! Google's `google-genai` SDK counts Gemini text with) encodes with a model
+//! like Gemma 3's: identity normaliser, spaces escaped as `▁`, no dummy
+//! prefix, byte fallback. (`cargo xtask vocab` refuses any other model, so
+//! these are the only rules needed.)
+//!
+//! The library's rule (`bpe_model.cc`, `Model::SampleEncode` without
+//! sampling): the text, spaces made `▁`, is cut into symbols: at each
+//! position the longest user-defined piece that starts there (frozen: never
+//! merged), else one character. Then, over the whole text, the adjacent pair
+//! of unfrozen symbols whose concatenation is a piece with the highest score
+//! is merged (the leftmost on a tie), until no pair is a piece. A symbol left
+//! that is not a piece (a character the vocabulary lacks) becomes the byte
+//! pieces of its UTF-8 bytes.
+//!
+//! The library runs that over the whole text at once (one heap, O(n log n)).
+//! Here the text is first cut where no merge can ever cross, so that each
+//! part is merged alone (and remembered, [`super::memo`]): before a frozen
+//! symbol and after it, and before a space whose preceding character is
+//! followed by `▁` in no piece (computed from the vocabulary when it is
+//! loaded; in Gemma 3 only `>▁</` has one). A merge joining the two sides
+//! of such a cut would make a piece holding that pair of characters, and
+//! there is none; merges on one side never create or remove a pair on the
+//! other. So the parts' merges are the library's, in another order that
+//! changes nothing: each part's highest pair is the highest pair in it
+//! either way.
+//!
+//! Within a part: up to [`SCAN_MAX`] characters a scan for the best pair
+//! (fastest when short), beyond it a heap keyed by (priority, position) with
+//! the library's own test for stale entries, O(n log n). Priority is the id:
+//! the file's writer checked that scores fall as ids rise.
+
+use alloc::collections::BinaryHeap;
+use alloc::vec::Vec;
+use core::cmp::Reverse;
+
+use super::memo::{self, Memo};
+use super::spm_file::{self, Kind};
+use super::vocab::{hash, Recent, Vocab, VocabError};
+
+/// Parts of at most this many characters are merged by scanning for the best
+/// pair; longer ones with the heap.
+const SCAN_MAX: usize = 32;
+
+/// A loaded SentencePiece vocabulary.
+pub(crate) struct SentencePiece {
+    /// The normal pieces (ranks are ids; every other id is empty here, so a
+    /// lookup finds only what a merge can make: the library looks merges up
+    /// among normal pieces).
+    pub(super) vocab: Vocab,
+    /// The id of the byte piece of each byte.
+    byte_ids: [u32; 256],
+    user: UserDefined,
+    /// The characters (UTF-8) that precede a `▁` inside some normal piece:
+    /// before a space after any other, the text can be cut.
+    space_joiners: Vec<Vec<u8>>,
+    /// The most bytes of text one token covers: the longest piece, with `▁`
+    /// as the 3 bytes a `▁` in the text is (which it also matches).
+    longest: usize,
+}
+
+/// The user-defined pieces, for the longest match at a position.
+struct UserDefined {
+    /// (text, id), sorted by text.
+    entries: Vec<(Vec<u8>, u32)>,
+    /// Per first byte, the range of `entries` starting with it.
+    first: [(u32, u32); 256],
+}
+
+impl UserDefined {
+    /// The longest user-defined piece `text` starts with: (its length, its id).
+    #[inline]
+    fn longest(&self, text: &[u8]) -> Option<(usize, u32)> {
+        let (lo, hi) = self.first[usize::from(*text.first()?)];
+        let (mut lo, mut hi) = (lo as usize, hi as usize);
+        let mut best = None;
+        let mut d = 0;
+        // Invariant: entries[lo..hi] are those starting with text[..=d]; an
+        // entry equal to text[..=d] sorts first among them.
+        while lo < hi {
+            let (entry, id) = &self.entries[lo];
+            if entry.len() == d + 1 {
+                best = Some((d + 1, *id));
+            }
+            d += 1;
+            let Some(&b) = text.get(d) else { break };
+            let range = &self.entries[lo..hi];
+            let start = range.partition_point(|(e, _)| e.get(d).is_none_or(|&x| x < b));
+            let end = range.partition_point(|(e, _)| e.get(d).is_none_or(|&x| x <= b));
+            (lo, hi) = (lo + start, lo + end);
+        }
+        best
+    }
+}
+
+/// Buffers a count reuses.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    /// Start of each part, then the end.
+    starts: Vec<u32>,
+    /// Scan: priority of the pair (i, i + 1) (u32::MAX: not a piece).
+    ranks: Vec<u32>,
+    /// Heap: per symbol, its end (0 once merged into its left neighbour) and its next symbol.
+    ends: Vec<u32>,
+    next: Vec<u32>,
+    prev: Vec<u32>,
+    heap: BinaryHeap<Reverse<(u64, u64)>>,
+    pub(super) recent: Recent,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// What [`SentencePiece::split`] cuts text into.
+enum Stretch<'t> {
+    /// Characters merged alone.
+    Part(&'t [u8]),
+    /// A user-defined piece (its id): one token, never merged.
+    Frozen(u32),
+}
+
+impl SentencePiece {
+    pub(crate) fn from_file(data: &[u8]) -> Result<SentencePiece, VocabError> {
+        let spm_file::Decoded { kinds, bytes, offsets, byte_of } = spm_file::decode(data)?;
+        let piece = |id: usize| &bytes[offsets[id] as usize..offsets[id + 1] as usize];
+        let (mut normal_bytes, mut normal_offsets) =
+            (Vec::with_capacity(bytes.len()), Vec::with_capacity(offsets.len()));
+        normal_offsets.push(0u32);
+        let mut byte_ids = [NONE; 256];
+        let (mut entries, mut space_joiners, mut longest) = (Vec::new(), Vec::<Vec<u8>>::new(), 1usize);
+        for (id, kind) in kinds.iter().enumerate() {
+            let text = piece(id);
+            match kind {
+                Kind::Normal => {
+                    normal_bytes.extend_from_slice(text);
+                    let s = core::str::from_utf8(text).map_err(|_| VocabError::Corrupt("a piece that is not UTF-8"))?;
+                    for (i, c) in s.char_indices().skip(1) {
+                        if c == ' ' {
+                            let before = s[..i].chars().next_back().map(|p| s.as_bytes()[i - p.len_utf8()..i].to_vec());
+                            if let Some(before) = before.filter(|b| !space_joiners.contains(b)) {
+                                space_joiners.push(before);
+                            }
+                        }
+                    }
+                }
+                Kind::UserDefined => entries.push((text.to_vec(), id as u32)),
+                Kind::Byte => {
+                    let slot = &mut byte_ids[usize::from(byte_of[id])];
+                    if *slot != NONE {
+                        return Err(VocabError::Corrupt("a byte piece appears twice"));
+                    }
+                    *slot = id as u32;
+                }
+                Kind::Unknown | Kind::Control => {}
+            }
+            if matches!(kind, Kind::Normal | Kind::UserDefined) {
+                let spaces = text.iter().filter(|&&b| b == b' ').count();
+                longest = longest.max(text.len() + 2 * spaces);
+                if text.is_empty() {
+                    return Err(VocabError::Corrupt("an empty piece"));
+                }
+            }
+            normal_offsets.push(normal_bytes.len() as u32);
+        }
+        if byte_ids.contains(&NONE) {
+            return Err(VocabError::Corrupt("a byte without its byte piece"));
+        }
+        entries.sort();
+        if entries.windows(2).any(|w| w[0].0 == w[1].0) {
+            return Err(VocabError::Corrupt("a user-defined piece appears twice"));
+        }
+        let mut first = [(0u32, 0u32); 256];
+        for b in 0..=255u8 {
+            let lo = entries.partition_point(|(e, _)| e[0] < b);
+            let hi = entries.partition_point(|(e, _)| e[0] <= b);
+            first[usize::from(b)] = (lo as u32, hi as u32);
+        }
+        let vocab = Vocab::index(normal_bytes, normal_offsets, Vec::new())?;
+        Ok(SentencePiece { vocab, byte_ids, user: UserDefined { entries, first }, space_joiners, longest })
+    }
+
+    /// The most bytes of text one token covers.
+    pub(crate) fn longest(&self) -> usize {
+        self.longest
+    }
+
+    /// Calls `each` with the stretches of `text` merged alone and the
+    /// user-defined pieces between them, in order.
+    #[inline]
+    fn split<'t>(&self, text: &'t [u8], mut each: impl FnMut(Stretch<'t>)) {
+        let (mut start, mut i, mut last_char) = (0, 0, 0);
+        while i < text.len() {
+            let b = text[i];
+            let (lo, hi) = self.user.first[usize::from(b)];
+            if lo < hi {
+                if let Some((len, id)) = self.user.longest(&text[i..]) {
+                    if start < i {
+                        each(Stretch::Part(&text[start..i]));
+                    }
+                    each(Stretch::Frozen(id));
+                    i += len;
+                    start = i;
+                    continue;
+                }
+            }
+            if b == b' ' && start < i && !self.space_joiners.iter().any(|j| j[..] == text[last_char..i]) {
+                each(Stretch::Part(&text[start..i]));
+                start = i;
+            }
+            last_char = i;
+            i += utf8_len(b);
+        }
+        if start < text.len() {
+            each(Stretch::Part(&text[start..]));
+        }
+    }
+
+    /// The number of tokens `text` encodes to (text with its spaces; a `▁`
+    /// in it must be written as a space first: see [`escape`]).
+    pub(crate) fn count(&self, text: &[u8], scratch: &mut Scratch, mut memo: Option<&mut Memo>) -> usize {
+        let mut total = 0;
+        self.split(text, |stretch| {
+            let part = match stretch {
+                Stretch::Part(part) => part,
+                Stretch::Frozen(_) => {
+                    total += 1;
+                    return;
+                }
+            };
+            {
+                let h = (part.len() <= memo::LONGEST).then(|| hash(part) as usize);
+                if let (Some(h), Some(memo)) = (h, memo.as_deref()) {
+                    if let Some(n) = memo.get(part, h) {
+                        total += n;
+                        return;
+                    }
+                }
+                self.merge(part, scratch);
+                let n = self.count_parts(part, scratch);
+                if let (Some(h), Some(memo)) = (h, memo.as_deref_mut()) {
+                    memo.insert(part, h, n);
+                }
+                total += n;
+            }
+        });
+        total
+    }
+
+    /// The token ids of `text` (spaces as in [`SentencePiece::count`]).
+    pub(crate) fn encode(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<u32>) {
+        self.split(text, |stretch| match stretch {
+            Stretch::Frozen(id) => out.push(id),
+            Stretch::Part(part) => {
+                self.merge(part, scratch);
+                for w in scratch.starts.windows(2) {
+                    let piece = &part[w[0] as usize..w[1] as usize];
+                    match self.vocab.rank(piece) {
+                        Some(id) => out.push(id),
+                        None => out.extend(piece.iter().map(|&b| self.byte_ids[usize::from(b)])),
+                    }
+                }
+            }
+        });
+    }
+
+    /// Tokens of a merged part: one per piece, one per byte of a character
+    /// that is not a piece (only single characters can be left unmerged
+    /// without being pieces: every merge makes a piece).
+    fn count_parts(&self, part: &[u8], scratch: &mut Scratch) -> usize {
+        let mut n = 0;
+        for w in scratch.starts.windows(2) {
+            let piece = &part[w[0] as usize..w[1] as usize];
+            n += if piece.len() > 1
+                && utf8_len(piece[0]) == piece.len()
+                && self.rank(piece, &mut scratch.recent).is_none()
+            {
+                piece.len()
+            } else {
+                1
+            };
+        }
+        n
+    }
+
+    #[inline]
+    fn rank(&self, bytes: &[u8], recent: &mut Recent) -> Option<u32> {
+        recent.rank(&self.vocab, bytes)
+    }
+
+    /// Merges `part` (whole characters), leaving its final symbols'
+    /// boundaries in `scratch.starts`.
+    fn merge(&self, part: &[u8], scratch: &mut Scratch) {
+        scratch.starts.clear();
+        let mut i = 0;
+        while i < part.len() {
+            scratch.starts.push(i as u32);
+            i += utf8_len(part[i]);
+        }
+        scratch.starts.push(part.len() as u32);
+        if scratch.starts.len() - 1 <= SCAN_MAX {
+            self.merge_scan(part, scratch);
+        } else {
+            self.merge_heap(part, scratch);
+        }
+    }
+
+    fn pair_rank(&self, part: &[u8], from: u32, to: u32, recent: &mut Recent) -> u32 {
+        let bytes = &part[from as usize..to as usize];
+        if bytes.len() > self.vocab.max_len() {
+            return NONE;
+        }
+        self.rank(bytes, recent).unwrap_or(NONE)
+    }
+
+    fn merge_scan(&self, part: &[u8], scratch: &mut Scratch) {
+        let Scratch { starts, ranks, recent, .. } = scratch;
+        ranks.clear();
+        for w in starts.windows(3) {
+            ranks.push(self.pair_rank(part, w[0], w[2], recent));
+        }
+        // The best pair: lowest id, leftmost on a tie (`min_by_key` keeps the first).
+        while let Some((i, &rank)) = ranks.iter().enumerate().min_by_key(|&(_, &r)| r) {
+            if rank == NONE {
+                break;
+            }
+            starts.remove(i + 1);
+            ranks.remove(i);
+            if i + 2 < starts.len() {
+                ranks[i] = self.pair_rank(part, starts[i], starts[i + 2], recent);
+            }
+            if i > 0 {
+                ranks[i - 1] = self.pair_rank(part, starts[i - 1], starts[i + 1], recent);
+            }
+        }
+    }
+
+    fn merge_heap(&self, part: &[u8], scratch: &mut Scratch) {
+        let Scratch { starts, ends, next, prev, heap, recent, .. } = scratch;
+        let n = starts.len() - 1;
+        ends.clear();
+        ends.extend_from_slice(&starts[1..]);
+        next.clear();
+        next.extend((1..=n as u32).map(|j| if j as usize == n { NONE } else { j }));
+        prev.clear();
+        prev.extend((0..n as u32).map(|j| j.wrapping_sub(1)));
+        heap.clear();
+        let starts = &starts[..n];
+        // An entry: (priority << 32 | left symbol, right symbol << 32 | the pair's length).
+        let push = |heap: &mut BinaryHeap<Reverse<(u64, u64)>>, ends: &[u32], l: u32, r: u32, recent: &mut Recent| {
+            let (from, to) = (starts[l as usize], ends[r as usize]);
+            let rank = self.pair_rank(part, from, to, recent);
+            if rank != NONE {
+                heap.push(Reverse((u64::from(rank) << 32 | u64::from(l), u64::from(r) << 32 | u64::from(to - from))));
+            }
+        };
+        for l in 0..n.saturating_sub(1) as u32 {
+            push(heap, ends, l, l + 1, recent);
+        }
+        let len = |ends: &[u32], s: u32| ends[s as usize] - starts[s as usize];
+        while let Some(Reverse((key, pair))) = heap.pop() {
+            let (l, r, size) = (key as u32, (pair >> 32) as u32, pair as u32);
+            // The library's test: an entry is stale when either side was
+            // merged away or grew (sizes only grow, so equal sizes mean
+            // neither changed).
+            if ends[l as usize] == 0 || ends[r as usize] == 0 || len(ends, l) + len(ends, r) != size {
+                continue;
+            }
+            ends[l as usize] = ends[r as usize];
+            ends[r as usize] = 0;
+            let after = next[r as usize];
+            next[l as usize] = after;
+            if after != NONE {
+                prev[after as usize] = l;
+            }
+            let before = prev[l as usize];
+            if before != NONE {
+                push(heap, ends, before, l, recent);
+            }
+            if after != NONE {
+                push(heap, ends, l, after, recent);
+            }
+        }
+        let mut kept = Vec::new();
+        let mut s = 0u32;
+        while s != NONE {
+            kept.push(starts[s as usize]);
+            s = next[s as usize];
+        }
+        kept.push(part.len() as u32);
+        scratch.starts = kept;
+    }
+}
+
+/// `text` with each `▁` written as a space, when it has one: the library
+/// turns spaces into `▁`, so the two are the same symbol, and the
+/// vocabulary stores `▁` as a space.
+pub(crate) fn escape(text: &str) -> alloc::borrow::Cow<'_, str> {
+    if text.contains('\u{2581}') {
+        alloc::borrow::Cow::Owned(text.replace('\u{2581}', " "))
+    } else {
+        alloc::borrow::Cow::Borrowed(text)
+    }
+}
+
+#[inline(always)]
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0..=0x7F => 1,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    }
+}
