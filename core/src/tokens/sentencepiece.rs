@@ -410,3 +410,143 @@ fn utf8_len(first: u8) -> usize {
         _ => 4,
     }
 }
+
+#[cfg(all(test, feature = "embedded-vocab"))]
+mod tests {
+    use super::*;
+    use crate::tokens::tokenizer::Engine;
+    use crate::tokens::{Encoding, Tokenizer};
+    use proptest::prelude::*;
+
+    /// sentencepiece's `Model::SampleEncode` (bpe_model.cc) as the library
+    /// writes it: one heap over the whole text, no cuts, no scan, no memo.
+    /// The encoder's cuts and per-part merging must give the same ids on any
+    /// text (tests/gemma3.rs checks both against the library itself).
+    fn library(model: &SentencePiece, text: &[u8]) -> Vec<u32> {
+        struct Symbol {
+            start: usize,
+            end: usize,
+            prev: usize,
+            next: usize,
+            frozen: bool,
+        }
+        let mut symbols: Vec<Symbol> = Vec::new();
+        let mut i = 0;
+        while i < text.len() {
+            let (len, frozen) = match model.user.longest(&text[i..]) {
+                Some((len, _)) => (len, true),
+                None => (utf8_len(text[i]), false),
+            };
+            let n = symbols.len();
+            symbols.push(Symbol { start: i, end: i + len, prev: n.wrapping_sub(1), next: n + 1, frozen });
+            i += len;
+        }
+        let mut heap = BinaryHeap::new();
+        let pair = |symbols: &[Symbol],
+                    heap: &mut BinaryHeap<(Reverse<u32>, Reverse<usize>, usize, usize)>,
+                    l: usize,
+                    r: usize| {
+            if l >= symbols.len() || r >= symbols.len() || symbols[l].frozen || symbols[r].frozen {
+                return;
+            }
+            if let Some(id) = model.vocab.rank(&text[symbols[l].start..symbols[r].end]) {
+                heap.push((Reverse(id), Reverse(l), r, symbols[r].end - symbols[l].start));
+            }
+        };
+        for l in 1..symbols.len() {
+            pair(&symbols, &mut heap, l - 1, l);
+        }
+        while let Some((_, Reverse(l), r, size)) = heap.pop() {
+            let (left, right) = (&symbols[l], &symbols[r]);
+            if left.start == left.end
+                || right.start == right.end
+                || (left.end - left.start) + (right.end - right.start) != size
+            {
+                continue;
+            }
+            symbols[l].end = symbols[r].end;
+            symbols[r].end = symbols[r].start;
+            let next = symbols[r].next;
+            symbols[l].next = next;
+            if next < symbols.len() {
+                symbols[next].prev = l;
+            }
+            pair(&symbols, &mut heap, symbols[l].prev, l);
+            pair(&symbols, &mut heap, l, next);
+        }
+        let mut ids = Vec::new();
+        let mut s = 0;
+        while s < symbols.len() {
+            let piece = &text[symbols[s].start..symbols[s].end];
+            match (symbols[s].frozen, model.vocab.rank(piece)) {
+                (true, _) => ids.push(model.user.longest(piece).unwrap().1),
+                (false, Some(id)) => ids.push(id),
+                (false, None) => ids.extend(piece.iter().map(|&b| model.byte_ids[usize::from(b)])),
+            }
+            s = symbols[s].next;
+        }
+        ids
+    }
+
+    fn gemma3() -> &'static SentencePiece {
+        static T: crate::Once<Tokenizer> = crate::Once::new();
+        let t = T.get_or_init(|| Tokenizer::embedded(Encoding::Gemma3));
+        match &t.engine {
+            Engine::SentencePiece(model) => model,
+            Engine::Bpe(..) => unreachable!("gemma3 is SentencePiece"),
+        }
+    }
+
+    /// Pieces of text that sit on the encoder's cuts: spaces before and
+    /// after the one piece with `▁` inside (`>▁</`), runs of the
+    /// user-defined whitespace, tags, characters that are not pieces.
+    const BITS: &[&str] = &[
+        " ",
+        "  ",
+        ">",
+        "</",
+        "> </",
+        "<",
+        "/",
+        "a",
+        "b",
+        "th",
+        "e ",
+        "\n",
+        "\t",
+        "\n\n",
+        "<mask>",
+        "<unused7>",
+        "中",
+        "文",
+        "😀",
+        "\u{e000}",
+        "\u{f0000}",
+        "1",
+        "23",
+        ".",
+        ",",
+        "'",
+        "é",
+        "e\u{301}",
+        "ab",
+        "the",
+        " the",
+        "ing",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn cuts_never_change_the_library_s_ids(bits in prop::collection::vec(0..BITS.len(), 0..120)) {
+            let text: String = bits.iter().map(|&i| BITS[i]).collect();
+            let model = gemma3();
+            let (mut out, mut scratch) = (Vec::new(), Scratch::default());
+            model.encode(text.as_bytes(), &mut scratch, &mut out);
+            prop_assert_eq!(&out, &library(model, text.as_bytes()), "{:?}", text);
+            let mut memo = Memo::default();
+            prop_assert_eq!(model.count(text.as_bytes(), &mut scratch, Some(&mut memo)), out.len());
+            prop_assert_eq!(model.count(text.as_bytes(), &mut scratch, Some(&mut memo)), out.len());
+        }
+    }
+}
