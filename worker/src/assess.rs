@@ -23,15 +23,17 @@ use crate::route::Route;
 use crate::telemetry::{CallLog, Outcome};
 
 /// The tokenizers the worker carries: o200k_base (GPT-4o and later, and the
-/// basis of every calibrated estimate) and cl100k_base (GPT-4, GPT-3.5,
-/// embeddings), compiled in. Each is parsed the first time an estimate
-/// counts with it: a request refused before counting, or one for a
-/// cl100k_base model, never parses o200k_base. Any other vocabulary is
-/// `tokenizer_not_loaded`, so the call is unpriced.
+/// basis of every calibrated estimate), cl100k_base (GPT-4, GPT-3.5,
+/// embeddings) and gemma3 (the Gemini models Google's SDK counts with it:
+/// the worker fronts Gemini's API), compiled in. Each is parsed the first
+/// time an estimate counts with it: a request refused before counting, or
+/// one for a cl100k_base model, never parses o200k_base. Any other
+/// vocabulary is `tokenizer_not_loaded`, so the call is unpriced.
 pub fn tokenizers() -> Tokenizers {
     Tokenizers::with_source(|vocabulary| match vocabulary {
         Vocabulary::O200kBase => Some(include_bytes!("../../core/data/vocab/o200k_base.bin")),
         Vocabulary::Cl100kBase => Some(include_bytes!("../../core/data/vocab/cl100k_base.bin")),
+        Vocabulary::Gemma3 => Some(include_bytes!("../../core/data/vocab/gemma3.bin")),
         Vocabulary::P50kBase | Vocabulary::R50kBase => None,
     })
 }
