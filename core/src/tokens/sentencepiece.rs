@@ -25,21 +25,22 @@
 //! changes nothing: each part's highest pair is the highest pair in it
 //! either way.
 //!
-//! Within a part: up to [`SCAN_MAX`] characters a scan for the best pair
-//! (fastest when short), beyond it a heap keyed by (priority, position) with
-//! the library's own test for stale entries, O(n log n). Priority is the id:
-//! the file's writer checked that scores fall as ids rise.
-
-use alloc::collections::BinaryHeap;
-use alloc::vec::Vec;
-use core::cmp::Reverse;
+//! Within a part: a part that is a piece its own text encodes to (most
+//! words; the file lists the few that are not) is that token; otherwise up
+//! to [`SCAN_MAX`] characters a scan for the best pair (fastest when short),
+//! beyond it the candidate pairs in buckets by priority, each merged left to
+//! right (the library's heap order; see `merge_long`), with the library's
+//! own test for stale entries. Priority is the id: the file's writer checked
+//! that scores fall as ids rise.
 
 use super::memo::{self, Memo};
 use super::spm_file::{self, Kind};
 use super::vocab::{hash, Recent, Vocab, VocabError};
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 
 /// Parts of at most this many characters are merged by scanning for the best
-/// pair; longer ones with the heap.
+/// pair; longer ones by buckets of pairs (`merge_long`).
 const SCAN_MAX: usize = 32;
 
 /// A loaded SentencePiece vocabulary.
@@ -50,6 +51,10 @@ pub(crate) struct SentencePiece {
     pub(super) vocab: Vocab,
     /// The id of the byte piece of each byte.
     byte_ids: [u32; 256],
+    /// By id, one bit: the normal pieces that their own text encodes to
+    /// (every one but the file's unreached list). A stretch equal to one of
+    /// them is that one token, without merging.
+    whole: Vec<u64>,
     user: UserDefined,
     /// The characters (UTF-8) that precede a `▁` inside some normal piece:
     /// before a space after any other, the text can be cut.
@@ -100,15 +105,19 @@ pub(crate) struct Scratch {
     starts: Vec<u32>,
     /// Scan: priority of the pair (i, i + 1) (u32::MAX: not a piece).
     ranks: Vec<u32>,
-    /// Heap: per symbol, its end (0 once merged into its left neighbour) and its next symbol.
+    /// Long parts: per symbol, its end (0 once merged into its left
+    /// neighbour), its next and previous symbols; the candidate pairs.
     ends: Vec<u32>,
     next: Vec<u32>,
     prev: Vec<u32>,
-    heap: BinaryHeap<Reverse<(u64, u64)>>,
+    buckets: Buckets,
     pub(super) recent: Recent,
 }
 
 const NONE: u32 = u32::MAX;
+
+/// Candidate pairs of a long part by priority: [left symbol, right symbol, length].
+type Buckets = BTreeMap<u32, Vec<[u32; 3]>>;
 
 /// What [`SentencePiece::split`] cuts text into.
 enum Stretch<'t> {
@@ -120,7 +129,13 @@ enum Stretch<'t> {
 
 impl SentencePiece {
     pub(crate) fn from_file(data: &[u8]) -> Result<SentencePiece, VocabError> {
-        let spm_file::Decoded { kinds, bytes, offsets, byte_of } = spm_file::decode(data)?;
+        let spm_file::Decoded { kinds, bytes, offsets, byte_of, unreached } = spm_file::decode(data)?;
+        let mut whole = alloc::vec![0u64; kinds.len().div_ceil(64)];
+        for (id, kind) in kinds.iter().enumerate() {
+            if *kind == Kind::Normal && unreached.binary_search(&(id as u32)).is_err() {
+                whole[id / 64] |= 1 << (id % 64);
+            }
+        }
         let piece = |id: usize| &bytes[offsets[id] as usize..offsets[id + 1] as usize];
         let (mut normal_bytes, mut normal_offsets) =
             (Vec::with_capacity(bytes.len()), Vec::with_capacity(offsets.len()));
@@ -175,7 +190,33 @@ impl SentencePiece {
             first[usize::from(b)] = (lo as u32, hi as u32);
         }
         let vocab = Vocab::index(normal_bytes, normal_offsets, Vec::new())?;
-        Ok(SentencePiece { vocab, byte_ids, user: UserDefined { entries, first }, space_joiners, longest })
+        Ok(SentencePiece { vocab, byte_ids, whole, user: UserDefined { entries, first }, space_joiners, longest })
+    }
+
+    /// The normal pieces of a file that their own text does not encode to
+    /// (whatever its list says: each is encoded here, by the merges alone).
+    pub(crate) fn unreached(data: &[u8]) -> Result<Vec<u32>, VocabError> {
+        let mut model = SentencePiece::from_file(data)?;
+        model.whole.fill(0);
+        let mut scratch = Scratch::default();
+        let mut unreached = Vec::new();
+        for id in 0..model.vocab.len() as u32 {
+            let text = model.vocab.token(id);
+            if text.is_empty() {
+                continue;
+            }
+            let mut out = Vec::new();
+            model.encode(text, &mut scratch, &mut out);
+            if out != [id] {
+                unreached.push(id);
+            }
+        }
+        Ok(unreached)
+    }
+
+    #[inline]
+    fn is_whole(&self, id: u32) -> bool {
+        self.whole.get(id as usize / 64).is_some_and(|w| w >> (id % 64) & 1 == 1)
     }
 
     /// The most bytes of text one token covers.
@@ -227,7 +268,15 @@ impl SentencePiece {
                 }
             };
             {
-                let h = (part.len() <= memo::LONGEST).then(|| hash(part) as usize);
+                // One hash serves the index and the memo.
+                let h = (part.len() <= memo::LONGEST.max(self.vocab.max_len())).then(|| hash(part));
+                if let Some(h) = h.filter(|_| part.len() <= self.vocab.max_len()) {
+                    if self.vocab.find(part, h).is_some_and(|id| self.is_whole(id)) {
+                        total += 1;
+                        return;
+                    }
+                }
+                let h = h.filter(|_| part.len() <= memo::LONGEST).map(|h| h as usize);
                 if let (Some(h), Some(memo)) = (h, memo.as_deref()) {
                     if let Some(n) = memo.get(part, h) {
                         total += n;
@@ -299,7 +348,7 @@ impl SentencePiece {
         if scratch.starts.len() - 1 <= SCAN_MAX {
             self.merge_scan(part, scratch);
         } else {
-            self.merge_heap(part, scratch);
+            self.merge_long(part, scratch);
         }
     }
 
@@ -333,8 +382,8 @@ impl SentencePiece {
         }
     }
 
-    fn merge_heap(&self, part: &[u8], scratch: &mut Scratch) {
-        let Scratch { starts, ends, next, prev, heap, recent, .. } = scratch;
+    fn merge_long(&self, part: &[u8], scratch: &mut Scratch) {
+        let Scratch { starts, ends, next, prev, buckets, recent, .. } = scratch;
         let n = starts.len() - 1;
         ends.clear();
         ends.extend_from_slice(&starts[1..]);
@@ -342,51 +391,75 @@ impl SentencePiece {
         next.extend((1..=n as u32).map(|j| if j as usize == n { NONE } else { j }));
         prev.clear();
         prev.extend((0..n as u32).map(|j| j.wrapping_sub(1)));
-        heap.clear();
+        buckets.clear();
         let starts = &starts[..n];
-        // An entry: (priority << 32 | left symbol, right symbol << 32 | the pair's length).
-        let push = |heap: &mut BinaryHeap<Reverse<(u64, u64)>>, ends: &[u32], l: u32, r: u32, recent: &mut Recent| {
+        // Candidate pairs by priority, each [left symbol, right symbol, the
+        // pair's length]; returns the priority (NONE: not a piece).
+        let push = |buckets: &mut Buckets, ends: &[u32], l: u32, r: u32, recent: &mut Recent| {
             let (from, to) = (starts[l as usize], ends[r as usize]);
             let rank = self.pair_rank(part, from, to, recent);
             if rank != NONE {
-                heap.push(Reverse((u64::from(rank) << 32 | u64::from(l), u64::from(r) << 32 | u64::from(to - from))));
+                buckets.entry(rank).or_default().push([l, r, to - from]);
             }
+            rank
         };
         for l in 0..n.saturating_sub(1) as u32 {
-            push(heap, ends, l, l + 1, recent);
+            push(buckets, ends, l, l + 1, recent);
         }
         let len = |ends: &[u32], s: u32| ends[s as usize] - starts[s as usize];
-        while let Some(Reverse((key, pair))) = heap.pop() {
-            let (l, r, size) = (key as u32, (pair >> 32) as u32, pair as u32);
-            // The library's test: an entry is stale when either side was
-            // merged away or grew (sizes only grow, so equal sizes mean
-            // neither changed).
-            if ends[l as usize] == 0 || ends[r as usize] == 0 || len(ends, l) + len(ends, r) != size {
-                continue;
+        // The library pops (priority, left) from one heap. Here a bucket of
+        // one priority is taken whole and merged left to right, which is the
+        // same order as long as no merge makes a pair of this priority or a
+        // better one: a merge makes a longer piece than this one, so never
+        // the same one, and if it makes a better one (a vocabulary need not
+        // forbid it), the rest of the bucket goes back and the better pair
+        // goes first, as the heap would have it. Taken whole, a bucket is
+        // read in order, not sifted entry by entry through a heap of
+        // millions (1 MB of one letter: the heap was 86% of the time).
+        while let Some((rank, mut entries)) = buckets.pop_first() {
+            if !entries.is_sorted_by_key(|e| e[0]) {
+                entries.sort_unstable_by_key(|e| e[0]);
             }
-            ends[l as usize] = ends[r as usize];
-            ends[r as usize] = 0;
-            let after = next[r as usize];
-            next[l as usize] = after;
-            if after != NONE {
-                prev[after as usize] = l;
-            }
-            let before = prev[l as usize];
-            if before != NONE {
-                push(heap, ends, before, l, recent);
-            }
-            if after != NONE {
-                push(heap, ends, l, after, recent);
+            for (k, &[l, r, size]) in entries.iter().enumerate() {
+                // The library's test: an entry is stale when either side was
+                // merged away or grew (sizes only grow, so equal sizes mean
+                // neither changed).
+                if ends[l as usize] == 0 || ends[r as usize] == 0 || len(ends, l) + len(ends, r) != size {
+                    continue;
+                }
+                ends[l as usize] = ends[r as usize];
+                ends[r as usize] = 0;
+                let after = next[r as usize];
+                next[l as usize] = after;
+                if after != NONE {
+                    prev[after as usize] = l;
+                }
+                let before = prev[l as usize];
+                let mut better = false;
+                if before != NONE {
+                    better |= push(buckets, ends, before, l, recent) <= rank;
+                }
+                if after != NONE {
+                    better |= push(buckets, ends, l, after, recent) <= rank;
+                }
+                if better {
+                    buckets.entry(rank).or_default().extend_from_slice(&entries[k + 1..]);
+                    break;
+                }
             }
         }
-        let mut kept = Vec::new();
+        // The symbols left, into `prev` (not needed any more), which then
+        // becomes `starts`: no allocation per part.
         let mut s = 0u32;
+        let mut at = 0;
         while s != NONE {
-            kept.push(starts[s as usize]);
+            prev[at] = starts[s as usize];
+            at += 1;
             s = next[s as usize];
         }
-        kept.push(part.len() as u32);
-        scratch.starts = kept;
+        prev.truncate(at);
+        prev.push(part.len() as u32);
+        core::mem::swap(&mut scratch.starts, &mut scratch.prev);
     }
 }
 
@@ -416,6 +489,8 @@ mod tests {
     use super::*;
     use crate::tokens::tokenizer::Engine;
     use crate::tokens::{Encoding, Tokenizer};
+    use alloc::collections::BinaryHeap;
+    use core::cmp::Reverse;
     use proptest::prelude::*;
 
     /// sentencepiece's `Model::SampleEncode` (bpe_model.cc) as the library
@@ -534,6 +609,14 @@ mod tests {
         " the",
         "ing",
     ];
+
+    #[test]
+    fn the_file_s_unreached_list_is_the_encoder_s() {
+        let data = include_bytes!("../../data/vocab/gemma3.bin");
+        let listed = spm_file::decode(data).unwrap().unreached;
+        assert_eq!(listed, SentencePiece::unreached(data).unwrap());
+        assert!(!listed.is_empty() && listed.len() < 10_000, "{}", listed.len());
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]

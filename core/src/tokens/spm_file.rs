@@ -16,7 +16,14 @@
 //! - the byte of each byte-fallback piece (`<0xXX>`), in id order;
 //! - every other piece as a length byte and its UTF-8 bytes, in id order,
 //!   with `▁` (U+2581) written as a space: the text's own spaces then match
-//!   the pieces without a rewrite, and the file is smaller.
+//!   the pieces without a rewrite, and the file is smaller;
+//! - the normal pieces whose own text does not encode to them (BPE of the
+//!   text alone stops short, or makes other pieces): their count (u32 LE),
+//!   then their ids (u32 LE, ascending). Every other normal piece is what its
+//!   text encodes to, so a stretch of text equal to one is one token without
+//!   merging (the encoder's fast path). The writer finds them with the
+//!   encoder itself ([`encode`]); a unit test checks the embedded file's
+//!   list against a fresh computation.
 
 use alloc::vec::Vec;
 
@@ -63,8 +70,24 @@ pub struct Piece<'a> {
     pub byte: Option<u8>,
 }
 
-/// Writes pieces (in id order) as `FBS1`. The writer behind `cargo xtask vocab`.
+/// Writes pieces (in id order) as `FBS1`, with the list of pieces their
+/// own text does not encode to, found by encoding each with
+/// [`super::sentencepiece`] (which reads the file without that list first).
+/// The writer behind `cargo xtask vocab`.
 pub fn encode(pieces: &[Piece<'_>]) -> Result<Vec<u8>, VocabError> {
+    let mut out = encode_pieces(pieces)?;
+    let unreached = super::sentencepiece::SentencePiece::unreached(&out)?;
+    let count = u32::try_from(unreached.len()).map_err(|_| VocabError::Unwritable("too many pieces"))?;
+    out.truncate(out.len() - 4);
+    out.extend_from_slice(&count.to_le_bytes());
+    for id in unreached {
+        out.extend_from_slice(&id.to_le_bytes());
+    }
+    Ok(out)
+}
+
+/// The file with an empty list of unreached pieces.
+fn encode_pieces(pieces: &[Piece<'_>]) -> Result<Vec<u8>, VocabError> {
     let mut out = MAGIC.to_vec();
     let count = u32::try_from(pieces.len()).map_err(|_| VocabError::Unwritable("too many pieces"))?;
     out.extend_from_slice(&count.to_le_bytes());
@@ -82,6 +105,7 @@ pub fn encode(pieces: &[Piece<'_>]) -> Result<Vec<u8>, VocabError> {
         out.push(len);
         out.extend_from_slice(text.as_bytes());
     }
+    out.extend_from_slice(&0u32.to_le_bytes());
     Ok(out)
 }
 
@@ -94,6 +118,8 @@ pub(crate) struct Decoded {
     pub offsets: Vec<u32>,
     /// The byte each byte piece stands for, by id (0 for other pieces).
     pub byte_of: Vec<u8>,
+    /// The normal pieces their own text does not encode to, ascending.
+    pub unreached: Vec<u32>,
 }
 
 pub(crate) fn decode(data: &[u8]) -> Result<Decoded, VocabError> {
@@ -128,10 +154,25 @@ pub(crate) fn decode(data: &[u8]) -> Result<Decoded, VocabError> {
         }
         offsets.push(bytes.len() as u32);
     }
+    let (n, mut rest) = rest.split_first_chunk::<4>().ok_or(VocabError::Truncated("unreached count"))?;
+    let n = u32::from_le_bytes(*n) as usize;
+    if n > count {
+        return Err(VocabError::Corrupt("more unreached pieces than pieces"));
+    }
+    let mut unreached = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (id, tail) = rest.split_first_chunk::<4>().ok_or(VocabError::Truncated("unreached pieces"))?;
+        let id = u32::from_le_bytes(*id);
+        if kinds.get(id as usize) != Some(&Kind::Normal) || unreached.last().is_some_and(|&last| last >= id) {
+            return Err(VocabError::Corrupt("an unreached piece that is not a normal piece in order"));
+        }
+        unreached.push(id);
+        rest = tail;
+    }
     if !rest.is_empty() {
         return Err(VocabError::Corrupt("bytes after the last piece"));
     }
-    Ok(Decoded { kinds, bytes, offsets, byte_of })
+    Ok(Decoded { kinds, bytes, offsets, byte_of, unreached })
 }
 
 fn split<'a>(data: &'a [u8], n: usize, part: &'static str) -> Result<(&'a [u8], &'a [u8]), VocabError> {
@@ -150,7 +191,9 @@ mod tests {
             Piece { kind: Kind::Normal, text: "\u{2581}a", byte: None },
             Piece { kind: Kind::UserDefined, text: "\n\n", byte: None },
         ];
-        let file = encode(&pieces).unwrap();
+        // The format alone (a vocabulary this small has no byte pieces for
+        // the encoder to load, so no unreached list is computed).
+        let file = encode_pieces(&pieces).unwrap();
         let d = decode(&file).unwrap();
         assert_eq!(d.kinds, [Kind::Control, Kind::Byte, Kind::Normal, Kind::UserDefined]);
         assert_eq!(&d.bytes[d.offsets[2] as usize..d.offsets[3] as usize], b" a");
@@ -159,7 +202,8 @@ mod tests {
         for cut in 0..file.len() {
             assert!(decode(&file[..cut]).is_err(), "cut at {cut}");
         }
-        assert!(encode(&[Piece { kind: Kind::Normal, text: "a b", byte: None }]).is_err());
+        assert!(encode_pieces(&[Piece { kind: Kind::Normal, text: "a b", byte: None }]).is_err());
+        assert!(encode(&pieces).is_err(), "the encoder refuses a vocabulary without byte pieces");
         assert_eq!(decode(b"FBV3\0\0\0\0").err(), Some(VocabError::NotAVocabulary));
     }
 }
