@@ -132,3 +132,20 @@ fn the_estimate_names_the_mapping_and_what_is_not_counted() {
     let e = estimate(prices(), tokenizers(), body, &options).unwrap();
     assert!(!e.exact && e.method.starts_with("estimate"), "{}", e.method);
 }
+
+#[test]
+fn a_host_without_the_vocabulary_estimates_gemini_as_before() {
+    use farebox_core::tokens::{Tokenizers, Vocabulary};
+    // A host that says what it carries (the edge worker without its `gemma3`
+    // feature): Gemini is estimated from o200k_base, not refused.
+    let o200k_only = Tokenizers::with_source(|v| {
+        (v == Vocabulary::O200kBase).then_some(include_bytes!("../../core/data/vocab/o200k_base.bin").as_slice())
+    });
+    let body = br#"{"contents": [{"role": "user", "parts": [{"text": "hello world"}]}], "generationConfig": {"maxOutputTokens": 10}}"#;
+    let options = EstimateOptions { model: Some("gemini-2.5-pro".into()), ..EstimateOptions::default() };
+    let e = estimate(prices(), &o200k_only, body, &options).unwrap();
+    assert!(!e.exact && e.method.starts_with("estimate"), "{}", e.method);
+    // A host that fetches on need is told which vocabulary to fetch.
+    let e = estimate(prices(), &Tokenizers::new(), body, &options).unwrap_err();
+    assert_eq!(e, farebox_core::Error::TokenizerNotLoaded(Vocabulary::Gemma3));
+}

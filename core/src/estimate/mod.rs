@@ -317,6 +317,7 @@ struct Read<'t> {
 /// Reads a request body up to its counting: everything that can fail before a tokenizer is needed.
 fn read<'t>(
     prices: &'t PriceTable,
+    tokenizers: &Tokenizers,
     value: &'t serde_json::Value,
     options: &EstimateOptions,
 ) -> Result<Read<'t>, Error> {
@@ -333,7 +334,9 @@ fn read<'t>(
         Some(f) => f,
         None => RequestFormat::detect(obj, model)?,
     };
-    let encoding = Encoding::for_model(&model.id).or_else(|| Encoding::for_model(&requested));
+    let encoding = Encoding::for_model(&model.id)
+        .or_else(|| Encoding::for_model(&requested))
+        .filter(|e| !tokenizers.lacks(e.vocabulary()));
     let parsed = request::read(format, obj, &options.rules, encoding == Some(Encoding::Gemma3))?;
     Ok(Read { model, format, parsed, encoding })
 }
@@ -346,7 +349,7 @@ fn prompt<'t>(
     options: &EstimateOptions,
     bound: Option<Bound>,
 ) -> Result<Prompt<'t>, Error> {
-    let read = read(prices, value, options)?;
+    let read = read(prices, tokenizers, value, options)?;
     let counting = Counting::new(tokenizers, read.encoding, &read.model.id, &read.parsed, bound)?;
     count(read, counting, options)
 }
@@ -569,11 +572,12 @@ pub fn count_prompt(
 /// counts a request's text.
 pub fn estimate_text(prices: &PriceTable, tokenizers: &Tokenizers, text: &str, model: &str) -> Result<Range, Error> {
     let parsed = request::Parsed::text(text);
-    let (encoding, model_id) = match Encoding::from_name(model.trim()).or_else(|| Encoding::for_model(model)) {
+    let own = |name: &str| Encoding::for_model(name).filter(|e| !tokenizers.lacks(e.vocabulary()));
+    let (encoding, model_id) = match Encoding::from_name(model.trim()).or_else(|| own(model)) {
         Some(encoding) => (Some(encoding), model),
         None => {
             let id = &prices.resolve(model)?.model.id;
-            (Encoding::for_model(id), id.as_str())
+            (own(id), id.as_str())
         }
     };
     let counting = Counting::new(tokenizers, encoding, model_id, &parsed, None)?;
@@ -617,11 +621,11 @@ pub fn estimate_bounds(
     options: &EstimateOptions,
 ) -> Result<Option<Bounds>, Error> {
     let value = read_body(body, options)?;
-    if !grows_with_tokens(read(prices, &value, options)?.model) {
+    if !grows_with_tokens(read(prices, tokenizers, &value, options)?.model) {
         return Ok(None);
     }
     let at = |bound| -> Result<Estimate, Error> {
-        let read = read(prices, &value, options)?;
+        let read = read(prices, tokenizers, &value, options)?;
         let counting = Counting::new(tokenizers, read.encoding, &read.model.id, &read.parsed, Some(bound))?;
         price(prices, count(read, counting, options)?, options)
     };

@@ -229,6 +229,16 @@ impl Tokenizers {
         self.slot(vocabulary).get().is_some() || self.source.is_some_and(|source| source(vocabulary).is_some())
     }
 
+    /// Whether the host said it will not have `vocabulary`: it gave a
+    /// source, the source has no bytes for it, and it was not loaded. A
+    /// model whose own tokenizer a host lacks this way is estimated as a
+    /// model without a public tokenizer (a host that fetches vocabularies on
+    /// need gives no source, and gets [`crate::Error::TokenizerNotLoaded`]
+    /// naming the one to fetch).
+    pub fn lacks(&self, vocabulary: Vocabulary) -> bool {
+        self.source.is_some_and(|source| source(vocabulary).is_none()) && self.slot(vocabulary).get().is_none()
+    }
+
     /// The tokenizer for `encoding`, if its vocabulary is loaded or the
     /// source holds it.
     pub fn get(&self, encoding: Encoding) -> Option<&Tokenizer> {
@@ -297,5 +307,8 @@ mod tests {
         assert!(some.slot(Vocabulary::Cl100kBase).get().is_none(), "available parses nothing");
         assert!(some.has(Vocabulary::Cl100kBase) && !some.has(Vocabulary::P50kBase));
         assert!(tokenizers.available(Vocabulary::O200kBase) && !tokenizers.available(Vocabulary::P50kBase));
+        // Only a source can say a vocabulary will not come.
+        assert!(some.lacks(Vocabulary::P50kBase) && !some.lacks(Vocabulary::Cl100kBase));
+        assert!(!tokenizers.lacks(Vocabulary::P50kBase));
     }
 }
