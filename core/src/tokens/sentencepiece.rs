@@ -36,8 +36,9 @@
 use super::memo::{self, Memo};
 use super::spm_file::{self, Kind};
 use super::vocab::{hash, Recent, Vocab, VocabError};
-use alloc::collections::BTreeMap;
+use alloc::collections::BinaryHeap;
 use alloc::vec::Vec;
+use core::cmp::Reverse;
 
 /// Parts of at most this many characters are merged by scanning for the best
 /// pair; longer ones by buckets of pairs (`merge_long`).
@@ -111,13 +112,62 @@ pub(crate) struct Scratch {
     next: Vec<u32>,
     prev: Vec<u32>,
     buckets: Buckets,
+    /// Long parts: pairs made as good as the bucket being merged, or better.
+    urgent: BinaryHeap<Reverse<(u32, [u32; 3])>>,
     pub(super) recent: Recent,
 }
 
 const NONE: u32 = u32::MAX;
 
 /// Candidate pairs of a long part by priority: [left symbol, right symbol, length].
-type Buckets = BTreeMap<u32, Vec<[u32; 3]>>;
+///
+/// A binary heap of the priorities that have a bucket, and per priority its
+/// bucket's place (a table as long as the vocabulary, made on the first long
+/// part): no ordered map, whose code would grow the WebAssembly module more
+/// than this whole encoder.
+#[derive(Default)]
+struct Buckets {
+    ranks: BinaryHeap<Reverse<u32>>,
+    /// By priority: 1 + its bucket's index in `lists`, or 0.
+    slot: Vec<u32>,
+    lists: Vec<Vec<[u32; 3]>>,
+    /// Emptied buckets, kept for their memory.
+    spare: Vec<Vec<[u32; 3]>>,
+}
+
+impl Buckets {
+    fn reset(&mut self, ranks: usize) {
+        self.slot.clear();
+        self.slot.resize(ranks, 0);
+        self.ranks.clear();
+        self.spare.extend(self.lists.drain(..).map(|mut l| {
+            l.clear();
+            l
+        }));
+    }
+
+    fn push(&mut self, rank: u32, entries: &[[u32; 3]]) {
+        let slot = &mut self.slot[rank as usize];
+        if *slot == 0 {
+            self.lists.push(self.spare.pop().unwrap_or_default());
+            *slot = self.lists.len() as u32;
+            self.ranks.push(Reverse(rank));
+        }
+        self.lists[*slot as usize - 1].extend_from_slice(entries);
+    }
+
+    /// The best priority's bucket (given back with [`Buckets::give_back`]).
+    fn pop(&mut self) -> Option<(u32, Vec<[u32; 3]>)> {
+        let Reverse(rank) = self.ranks.pop()?;
+        let slot = core::mem::take(&mut self.slot[rank as usize]) as usize;
+        Some((rank, core::mem::take(&mut self.lists[slot - 1])))
+    }
+
+    fn give_back(&mut self, mut list: Vec<[u32; 3]>) {
+        list.clear();
+        self.spare.push(list);
+    }
+}
 
 /// What [`SentencePiece::split`] cuts text into.
 enum Stretch<'t> {
@@ -383,7 +433,7 @@ impl SentencePiece {
     }
 
     fn merge_long(&self, part: &[u8], scratch: &mut Scratch) {
-        let Scratch { starts, ends, next, prev, buckets, recent, .. } = scratch;
+        let Scratch { starts, ends, next, prev, buckets, urgent, recent, .. } = scratch;
         let n = starts.len() - 1;
         ends.clear();
         ends.extend_from_slice(&starts[1..]);
@@ -391,36 +441,48 @@ impl SentencePiece {
         next.extend((1..=n as u32).map(|j| if j as usize == n { NONE } else { j }));
         prev.clear();
         prev.extend((0..n as u32).map(|j| j.wrapping_sub(1)));
-        buckets.clear();
+        buckets.reset(self.vocab.len());
+        urgent.clear();
         let starts = &starts[..n];
-        // Candidate pairs by priority, each [left symbol, right symbol, the
-        // pair's length]; returns the priority (NONE: not a piece).
-        let push = |buckets: &mut Buckets, ends: &[u32], l: u32, r: u32, recent: &mut Recent| {
+        // The library pops (priority, left) from one heap. Here the pairs
+        // wait in buckets of one priority; the best bucket is taken whole,
+        // sorted by position and read in order, not sifted entry by entry
+        // through a heap of millions (1 MB of one letter: the heap was 86%
+        // of the time). A merge can make a pair as good as the bucket's or
+        // better (a vocabulary need not forbid it): such a pair goes to
+        // `urgent`, a small heap, and each step takes the better of its top
+        // and the bucket's next entry by (priority, position). That is the
+        // library's order exactly, as every other bucket is worse; and each
+        // pair is stored once, so the work stays O(n log n).
+        let pair = |ends: &[u32], l: u32, r: u32, recent: &mut Recent| {
             let (from, to) = (starts[l as usize], ends[r as usize]);
-            let rank = self.pair_rank(part, from, to, recent);
-            if rank != NONE {
-                buckets.entry(rank).or_default().push([l, r, to - from]);
-            }
-            rank
+            (self.pair_rank(part, from, to, recent), [l, r, to - from])
         };
         for l in 0..n.saturating_sub(1) as u32 {
-            push(buckets, ends, l, l + 1, recent);
+            let (rank, entry) = pair(ends, l, l + 1, recent);
+            if rank != NONE {
+                buckets.push(rank, &[entry]);
+            }
         }
         let len = |ends: &[u32], s: u32| ends[s as usize] - starts[s as usize];
-        // The library pops (priority, left) from one heap. Here a bucket of
-        // one priority is taken whole and merged left to right, which is the
-        // same order as long as no merge makes a pair of this priority or a
-        // better one: a merge makes a longer piece than this one, so never
-        // the same one, and if it makes a better one (a vocabulary need not
-        // forbid it), the rest of the bucket goes back and the better pair
-        // goes first, as the heap would have it. Taken whole, a bucket is
-        // read in order, not sifted entry by entry through a heap of
-        // millions (1 MB of one letter: the heap was 86% of the time).
-        while let Some((rank, mut entries)) = buckets.pop_first() {
+        while let Some((rank, mut entries)) = buckets.pop() {
             if !entries.is_sorted_by_key(|e| e[0]) {
                 entries.sort_unstable_by_key(|e| e[0]);
             }
-            for (k, &[l, r, size]) in entries.iter().enumerate() {
+            let mut k = 0;
+            loop {
+                let from_urgent = match (urgent.peek(), entries.get(k)) {
+                    (Some(Reverse((u_rank, u))), Some(e)) => (*u_rank, u[0]) < (rank, e[0]),
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (None, None) => break,
+                };
+                let [l, r, size] = if from_urgent {
+                    urgent.pop().map(|Reverse((_, e))| e).unwrap_or_default()
+                } else {
+                    k += 1;
+                    entries[k - 1]
+                };
                 // The library's test: an entry is stale when either side was
                 // merged away or grew (sizes only grow, so equal sizes mean
                 // neither changed).
@@ -435,18 +497,18 @@ impl SentencePiece {
                     prev[after as usize] = l;
                 }
                 let before = prev[l as usize];
-                let mut better = false;
-                if before != NONE {
-                    better |= push(buckets, ends, before, l, recent) <= rank;
-                }
-                if after != NONE {
-                    better |= push(buckets, ends, l, after, recent) <= rank;
-                }
-                if better {
-                    buckets.entry(rank).or_default().extend_from_slice(&entries[k + 1..]);
-                    break;
+                for (a, b) in [(before, l), (l, after)] {
+                    if a == NONE || b == NONE {
+                        continue;
+                    }
+                    match pair(ends, a, b, recent) {
+                        (NONE, _) => {}
+                        (new, entry) if new <= rank => urgent.push(Reverse((new, entry))),
+                        (new, entry) => buckets.push(new, &[entry]),
+                    }
                 }
             }
+            buckets.give_back(entries);
         }
         // The symbols left, into `prev` (not needed any more), which then
         // becomes `starts`: no allocation per part.
@@ -489,8 +551,6 @@ mod tests {
     use super::*;
     use crate::tokens::tokenizer::Engine;
     use crate::tokens::{Encoding, Tokenizer};
-    use alloc::collections::BinaryHeap;
-    use core::cmp::Reverse;
     use proptest::prelude::*;
 
     /// sentencepiece's `Model::SampleEncode` (bpe_model.cc) as the library
