@@ -178,33 +178,32 @@ impl fmt::Display for Vocabulary {
 /// or later model it does not list (`gemini-3.1-pro-preview` maps to Gemma 4
 /// there) is not Gemma 3's to count.
 pub fn gemini_mapping(model: &str) -> Option<(&'static str, &'static str)> {
-    let lowered = model.trim().to_ascii_lowercase();
-    let name = lowered.rsplit('/').next().unwrap_or(&lowered);
-    let listed = |table: &[&'static str]| table.iter().copied().find(|m| *m == name);
-    match (listed(GEMINI_MODELS), listed(GEMINI_STABLE_MODELS)) {
-        (Some(m), _) => Some((m, "_GEMINI_MODELS_TO_TOKENIZER_NAMES")),
-        (None, Some(m)) => Some((m, "_GEMINI_STABLE_MODELS_TO_TOKENIZER_NAMES")),
-        (None, None) => None,
-    }
+    let name = model.trim();
+    let name = name.rsplit('/').next().unwrap_or(name);
+    GEMINI_MODELS.iter().find(|(m, _)| m.eq_ignore_ascii_case(name)).map(|&(m, stable)| {
+        (m, if stable { "_GEMINI_STABLE_MODELS_TO_TOKENIZER_NAMES" } else { "_GEMINI_MODELS_TO_TOKENIZER_NAMES" })
+    })
 }
 
-/// The SDK's `_GEMINI_MODELS_TO_TOKENIZER_NAMES` (all "gemma3").
-const GEMINI_MODELS: &[&str] =
-    &["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.0-flash", "gemini-2.0-flash-lite"];
-
-/// The SDK's `_GEMINI_STABLE_MODELS_TO_TOKENIZER_NAMES` (all "gemma3").
-const GEMINI_STABLE_MODELS: &[&str] = &[
-    "gemini-2.5-pro-preview-06-05",
-    "gemini-2.5-pro-preview-05-06",
-    "gemini-2.5-pro-exp-03-25",
-    "gemini-live-2.5-flash",
-    "gemini-2.5-flash-preview-05-20",
-    "gemini-2.5-flash-preview-04-17",
-    "gemini-2.5-flash-lite-preview-06-17",
-    "gemini-2.0-flash-001",
-    "gemini-2.0-flash-lite-001",
-    "gemini-3-pro-preview",
-    "gemini-3-flash-preview",
+/// The SDK's `_GEMINI_MODELS_TO_TOKENIZER_NAMES` (`false`) and
+/// `_GEMINI_STABLE_MODELS_TO_TOKENIZER_NAMES` (`true`), all "gemma3".
+const GEMINI_MODELS: &[(&str, bool)] = &[
+    ("gemini-2.5-pro", false),
+    ("gemini-2.5-flash", false),
+    ("gemini-2.5-flash-lite", false),
+    ("gemini-2.0-flash", false),
+    ("gemini-2.0-flash-lite", false),
+    ("gemini-2.5-pro-preview-06-05", true),
+    ("gemini-2.5-pro-preview-05-06", true),
+    ("gemini-2.5-pro-exp-03-25", true),
+    ("gemini-live-2.5-flash", true),
+    ("gemini-2.5-flash-preview-05-20", true),
+    ("gemini-2.5-flash-preview-04-17", true),
+    ("gemini-2.5-flash-lite-preview-06-17", true),
+    ("gemini-2.0-flash-001", true),
+    ("gemini-2.0-flash-lite-001", true),
+    ("gemini-3-pro-preview", true),
+    ("gemini-3-flash-preview", true),
 ];
 
 /// tiktoken's `MODEL_TO_ENCODING` (as tiktoken-rs 0.12.1 has it).

@@ -229,7 +229,7 @@ impl SentencePiece {
         if byte_ids.contains(&NONE) {
             return Err(VocabError::Corrupt("a byte without its byte piece"));
         }
-        entries.sort();
+        entries.sort_unstable();
         if entries.windows(2).any(|w| w[0].0 == w[1].0) {
             return Err(VocabError::Corrupt("a user-defined piece appears twice"));
         }
@@ -528,12 +528,25 @@ impl SentencePiece {
 /// `text` with each `▁` written as a space, when it has one: the library
 /// turns spaces into `▁`, so the two are the same symbol, and the
 /// vocabulary stores `▁` as a space.
-pub(crate) fn escape(text: &str) -> alloc::borrow::Cow<'_, str> {
-    if text.contains('\u{2581}') {
-        alloc::borrow::Cow::Owned(text.replace('\u{2581}', " "))
-    } else {
-        alloc::borrow::Cow::Borrowed(text)
+pub(crate) fn escape(text: &str) -> alloc::borrow::Cow<'_, [u8]> {
+    // Bytes, not `str::replace`: its searcher is code the WebAssembly
+    // tokenizer module would carry for this alone.
+    const LOWER_ONE_EIGHTH: &[u8] = "\u{2581}".as_bytes();
+    let bytes = text.as_bytes();
+    if !bytes.windows(3).any(|w| w == LOWER_ONE_EIGHTH) {
+        return alloc::borrow::Cow::Borrowed(bytes);
     }
+    let (mut out, mut i) = (Vec::with_capacity(bytes.len()), 0);
+    while i < bytes.len() {
+        if bytes[i..].starts_with(LOWER_ONE_EIGHTH) {
+            out.push(b' ');
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    alloc::borrow::Cow::Owned(out)
 }
 
 #[inline(always)]

@@ -122,7 +122,7 @@ impl Tokenizer {
                 });
                 total
             }
-            Engine::SentencePiece(model) => model.count(sentencepiece::escape(text).as_bytes(), spm, memo),
+            Engine::SentencePiece(model) => model.count(&sentencepiece::escape(text), spm, memo),
         }
     }
 
@@ -137,7 +137,7 @@ impl Tokenizer {
             }
             Engine::SentencePiece(model) => {
                 let mut scratch = sentencepiece::Scratch::default();
-                model.encode(sentencepiece::escape(text).as_bytes(), &mut scratch, &mut out);
+                model.encode(&sentencepiece::escape(text), &mut scratch, &mut out);
             }
         }
         out
