@@ -6,12 +6,13 @@
 //                                               characters (the worst cases, killed at the cap)
 
 import { readFileSync } from 'node:fs';
-import { TOOLS } from './tools.mjs';
+import { GEMMA3_TOOLS, TOOLS } from './tools.mjs';
 
 // performance.now() counts from the process's start: here, Node's own start-up is over.
 const nodeStartMs = performance.now();
 const [tool, mode, ...files] = process.argv.slice(2);
-const count = await TOOLS[tool]();
+// `gemma3:<tool>`: the Gemma 3 comparison's tools (gemma3.mjs).
+const count = await (tool.startsWith('gemma3:') ? GEMMA3_TOOLS[tool.slice(7)] : TOOLS[tool])();
 const texts = files.map((file) => readFileSync(file, 'utf8'));
 
 /** Peak resident set size of this process, from the kernel. */

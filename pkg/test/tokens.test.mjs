@@ -30,6 +30,21 @@ test('models map to encodings as tiktoken maps them', () => {
   assert.equal(countTokens(text, 'o200k_harmony'), countTokens(text, 'o200k_base'));
 });
 
+test('Gemini models count as Google\'s SDK counts them, with Gemma 3', () => {
+  assert.equal(encodingForModel('gemini-2.5-pro'), 'gemma3');
+  assert.equal(encodingForModel('vertex_ai/gemini-2.0-flash-001'), 'gemma3');
+  assert.equal(encodingForModel('gemini-3.1-pro-preview'), null, 'Gemma 4 in the SDK: an estimate');
+  assert.equal(countTokens('hello world', 'gemini-2.5-pro'), 2);
+  assert.equal(countTokens('<mask>  x', 'gemma3'), 3);
+  // Whole corpus files, against sentencepiece's counts (tests/gemma3/oracle.py).
+  const fixture = JSON.parse(testData('fixtures/gemma3/text.json', 'utf8'));
+  const whole = fixture.corpus.filter((s) => s.start === 0 && s.end === Buffer.byteLength(testData(`corpus/${s.file}`)));
+  assert.ok(whole.length >= 10);
+  for (const s of whole) {
+    assert.equal(countTokens(testData(`corpus/${s.file}`, 'utf8'), 'gemini-2.5-flash'), s.count, s.file);
+  }
+});
+
 test('corpus texts count the same through every name for the encoding', () => {
   for (const file of ['prose-en.txt', 'code-rust.txt', 'json.txt', 'cjk.txt', 'emoji.txt', 'whitespace.txt']) {
     const text = testData(`corpus/${file}`, 'utf8');

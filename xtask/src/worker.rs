@@ -49,8 +49,17 @@ pub fn build(hooks: Hooks) -> Result<()> {
     ensure_npm_deps(&repo_root().join(TEST_DIR))?;
     let mut cargo =
         Cmd::cargo().args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "farebox-worker"]);
+    let mut features = Vec::new();
     if hooks == Hooks::Bench {
-        cargo = cargo.args(["--features", "bench-hooks"]);
+        features.push("bench-hooks");
+    }
+    // `WORKER_GEMMA3=1`: Gemma 3's vocabulary compiled in (exact Gemini
+    // counts; the upload passes the free plan's 3 MB: worker/README.md).
+    if std::env::var_os("WORKER_GEMMA3").is_some_and(|v| v == "1") {
+        features.push("gemma3");
+    }
+    if !features.is_empty() {
+        cargo = cargo.args(["--features", &features.join(",")]);
     }
     cargo.run()?;
     let root = repo_root();

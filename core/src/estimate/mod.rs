@@ -317,6 +317,7 @@ struct Read<'t> {
 /// Reads a request body up to its counting: everything that can fail before a tokenizer is needed.
 fn read<'t>(
     prices: &'t PriceTable,
+    tokenizers: Option<&Tokenizers>,
     value: &'t serde_json::Value,
     options: &EstimateOptions,
 ) -> Result<Read<'t>, Error> {
@@ -333,8 +334,10 @@ fn read<'t>(
         Some(f) => f,
         None => RequestFormat::detect(obj, model)?,
     };
-    let parsed = request::read(format, obj, &options.rules)?;
-    let encoding = Encoding::for_model(&model.id).or_else(|| Encoding::for_model(&requested));
+    let encoding = Encoding::for_model(&model.id)
+        .or_else(|| Encoding::for_model(&requested))
+        .filter(|e| tokenizers.is_none_or(|t| !t.lacks(e.vocabulary())));
+    let parsed = request::read(format, obj, &options.rules, encoding == Some(Encoding::Gemma3))?;
     Ok(Read { model, format, parsed, encoding })
 }
 
@@ -345,14 +348,17 @@ fn prompt<'t>(
     value: &'t serde_json::Value,
     options: &EstimateOptions,
 ) -> Result<Prompt<'t>, Error> {
-    let read = read(prices, value, options)?;
+    let read = read(prices, Some(tokenizers), value, options)?;
     let counting = Counting::exact(tokenizers, read.encoding, &read.model.id, &read.parsed)?;
     count(read, counting, options)
 }
 
 /// Counts what [`read`] read, with `counting`.
-fn count<'t>(read: Read<'t>, counting: Counting<'t>, options: &EstimateOptions) -> Result<Prompt<'t>, Error> {
+fn count<'t>(read: Read<'t>, mut counting: Counting<'t>, options: &EstimateOptions) -> Result<Prompt<'t>, Error> {
     let Read { model, format, parsed, encoding } = read;
+    if encoding == Some(Encoding::Gemma3) {
+        counting.rule = gemma3_rule(&model.id, format, &parsed);
+    }
     let rule = image::ImageRule::for_model(&model.id.to_ascii_lowercase());
     let segments = parsed.count(&counting.counter, counting.scale.as_ref(), rule, encoding)?;
     let total = |which: &dyn Fn(&Segment) -> bool| {
@@ -364,7 +370,6 @@ fn count<'t>(read: Read<'t>, counting: Counting<'t>, options: &EstimateOptions) 
     }
     let (mut cached_5m, mut cached_1h) =
         (total(&|s| s.cache == Some(Ttl::FiveMinutes)), total(&|s| s.cache == Some(Ttl::OneHour)));
-    let mut counting = counting;
     if let Some(provider) = &options.provider_count {
         // The provider counted the whole prompt; the stretches before cache
         // breakpoints keep farebox's bounds, within that total.
@@ -426,6 +431,28 @@ struct Counting<'t> {
     scale: Option<ratios::Scale>,
     /// The provider's endpoint that counted the prompt instead ([`ProviderCount`]).
     provider: Option<String>,
+    /// Which rule chose the encoding and what its count leaves out, when
+    /// that is not plain (Gemma 3 for a Gemini model: [`gemma3_rule`]).
+    rule: Option<String>,
+}
+
+/// How a request for a Gemini model the `google-genai` SDK counts with Gemma 3
+/// is counted, for [`Estimate::method`]: the SDK table that maps it, what
+/// was counted by the SDK's rules, and what is not counted.
+fn gemma3_rule(model_id: &str, format: RequestFormat, parsed: &request::Parsed<'_>) -> Option<String> {
+    let (name, table) = crate::tokens::gemini_mapping(model_id)?;
+    let mut rule = alloc::format!("`{name}` → gemma3 by google-genai 3.6.1's {table}");
+    if format == RequestFormat::Gemini {
+        rule.push_str(
+            "; counted as its LocalTokenizer counts: texts, function declarations, calls and responses, \
+             system instruction, response schema",
+        );
+        for skipped in &parsed.sdk_skipped {
+            rule.push_str(&alloc::format!("; {skipped} estimated as JSON text (the SDK does not read it)"));
+        }
+        rule.push_str("; images estimated by formula; not counted: files, the chat template");
+    }
+    Some(rule)
 }
 
 /// One end of what a text can count without counting it (see [`Counter`]).
@@ -499,7 +526,7 @@ impl<'t> Counting<'t> {
             Some(_) => None,
             None => Some(ratios::for_model(model_id, parsed.non_ascii_share())),
         };
-        Counting { encoding, counter, scale, provider: None }
+        Counting { encoding, counter, scale, provider: None, rule: None }
     }
 
     /// The vocabulary text is counted with: the model's own encoding's, else
@@ -516,7 +543,10 @@ impl<'t> Counting<'t> {
         }
         let basis = match (&self.scale, self.encoding) {
             (Some(s), _) => s.describe(),
-            (None, Some(e)) => String::from(e.name()),
+            (None, Some(e)) => match &self.rule {
+                Some(rule) => alloc::format!("{} ({rule})", e.name()),
+                None => String::from(e.name()),
+            },
             (None, None) => String::from("o200k_base"),
         };
         match self.counter {
@@ -551,11 +581,12 @@ pub fn count_prompt(
 /// counts a request's text.
 pub fn estimate_text(prices: &PriceTable, tokenizers: &Tokenizers, text: &str, model: &str) -> Result<Range, Error> {
     let parsed = request::Parsed::text(text);
-    let (encoding, model_id) = match Encoding::from_name(model.trim()).or_else(|| Encoding::for_model(model)) {
+    let own = |name: &str| Encoding::for_model(name).filter(|e| !tokenizers.lacks(e.vocabulary()));
+    let (encoding, model_id) = match Encoding::from_name(model.trim()).or_else(|| own(model)) {
         Some(encoding) => (Some(encoding), model),
         None => {
             let id = &prices.resolve(model)?.model.id;
-            (Encoding::for_model(id), id.as_str())
+            (own(id), id.as_str())
         }
     };
     let counting = Counting::exact(tokenizers, encoding, model_id, &parsed)?;
@@ -624,11 +655,11 @@ fn bounds(
     options: &EstimateOptions,
 ) -> Result<Option<Bounds>, Error> {
     let value = read_body(body, options)?;
-    if !grows_with_tokens(read(prices, &value, options)?.model) {
+    if !grows_with_tokens(read(prices, tokenizers, &value, options)?.model) {
         return Ok(None);
     }
     let at = |bound| -> Result<Estimate, Error> {
-        let read = read(prices, &value, options)?;
+        let read = read(prices, tokenizers, &value, options)?;
         let vocabulary = Counting::vocabulary(read.encoding);
         // Held without being parsed is enough ([`Tokenizers::available`]).
         if tokenizers.is_some_and(|t| !t.available(vocabulary)) {

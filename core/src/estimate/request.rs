@@ -110,6 +110,9 @@ pub(crate) struct Parsed<'a> {
     pub audio_output: bool,
     /// Fields naming context the provider adds to the prompt from storage.
     pub stored_context: Vec<String>,
+    /// Read by the `google-genai` SDK's rules, which left these out (what
+    /// they are): counted another way, as estimates.
+    pub sdk_skipped: Vec<&'static str>,
 }
 
 /// OpenAI documents 3 tokens per message (4 for gpt-3.5-turbo-0301), 1 per
@@ -140,10 +143,13 @@ fn service_tier_known(format: RequestFormat, tier: Option<&str>) -> Result<(), E
     })
 }
 
+/// `sdk`: read a Gemini body as the `google-genai` SDK's local tokenizer
+/// reads it ([`gemini`]), for a model that SDK counts with Gemma 3.
 pub(crate) fn read<'a>(
     format: RequestFormat,
     obj: &'a Map<String, Value>,
     rules: &RequestRules,
+    sdk: bool,
 ) -> Result<Parsed<'a>, Error> {
     let mut p = Parsed::empty();
     p.service_tier = obj.get("service_tier").and_then(Value::as_str).map(String::from);
@@ -154,7 +160,7 @@ pub(crate) fn read<'a>(
         RequestFormat::OpenAiChat => openai_chat(obj, &mut p)?,
         RequestFormat::OpenAiResponses => openai_responses(obj, &mut p, rules)?,
         RequestFormat::Anthropic => anthropic(obj, &mut p)?,
-        RequestFormat::Gemini => gemini(obj, &mut p, rules)?,
+        RequestFormat::Gemini => gemini(obj, &mut p, rules, sdk)?,
         RequestFormat::OpenAiEmbeddings => embeddings(obj, &mut p)?,
     }
     // Known fields that add cost are refused above with their own reason;
@@ -758,7 +764,19 @@ fn anthropic_block<'a>(block: &'a Value, path: &str, p: &mut Parsed<'a>) -> Resu
     Ok(())
 }
 
-fn gemini<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>, rules: &RequestRules) -> Result<(), Error> {
+/// A Gemini `generateContent` body. With `sdk`, the prompt is what the
+/// `google-genai` SDK's `LocalTokenizer.count_tokens` counts
+/// (`local_tokenizer.py`, `_TextsAccumulator`, google-genai 3.6.1): each text
+/// part; a function call's name and its arguments' keys and string values; a
+/// function response's name and its response's keys and string values; each
+/// function declaration's name, description and parameter and response
+/// schemas ([`sdk_schema`]); the response schema; the system instruction's
+/// texts. Each string is counted alone and the counts summed; nothing is
+/// added per turn (the SDK counts no chat template). What the SDK does not
+/// read (JSON schemas given as `parametersJsonSchema` or
+/// `responseJsonSchema`) is counted as JSON text, an estimate, and named in
+/// `sdk_skipped`; images are estimated by their formula.
+fn gemini<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>, rules: &RequestRules, sdk: bool) -> Result<(), Error> {
     note_stored(obj, &["cachedContent", "cached_content"], p);
     if let Some(config) = obj.get("generationConfig").or(obj.get("generation_config")).filter(|c| !c.is_null()) {
         let config = object(config, "generationConfig")?;
@@ -792,7 +810,15 @@ fn gemini<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>, rules: &RequestRu
             ["responseSchema", "response_schema", "responseJsonSchema", "response_json_schema", "_responseJsonSchema"]
         {
             if let Some(schema) = config.get(key).filter(|v| !v.is_null()) {
-                p.items.push(Item::Json(schema));
+                // The SDK reads `response_schema` only (a `Schema`); a JSON schema it skips.
+                if sdk && matches!(key, "responseSchema" | "response_schema") {
+                    sdk_schema(schema, &format!("generationConfig.{key}"), p)?;
+                } else {
+                    if sdk {
+                        p.sdk_skipped.push("a JSON response schema");
+                    }
+                    p.items.push(Item::Json(schema));
+                }
             }
         }
         if rules.refuse_unknown_fields {
@@ -801,7 +827,7 @@ fn gemini<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>, rules: &RequestRu
     }
     let system = obj.get("systemInstruction").or(obj.get("system_instruction"));
     if let Some(system) = system {
-        gemini_parts(object(system, "systemInstruction")?, "systemInstruction", p)?;
+        gemini_parts(object(system, "systemInstruction")?, "systemInstruction", p, sdk)?;
     }
     let contents = array(obj, "contents")?;
     if contents.is_empty() {
@@ -811,6 +837,13 @@ fn gemini<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>, rules: &RequestRu
         let path = format!("tools[{i}]");
         for (key, value) in object(tool, &path)? {
             match key.as_str() {
+                "functionDeclarations" | "function_declarations" if sdk => {
+                    let declarations =
+                        value.as_array().ok_or_else(|| invalid(format!("`{path}.{key}` is not an array")))?;
+                    for (j, d) in declarations.iter().enumerate() {
+                        sdk_declaration(d, &format!("{path}.{key}[{j}]"), p)?;
+                    }
+                }
                 "functionDeclarations" | "function_declarations" => p.items.push(Item::Json(value)),
                 k if [
                     "googleSearch",
@@ -838,13 +871,91 @@ fn gemini<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>, rules: &RequestRu
         if c.contains_key("role") {
             role(c, &path, &["user", "model", "function", "tool"])?;
         }
-        p.items.push(Item::Overhead(UNDOCUMENTED_MESSAGE));
-        gemini_parts(c, &path, p)?;
+        if !sdk {
+            p.items.push(Item::Overhead(UNDOCUMENTED_MESSAGE));
+        }
+        gemini_parts(c, &path, p, sdk)?;
     }
     Ok(())
 }
 
-fn gemini_parts<'a>(content: &'a Map<String, Value>, path: &str, p: &mut Parsed<'a>) -> Result<(), Error> {
+/// A function declaration's strings as the SDK's
+/// `_function_declaration_traverse` takes them.
+fn sdk_declaration<'a>(declaration: &'a Value, path: &str, p: &mut Parsed<'a>) -> Result<(), Error> {
+    let d = object(declaration, path)?;
+    for key in ["name", "description"] {
+        if let Some(text) = str_field(d, key, path)? {
+            p.items.push(Item::Text(text));
+        }
+    }
+    for key in ["parameters", "response"] {
+        if let Some(schema) = d.get(key).filter(|v| !v.is_null()) {
+            sdk_schema(schema, &format!("{path}.{key}"), p)?;
+        }
+    }
+    for key in ["parametersJsonSchema", "parameters_json_schema", "responseJsonSchema", "response_json_schema"] {
+        if let Some(schema) = d.get(key).filter(|v| !v.is_null()) {
+            p.sdk_skipped.push("a function's JSON schema");
+            p.items.push(Item::Json(schema));
+        }
+    }
+    Ok(())
+}
+
+/// A schema's strings as the SDK's `add_schema` takes them: `format`,
+/// `description`, each `enum` value and `required` name, `items` and each
+/// property (its name, then its schema) recursively, and the strings of
+/// `example` ([`sdk_value`]). `type`, `title`, `default`, `nullable`,
+/// `anyOf`, bounds and the rest are not counted: the SDK does not read them.
+fn sdk_schema<'a>(schema: &'a Value, path: &str, p: &mut Parsed<'a>) -> Result<(), Error> {
+    let s = object(schema, path)?;
+    for key in ["format", "description"] {
+        if let Some(text) = str_field(s, key, path)? {
+            p.items.push(Item::Text(text));
+        }
+    }
+    for key in ["enum", "required"] {
+        for value in array(s, key)? {
+            let text =
+                value.as_str().ok_or_else(|| invalid(format!("`{path}.{key}` holds a value that is not a string")))?;
+            p.items.push(Item::Text(text));
+        }
+    }
+    if let Some(items) = s.get("items").filter(|v| !v.is_null()) {
+        sdk_schema(items, &format!("{path}.items"), p)?;
+    }
+    if let Some(properties) = s.get("properties").filter(|v| !v.is_null()) {
+        for (name, property) in object(properties, &format!("{path}.properties"))? {
+            p.items.push(Item::Text(name));
+            sdk_schema(property, &format!("{path}.properties.{name}"), p)?;
+        }
+    }
+    if let Some(example) = s.get("example") {
+        sdk_value(example, p);
+    }
+    Ok(())
+}
+
+/// The strings of a JSON value as the SDK's `_any_traverse` takes them: a
+/// string; an object's keys and its values' strings; an array's items'
+/// strings. Numbers, booleans and null count nothing.
+fn sdk_value<'a>(value: &'a Value, p: &mut Parsed<'a>) {
+    match value {
+        Value::String(text) => p.items.push(Item::Text(text)),
+        Value::Object(map) => {
+            for key in map.keys() {
+                p.items.push(Item::Text(key));
+            }
+            for v in map.values() {
+                sdk_value(v, p);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| sdk_value(v, p)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+fn gemini_parts<'a>(content: &'a Map<String, Value>, path: &str, p: &mut Parsed<'a>, sdk: bool) -> Result<(), Error> {
     for (j, part) in array(content, "parts")?.iter().enumerate() {
         let part_path = format!("{path}.parts[{j}]");
         let part = object(part, &part_path)?;
@@ -858,6 +969,19 @@ fn gemini_parts<'a>(content: &'a Map<String, Value>, path: &str, p: &mut Parsed<
             }
             let size = base64_image_size(str_field(inline, "data", &part_path)?.unwrap_or(""));
             p.items.push(Item::Image { size, low_detail: false });
+        } else if let Some(call) = part.get("functionCall").or(part.get("functionResponse")).filter(|_| sdk) {
+            // The SDK's `add_function_call` / `add_function_response`: the
+            // name, then the keys and strings of `args` / `response`.
+            let call = object(call, &part_path)?;
+            if let Some(name) = str_field(call, "name", &part_path)? {
+                p.items.push(Item::Text(name));
+            }
+            for key in ["args", "response"] {
+                if let Some(value) = call.get(key) {
+                    object(value, &format!("{part_path}.{key}"))?;
+                    sdk_value(value, p);
+                }
+            }
         } else if let Some(call) = part.get("functionCall").or(part.get("functionResponse")) {
             p.items.push(Item::Json(call));
         } else {
@@ -901,6 +1025,7 @@ impl<'a> Parsed<'a> {
             choices: 1,
             audio_output: false,
             stored_context: Vec::new(),
+            sdk_skipped: Vec::new(),
         }
     }
 
@@ -958,7 +1083,7 @@ impl<'a> Parsed<'a> {
         images: Option<ImageRule>,
         encoding: Option<Encoding>,
     ) -> Result<Vec<Segment>, Error> {
-        let exact_encoding = encoding.is_some() && counter.is_exact();
+        let exact_encoding = encoding.is_some() && counter.is_exact() && self.sdk_skipped.is_empty();
         let mut segments = Vec::new();
         let (mut raw_text, mut fixed) = (0u64, Range::exact(0));
         let close = |raw: u64, fixed: Range| {
@@ -1013,7 +1138,7 @@ fn is_cjk(c: char) -> bool {
 fn openai_tools(counter: &Counter, tools: &[&Value], encoding: Option<Encoding>) -> Result<u64, Error> {
     let count = |s: &str| counter.count(s) as i64;
     let func_init: i64 = match encoding {
-        None | Some(Encoding::O200kBase | Encoding::O200kHarmony) => 7,
+        None | Some(Encoding::O200kBase | Encoding::O200kHarmony | Encoding::Gemma3) => 7,
         Some(Encoding::Cl100kBase | Encoding::P50kBase | Encoding::R50kBase) => 10,
     };
     let mut total: i64 = 0;

@@ -433,7 +433,8 @@ mod embedded_tests {
     fn every_embedded_vocabulary_verifies_its_last_merges() {
         for e in [Encoding::O200kBase, Encoding::Cl100kBase, Encoding::P50kBase, Encoding::R50kBase] {
             let t = Tokenizer::embedded(e);
-            let vocab = &t.bpe.vocab;
+            let crate::tokens::tokenizer::Engine::Bpe(_, bpe) = &t.engine else { panic!("{e} is byte-level BPE") };
+            let vocab = &bpe.vocab;
             let l = Linear::build(vocab).unwrap();
             let mut buf = Vec::new();
             for rank in 0..vocab.len() as u32 {

@@ -5,7 +5,8 @@
 
 use core::fmt;
 
-/// An OpenAI tokenizer encoding.
+/// A tokenizer encoding: OpenAI's (tiktoken's names), and Gemma 3's
+/// SentencePiece model, which Google's SDK counts Gemini text with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Encoding {
     /// gpt-4o, gpt-4.1, gpt-5.x, o1/o3/o4.
@@ -18,11 +19,20 @@ pub enum Encoding {
     P50kBase,
     /// GPT-3 (davinci, curie, babbage, ada), gpt2.
     R50kBase,
+    /// Gemma 3's SentencePiece model (262,144 pieces): the Gemini models
+    /// Google's `google-genai` SDK counts with it ([`gemini_mapping`]).
+    Gemma3,
 }
 
 impl Encoding {
-    pub const ALL: [Encoding; 5] =
-        [Encoding::O200kBase, Encoding::O200kHarmony, Encoding::Cl100kBase, Encoding::P50kBase, Encoding::R50kBase];
+    pub const ALL: [Encoding; 6] = [
+        Encoding::O200kBase,
+        Encoding::O200kHarmony,
+        Encoding::Cl100kBase,
+        Encoding::P50kBase,
+        Encoding::R50kBase,
+        Encoding::Gemma3,
+    ];
 
     pub const fn name(self) -> &'static str {
         match self {
@@ -31,6 +41,7 @@ impl Encoding {
             Encoding::Cl100kBase => "cl100k_base",
             Encoding::P50kBase => "p50k_base",
             Encoding::R50kBase => "r50k_base",
+            Encoding::Gemma3 => "gemma3",
         }
     }
 
@@ -49,14 +60,27 @@ impl Encoding {
             Encoding::Cl100kBase => Vocabulary::Cl100kBase,
             Encoding::P50kBase => Vocabulary::P50kBase,
             Encoding::R50kBase => Vocabulary::R50kBase,
+            Encoding::Gemma3 => Vocabulary::Gemma3,
         }
     }
 
-    /// The encoding OpenAI's tiktoken uses for a model, for plain (`gpt-4o`),
+    /// Whether counts with it are exactly the model provider's own
+    /// reference's (tiktoken's for OpenAI's; for Gemma 3, the `google-genai`
+    /// SDK's local tokenizer).
+    pub const fn is_openai(self) -> bool {
+        !matches!(self, Encoding::Gemma3)
+    }
+
+    /// The encoding OpenAI's tiktoken uses for a model, or the one Google's
+    /// SDK counts a Gemini model with ([`gemini_mapping`]), for plain (`gpt-4o`),
     /// dated (`gpt-4o-2024-08-06`), fine-tuned (`ft:gpt-4o-mini:org::id`) and
-    /// provider-prefixed (`openai/gpt-4o`, `azure/gpt-4o`) names. `None` for a
-    /// model with no public OpenAI tokenizer.
+    /// provider-prefixed (`openai/gpt-4o`, `azure/gpt-4o`,
+    /// `vertex_ai/gemini-2.5-pro`) names. `None` for a model with no public
+    /// tokenizer farebox has.
     pub fn for_model(model: &str) -> Option<Encoding> {
+        if gemini_mapping(model).is_some() {
+            return Some(Encoding::Gemma3);
+        }
         let lowered = model.trim().to_ascii_lowercase();
         let name = lowered.rsplit('/').next().unwrap_or(&lowered);
         let name = match name.strip_prefix("ft:") {
@@ -85,11 +109,12 @@ pub enum Vocabulary {
     Cl100kBase,
     P50kBase,
     R50kBase,
+    Gemma3,
 }
 
 impl Vocabulary {
-    pub const ALL: [Vocabulary; 4] =
-        [Vocabulary::O200kBase, Vocabulary::Cl100kBase, Vocabulary::P50kBase, Vocabulary::R50kBase];
+    pub const ALL: [Vocabulary; 5] =
+        [Vocabulary::O200kBase, Vocabulary::Cl100kBase, Vocabulary::P50kBase, Vocabulary::R50kBase, Vocabulary::Gemma3];
 
     /// Its name (the name of the encoding it is the vocabulary of), which is
     /// also its file's stem: `o200k_base`.
@@ -104,6 +129,7 @@ impl Vocabulary {
             Vocabulary::Cl100kBase => "cl100k_base.bin",
             Vocabulary::P50kBase => "p50k_base.bin",
             Vocabulary::R50kBase => "r50k_base.bin",
+            Vocabulary::Gemma3 => "gemma3.bin",
         }
     }
 
@@ -115,10 +141,14 @@ impl Vocabulary {
 
     /// Its longest token's length in bytes: with it a text's tokens are
     /// bounded from below without loading the vocabulary (each token covers
-    /// at most this many bytes). 128 in all four (a unit test checks it
-    /// against the files).
+    /// at most this many bytes). 128 in OpenAI's four; 93 in Gemma 3's (31
+    /// `▁`, each matching the 3 bytes of a `▁` in the text as well as a
+    /// space). A unit test checks them against the files.
     pub const fn longest_token(self) -> u64 {
-        128
+        match self {
+            Vocabulary::Gemma3 => 93,
+            _ => 128,
+        }
     }
 
     /// The encoding it is the vocabulary of (o200k_base for o200k_base's).
@@ -128,6 +158,7 @@ impl Vocabulary {
             Vocabulary::Cl100kBase => Encoding::Cl100kBase,
             Vocabulary::P50kBase => Encoding::P50kBase,
             Vocabulary::R50kBase => Encoding::R50kBase,
+            Vocabulary::Gemma3 => Encoding::Gemma3,
         }
     }
 }
@@ -137,6 +168,43 @@ impl fmt::Display for Vocabulary {
         f.write_str(self.name())
     }
 }
+
+/// How the `google-genai` SDK maps a Gemini model to Gemma 3: the name it
+/// looked up (the model's, without a provider prefix: `vertex_ai/`,
+/// `openrouter/google/`, `models/`) and the SDK table that lists it,
+/// `_GEMINI_MODELS_TO_TOKENIZER_NAMES` or
+/// `_GEMINI_STABLE_MODELS_TO_TOKENIZER_NAMES` (`_local_tokenizer_loader.py`,
+/// google-genai 3.6.1). Exact names only, as the SDK matches them: a dated
+/// or later model it does not list (`gemini-3.1-pro-preview` maps to Gemma 4
+/// there) is not Gemma 3's to count.
+pub fn gemini_mapping(model: &str) -> Option<(&'static str, &'static str)> {
+    let name = model.trim();
+    let name = name.rsplit('/').next().unwrap_or(name);
+    GEMINI_MODELS.iter().find(|(m, _)| m.eq_ignore_ascii_case(name)).map(|&(m, stable)| {
+        (m, if stable { "_GEMINI_STABLE_MODELS_TO_TOKENIZER_NAMES" } else { "_GEMINI_MODELS_TO_TOKENIZER_NAMES" })
+    })
+}
+
+/// The SDK's `_GEMINI_MODELS_TO_TOKENIZER_NAMES` (`false`) and
+/// `_GEMINI_STABLE_MODELS_TO_TOKENIZER_NAMES` (`true`), all "gemma3".
+const GEMINI_MODELS: &[(&str, bool)] = &[
+    ("gemini-2.5-pro", false),
+    ("gemini-2.5-flash", false),
+    ("gemini-2.5-flash-lite", false),
+    ("gemini-2.0-flash", false),
+    ("gemini-2.0-flash-lite", false),
+    ("gemini-2.5-pro-preview-06-05", true),
+    ("gemini-2.5-pro-preview-05-06", true),
+    ("gemini-2.5-pro-exp-03-25", true),
+    ("gemini-live-2.5-flash", true),
+    ("gemini-2.5-flash-preview-05-20", true),
+    ("gemini-2.5-flash-preview-04-17", true),
+    ("gemini-2.5-flash-lite-preview-06-17", true),
+    ("gemini-2.0-flash-001", true),
+    ("gemini-2.0-flash-lite-001", true),
+    ("gemini-3-pro-preview", true),
+    ("gemini-3-flash-preview", true),
+];
 
 /// tiktoken's `MODEL_TO_ENCODING` (as tiktoken-rs 0.12.1 has it).
 const MODEL_TO_ENCODING: &[(&str, Encoding)] = &[
@@ -213,7 +281,14 @@ mod tests {
         assert_eq!(e("text-davinci-003"), Some(Encoding::P50kBase));
         assert_eq!(e("davinci"), Some(Encoding::R50kBase));
         assert_eq!(e("claude-sonnet-4-5"), None);
-        assert_eq!(e("gemini-2.5-pro"), None);
+        assert_eq!(e("gemini-2.5-pro"), Some(Encoding::Gemma3));
+        assert_eq!(e("vertex_ai/gemini-2.0-flash-001"), Some(Encoding::Gemma3));
+        assert_eq!(e("openrouter/google/gemini-3-pro-preview"), Some(Encoding::Gemma3));
+        assert_eq!(e("models/gemini-2.5-flash-lite"), Some(Encoding::Gemma3));
+        // Gemma 4 in the SDK, or not listed by it: no exact count.
+        assert_eq!(e("gemini-3.1-pro-preview"), None);
+        assert_eq!(e("gemini-2.5-flash-preview-09-2025"), None);
+        assert_eq!(e("gemini-1.5-pro"), None);
     }
 
     #[test]

@@ -32,6 +32,10 @@ mod memo;
 #[cfg(feature = "tokenizer")]
 mod pretokenize;
 #[cfg(feature = "tokenizer")]
+mod sentencepiece;
+#[cfg(feature = "tokenizer")]
+pub mod spm_file;
+#[cfg(feature = "tokenizer")]
 mod tokenizer;
 #[cfg(feature = "tokenizer")]
 mod unicode;
@@ -40,7 +44,7 @@ mod vocab;
 #[cfg(feature = "tokenizer")]
 pub mod vocab_file;
 
-pub use encoding::{Encoding, Vocabulary};
+pub use encoding::{gemini_mapping, Encoding, Vocabulary};
 #[cfg(feature = "tokenizer")]
 pub use tokenizer::{Tokenizer, Tokenizers, VocabularySource};
 #[cfg(feature = "tokenizer")]

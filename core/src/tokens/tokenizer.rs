@@ -8,15 +8,17 @@ use super::bpe::{Encoder, Scratch};
 use super::exclusive::Exclusive;
 use super::memo::Memo;
 use super::pretokenize::{self, Splitter};
+use super::sentencepiece::{self, SentencePiece};
 use super::vocab::VocabError;
 use super::{vocab_file, Encoding, Vocabulary};
 
-/// The regex an encoding splits text with.
-fn splitter(encoding: Encoding) -> Splitter {
+/// The regex a byte-level BPE encoding splits text with (`None`: not one).
+fn splitter(encoding: Encoding) -> Option<Splitter> {
     match encoding {
-        Encoding::O200kBase | Encoding::O200kHarmony => Splitter::O200k,
-        Encoding::Cl100kBase => Splitter::Cl100k,
-        Encoding::P50kBase | Encoding::R50kBase => Splitter::Gpt2,
+        Encoding::O200kBase | Encoding::O200kHarmony => Some(Splitter::O200k),
+        Encoding::Cl100kBase => Some(Splitter::Cl100k),
+        Encoding::P50kBase | Encoding::R50kBase => Some(Splitter::Gpt2),
+        Encoding::Gemma3 => None,
     }
 }
 
@@ -28,17 +30,34 @@ fn embedded(vocabulary: Vocabulary) -> &'static [u8] {
         Vocabulary::Cl100kBase => include_bytes!("../../data/vocab/cl100k_base.bin"),
         Vocabulary::P50kBase => include_bytes!("../../data/vocab/p50k_base.bin"),
         Vocabulary::R50kBase => include_bytes!("../../data/vocab/r50k_base.bin"),
+        Vocabulary::Gemma3 => include_bytes!("../../data/vocab/gemma3.bin"),
     }
+}
+
+/// How a tokenizer merges: tiktoken's byte-level BPE after a regex split, or
+/// SentencePiece's BPE over characters. (Boxed: both are kilobytes of
+/// tables, and a `Tokenizers` holds one slot per vocabulary.)
+pub(crate) enum Engine {
+    Bpe(Splitter, alloc::boxed::Box<Encoder>),
+    SentencePiece(alloc::boxed::Box<SentencePiece>),
+}
+
+/// Buffers kept from one count to the next: the engine's, and the piece counts remembered.
+#[derive(Default)]
+struct Reused {
+    bpe: Scratch,
+    spm: sentencepiece::Scratch,
+    memo: Memo,
 }
 
 /// A loaded encoding: counts and encodes text.
 pub struct Tokenizer {
     encoding: Encoding,
-    pub(super) bpe: Encoder,
+    pub(crate) engine: Engine,
     /// Buffers and remembered piece counts kept from one count to the next
     /// (see [`super::memo`]); a count that finds them in use (another
     /// thread's) runs with fresh ones.
-    reused: Exclusive<(Scratch, Memo)>,
+    reused: Exclusive<Reused>,
 }
 
 impl fmt::Debug for Tokenizer {
@@ -50,7 +69,11 @@ impl fmt::Debug for Tokenizer {
 impl Tokenizer {
     /// A tokenizer from vocabulary data (the file of `encoding.vocabulary()`).
     pub fn from_vocab(encoding: Encoding, data: &[u8]) -> Result<Tokenizer, VocabError> {
-        Ok(Tokenizer { encoding, bpe: Encoder::new(vocab_file::read(data)?), reused: Default::default() })
+        let engine = match splitter(encoding) {
+            Some(splitter) => Engine::Bpe(splitter, alloc::boxed::Box::new(Encoder::new(vocab_file::read(data)?))),
+            None => Engine::SentencePiece(alloc::boxed::Box::new(SentencePiece::from_file(data)?)),
+        };
+        Ok(Tokenizer { encoding, engine, reused: Default::default() })
     }
 
     /// A tokenizer from the vocabulary compiled into this build.
@@ -64,11 +87,14 @@ impl Tokenizer {
         self.encoding
     }
 
-    /// The number of tokens `text` encodes to: tiktoken's `len(encode_ordinary(text))`.
+    /// The number of tokens `text` encodes to: tiktoken's
+    /// `len(encode_ordinary(text))`; for Gemma 3, sentencepiece's
+    /// `len(encode(text))` (no `<bos>`), which is what the `google-genai`
+    /// SDK's local tokenizer sums.
     pub fn count(&self, text: &str) -> usize {
         self.reused.with(|reused| match reused {
-            Some((scratch, memo)) => self.count_with(text, scratch, Some(memo)),
-            None => self.count_with(text, &mut Scratch::default(), None),
+            Some(reused) => self.count_with(text, reused, true),
+            None => self.count_with(text, &mut Reused::default(), false),
         })
     }
 
@@ -77,28 +103,53 @@ impl Tokenizer {
     /// for the first time measures). The memo keeps its memory.
     pub fn forget(&self) {
         self.reused.with(|reused| {
-            if let Some((scratch, memo)) = reused {
-                memo.clear();
-                scratch.recent.clear();
+            if let Some(reused) = reused {
+                reused.memo.clear();
+                reused.bpe.recent.clear();
+                reused.spm.recent.clear();
             }
         })
     }
 
-    fn count_with(&self, text: &str, scratch: &mut Scratch, mut memo: Option<&mut Memo>) -> usize {
-        let mut total = 0;
-        pretokenize::split(splitter(self.encoding), text, |piece| {
-            total += self.bpe.count(piece.as_bytes(), scratch, memo.as_deref_mut())
-        });
-        total
+    fn count_with(&self, text: &str, reused: &mut Reused, remember: bool) -> usize {
+        let Reused { bpe: scratch, spm, memo } = reused;
+        let mut memo = remember.then_some(memo);
+        match &self.engine {
+            Engine::Bpe(splitter, bpe) => {
+                let mut total = 0;
+                pretokenize::split(*splitter, text, |piece| {
+                    total += bpe.count(piece.as_bytes(), scratch, memo.as_deref_mut())
+                });
+                total
+            }
+            Engine::SentencePiece(model) => model.count(&sentencepiece::escape(text), spm, memo),
+        }
     }
 
-    /// The token ids of `text`: tiktoken's `encode_ordinary(text)`.
+    /// The token ids of `text`: tiktoken's `encode_ordinary(text)`;
+    /// sentencepiece's `encode(text)` for Gemma 3.
     pub fn encode(&self, text: &str) -> Vec<u32> {
-        let (mut out, mut scratch) = (Vec::new(), Scratch::default());
-        pretokenize::split(splitter(self.encoding), text, |piece| {
-            self.bpe.encode(piece.as_bytes(), &mut scratch, &mut out)
-        });
+        let mut out = Vec::new();
+        match &self.engine {
+            Engine::Bpe(splitter, bpe) => {
+                let mut scratch = Scratch::default();
+                pretokenize::split(*splitter, text, |piece| bpe.encode(piece.as_bytes(), &mut scratch, &mut out));
+            }
+            Engine::SentencePiece(model) => {
+                let mut scratch = sentencepiece::Scratch::default();
+                model.encode(&sentencepiece::escape(text), &mut scratch, &mut out);
+            }
+        }
         out
+    }
+
+    /// The most bytes of text one token covers (what
+    /// [`Vocabulary::longest_token`] states without loading it).
+    pub fn longest_token(&self) -> usize {
+        match &self.engine {
+            Engine::Bpe(_, bpe) => bpe.vocab.max_len(),
+            Engine::SentencePiece(model) => model.longest(),
+        }
     }
 }
 
@@ -178,6 +229,16 @@ impl Tokenizers {
         self.slot(vocabulary).get().is_some() || self.source.is_some_and(|source| source(vocabulary).is_some())
     }
 
+    /// Whether the host said it will not have `vocabulary`: it gave a
+    /// source, the source has no bytes for it, and it was not loaded. A
+    /// model whose own tokenizer a host lacks this way is estimated as a
+    /// model without a public tokenizer (a host that fetches vocabularies on
+    /// need gives no source, and gets [`crate::Error::TokenizerNotLoaded`]
+    /// naming the one to fetch).
+    pub fn lacks(&self, vocabulary: Vocabulary) -> bool {
+        self.source.is_some_and(|source| source(vocabulary).is_none()) && self.slot(vocabulary).get().is_none()
+    }
+
     /// The tokenizer for `encoding`, if its vocabulary is loaded or the
     /// source holds it.
     pub fn get(&self, encoding: Encoding) -> Option<&Tokenizer> {
@@ -207,10 +268,24 @@ mod tests {
     }
 
     #[test]
+    fn counts_gemma3_as_sentencepiece() {
+        // Ids from sentencepiece 0.2.3 with the model the google-genai SDK pins.
+        let g = Tokenizer::embedded(Encoding::Gemma3);
+        assert_eq!(g.encode("hello world"), [23391, 1902]);
+        assert_eq!(g.encode("What is your name?"), [3689, 563, 822, 1463, 236881]);
+        // A user-defined piece, then two spaces (one user-defined piece), then a letter.
+        assert_eq!(g.encode("<mask>  x"), [4, 138, 236781]);
+        // A character that is a piece, then one that is not: its four UTF-8 bytes.
+        assert_eq!(g.encode("\u{e001}\u{f0000}"), [247368, 481, 414, 366, 366]);
+        assert_eq!(g.count("\u{e001}\u{f0000}"), 5);
+        assert_eq!(g.count(""), 0);
+    }
+
+    #[test]
     fn longest_tokens_are_the_files() {
         for vocabulary in Vocabulary::ALL {
             let t = Tokenizer::embedded(vocabulary.encoding());
-            assert_eq!(t.bpe.vocab.max_len() as u64, vocabulary.longest_token(), "{vocabulary}");
+            assert_eq!(t.longest_token() as u64, vocabulary.longest_token(), "{vocabulary}");
         }
     }
 
@@ -232,5 +307,8 @@ mod tests {
         assert!(some.slot(Vocabulary::Cl100kBase).get().is_none(), "available parses nothing");
         assert!(some.has(Vocabulary::Cl100kBase) && !some.has(Vocabulary::P50kBase));
         assert!(tokenizers.available(Vocabulary::O200kBase) && !tokenizers.available(Vocabulary::P50kBase));
+        // Only a source can say a vocabulary will not come.
+        assert!(some.lacks(Vocabulary::P50kBase) && !some.lacks(Vocabulary::Cl100kBase));
+        assert!(!tokenizers.lacks(Vocabulary::P50kBase));
     }
 }

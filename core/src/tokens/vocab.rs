@@ -62,6 +62,19 @@ impl Vocab {
     /// offsets (`offsets[r]..offsets[r + 1]`; an empty range: no token) and
     /// their last merges if known (else empty: long pieces use the heap).
     pub(crate) fn from_parts(bytes: Vec<u8>, offsets: Vec<u32>, splits: Vec<[u32; 2]>) -> Result<Vocab, VocabError> {
+        let vocab = Vocab::index(bytes, offsets, splits)?;
+        for b in 0..=255u8 {
+            if vocab.rank(&[b]).is_none() {
+                return Err(VocabError::Corrupt("a single byte is not a token"));
+            }
+        }
+        Ok(vocab)
+    }
+
+    /// The index alone, with no rule on which strings are tokens: a
+    /// SentencePiece vocabulary has no token for most single bytes (it falls
+    /// back to byte pieces, which are not text).
+    pub(crate) fn index(bytes: Vec<u8>, offsets: Vec<u32>, splits: Vec<[u32; 2]>) -> Result<Vocab, VocabError> {
         let count = offsets.len().saturating_sub(1);
         let capacity = (count * 2).next_power_of_two().max(16);
         // Ranks below 2^24 (the file's limit) leave a tag of at least 7 bits.
@@ -92,11 +105,6 @@ impl Vocab {
             }
             vocab.slots[i] = tag | (rank as u32 + 1);
             vocab.max_len = vocab.max_len.max(len);
-        }
-        for b in 0..=255u8 {
-            if vocab.rank(&[b]).is_none() {
-                return Err(VocabError::Corrupt("a single byte is not a token"));
-            }
         }
         Ok(vocab)
     }

@@ -1,0 +1,151 @@
+//! Gemma 3 (the tokenizer Google's `google-genai` SDK counts Gemini text
+//! with) against its references: token ids equal to sentencepiece's with the
+//! model the SDK pins, on the corpus, generated text and long runs, and whole
+//! Gemini request bodies counted as the SDK's `LocalTokenizer.count_tokens`
+//! counts them. The fixtures are written by `tests/gemma3/oracle.py`.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use farebox_core::estimate::{count_prompt, estimate, EstimateOptions};
+use farebox_core::tokens::{Encoding, Tokenizer};
+use farebox_tests::{prices, tokenizers};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+fn gemma3() -> &'static Tokenizer {
+    static T: OnceLock<Tokenizer> = OnceLock::new();
+    T.get_or_init(|| Tokenizer::embedded(Encoding::Gemma3))
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> Value {
+    let path = root().join("fixtures/gemma3").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+}
+
+fn digest(ids: &[u32]) -> String {
+    let mut h = Sha256::new();
+    for id in ids {
+        h.update(id.to_le_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `text` encodes to the ids whose count and digest the oracle recorded, and
+/// counts the same twice (the second time from the memo of part counts).
+fn check_digest(what: &str, text: &str, count: u64, sha: &str) {
+    let ids = gemma3().encode(text);
+    assert_eq!((ids.len() as u64, digest(&ids).as_str()), (count, sha), "{what}");
+    assert_eq!(gemma3().count(text) as u64, count, "{what}: count");
+    assert_eq!(gemma3().count(text) as u64, count, "{what}: count again");
+}
+
+#[test]
+fn same_ids_as_sentencepiece_on_the_corpus() {
+    let fixture = fixture("text.json");
+    let samples = fixture["corpus"].as_array().unwrap();
+    assert!(samples.len() > 300, "{} corpus samples", samples.len());
+    for s in samples {
+        let file = s["file"].as_str().unwrap();
+        let bytes = std::fs::read(root().join("corpus").join(file)).unwrap();
+        let (a, b) = (s["start"].as_u64().unwrap() as usize, s["end"].as_u64().unwrap() as usize);
+        let text = std::str::from_utf8(&bytes[a..b]).unwrap();
+        check_digest(
+            &format!("{file}[{a}..{b}]"),
+            text,
+            s["count"].as_u64().unwrap(),
+            s["ids_sha256"].as_str().unwrap(),
+        );
+    }
+}
+
+#[test]
+fn same_ids_as_sentencepiece_on_generated_text() {
+    let fixture = fixture("text.json");
+    let generated = fixture["generated"].as_array().unwrap();
+    assert!(generated.len() > 400);
+    for g in generated {
+        let text = g["text"].as_str().unwrap();
+        let expected: Vec<u32> = g["ids"].as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as u32).collect();
+        assert_eq!(gemma3().encode(text), expected, "{text:?}");
+        assert_eq!(gemma3().count(text), expected.len(), "{text:?}");
+    }
+}
+
+#[test]
+fn same_ids_as_sentencepiece_on_long_runs() {
+    for r in fixture("text.json")["runs"].as_array().unwrap() {
+        let unit = r["unit"].as_str().unwrap();
+        let text = unit.repeat(r["times"].as_u64().unwrap() as usize);
+        check_digest(
+            &format!("{unit:?} × {}", r["times"]),
+            &text,
+            r["count"].as_u64().unwrap(),
+            r["ids_sha256"].as_str().unwrap(),
+        );
+    }
+}
+
+#[test]
+fn requests_count_as_the_sdk_counts() {
+    let bodies: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("gemma3/requests.json")).unwrap()).unwrap();
+    let fixture = fixture("requests.json");
+    let requests = fixture["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), bodies.as_object().unwrap().len());
+    for r in requests {
+        let name = r["name"].as_str().unwrap();
+        let body = serde_json::to_vec(&bodies[name]).unwrap();
+        // Every provider the table prices the model at counts it the same.
+        for model in
+            ["gemini-2.5-pro", "gemini/gemini-2.5-pro", "vertex_ai/gemini-2.5-pro", r["model"].as_str().unwrap()]
+        {
+            let options = EstimateOptions { model: Some(model.into()), ..EstimateOptions::default() };
+            let range = count_prompt(prices(), tokenizers(), &body, &options).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(range.tokens, r["sdk_count"].as_u64().unwrap(), "{name} as {model}");
+            assert!(range.exact && range.low == range.tokens && range.high == range.tokens, "{name}: {range:?}");
+        }
+    }
+}
+
+#[test]
+fn the_estimate_names_the_mapping_and_what_is_not_counted() {
+    let body = br#"{"contents": [{"role": "user", "parts": [{"text": "hello world"}]}], "generationConfig": {"maxOutputTokens": 10}}"#;
+    let options =
+        EstimateOptions { model: Some("vertex_ai/gemini-2.0-flash-001".into()), ..EstimateOptions::default() };
+    let e = estimate(prices(), tokenizers(), body, &options).unwrap();
+    assert_eq!((e.input_tokens.tokens, e.exact), (2, true));
+    assert!(
+        e.method.starts_with(
+            "gemma3 (`gemini-2.0-flash-001` → gemma3 by google-genai 3.6.1's _GEMINI_STABLE_MODELS_TO_TOKENIZER_NAMES"
+        ),
+        "{}",
+        e.method
+    );
+    assert!(e.method.contains("not counted: files, the chat template"), "{}", e.method);
+    // A model the SDK maps to Gemma 4 stays an estimate from o200k_base.
+    let options = EstimateOptions { model: Some("gemini-3.1-pro-preview".into()), ..EstimateOptions::default() };
+    let e = estimate(prices(), tokenizers(), body, &options).unwrap();
+    assert!(!e.exact && e.method.starts_with("estimate"), "{}", e.method);
+}
+
+#[test]
+fn a_host_without_the_vocabulary_estimates_gemini_as_before() {
+    use farebox_core::tokens::{Tokenizers, Vocabulary};
+    // A host that says what it carries (the edge worker without its `gemma3`
+    // feature): Gemini is estimated from o200k_base, not refused.
+    let o200k_only = Tokenizers::with_source(|v| {
+        (v == Vocabulary::O200kBase).then_some(include_bytes!("../../core/data/vocab/o200k_base.bin").as_slice())
+    });
+    let body = br#"{"contents": [{"role": "user", "parts": [{"text": "hello world"}]}], "generationConfig": {"maxOutputTokens": 10}}"#;
+    let options = EstimateOptions { model: Some("gemini-2.5-pro".into()), ..EstimateOptions::default() };
+    let e = estimate(prices(), &o200k_only, body, &options).unwrap();
+    assert!(!e.exact && e.method.starts_with("estimate"), "{}", e.method);
+    // A host that fetches on need is told which vocabulary to fetch.
+    let e = estimate(prices(), &Tokenizers::new(), body, &options).unwrap_err();
+    assert_eq!(e, farebox_core::Error::TokenizerNotLoaded(Vocabulary::Gemma3));
+}
