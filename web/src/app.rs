@@ -145,7 +145,10 @@ fn keep_draft(draft: Draft, shell: Shell) {
                     let _ = storage.remove_item(DRAFT_KEY);
                 }
             }
-            if page.shows_draft() {
+            // Only while the address still shows that page: a link followed
+            // since (its hashchange not yet handled) must not be written over.
+            let shown = Page::from_hash(&window().location().hash().unwrap_or_default()).0;
+            if page.shows_draft() && shown == page {
                 let hash = if query.len() <= share::MAX_LINK_CHARS {
                     format!("{}?{query}", page.hash())
                 } else {
