@@ -9,13 +9,10 @@
 // no timing; reports where the two tools' counts differ (farebox's are checked
 // against sentencepiece itself by tests/tests/gemma3.rs).
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { sizes } from './sizes.mjs';
+import { differences, kib, measure, mib, ms } from './harness.mjs';
 import { GEMMA3_DOWNLOADS, GEMMA3_TOOLS } from './tools.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -46,59 +43,9 @@ const worst = [
   return { name, file: write(`worst-${i}`, text), bytes: Buffer.byteLength(text) };
 });
 
-function child(args, timeout) {
-  const run = spawnSync(process.execPath, [here('run-tool.mjs'), ...args], { encoding: 'utf8', timeout, maxBuffer: 1 << 20 });
-  if (run.error?.code === 'ETIMEDOUT' || run.signal === 'SIGTERM') return { timedOut: true };
-  if (run.status !== 0) {
-    const reason = /(RangeError|RuntimeError|Error): [^\n]*/.exec(run.stderr)?.[0] ?? `exit ${run.status}`;
-    if (args[1] === 'once') return { failed: reason };
-    throw new Error(`${args.slice(0, 2).join(' ')} failed:\n${run.stderr}`);
-  }
-  return JSON.parse(run.stdout.trim().split('\n').pop());
-}
-
-async function download(tool) {
-  const [source, extra] = GEMMA3_DOWNLOADS[tool];
-  const result = await build({
-    stdin: { contents: source, resolveDir: here('.'), sourcefile: 'entry.js' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    external: ['*.wasm', '*.bin', 'node:*'],
-    logLevel: 'silent',
-  });
-  const require = createRequire(here('package.json'));
-  const files = [Buffer.from(result.outputFiles[0].contents), ...extra.map((spec) => readFileSync(require.resolve(spec)))];
-  return files.reduce((sum, bytes) => sum + sizes(bytes).brotli, 0);
-}
-
-const rows = [];
-for (const tool of Object.keys(GEMMA3_TOOLS)) {
-  process.stderr.write(`gemma3 ${tool}: throughput ...\n`);
-  const main = child([`gemma3:${tool}`, 'throughput', ...texts.map((t) => t.file)], 900_000);
-  const worstMs = worst.map((w) => {
-    process.stderr.write(`gemma3 ${tool}: ${w.name} ...\n`);
-    return child([`gemma3:${tool}`, 'once', w.file], CAP_MS);
-  });
-  rows.push({ tool, download: await download(tool), ...main, worst: worstMs });
-}
+const rows = await measure(Object.keys(GEMMA3_TOOLS), GEMMA3_DOWNLOADS, texts, worst, { throughputMs: 900_000, capMs: CAP_MS, prefix: 'gemma3:' });
 rmSync(work, { recursive: true });
-
-const differences = [];
-texts.forEach((t, i) => {
-  const counts = rows.map((r) => r.results[i].tokens);
-  if (new Set(counts).size !== 1) differences.push(`${t.name}: ${rows.map((r, j) => `${r.tool} ${counts[j]}`).join(', ')}`);
-});
-worst.forEach((w, i) => {
-  const counts = rows.map((r) => r.worst[i]?.tokens).filter((n) => n !== undefined);
-  if (new Set(counts).size > 1) differences.push(`${w.name}: ${rows.map((r) => `${r.tool} ${r.worst[i]?.tokens}`).join(', ')}`);
-});
-
-const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
-const mib = (n) => `${(n / 1024 / 1024).toFixed(0)} MiB`;
-const ms = (n) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n.toFixed(0)} ms`);
+const differing = differences(rows, texts, worst);
 const header = ['tool', 'download (brotli)', 'cold start', 'peak RSS', ...texts.map((t) => `${t.name} MB/s`), ...worst.map((w) => w.name)];
 const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
 for (const r of rows) {
@@ -125,4 +72,4 @@ console.log(
     .map((w, i) => `${w.name} ${farebox.worst[i].ms === undefined ? '-' : (farebox.worst[i].ms / proseMsPerMb).toFixed(1)}×`)
     .join(', ')}`,
 );
-console.log(differences.length ? `\ncounts differ (farebox is sentencepiece's, tests/tests/gemma3.rs):\n${differences.join('\n')}` : '\nevery text: the same count');
+console.log(differing.length ? `\ncounts differ (farebox is sentencepiece's, tests/tests/gemma3.rs):\n${differing.join('\n')}` : '\nevery text: the same count');
