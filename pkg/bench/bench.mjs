@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { differences, kib, measure, mib, ms } from './harness.mjs';
+import { differences, kib, measure, ms, table } from './harness.mjs';
 import { DOWNLOADS, TOOLS } from './tools.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -45,19 +45,7 @@ const worst = [
 const rows = await measure(Object.keys(TOOLS), DOWNLOADS, texts, worst, { throughputMs: 600_000, capMs: CAP_MS });
 rmSync(work, { recursive: true });
 const mismatches = differences(rows, texts, worst);
-const header = ['tool', 'download (brotli)', 'cold start (after Node’s start-up)', 'peak RSS', ...texts.map((t) => `${t.name} MB/s`), ...worst.map((w) => w.name)];
-const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
-for (const r of rows) {
-  const cells = [
-    r.tool,
-    kib(r.download),
-    ms(r.coldStartMs),
-    mib(r.peakRss),
-    ...r.results.map((x) => x.mbPerS.toFixed(1)),
-    ...r.worst.map((w) => (w.timedOut ? '> 20 s' : w.failed ? `crashed (${w.failed})` : ms(w.ms))),
-  ];
-  lines.push(`| ${cells.join(' | ')} |`);
-}
+const lines = table(rows, texts, worst, 'cold start (after Node’s start-up)');
 const farebox = rows.find((r) => r.tool === 'farebox');
 const ratios = rows
   .filter((r) => r !== farebox)

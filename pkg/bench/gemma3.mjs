@@ -12,7 +12,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { differences, kib, measure, mib, ms } from './harness.mjs';
+import { differences, kib, measure, table } from './harness.mjs';
 import { GEMMA3_DOWNLOADS, GEMMA3_TOOLS } from './tools.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -46,20 +46,7 @@ const worst = [
 const rows = await measure(Object.keys(GEMMA3_TOOLS), GEMMA3_DOWNLOADS, texts, worst, { throughputMs: 900_000, capMs: CAP_MS, prefix: 'gemma3:' });
 rmSync(work, { recursive: true });
 const differing = differences(rows, texts, worst);
-const header = ['tool', 'download (brotli)', 'cold start', 'peak RSS', ...texts.map((t) => `${t.name} MB/s`), ...worst.map((w) => w.name)];
-const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
-for (const r of rows) {
-  lines.push(
-    `| ${[
-      r.tool,
-      kib(r.download),
-      ms(r.coldStartMs),
-      mib(r.peakRss),
-      ...r.results.map((x) => x.mbPerS.toFixed(1)),
-      ...r.worst.map((w) => (w.timedOut ? '> 20 s' : w.failed ? `crashed (${w.failed})` : ms(w.ms))),
-    ].join(' | ')} |`,
-  );
-}
+const lines = table(rows, texts, worst);
 const farebox = rows.find((r) => r.tool === 'farebox');
 const proseMsPerMb = 1000 / farebox.results[0].mbPerS;
 console.log(`Gemma 3, Node ${process.version}, ${texts.map((t) => `${t.name} ${kib(t.bytes)}`).join(', ')}\n`);

@@ -74,3 +74,21 @@ export function differences(rows, texts, worst) {
 export const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
 export const mib = (n) => `${(n / 1024 / 1024).toFixed(0)} MiB`;
 export const ms = (n) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n.toFixed(0)} ms`);
+
+/** The Markdown table of `measure`'s rows: download, cold start (`coldStart` names it), peak RSS, MB/s per text, each worst case. */
+export function table(rows, texts, worst, coldStart = 'cold start') {
+  const header = ['tool', 'download (brotli)', coldStart, 'peak RSS', ...texts.map((t) => `${t.name} MB/s`), ...worst.map((w) => w.name)];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const r of rows) {
+    const cells = [
+      r.tool,
+      kib(r.download),
+      ms(r.coldStartMs),
+      mib(r.peakRss),
+      ...r.results.map((x) => x.mbPerS.toFixed(1)),
+      ...r.worst.map((w) => (w.timedOut ? '> 20 s' : w.failed ? `crashed (${w.failed})` : ms(w.ms))),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines;
+}
