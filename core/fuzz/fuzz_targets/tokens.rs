@@ -15,7 +15,7 @@ use tiktoken_rs::CoreBPE;
 fn pair(e: Encoding) -> &'static (Tokenizer, &'static CoreBPE) {
     static ALL: OnceLock<Vec<(Tokenizer, &'static CoreBPE)>> = OnceLock::new();
     let all = ALL.get_or_init(|| {
-        Encoding::ALL
+        Encoding::OPENAI
             .iter()
             .map(|&e| {
                 let reference = match e {
@@ -24,17 +24,18 @@ fn pair(e: Encoding) -> &'static (Tokenizer, &'static CoreBPE) {
                     Encoding::Cl100kBase => tiktoken_rs::cl100k_base_singleton(),
                     Encoding::P50kBase => tiktoken_rs::p50k_base_singleton(),
                     Encoding::R50kBase => tiktoken_rs::r50k_base_singleton(),
+                    Encoding::Llama3 => unreachable!("not one of OpenAI's"),
                 };
                 (Tokenizer::embedded(e), reference)
             })
             .collect()
     });
-    &all[Encoding::ALL.iter().position(|&x| x == e).unwrap_or(0)]
+    &all[Encoding::OPENAI.iter().position(|&x| x == e).unwrap_or(0)]
 }
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, text)) = data.split_first() else { return };
-    let e = Encoding::ALL[usize::from(which) % Encoding::ALL.len()];
+    let e = Encoding::OPENAI[usize::from(which) % Encoding::OPENAI.len()];
     let text = String::from_utf8_lossy(text);
     let (ours, reference) = pair(e);
     let expected = reference.encode_ordinary(&text);

@@ -3,7 +3,9 @@
 //! A request body (OpenAI Chat Completions or Responses, Anthropic Messages,
 //! Gemini `generateContent`, OpenAI embeddings) is read into a *tally*: text
 //! to count, fixed overheads, images, and Anthropic cache breakpoints. The
-//! text is counted exactly with the model's OpenAI encoding where it has one;
+//! text is counted exactly with the model's own encoding where farebox has
+//! it (OpenAI's, or another maker's published tokenizer, by
+//! [`Encoding::mapping`]'s rules);
 //! otherwise it is counted with o200k_base and scaled by a ratio calibrated
 //! against the provider's tokenizer (`data/estimate_ratios.json`, from
 //! `tests/calibration/`), with the calibration's low/high as the bound. The
@@ -60,7 +62,7 @@ use crate::cost::{Cost, CostOptions};
 use crate::error::{Error, RefusalKind};
 use crate::pricing::{Condition, Mode, Model, PriceTable, SERVICE_TIER};
 use crate::time::Timestamp;
-use crate::tokens::{Encoding, Tokenizer, Tokenizers, Vocabulary};
+use crate::tokens::{Encoding, Mapping, Tokenizer, Tokenizers, Vocabulary};
 use crate::usage::{Usage, UsageKind};
 use crate::Usd;
 
@@ -311,7 +313,7 @@ struct Read<'t> {
     model: &'t Model,
     format: RequestFormat,
     parsed: request::Parsed<'t>,
-    encoding: Option<Encoding>,
+    mapping: Option<Mapping>,
 }
 
 /// Reads a request body up to its counting: everything that can fail before a tokenizer is needed.
@@ -334,8 +336,8 @@ fn read<'t>(
         None => RequestFormat::detect(obj, model)?,
     };
     let parsed = request::read(format, obj, &options.rules)?;
-    let encoding = Encoding::for_model(&model.id).or_else(|| Encoding::for_model(&requested));
-    Ok(Read { model, format, parsed, encoding })
+    let mapping = Encoding::mapping(&model.id).or_else(|| Encoding::mapping(&requested));
+    Ok(Read { model, format, parsed, mapping })
 }
 
 /// Reads a request body's prompt and counts it.
@@ -346,13 +348,14 @@ fn prompt<'t>(
     options: &EstimateOptions,
 ) -> Result<Prompt<'t>, Error> {
     let read = read(prices, value, options)?;
-    let counting = Counting::exact(tokenizers, read.encoding, &read.model.id, &read.parsed)?;
+    let counting = Counting::exact(tokenizers, read.mapping, &read.model.id, &read.parsed)?;
     count(read, counting, options)
 }
 
 /// Counts what [`read`] read, with `counting`.
 fn count<'t>(read: Read<'t>, counting: Counting<'t>, options: &EstimateOptions) -> Result<Prompt<'t>, Error> {
-    let Read { model, format, parsed, encoding } = read;
+    let Read { model, format, parsed, mapping } = read;
+    let encoding = mapping.map(|m| m.encoding);
     let rule = image::ImageRule::for_model(&model.id.to_ascii_lowercase());
     let segments = parsed.count(&counting.counter, counting.scale.as_ref(), rule, encoding)?;
     let total = |which: &dyn Fn(&Segment) -> bool| {
@@ -421,6 +424,7 @@ fn with_stored_context(
 /// (exact), or with o200k_base scaled by the calibrated ratio of its
 /// tokenizer family for the text's script mix (an estimate with a bound).
 struct Counting<'t> {
+    mapping: Option<Mapping>,
     encoding: Option<Encoding>,
     counter: Counter<'t>,
     scale: Option<ratios::Scale>,
@@ -469,37 +473,40 @@ impl<'t> Counting<'t> {
     /// o200k_base when there is none.
     fn exact(
         tokenizers: &'t Tokenizers,
-        encoding: Option<Encoding>,
+        mapping: Option<Mapping>,
         model_id: &str,
         parsed: &request::Parsed<'_>,
     ) -> Result<Counting<'t>, Error> {
+        let encoding = mapping.map(|m| m.encoding);
         let vocabulary = Counting::vocabulary(encoding);
         let tokenizer = tokenizers.get(encoding.unwrap_or(vocabulary.encoding()));
         let counter = Counter::Exact(tokenizer.ok_or(Error::TokenizerNotLoaded(vocabulary))?);
-        Ok(Counting::with(counter, encoding, model_id, parsed))
+        Ok(Counting::with(counter, mapping, model_id, parsed))
     }
 
     /// One end of what the text can count: only the vocabulary's longest
     /// token's length is used (a constant of the vocabulary), never its bytes.
-    fn bounded(encoding: Option<Encoding>, model_id: &str, parsed: &request::Parsed<'_>, bound: Bound) -> Counting<'t> {
+    fn bounded(mapping: Option<Mapping>, model_id: &str, parsed: &request::Parsed<'_>, bound: Bound) -> Counting<'t> {
+        let encoding = mapping.map(|m| m.encoding);
         let counter = match bound {
             Bound::Fewest => Counter::Fewest { longest: Counting::vocabulary(encoding).longest_token() },
             Bound::Most => Counter::Most,
         };
-        Counting::with(counter, encoding, model_id, parsed)
+        Counting::with(counter, mapping, model_id, parsed)
     }
 
     fn with(
         counter: Counter<'t>,
-        encoding: Option<Encoding>,
+        mapping: Option<Mapping>,
         model_id: &str,
         parsed: &request::Parsed<'_>,
     ) -> Counting<'t> {
+        let encoding = mapping.map(|m| m.encoding);
         let scale = match encoding {
             Some(_) => None,
             None => Some(ratios::for_model(model_id, parsed.non_ascii_share())),
         };
-        Counting { encoding, counter, scale, provider: None }
+        Counting { mapping, encoding, counter, scale, provider: None }
     }
 
     /// The vocabulary text is counted with: the model's own encoding's, else
@@ -514,9 +521,17 @@ impl<'t> Counting<'t> {
         if let Some(endpoint) = &self.provider {
             return alloc::format!("counted by the provider ({endpoint})");
         }
-        let basis = match (&self.scale, self.encoding) {
+        let basis = match (&self.scale, self.mapping) {
             (Some(s), _) => s.describe(),
-            (None, Some(e)) => String::from(e.name()),
+            (None, Some(m)) if m.encoding.is_openai() => String::from(m.encoding.name()),
+            // Chat framing is only documented for OpenAI's models; another
+            // maker's is its chat template, which each host applies its own way.
+            (None, Some(m)) => alloc::format!(
+                "{} (text exact; mapped by the rule {}); message framing, if any, estimated with OpenAI's \
+                 per-message counts: the model's chat template is applied by the host and not counted",
+                m.encoding.name(),
+                m.rule
+            ),
             (None, None) => String::from("o200k_base"),
         };
         match self.counter {
@@ -551,15 +566,16 @@ pub fn count_prompt(
 /// counts a request's text.
 pub fn estimate_text(prices: &PriceTable, tokenizers: &Tokenizers, text: &str, model: &str) -> Result<Range, Error> {
     let parsed = request::Parsed::text(text);
-    let (encoding, model_id) = match Encoding::from_name(model.trim()).or_else(|| Encoding::for_model(model)) {
-        Some(encoding) => (Some(encoding), model),
+    let named = Encoding::from_name(model.trim()).map(|encoding| Mapping { encoding, rule: "an encoding's name" });
+    let (mapping, model_id) = match named.or_else(|| Encoding::mapping(model)) {
+        Some(mapping) => (Some(mapping), model),
         None => {
             let id = &prices.resolve(model)?.model.id;
-            (Encoding::for_model(id), id.as_str())
+            (Encoding::mapping(id), id.as_str())
         }
     };
-    let counting = Counting::exact(tokenizers, encoding, model_id, &parsed)?;
-    let segments = parsed.count(&counting.counter, counting.scale.as_ref(), None, encoding)?;
+    let counting = Counting::exact(tokenizers, mapping, model_id, &parsed)?;
+    let segments = parsed.count(&counting.counter, counting.scale.as_ref(), None, counting.encoding)?;
     Ok(segments.iter().fold(Range::exact(0), |a, s| a.plus(s.range)))
 }
 
@@ -629,12 +645,12 @@ fn bounds(
     }
     let at = |bound| -> Result<Estimate, Error> {
         let read = read(prices, &value, options)?;
-        let vocabulary = Counting::vocabulary(read.encoding);
+        let vocabulary = Counting::vocabulary(read.mapping.map(|m| m.encoding));
         // Held without being parsed is enough ([`Tokenizers::available`]).
         if tokenizers.is_some_and(|t| !t.available(vocabulary)) {
             return Err(Error::TokenizerNotLoaded(vocabulary));
         }
-        let counting = Counting::bounded(read.encoding, &read.model.id, &read.parsed, bound);
+        let counting = Counting::bounded(read.mapping, &read.model.id, &read.parsed, bound);
         price(prices, count(read, counting, options)?, options)
     };
     Ok(Some(Bounds { fewest: at(Bound::Fewest)?, most: at(Bound::Most)? }))

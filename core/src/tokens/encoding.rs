@@ -2,10 +2,16 @@
 //! with. Tables only: compiled with or without the `tokenizer` feature, so
 //! that [`crate::Error::TokenizerNotLoaded`] can name a [`Vocabulary`] in
 //! every build.
+//!
+//! OpenAI's models map as tiktoken maps them. Other makers' models map by
+//! [`FAMILY_RULES`], each rule a family's naming patterns across the hosts
+//! that serve it (Bedrock, Vertex, Groq, Together, Fireworks, ...), matched
+//! on the name's last path segment; [`Encoding::mapping`] says which rule
+//! matched, so that a count can say why it is exact.
 
 use core::fmt;
 
-/// An OpenAI tokenizer encoding.
+/// A tokenizer encoding: OpenAI's, or another maker's published byte-level BPE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Encoding {
     /// gpt-4o, gpt-4.1, gpt-5.x, o1/o3/o4.
@@ -18,11 +24,30 @@ pub enum Encoding {
     P50kBase,
     /// GPT-3 (davinci, curie, babbage, ada), gpt2.
     R50kBase,
+    /// Meta Llama 3, 3.1, 3.2, 3.3: a 128,000-token BPE whose first 100,256
+    /// ranks and split regex are cl100k_base's (Hugging Face `tokenizer.json`
+    /// of Llama 3.1).
+    Llama3,
 }
 
 impl Encoding {
-    pub const ALL: [Encoding; 5] =
+    pub const ALL: [Encoding; 6] = [
+        Encoding::O200kBase,
+        Encoding::O200kHarmony,
+        Encoding::Cl100kBase,
+        Encoding::P50kBase,
+        Encoding::R50kBase,
+        Encoding::Llama3,
+    ];
+
+    /// OpenAI's encodings (tiktoken's), the ones its chat overheads are documented for.
+    pub const OPENAI: [Encoding; 5] =
         [Encoding::O200kBase, Encoding::O200kHarmony, Encoding::Cl100kBase, Encoding::P50kBase, Encoding::R50kBase];
+
+    /// Whether it is one of OpenAI's encodings.
+    pub const fn is_openai(self) -> bool {
+        !matches!(self, Encoding::Llama3)
+    }
 
     pub const fn name(self) -> &'static str {
         match self {
@@ -31,6 +56,7 @@ impl Encoding {
             Encoding::Cl100kBase => "cl100k_base",
             Encoding::P50kBase => "p50k_base",
             Encoding::R50kBase => "r50k_base",
+            Encoding::Llama3 => "llama3",
         }
     }
 
@@ -49,25 +75,76 @@ impl Encoding {
             Encoding::Cl100kBase => Vocabulary::Cl100kBase,
             Encoding::P50kBase => Vocabulary::P50kBase,
             Encoding::R50kBase => Vocabulary::R50kBase,
+            Encoding::Llama3 => Vocabulary::Llama3,
         }
     }
 
-    /// The encoding OpenAI's tiktoken uses for a model, for plain (`gpt-4o`),
-    /// dated (`gpt-4o-2024-08-06`), fine-tuned (`ft:gpt-4o-mini:org::id`) and
-    /// provider-prefixed (`openai/gpt-4o`, `azure/gpt-4o`) names. `None` for a
-    /// model with no public OpenAI tokenizer.
+    /// The encoding a model counts with: OpenAI's as tiktoken maps plain
+    /// (`gpt-4o`), dated (`gpt-4o-2024-08-06`), fine-tuned
+    /// (`ft:gpt-4o-mini:org::id`) and provider-prefixed (`openai/gpt-4o`,
+    /// `azure/gpt-4o`) names; another maker's by [`FAMILY_RULES`]. `None`
+    /// for a model with no public tokenizer farebox has.
     pub fn for_model(model: &str) -> Option<Encoding> {
+        Encoding::mapping(model).map(|m| m.encoding)
+    }
+
+    /// [`Encoding::for_model`] with the rule that matched.
+    pub fn mapping(model: &str) -> Option<Mapping> {
         let lowered = model.trim().to_ascii_lowercase();
         let name = lowered.rsplit('/').next().unwrap_or(&lowered);
         let name = match name.strip_prefix("ft:") {
             Some(rest) => rest.split(':').next().unwrap_or(rest),
             None => name,
         };
+        let tiktoken = |encoding| Some(Mapping { encoding, rule: "tiktoken's model table" });
         if let Some(&(_, e)) = MODEL_TO_ENCODING.iter().find(|(m, _)| *m == name) {
-            return Some(e);
+            return tiktoken(e);
         }
-        MODEL_PREFIX_TO_ENCODING.iter().find(|(p, _)| name.starts_with(p)).map(|&(_, e)| e)
+        if let Some(&(_, e)) = MODEL_PREFIX_TO_ENCODING.iter().find(|(p, _)| name.starts_with(p)) {
+            return tiktoken(e);
+        }
+        FAMILY_RULES.iter().find(|r| (r.matches)(name)).map(|r| Mapping { encoding: r.encoding, rule: r.rule })
     }
+}
+
+/// Which encoding a model name mapped to, and by which rule (a sentence).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mapping {
+    pub encoding: Encoding,
+    pub rule: &'static str,
+}
+
+/// A family's naming rule: names (lowercased last path segment) it matches.
+#[derive(Debug)]
+pub struct FamilyRule {
+    pub encoding: Encoding,
+    pub rule: &'static str,
+    matches: fn(&str) -> bool,
+}
+
+/// The non-OpenAI families, first match wins. Each rule is written from the
+/// names the price table's hosts use for the family (`llama-3.3-70b-versatile`,
+/// `meta.llama3-1-8b-instruct-v1:0`, `llama-v3p1-8b-instruct`,
+/// `Meta-Llama-3.1-8B-Instruct-Turbo`, `llama3.3-70b`, `llama-3-2-3b`), and
+/// leaves out models built on a family that ship their own tokenizer files
+/// (DeepSeek's distillations, NVIDIA's Nemotron variants), which may differ.
+pub const FAMILY_RULES: &[FamilyRule] = &[FamilyRule {
+    encoding: Encoding::Llama3,
+    rule: "Meta Llama 3.x: `llama` then `3` (`llama-3.3`, `llama3-1`, `llama-v3p1`), not a distillation or Nemotron",
+    matches: is_llama3,
+}];
+
+/// `llama`, an optional `-`, `_` or `v`, then `3` not followed by a digit;
+/// not a model of another maker built on it.
+fn is_llama3(name: &str) -> bool {
+    if ["distill", "deepseek", "nemotron"].iter().any(|other| name.contains(other)) {
+        return false;
+    }
+    name.match_indices("llama").any(|(i, _)| {
+        let rest = name[i + "llama".len()..].trim_start_matches(['-', '_']);
+        let rest = rest.strip_prefix('v').unwrap_or(rest);
+        rest.strip_prefix('3').is_some_and(|after| !after.starts_with(|c: char| c.is_ascii_digit()))
+    })
 }
 
 impl fmt::Display for Encoding {
@@ -85,11 +162,12 @@ pub enum Vocabulary {
     Cl100kBase,
     P50kBase,
     R50kBase,
+    Llama3,
 }
 
 impl Vocabulary {
-    pub const ALL: [Vocabulary; 4] =
-        [Vocabulary::O200kBase, Vocabulary::Cl100kBase, Vocabulary::P50kBase, Vocabulary::R50kBase];
+    pub const ALL: [Vocabulary; 5] =
+        [Vocabulary::O200kBase, Vocabulary::Cl100kBase, Vocabulary::P50kBase, Vocabulary::R50kBase, Vocabulary::Llama3];
 
     /// Its name (the name of the encoding it is the vocabulary of), which is
     /// also its file's stem: `o200k_base`.
@@ -104,6 +182,7 @@ impl Vocabulary {
             Vocabulary::Cl100kBase => "cl100k_base.bin",
             Vocabulary::P50kBase => "p50k_base.bin",
             Vocabulary::R50kBase => "r50k_base.bin",
+            Vocabulary::Llama3 => "llama3.bin",
         }
     }
 
@@ -115,7 +194,7 @@ impl Vocabulary {
 
     /// Its longest token's length in bytes: with it a text's tokens are
     /// bounded from below without loading the vocabulary (each token covers
-    /// at most this many bytes). 128 in all four (a unit test checks it
+    /// at most this many bytes). 128 in all of them (a unit test checks it
     /// against the files).
     pub const fn longest_token(self) -> u64 {
         128
@@ -128,6 +207,7 @@ impl Vocabulary {
             Vocabulary::Cl100kBase => Encoding::Cl100kBase,
             Vocabulary::P50kBase => Encoding::P50kBase,
             Vocabulary::R50kBase => Encoding::R50kBase,
+            Vocabulary::Llama3 => Encoding::Llama3,
         }
     }
 }
@@ -214,6 +294,47 @@ mod tests {
         assert_eq!(e("davinci"), Some(Encoding::R50kBase));
         assert_eq!(e("claude-sonnet-4-5"), None);
         assert_eq!(e("gemini-2.5-pro"), None);
+    }
+
+    /// Llama 3.x as the price table's hosts name it, and neighbours that are not.
+    #[test]
+    fn llama3_names_across_hosts() {
+        let llama3 = [
+            "groq/llama-3.3-70b-versatile",
+            "meta.llama3-1-8b-instruct-v1:0",
+            "us.meta.llama3-2-90b-instruct-v1:0",
+            "bedrock/eu-west-1/meta.llama3-70b-instruct-v1:0",
+            "vertex_ai/meta/llama-3.1-405b-instruct-maas",
+            "vertex_ai/meta/llama3-8b-instruct-maas",
+            "fireworks_ai/accounts/fireworks/models/llama-v3p1-8b-instruct",
+            "together_ai/meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo",
+            "ovhcloud/Meta-Llama-3_3-70B-Instruct",
+            "watsonx/meta-llama/llama-3-2-3b-instruct",
+            "cerebras/llama3.1-8b",
+            "cloudflare/@cf/meta/llama-3.2-1b-instruct",
+            "oci/meta.llama-3.3-70b-instruct",
+        ];
+        for name in llama3 {
+            let m = Encoding::mapping(name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(m.encoding, Encoding::Llama3, "{name}");
+            assert!(m.rule.starts_with("Meta Llama 3.x"));
+        }
+        let others = [
+            "meta.llama2-13b-chat-v1",
+            "replicate/meta/llama-2-70b-chat",
+            "cloudflare/@cf/meta/llama-4-scout-17b-16e-instruct",
+            "fireworks_ai/accounts/fireworks/models/llama4-maverick-instruct-basic",
+            "perplexity/codellama-34b-instruct",
+            "deepinfra/deepseek-ai/DeepSeek-R1-Distill-Llama-70B",
+            "lambda_ai/deepseek-llama3.3-70b",
+            "deepinfra/nvidia/Llama-3.1-Nemotron-70B-Instruct",
+            "groq/meta-llama/llama-prompt-guard-2-22m",
+            "ollama/llama2:13b",
+        ];
+        for name in others {
+            assert_eq!(Encoding::for_model(name), None, "{name}");
+        }
+        assert_eq!(Encoding::mapping("gpt-4o").map(|m| m.rule), Some("tiktoken's model table"));
     }
 
     #[test]

@@ -11,11 +11,14 @@ use super::pretokenize::{self, Splitter};
 use super::vocab::VocabError;
 use super::{vocab_file, Encoding, Vocabulary};
 
-/// The regex an encoding splits text with.
+/// The regex an encoding splits text with. Llama 3's `tokenizer.json`
+/// splits with cl100k_base's regex (written without its possessive
+/// quantifiers, which match the same pieces here: every alternative's
+/// greedy run is followed by a class it cannot take back).
 fn splitter(encoding: Encoding) -> Splitter {
     match encoding {
         Encoding::O200kBase | Encoding::O200kHarmony => Splitter::O200k,
-        Encoding::Cl100kBase => Splitter::Cl100k,
+        Encoding::Cl100kBase | Encoding::Llama3 => Splitter::Cl100k,
         Encoding::P50kBase | Encoding::R50kBase => Splitter::Gpt2,
     }
 }
@@ -28,6 +31,7 @@ fn embedded(vocabulary: Vocabulary) -> &'static [u8] {
         Vocabulary::Cl100kBase => include_bytes!("../../data/vocab/cl100k_base.bin"),
         Vocabulary::P50kBase => include_bytes!("../../data/vocab/p50k_base.bin"),
         Vocabulary::R50kBase => include_bytes!("../../data/vocab/r50k_base.bin"),
+        Vocabulary::Llama3 => include_bytes!("../../data/vocab/llama3.bin"),
     }
 }
 
@@ -64,7 +68,9 @@ impl Tokenizer {
         self.encoding
     }
 
-    /// The number of tokens `text` encodes to: tiktoken's `len(encode_ordinary(text))`.
+    /// The number of tokens `text` encodes to: tiktoken's
+    /// `len(encode_ordinary(text))`; for a vocabulary with added tokens,
+    /// Hugging Face's `len(encode(text, add_special_tokens=False))`.
     pub fn count(&self, text: &str) -> usize {
         self.reused.with(|reused| match reused {
             Some((scratch, memo)) => self.count_with(text, scratch, Some(memo)),
@@ -86,20 +92,67 @@ impl Tokenizer {
 
     fn count_with(&self, text: &str, scratch: &mut Scratch, mut memo: Option<&mut Memo>) -> usize {
         let mut total = 0;
-        pretokenize::split(splitter(self.encoding), text, |piece| {
-            total += self.bpe.count(piece.as_bytes(), scratch, memo.as_deref_mut())
+        self.segments(text, |segment| match segment {
+            Segment::Text(text) => pretokenize::split(splitter(self.encoding), text, |piece| {
+                total += self.bpe.count(piece.as_bytes(), scratch, memo.as_deref_mut())
+            }),
+            Segment::Added(_) => total += 1,
         });
         total
     }
 
-    /// The token ids of `text`: tiktoken's `encode_ordinary(text)`.
+    /// The token ids of `text`: tiktoken's `encode_ordinary(text)`; for a
+    /// vocabulary with added tokens, Hugging Face's `encode(text,
+    /// add_special_tokens=False)`.
     pub fn encode(&self, text: &str) -> Vec<u32> {
         let (mut out, mut scratch) = (Vec::new(), Scratch::default());
-        pretokenize::split(splitter(self.encoding), text, |piece| {
-            self.bpe.encode(piece.as_bytes(), &mut scratch, &mut out)
+        self.segments(text, |segment| match segment {
+            Segment::Text(text) => pretokenize::split(splitter(self.encoding), text, |piece| {
+                self.bpe.encode(piece.as_bytes(), &mut scratch, &mut out)
+            }),
+            Segment::Added(rank) => out.push(rank),
         });
         out
     }
+
+    /// Calls `each` with the stretches of `text` between added tokens and
+    /// with each added token, in order. Hugging Face matches added tokens
+    /// first (leftmost, then longest) and splits and merges only the text
+    /// between them; a vocabulary without any (OpenAI's: tiktoken counts
+    /// `<|endoftext|>` in text as its characters) is one stretch.
+    fn segments<'t>(&self, text: &'t str, mut each: impl FnMut(Segment<'t>)) {
+        let vocab = &self.bpe.vocab;
+        if !vocab.has_added() {
+            if !text.is_empty() {
+                each(Segment::Text(text));
+            }
+            return;
+        }
+        let (bytes, mut start, mut i) = (text.as_bytes(), 0, 0);
+        while i < bytes.len() {
+            match vocab.added_at(&bytes[i..]) {
+                Some(rank) => {
+                    if start < i {
+                        each(Segment::Text(&text[start..i]));
+                    }
+                    each(Segment::Added(rank));
+                    // Added tokens are whole UTF-8 text, so this is a char boundary.
+                    i += vocab.token(rank).len();
+                    start = i;
+                }
+                None => i += 1,
+            }
+        }
+        if start < bytes.len() {
+            each(Segment::Text(&text[start..]));
+        }
+    }
+}
+
+/// A stretch of text to split and merge, or an added token matched in it.
+enum Segment<'t> {
+    Text(&'t str),
+    Added(u32),
 }
 
 /// Where a host's vocabularies not yet loaded come from: the file's bytes
@@ -204,6 +257,12 @@ mod tests {
         assert_eq!(t.encode("hello world"), [24912, 2375]);
         let c = Tokenizer::embedded(Encoding::Cl100kBase);
         assert_eq!(c.encode("hello world"), [15339, 1917]);
+        // Llama 3 shares cl100k_base's first ranks; its added tokens are
+        // matched in text (Hugging Face's rule), one token each.
+        let l = Tokenizer::embedded(Encoding::Llama3);
+        assert_eq!(l.encode("hello world"), [15339, 1917]);
+        assert_eq!(l.encode("a<|eot_id|>b<|eot_id"), [64, 128009, 65, 27, 91, 68, 354, 851]);
+        assert_eq!(l.count("<|begin_of_text|><|begin_of_text|>"), 2);
     }
 
     #[test]
