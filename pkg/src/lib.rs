@@ -54,7 +54,7 @@ pub fn vocabulary_for(model_or_encoding: &str) -> Option<String> {
 fn named_encoding(encoding: &str) -> Result<Encoding, Failure> {
     Encoding::from_name(encoding).ok_or_else(|| {
         Failure::invalid_argument(format!(
-            "`{encoding}` is not an encoding: use o200k_base, o200k_harmony, cl100k_base, p50k_base or r50k_base"
+            "`{encoding}` is not an encoding: use o200k_base, o200k_harmony, cl100k_base, p50k_base, r50k_base or llama3"
         ))
     })
 }
@@ -80,7 +80,9 @@ fn tokenizer(encoding: Encoding) -> Result<&'static Tokenizer, Failure> {
     tokenizers().get(encoding).ok_or_else(|| farebox_core::Error::TokenizerNotLoaded(encoding.vocabulary()).into())
 }
 
-/// The exact token count of `text`: tiktoken's `len(encode_ordinary(text))`.
+/// The exact token count of `text`: tiktoken's `len(encode_ordinary(text))`,
+/// or for a model with another published tokenizer (Llama 3.x), its
+/// reference's (Hugging Face `tokenizers`) count of the text.
 #[wasm_bindgen(js_name = countTokens)]
 pub fn count_tokens(text: &str, model_or_encoding: &str) -> Result<usize, Failure> {
     let encoding = encoding_of(model_or_encoding).ok_or_else(|| {
@@ -88,7 +90,8 @@ pub fn count_tokens(text: &str, model_or_encoding: &str) -> Result<usize, Failur
             codes::NO_EXACT_TOKENIZER,
             format!(
                 "`{model_or_encoding}` has no public tokenizer to count it exactly: countTokens takes OpenAI models \
-                 (gpt-4o, gpt-4.1, o3, ...) and encodings (o200k_base, cl100k_base, p50k_base, r50k_base); \
+                 (gpt-4o, gpt-4.1, o3, ...), Llama 3.x models (llama-3.3-70b-versatile, ...) and encodings \
+                 (o200k_base, cl100k_base, p50k_base, r50k_base, llama3); \
                  use estimateTokens(text, model) for an estimate with bounds"
             ),
         )
