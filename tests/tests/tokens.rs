@@ -214,3 +214,37 @@ fn cookbook_examples() {
     assert_eq!(cl100k.count("お誕生日おめでとう"), 9);
     assert_eq!(r50k.count("お誕生日おめでとう"), 14);
 }
+
+/// Core's character classes are regex-syntax's (core's own test checks its
+/// table against them, code point by code point); the `tokenizer.json`
+/// references split with Oniguruma. The classes the splitters test must be
+/// the same in both engines for every code point, or a character one engine
+/// knows and the other does not would split differently.
+#[test]
+fn oniguruma_classes_are_regex_syntax_classes() {
+    use regex_syntax::hir::{Class, HirKind};
+    for class in [r"\p{L}", r"\p{N}", r"\s", r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]", r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"] {
+        let hir = regex_syntax::parse(class).unwrap();
+        let HirKind::Class(Class::Unicode(ranges)) = hir.kind() else { panic!("{class}") };
+        let mut ours = vec![false; 0x11_0000];
+        for r in ranges.ranges() {
+            for cp in u32::from(r.start())..=u32::from(r.end()) {
+                ours[cp as usize] = true;
+            }
+        }
+        let onig = onig::Regex::new(&format!(r"\A{class}\z")).unwrap();
+        let mut differ = Vec::new();
+        let mut buf = [0u8; 4];
+        for c in (0..0x11_0000u32).filter_map(char::from_u32) {
+            if onig.is_match(c.encode_utf8(&mut buf)) != ours[c as usize] {
+                differ.push(format!("U+{:04X}", c as u32));
+            }
+        }
+        assert!(
+            differ.is_empty(),
+            "{class}: {} code points differ, e.g. {:?}",
+            differ.len(),
+            &differ[..differ.len().min(10)]
+        );
+    }
+}
