@@ -24,7 +24,8 @@ use crate::telemetry::{CallLog, Outcome};
 
 /// The tokenizers the worker carries: o200k_base (GPT-4o and later, and the
 /// basis of every calibrated estimate), cl100k_base (GPT-4, GPT-3.5,
-/// embeddings) and llama3 (Llama 3.x on any host), compiled in. Each is parsed the first time an estimate
+/// embeddings), llama3 (Llama 3.x on any host) and tekken (Mistral NeMo),
+/// compiled in. Each is parsed the first time an estimate
 /// counts with it: a request refused before counting, or one for a
 /// cl100k_base model, never parses o200k_base. Any other vocabulary is
 /// `tokenizer_not_loaded`, so the call is unpriced.
@@ -33,6 +34,7 @@ pub fn tokenizers() -> Tokenizers {
         Vocabulary::O200kBase => Some(include_bytes!("../../core/data/vocab/o200k_base.bin")),
         Vocabulary::Cl100kBase => Some(include_bytes!("../../core/data/vocab/cl100k_base.bin")),
         Vocabulary::Llama3 => Some(include_bytes!("../../core/data/vocab/llama3.bin")),
+        Vocabulary::Tekken => Some(include_bytes!("../../core/data/vocab/tekken.bin")),
         Vocabulary::P50kBase | Vocabulary::R50kBase => None,
     })
 }

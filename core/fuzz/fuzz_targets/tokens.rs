@@ -24,7 +24,7 @@ fn pair(e: Encoding) -> &'static (Tokenizer, &'static CoreBPE) {
                     Encoding::Cl100kBase => tiktoken_rs::cl100k_base_singleton(),
                     Encoding::P50kBase => tiktoken_rs::p50k_base_singleton(),
                     Encoding::R50kBase => tiktoken_rs::r50k_base_singleton(),
-                    Encoding::Llama3 => unreachable!("not one of OpenAI's"),
+                    Encoding::Llama3 | Encoding::Tekken => unreachable!("not one of OpenAI's"),
                 };
                 (Tokenizer::embedded(e), reference)
             })

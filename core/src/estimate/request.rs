@@ -1018,7 +1018,7 @@ fn is_cjk(c: char) -> bool {
 fn openai_tools(counter: &Counter, tools: &[&Value], encoding: Option<Encoding>) -> Result<u64, Error> {
     let count = |s: &str| counter.count(s) as i64;
     let func_init: i64 = match encoding {
-        None | Some(Encoding::O200kBase | Encoding::O200kHarmony | Encoding::Llama3) => 7,
+        None | Some(Encoding::O200kBase | Encoding::O200kHarmony | Encoding::Llama3 | Encoding::Tekken) => 7,
         Some(Encoding::Cl100kBase | Encoding::P50kBase | Encoding::R50kBase) => 10,
     };
     let mut total: i64 = 0;

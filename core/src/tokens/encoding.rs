@@ -28,16 +28,21 @@ pub enum Encoding {
     /// ranks and split regex are cl100k_base's (Hugging Face `tokenizer.json`
     /// of Llama 3.1).
     Llama3,
+    /// Mistral's Tekken of July 2024 (`tekken_240718.json`, Mistral NeMo):
+    /// tiktoken's merge rule on its 130,072 ranks with an o200k-like regex.
+    /// The model's ids are these ranks + 1,000 (its control tokens come first).
+    Tekken,
 }
 
 impl Encoding {
-    pub const ALL: [Encoding; 6] = [
+    pub const ALL: [Encoding; 7] = [
         Encoding::O200kBase,
         Encoding::O200kHarmony,
         Encoding::Cl100kBase,
         Encoding::P50kBase,
         Encoding::R50kBase,
         Encoding::Llama3,
+        Encoding::Tekken,
     ];
 
     /// OpenAI's encodings (tiktoken's), the ones its chat overheads are documented for.
@@ -46,7 +51,7 @@ impl Encoding {
 
     /// Whether it is one of OpenAI's encodings.
     pub const fn is_openai(self) -> bool {
-        !matches!(self, Encoding::Llama3)
+        !matches!(self, Encoding::Llama3 | Encoding::Tekken)
     }
 
     pub const fn name(self) -> &'static str {
@@ -57,6 +62,7 @@ impl Encoding {
             Encoding::P50kBase => "p50k_base",
             Encoding::R50kBase => "r50k_base",
             Encoding::Llama3 => "llama3",
+            Encoding::Tekken => "tekken",
         }
     }
 
@@ -76,6 +82,7 @@ impl Encoding {
             Encoding::P50kBase => Vocabulary::P50kBase,
             Encoding::R50kBase => Vocabulary::R50kBase,
             Encoding::Llama3 => Vocabulary::Llama3,
+            Encoding::Tekken => Vocabulary::Tekken,
         }
     }
 
@@ -128,11 +135,27 @@ pub struct FamilyRule {
 /// `Meta-Llama-3.1-8B-Instruct-Turbo`, `llama3.3-70b`, `llama-3-2-3b`), and
 /// leaves out models built on a family that ship their own tokenizer files
 /// (DeepSeek's distillations, NVIDIA's Nemotron variants), which may differ.
-pub const FAMILY_RULES: &[FamilyRule] = &[FamilyRule {
-    encoding: Encoding::Llama3,
-    rule: "Meta Llama 3.x: `llama` then `3` (`llama-3.3`, `llama3-1`, `llama-v3p1`), not a distillation or Nemotron",
-    matches: is_llama3,
-}];
+pub const FAMILY_RULES: &[FamilyRule] = &[
+    FamilyRule {
+        encoding: Encoding::Llama3,
+        rule:
+            "Meta Llama 3.x: `llama` then `3` (`llama-3.3`, `llama3-1`, `llama-v3p1`), not a distillation or Nemotron",
+        matches: is_llama3,
+    },
+    // NeMo (2407) is the one model on this Tekken: later Mistral models use
+    // later Tekken files with other vocabularies, which are not here.
+    FamilyRule {
+        encoding: Encoding::Tekken,
+        rule: "Mistral NeMo (July 2024): `mistral-nemo`, `open-mistral-nemo`",
+        matches: is_mistral_nemo,
+    },
+];
+
+/// `mistral-nemo` (any case and separator: `Mistral-Nemo-Instruct-2407`,
+/// `mistral-nemo@2407`), or `open-mistral-nemo`; not NVIDIA's Nemotron.
+fn is_mistral_nemo(name: &str) -> bool {
+    name.replace('_', "-").contains("mistral-nemo") && !name.contains("nemotron")
+}
 
 /// `llama`, an optional `-`, `_` or `v`, then `3` not followed by a digit;
 /// not a model of another maker built on it.
@@ -163,11 +186,18 @@ pub enum Vocabulary {
     P50kBase,
     R50kBase,
     Llama3,
+    Tekken,
 }
 
 impl Vocabulary {
-    pub const ALL: [Vocabulary; 5] =
-        [Vocabulary::O200kBase, Vocabulary::Cl100kBase, Vocabulary::P50kBase, Vocabulary::R50kBase, Vocabulary::Llama3];
+    pub const ALL: [Vocabulary; 6] = [
+        Vocabulary::O200kBase,
+        Vocabulary::Cl100kBase,
+        Vocabulary::P50kBase,
+        Vocabulary::R50kBase,
+        Vocabulary::Llama3,
+        Vocabulary::Tekken,
+    ];
 
     /// Its name (the name of the encoding it is the vocabulary of), which is
     /// also its file's stem: `o200k_base`.
@@ -183,6 +213,7 @@ impl Vocabulary {
             Vocabulary::P50kBase => "p50k_base.bin",
             Vocabulary::R50kBase => "r50k_base.bin",
             Vocabulary::Llama3 => "llama3.bin",
+            Vocabulary::Tekken => "tekken.bin",
         }
     }
 
@@ -194,10 +225,12 @@ impl Vocabulary {
 
     /// Its longest token's length in bytes: with it a text's tokens are
     /// bounded from below without loading the vocabulary (each token covers
-    /// at most this many bytes). 128 in all of them (a unit test checks it
-    /// against the files).
+    /// at most this many bytes). A unit test checks it against the files.
     pub const fn longest_token(self) -> u64 {
-        128
+        match self {
+            Vocabulary::Tekken => 76,
+            _ => 128,
+        }
     }
 
     /// The encoding it is the vocabulary of (o200k_base for o200k_base's).
@@ -208,6 +241,7 @@ impl Vocabulary {
             Vocabulary::P50kBase => Encoding::P50kBase,
             Vocabulary::R50kBase => Encoding::R50kBase,
             Vocabulary::Llama3 => Encoding::Llama3,
+            Vocabulary::Tekken => Encoding::Tekken,
         }
     }
 }
@@ -335,6 +369,24 @@ mod tests {
             assert_eq!(Encoding::for_model(name), None, "{name}");
         }
         assert_eq!(Encoding::mapping("gpt-4o").map(|m| m.rule), Some("tiktoken's model table"));
+    }
+
+    #[test]
+    fn mistral_nemo_names_across_hosts() {
+        for name in [
+            "mistral/open-mistral-nemo",
+            "azure_ai/mistral-nemo",
+            "vertex_ai/mistral-nemo@2407",
+            "deepinfra/mistralai/Mistral-Nemo-Instruct-2407",
+            "fireworks_ai/accounts/fireworks/models/mistral-nemo-base-2407",
+        ] {
+            assert_eq!(Encoding::for_model(name), Some(Encoding::Tekken), "{name}");
+        }
+        for name in
+            ["mistral/mistral-large-latest", "nebius/nvidia/Llama-3_1-Nemotron-Ultra-253B-v1", "pixtral-12b-2409"]
+        {
+            assert_ne!(Encoding::for_model(name), Some(Encoding::Tekken), "{name}");
+        }
     }
 
     #[test]

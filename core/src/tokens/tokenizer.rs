@@ -20,6 +20,7 @@ fn splitter(encoding: Encoding) -> Splitter {
         Encoding::O200kBase | Encoding::O200kHarmony => Splitter::O200k,
         Encoding::Cl100kBase | Encoding::Llama3 => Splitter::Cl100k,
         Encoding::P50kBase | Encoding::R50kBase => Splitter::Gpt2,
+        Encoding::Tekken => Splitter::Tekken,
     }
 }
 
@@ -32,6 +33,7 @@ fn embedded(vocabulary: Vocabulary) -> &'static [u8] {
         Vocabulary::P50kBase => include_bytes!("../../data/vocab/p50k_base.bin"),
         Vocabulary::R50kBase => include_bytes!("../../data/vocab/r50k_base.bin"),
         Vocabulary::Llama3 => include_bytes!("../../data/vocab/llama3.bin"),
+        Vocabulary::Tekken => include_bytes!("../../data/vocab/tekken.bin"),
     }
 }
 
