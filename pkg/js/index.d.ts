@@ -13,11 +13,11 @@ export type JsonObject = { [key: string]: JsonValue };
 /** A JSON document: a value, its text, or its UTF-8 bytes. */
 export type JsonInput = JsonObject | string | Uint8Array | ArrayBuffer;
 
-/** The OpenAI encodings and Llama 3's; o200k_harmony counts ordinary text with o200k_base's vocabulary. */
-export type EncodingName = 'o200k_base' | 'o200k_harmony' | 'cl100k_base' | 'p50k_base' | 'r50k_base' | 'llama3';
+/** The OpenAI encodings, Llama 3's and Mistral NeMo's Tekken; o200k_harmony counts ordinary text with o200k_base's vocabulary. */
+export type EncodingName = 'o200k_base' | 'o200k_harmony' | 'cl100k_base' | 'p50k_base' | 'r50k_base' | 'llama3' | 'tekken';
 
 /** The vocabulary files the package ships (`farebox/vocab/<name>`). */
-export type VocabularyName = 'o200k_base' | 'cl100k_base' | 'p50k_base' | 'r50k_base' | 'llama3';
+export type VocabularyName = 'o200k_base' | 'cl100k_base' | 'p50k_base' | 'r50k_base' | 'llama3' | 'tekken';
 
 export type FareboxErrorCode =
   | 'unknown_model'
@@ -66,9 +66,11 @@ export interface TokenCount {
 
 /**
  * Exact token count for an OpenAI model (`"gpt-4o"`, `"azure/gpt-4.1"`), a Llama 3.x model
- * (`"groq/llama-3.3-70b-versatile"`) or an encoding (`"o200k_base"`, `"llama3"`):
+ * (`"groq/llama-3.3-70b-versatile"`), Mistral NeMo (`"open-mistral-nemo"`) or an encoding
+ * (`"o200k_base"`, `"llama3"`, `"tekken"`):
  * what tiktoken's `len(encode_ordinary(text))` gives (for Llama 3, Hugging Face's `tokenizers` on
- * Meta's published `tokenizer.json`: `<|eot_id|>` in the text is one token). Throws `no_exact_tokenizer` for other models
+ * Meta's published `tokenizer.json`: `<|eot_id|>` in the text is one token; for Tekken,
+ * mistral-common's, which is tiktoken's on Tekken's ranks). Throws `no_exact_tokenizer` for other models
  * (use {@link estimateTokens}). Synchronous; in Node the vocabulary is read on first use, elsewhere
  * load it first with {@link loadEncoding} or {@link registerEncoding} (else `tokenizer_not_loaded`).
  */

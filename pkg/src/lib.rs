@@ -54,7 +54,8 @@ pub fn vocabulary_for(model_or_encoding: &str) -> Option<String> {
 fn named_encoding(encoding: &str) -> Result<Encoding, Failure> {
     Encoding::from_name(encoding).ok_or_else(|| {
         Failure::invalid_argument(format!(
-            "`{encoding}` is not an encoding: use o200k_base, o200k_harmony, cl100k_base, p50k_base, r50k_base or llama3"
+            "`{encoding}` is not an encoding: use o200k_base, o200k_harmony, cl100k_base, p50k_base, r50k_base, llama3 or \
+             tekken"
         ))
     })
 }
@@ -81,8 +82,8 @@ fn tokenizer(encoding: Encoding) -> Result<&'static Tokenizer, Failure> {
 }
 
 /// The exact token count of `text`: tiktoken's `len(encode_ordinary(text))`,
-/// or for a model with another published tokenizer (Llama 3.x), its
-/// reference's (Hugging Face `tokenizers`) count of the text.
+/// or for a model with another published tokenizer (Llama 3.x, Mistral
+/// NeMo), its reference's count of the text.
 #[wasm_bindgen(js_name = countTokens)]
 pub fn count_tokens(text: &str, model_or_encoding: &str) -> Result<usize, Failure> {
     let encoding = encoding_of(model_or_encoding).ok_or_else(|| {
@@ -90,8 +91,8 @@ pub fn count_tokens(text: &str, model_or_encoding: &str) -> Result<usize, Failur
             codes::NO_EXACT_TOKENIZER,
             format!(
                 "`{model_or_encoding}` has no public tokenizer to count it exactly: countTokens takes OpenAI models \
-                 (gpt-4o, gpt-4.1, o3, ...), Llama 3.x models (llama-3.3-70b-versatile, ...) and encodings \
-                 (o200k_base, cl100k_base, p50k_base, r50k_base, llama3); \
+                 (gpt-4o, gpt-4.1, o3, ...), Llama 3.x models (llama-3.3-70b-versatile, ...), Mistral NeMo and \
+                 encodings (o200k_base, cl100k_base, p50k_base, r50k_base, llama3, tekken); \
                  use estimateTokens(text, model) for an estimate with bounds"
             ),
         )

@@ -44,6 +44,17 @@ test('Llama 3.x models count exactly with llama3, on every host\'s name for them
   assert.deepEqual(estimateTokens(text, 'together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo'), { tokens: n, exact: true, low: n, high: n });
 });
 
+test('Mistral NeMo counts exactly with tekken', () => {
+  for (const model of ['open-mistral-nemo', 'vertex_ai/mistral-nemo@2407', 'mistralai/Mistral-Nemo-Instruct-2407']) {
+    assert.equal(encodingForModel(model), 'tekken', model);
+  }
+  assert.equal(encodingForModel('mistral-large-latest'), null);
+  // One digit a piece (Tekken's split), and no contractions.
+  assert.equal(countTokens('12345', 'tekken'), 5);
+  const text = testData('corpus/prose-en.txt', 'utf8');
+  assert.equal(countTokens(text, 'mistral/open-mistral-nemo'), countTokens(text, 'tekken'));
+});
+
 test('corpus texts count the same through every name for the encoding', () => {
   for (const file of ['prose-en.txt', 'code-rust.txt', 'json.txt', 'cjk.txt', 'emoji.txt', 'whitespace.txt']) {
     const text = testData(`corpus/${file}`, 'utf8');

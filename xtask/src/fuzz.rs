@@ -25,7 +25,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     ensure_cargo_install("cargo-fuzz", CARGO_FUZZ_VERSION, &[])?;
     ensure_rustup_toolchain("nightly")?;
-    // `tokens_hf` reads the published tokenizer files the vocabularies come from.
+    // `tokens_families` reads the published tokenizer files the vocabularies come from.
     crate::ensure::ensure_npm_deps(&repo_root().join(crate::vocab::REFERENCE_TOKENIZERS))?;
 
     // `cargo` on PATH (the rustup proxy), not `$CARGO`: only the proxy takes `+nightly`.
