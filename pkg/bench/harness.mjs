@@ -1,4 +1,4 @@
-// What the side-by-side benchmarks (bench.mjs, gemma3.mjs) share: running
+// What the side-by-side benchmarks (bench.mjs, gemma3.mjs, families.mjs) share: running
 // one tool in its own process, and what a page downloads for it.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -9,9 +9,12 @@ import { sizes } from './sizes.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
-/** Runs run-tool.mjs; `{ timedOut }` past `timeout`, `{ failed }` when a worst case crashes the tool. */
-export function child(args, timeout) {
-  const run = spawnSync(process.execPath, [here('run-tool.mjs'), ...args], { encoding: 'utf8', timeout, maxBuffer: 1 << 20 });
+/**
+ * Runs `script` (run-tool.mjs, or a benchmark's own per-process mode) with `args`; its last
+ * line of output as JSON, `{ timedOut }` past `timeout`, `{ failed }` when a worst case crashes the tool.
+ */
+export function child(args, timeout, script = 'run-tool.mjs') {
+  const run = spawnSync(process.execPath, [here(script), ...args], { encoding: 'utf8', timeout, maxBuffer: 1 << 20 });
   if (run.error?.code === 'ETIMEDOUT' || run.signal === 'SIGTERM') return { timedOut: true };
   if (run.status !== 0) {
     const reason = /(RangeError|RuntimeError|Error): [^\n]*/.exec(run.stderr)?.[0] ?? `exit ${run.status}`;
@@ -33,9 +36,13 @@ export async function download([source, extra]) {
     external: ['*.wasm', '*.bin', 'node:*'],
     logLevel: 'silent',
   });
+  return sizes(Buffer.from(result.outputFiles[0].contents)).brotli + filesBrotli(extra);
+}
+
+/** Brotli bytes of files, each a package specifier resolved from this folder or a path. */
+export function filesBrotli(specs) {
   const require = createRequire(here('package.json'));
-  const files = [Buffer.from(result.outputFiles[0].contents), ...extra.map((spec) => readFileSync(require.resolve(spec)))];
-  return files.reduce((sum, bytes) => sum + sizes(bytes).brotli, 0);
+  return specs.reduce((sum, spec) => sum + sizes(readFileSync(require.resolve(spec))).brotli, 0);
 }
 
 /**

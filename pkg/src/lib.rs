@@ -55,7 +55,8 @@ pub fn vocabulary_for(model_or_encoding: &str) -> Option<String> {
 fn named_encoding(encoding: &str) -> Result<Encoding, Failure> {
     Encoding::from_name(encoding).ok_or_else(|| {
         Failure::invalid_argument(format!(
-            "`{encoding}` is not an encoding: use o200k_base, o200k_harmony, cl100k_base, p50k_base, r50k_base or gemma3"
+            "`{encoding}` is not an encoding: use o200k_base, o200k_harmony, cl100k_base, p50k_base, r50k_base, gemma3, \
+             llama3 or tekken"
         ))
     })
 }
@@ -82,7 +83,9 @@ fn tokenizer(encoding: Encoding) -> Result<&'static Tokenizer, Failure> {
 }
 
 /// The exact token count of `text`: tiktoken's `len(encode_ordinary(text))`,
-/// or for Gemma 3 the google-genai SDK's `LocalTokenizer.count_tokens(text)`.
+/// for Gemma 3 the google-genai SDK's `LocalTokenizer.count_tokens(text)`,
+/// or for a model with another published tokenizer (Llama 3.x, Mistral
+/// NeMo), its reference's count of the text.
 #[wasm_bindgen(js_name = countTokens)]
 pub fn count_tokens(text: &str, model_or_encoding: &str) -> Result<usize, Failure> {
     let encoding = encoding_of(model_or_encoding).ok_or_else(|| {
@@ -91,7 +94,8 @@ pub fn count_tokens(text: &str, model_or_encoding: &str) -> Result<usize, Failur
             format!(
                 "`{model_or_encoding}` has no public tokenizer to count it exactly: countTokens takes OpenAI models \
                  (gpt-4o, gpt-4.1, o3, ...), the Gemini models Google's SDK counts with Gemma 3 (gemini-2.5-pro, \
-                 gemini-2.0-flash, ...) and encodings (o200k_base, cl100k_base, p50k_base, r50k_base, gemma3); \
+                 gemini-2.0-flash, ...), Llama 3.x models (llama-3.3-70b-versatile, ...), Mistral NeMo and \
+                 encodings (o200k_base, cl100k_base, p50k_base, r50k_base, gemma3, llama3, tekken); \
                  use estimateTokens(text, model) for an estimate with bounds"
             ),
         )

@@ -45,6 +45,31 @@ test('Gemini models count as Google\'s SDK counts them, with Gemma 3', () => {
   }
 });
 
+test('Llama 3.x models count exactly with llama3, on every host\'s name for them', () => {
+  for (const model of ['meta.llama3-1-8b-instruct-v1:0', 'vertex_ai/meta/llama-3.3-70b-instruct-maas', 'llama-v3p1-8b-instruct']) {
+    assert.equal(encodingForModel(model), 'llama3', model);
+  }
+  assert.equal(encodingForModel('llama-4-scout-17b-16e-instruct'), null);
+  // Its first ranks are cl100k_base's; its added tokens are one token each in text (Hugging Face's rule).
+  assert.equal(countTokens('hello world', 'llama3'), 2);
+  assert.equal(countTokens('a<|eot_id|>b', 'groq/llama-3.3-70b-versatile'), 3);
+  const text = testData('corpus/prose-en.txt', 'utf8');
+  const n = countTokens(text, 'llama3');
+  assert.equal(countTokens(text, 'meta.llama3-3-70b-instruct-v1:0'), n);
+  assert.deepEqual(estimateTokens(text, 'together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo'), { tokens: n, exact: true, low: n, high: n });
+});
+
+test('Mistral NeMo counts exactly with tekken', () => {
+  for (const model of ['open-mistral-nemo', 'vertex_ai/mistral-nemo@2407', 'mistralai/Mistral-Nemo-Instruct-2407']) {
+    assert.equal(encodingForModel(model), 'tekken', model);
+  }
+  assert.equal(encodingForModel('mistral-large-latest'), null);
+  // One digit a piece (Tekken's split), and no contractions.
+  assert.equal(countTokens('12345', 'tekken'), 5);
+  const text = testData('corpus/prose-en.txt', 'utf8');
+  assert.equal(countTokens(text, 'mistral/open-mistral-nemo'), countTokens(text, 'tekken'));
+});
+
 test('corpus texts count the same through every name for the encoding', () => {
   for (const file of ['prose-en.txt', 'code-rust.txt', 'json.txt', 'cjk.txt', 'emoji.txt', 'whitespace.txt']) {
     const text = testData(`corpus/${file}`, 'utf8');

@@ -347,3 +347,33 @@ fn legacy_functions_count_like_tools() {
     assert_eq!(tools.input_tokens.tokens, functions.input_tokens.tokens);
     assert!(!tools.input_tokens.exact);
 }
+
+/// Llama 3.x and Mistral NeMo count with their own tokenizers on every host:
+/// plain text exactly, and the estimate says which rule mapped the model. A
+/// chat's framing is the model's chat template, which the host applies: the
+/// count of a chat is not exact, and the method says so.
+#[test]
+fn llama3_and_mistral_nemo_count_with_their_own_tokenizers() {
+    use farebox_core::tokens::{Encoding, Tokenizer};
+    let text = "The quick brown fox jumps over the lazy dog. 12345 Grüße, 世界! ".repeat(20);
+    for (model, encoding) in [
+        ("together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo", Encoding::Llama3),
+        ("meta.llama3-1-8b-instruct-v1:0", Encoding::Llama3),
+        ("mistral/open-mistral-nemo", Encoding::Tekken),
+    ] {
+        let n = Tokenizer::embedded(encoding).count(&text) as u64;
+        assert_eq!(estimate_text(prices(), tokenizers(), &text, model), Ok(Range::exact(n)), "{model}");
+        let body =
+            serde_json::json!({"model": model, "max_tokens": 10, "messages": [{"role": "user", "content": text}]});
+        let e = est(&body.to_string());
+        assert!(e.method.starts_with(encoding.name()) && e.method.contains("mapped by the rule"), "{}", e.method);
+        assert!(!e.input_tokens.exact && e.input_tokens.tokens > n, "{model}: {:?}", e.input_tokens);
+    }
+    let o200k = Tokenizer::embedded(Encoding::O200kBase).count(&text) as u64;
+    assert_ne!(Tokenizer::embedded(Encoding::Tekken).count(&text) as u64, o200k, "not o200k_base scaled");
+    let empty = Tokenizers::new();
+    assert_eq!(
+        estimate_text(prices(), &empty, "hi", "meta.llama3-1-8b-instruct-v1:0").unwrap_err(),
+        Error::TokenizerNotLoaded(Vocabulary::Llama3)
+    );
+}

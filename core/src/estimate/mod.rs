@@ -3,7 +3,9 @@
 //! A request body (OpenAI Chat Completions or Responses, Anthropic Messages,
 //! Gemini `generateContent`, OpenAI embeddings) is read into a *tally*: text
 //! to count, fixed overheads, images, and Anthropic cache breakpoints. The
-//! text is counted exactly with the model's OpenAI encoding where it has one;
+//! text is counted exactly with the model's own encoding where farebox has
+//! it (OpenAI's, or another maker's published tokenizer, by
+//! [`Encoding::mapping`]'s rules);
 //! otherwise it is counted with o200k_base and scaled by a ratio calibrated
 //! against the provider's tokenizer (`data/estimate_ratios.json`, from
 //! `tests/calibration/`), with the calibration's low/high as the bound. The
@@ -60,7 +62,7 @@ use crate::cost::{Cost, CostOptions};
 use crate::error::{Error, RefusalKind};
 use crate::pricing::{Condition, Mode, Model, PriceTable, SERVICE_TIER};
 use crate::time::Timestamp;
-use crate::tokens::{Encoding, Tokenizer, Tokenizers, Vocabulary};
+use crate::tokens::{Encoding, Mapping, Tokenizer, Tokenizers, Vocabulary};
 use crate::usage::{Usage, UsageKind};
 use crate::Usd;
 
@@ -311,7 +313,7 @@ struct Read<'t> {
     model: &'t Model,
     format: RequestFormat,
     parsed: request::Parsed<'t>,
-    encoding: Option<Encoding>,
+    mapping: Option<Mapping>,
 }
 
 /// Reads a request body up to its counting: everything that can fail before a tokenizer is needed.
@@ -334,11 +336,14 @@ fn read<'t>(
         Some(f) => f,
         None => RequestFormat::detect(obj, model)?,
     };
-    let encoding = Encoding::for_model(&model.id)
-        .or_else(|| Encoding::for_model(&requested))
-        .filter(|e| tokenizers.is_none_or(|t| !t.lacks(e.vocabulary())));
-    let parsed = request::read(format, obj, &options.rules, encoding == Some(Encoding::Gemma3))?;
-    Ok(Read { model, format, parsed, encoding })
+    // A host that says it lacks the vocabulary (the edge worker without a
+    // feature) estimates the model as one without a public tokenizer.
+    let mapping = Encoding::mapping(&model.id)
+        .or_else(|| Encoding::mapping(&requested))
+        .filter(|m| tokenizers.is_none_or(|t| !t.lacks(m.encoding.vocabulary())));
+    let gemma3 = mapping.is_some_and(|m| m.encoding == Encoding::Gemma3);
+    let parsed = request::read(format, obj, &options.rules, gemma3)?;
+    Ok(Read { model, format, parsed, mapping })
 }
 
 /// Reads a request body's prompt and counts it.
@@ -349,16 +354,15 @@ fn prompt<'t>(
     options: &EstimateOptions,
 ) -> Result<Prompt<'t>, Error> {
     let read = read(prices, Some(tokenizers), value, options)?;
-    let counting = Counting::exact(tokenizers, read.encoding, &read.model.id, &read.parsed)?;
+    let counting = Counting::exact(tokenizers, read.mapping, &read.model.id, &read.parsed)?;
     count(read, counting, options)
 }
 
 /// Counts what [`read`] read, with `counting`.
 fn count<'t>(read: Read<'t>, mut counting: Counting<'t>, options: &EstimateOptions) -> Result<Prompt<'t>, Error> {
-    let Read { model, format, parsed, encoding } = read;
-    if encoding == Some(Encoding::Gemma3) {
-        counting.rule = gemma3_rule(&model.id, format, &parsed);
-    }
+    let Read { model, format, parsed, mapping } = read;
+    let encoding = mapping.map(|m| m.encoding);
+    counting.detail = mapping.and_then(|m| detail(m.encoding, format, &parsed));
     let rule = image::ImageRule::for_model(&model.id.to_ascii_lowercase());
     let segments = parsed.count(&counting.counter, counting.scale.as_ref(), rule, encoding)?;
     let total = |which: &dyn Fn(&Segment) -> bool| {
@@ -426,33 +430,40 @@ fn with_stored_context(
 /// (exact), or with o200k_base scaled by the calibrated ratio of its
 /// tokenizer family for the text's script mix (an estimate with a bound).
 struct Counting<'t> {
+    mapping: Option<Mapping>,
     encoding: Option<Encoding>,
     counter: Counter<'t>,
     scale: Option<ratios::Scale>,
     /// The provider's endpoint that counted the prompt instead ([`ProviderCount`]).
     provider: Option<String>,
-    /// Which rule chose the encoding and what its count leaves out, when
-    /// that is not plain (Gemma 3 for a Gemini model: [`gemma3_rule`]).
-    rule: Option<String>,
+    /// What another maker's count covers and leaves out ([`detail`]).
+    detail: Option<String>,
 }
 
-/// How a request for a Gemini model the `google-genai` SDK counts with Gemma 3
-/// is counted, for [`Estimate::method`]: the SDK table that maps it, what
-/// was counted by the SDK's rules, and what is not counted.
-fn gemma3_rule(model_id: &str, format: RequestFormat, parsed: &request::Parsed<'_>) -> Option<String> {
-    let (name, table) = crate::tokens::gemini_mapping(model_id)?;
-    let mut rule = alloc::format!("`{name}` → gemma3 by google-genai 3.6.1's {table}");
-    if format == RequestFormat::Gemini {
-        rule.push_str(
-            "; counted as its LocalTokenizer counts: texts, function declarations, calls and responses, \
-             system instruction, response schema",
-        );
-        for skipped in &parsed.sdk_skipped {
-            rule.push_str(&alloc::format!("; {skipped} estimated as JSON text (the SDK does not read it)"));
-        }
-        rule.push_str("; images estimated by formula; not counted: files, the chat template");
+/// What a count with a non-OpenAI encoding covers and leaves out, for
+/// [`Estimate::method`] (OpenAI's is the documented whole: nothing to say).
+/// A Gemini body counted with Gemma 3 is counted as the SDK's
+/// `LocalTokenizer` counts it; anything else is framed by the model's chat
+/// template, which each host applies its own way.
+fn detail(encoding: Encoding, format: RequestFormat, parsed: &request::Parsed<'_>) -> Option<String> {
+    if encoding.is_openai() {
+        return None;
     }
-    Some(rule)
+    if encoding != Encoding::Gemma3 || format != RequestFormat::Gemini {
+        return Some(String::from(
+            "; message framing, if any, estimated with OpenAI's per-message counts: the model's chat template is \
+             applied by the host and not counted",
+        ));
+    }
+    let mut detail = String::from(
+        "; counted as its LocalTokenizer counts: texts, function declarations, calls and responses, system \
+         instruction, response schema",
+    );
+    for skipped in &parsed.sdk_skipped {
+        detail.push_str(&alloc::format!("; {skipped} estimated as JSON text (the SDK does not read it)"));
+    }
+    detail.push_str("; images estimated by formula; not counted: files, the chat template");
+    Some(detail)
 }
 
 /// One end of what a text can count without counting it (see [`Counter`]).
@@ -496,37 +507,40 @@ impl<'t> Counting<'t> {
     /// o200k_base when there is none.
     fn exact(
         tokenizers: &'t Tokenizers,
-        encoding: Option<Encoding>,
+        mapping: Option<Mapping>,
         model_id: &str,
         parsed: &request::Parsed<'_>,
     ) -> Result<Counting<'t>, Error> {
+        let encoding = mapping.map(|m| m.encoding);
         let vocabulary = Counting::vocabulary(encoding);
         let tokenizer = tokenizers.get(encoding.unwrap_or(vocabulary.encoding()));
         let counter = Counter::Exact(tokenizer.ok_or(Error::TokenizerNotLoaded(vocabulary))?);
-        Ok(Counting::with(counter, encoding, model_id, parsed))
+        Ok(Counting::with(counter, mapping, model_id, parsed))
     }
 
     /// One end of what the text can count: only the vocabulary's longest
     /// token's length is used (a constant of the vocabulary), never its bytes.
-    fn bounded(encoding: Option<Encoding>, model_id: &str, parsed: &request::Parsed<'_>, bound: Bound) -> Counting<'t> {
+    fn bounded(mapping: Option<Mapping>, model_id: &str, parsed: &request::Parsed<'_>, bound: Bound) -> Counting<'t> {
+        let encoding = mapping.map(|m| m.encoding);
         let counter = match bound {
             Bound::Fewest => Counter::Fewest { longest: Counting::vocabulary(encoding).longest_token() },
             Bound::Most => Counter::Most,
         };
-        Counting::with(counter, encoding, model_id, parsed)
+        Counting::with(counter, mapping, model_id, parsed)
     }
 
     fn with(
         counter: Counter<'t>,
-        encoding: Option<Encoding>,
+        mapping: Option<Mapping>,
         model_id: &str,
         parsed: &request::Parsed<'_>,
     ) -> Counting<'t> {
+        let encoding = mapping.map(|m| m.encoding);
         let scale = match encoding {
             Some(_) => None,
             None => Some(ratios::for_model(model_id, parsed.non_ascii_share())),
         };
-        Counting { encoding, counter, scale, provider: None, rule: None }
+        Counting { mapping, encoding, counter, scale, provider: None, detail: None }
     }
 
     /// The vocabulary text is counted with: the model's own encoding's, else
@@ -541,12 +555,15 @@ impl<'t> Counting<'t> {
         if let Some(endpoint) = &self.provider {
             return alloc::format!("counted by the provider ({endpoint})");
         }
-        let basis = match (&self.scale, self.encoding) {
+        let basis = match (&self.scale, self.mapping) {
             (Some(s), _) => s.describe(),
-            (None, Some(e)) => match &self.rule {
-                Some(rule) => alloc::format!("{} ({rule})", e.name()),
-                None => String::from(e.name()),
-            },
+            (None, Some(m)) if m.encoding.is_openai() => String::from(m.encoding.name()),
+            (None, Some(m)) => alloc::format!(
+                "{} (text exact; mapped by the rule {}){}",
+                m.encoding.name(),
+                m.rule,
+                self.detail.as_deref().unwrap_or("")
+            ),
             (None, None) => String::from("o200k_base"),
         };
         match self.counter {
@@ -581,16 +598,17 @@ pub fn count_prompt(
 /// counts a request's text.
 pub fn estimate_text(prices: &PriceTable, tokenizers: &Tokenizers, text: &str, model: &str) -> Result<Range, Error> {
     let parsed = request::Parsed::text(text);
-    let own = |name: &str| Encoding::for_model(name).filter(|e| !tokenizers.lacks(e.vocabulary()));
-    let (encoding, model_id) = match Encoding::from_name(model.trim()).or_else(|| own(model)) {
-        Some(encoding) => (Some(encoding), model),
+    let named = Encoding::from_name(model.trim()).map(|encoding| Mapping { encoding, rule: "an encoding's name" });
+    let own = |name: &str| Encoding::mapping(name).filter(|m| !tokenizers.lacks(m.encoding.vocabulary()));
+    let (mapping, model_id) = match named.or_else(|| own(model)) {
+        Some(mapping) => (Some(mapping), model),
         None => {
             let id = &prices.resolve(model)?.model.id;
             (own(id), id.as_str())
         }
     };
-    let counting = Counting::exact(tokenizers, encoding, model_id, &parsed)?;
-    let segments = parsed.count(&counting.counter, counting.scale.as_ref(), None, encoding)?;
+    let counting = Counting::exact(tokenizers, mapping, model_id, &parsed)?;
+    let segments = parsed.count(&counting.counter, counting.scale.as_ref(), None, counting.encoding)?;
     Ok(segments.iter().fold(Range::exact(0), |a, s| a.plus(s.range)))
 }
 
@@ -660,12 +678,12 @@ fn bounds(
     }
     let at = |bound| -> Result<Estimate, Error> {
         let read = read(prices, tokenizers, &value, options)?;
-        let vocabulary = Counting::vocabulary(read.encoding);
+        let vocabulary = Counting::vocabulary(read.mapping.map(|m| m.encoding));
         // Held without being parsed is enough ([`Tokenizers::available`]).
         if tokenizers.is_some_and(|t| !t.available(vocabulary)) {
             return Err(Error::TokenizerNotLoaded(vocabulary));
         }
-        let counting = Counting::bounded(read.encoding, &read.model.id, &read.parsed, bound);
+        let counting = Counting::bounded(read.mapping, &read.model.id, &read.parsed, bound);
         price(prices, count(read, counting, options)?, options)
     };
     Ok(Some(Bounds { fewest: at(Bound::Fewest)?, most: at(Bound::Most)? }))

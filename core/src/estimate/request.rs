@@ -1084,6 +1084,11 @@ impl<'a> Parsed<'a> {
         encoding: Option<Encoding>,
     ) -> Result<Vec<Segment>, Error> {
         let exact_encoding = encoding.is_some() && counter.is_exact() && self.sdk_skipped.is_empty();
+        // OpenAI documents its messages' framing; another maker's model is
+        // framed by its chat template, which the host applies: counted
+        // exactly only when there is none (a Gemini body for Gemma 3 has
+        // none: the SDK counts its strings alone).
+        let framing_known = encoding.is_some_and(Encoding::is_openai);
         let mut segments = Vec::new();
         let (mut raw_text, mut fixed) = (0u64, Range::exact(0));
         let close = |raw: u64, fixed: Range| {
@@ -1092,7 +1097,7 @@ impl<'a> Parsed<'a> {
                 None => Range::exact(raw),
             };
             let mut r = text.plus(fixed);
-            r.exact &= exact_encoding;
+            r.exact &= exact_encoding && (framing_known || fixed == Range::exact(0));
             r
         };
         for item in &self.items {
@@ -1133,12 +1138,16 @@ fn is_cjk(c: char) -> bool {
 /// and the item per item; 12 to close. The cookbook notes it is an
 /// approximation for nested schemas. Keyed on the encoding (not the name), so
 /// that `gpt-4.1` or `o3` is counted as the o200k_base model it is; a model
-/// without an OpenAI encoding gets o200k_base's constant, as it is counted
-/// with o200k_base.
+/// without an OpenAI encoding gets o200k_base's constant (its own
+/// tokenizer's framing of tools is not documented; the count is an estimate
+/// either way).
 fn openai_tools(counter: &Counter, tools: &[&Value], encoding: Option<Encoding>) -> Result<u64, Error> {
     let count = |s: &str| counter.count(s) as i64;
     let func_init: i64 = match encoding {
-        None | Some(Encoding::O200kBase | Encoding::O200kHarmony | Encoding::Gemma3) => 7,
+        None
+        | Some(Encoding::O200kBase | Encoding::O200kHarmony | Encoding::Gemma3 | Encoding::Llama3 | Encoding::Tekken) => {
+            7
+        }
         Some(Encoding::Cl100kBase | Encoding::P50kBase | Encoding::R50kBase) => 10,
     };
     let mut total: i64 = 0;

@@ -257,7 +257,7 @@ mod tests {
 
     /// The count with the heap alone: the vocabulary without its splits.
     fn heap_count(vocab: &Vocab, piece: &[u8]) -> usize {
-        let no_splits = Vocab::from_parts(vocab.bytes.clone(), vocab.offsets.clone(), Vec::new()).unwrap();
+        let no_splits = Vocab::from_parts(vocab.bytes.clone(), vocab.offsets.clone(), Vec::new(), Vec::new()).unwrap();
         Encoder::new(no_splits).count(piece, &mut Scratch::default(), None)
     }
 

@@ -2,11 +2,19 @@
 //! with. Tables only: compiled with or without the `tokenizer` feature, so
 //! that [`crate::Error::TokenizerNotLoaded`] can name a [`Vocabulary`] in
 //! every build.
+//!
+//! OpenAI's models map as tiktoken maps them. Other makers' models map by
+//! [`FAMILY_RULES`], each rule a family's naming patterns across the hosts
+//! that serve it (Bedrock, Vertex, Groq, Together, Fireworks, ...) or, for
+//! Gemini, the table Google's SDK maps it to Gemma 3 by, matched on the
+//! name's last path segment; [`Encoding::mapping`] says which rule matched,
+//! so that a count can say why it is exact.
 
 use core::fmt;
 
-/// A tokenizer encoding: OpenAI's (tiktoken's names), and Gemma 3's
-/// SentencePiece model, which Google's SDK counts Gemini text with.
+/// A tokenizer encoding: OpenAI's (tiktoken's names), Gemma 3's
+/// SentencePiece model (which Google's SDK counts Gemini text with), or
+/// another maker's published byte-level BPE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Encoding {
     /// gpt-4o, gpt-4.1, gpt-5.x, o1/o3/o4.
@@ -20,19 +28,46 @@ pub enum Encoding {
     /// GPT-3 (davinci, curie, babbage, ada), gpt2.
     R50kBase,
     /// Gemma 3's SentencePiece model (262,144 pieces): the Gemini models
-    /// Google's `google-genai` SDK counts with it ([`gemini_mapping`]).
+    /// Google's `google-genai` SDK counts with it (the two Gemini rules of
+    /// [`FAMILY_RULES`]).
     Gemma3,
+    /// Meta Llama 3, 3.1, 3.2, 3.3: a 128,000-token BPE whose first 100,256
+    /// ranks and split regex are cl100k_base's (Hugging Face `tokenizer.json`
+    /// of Llama 3.1).
+    Llama3,
+    /// Mistral's Tekken of July 2024 (`tekken_240718.json`, Mistral NeMo):
+    /// tiktoken's merge rule on its 130,072 ranks with an o200k-like regex.
+    /// The model's ids are these ranks + 1,000 (its control tokens come first).
+    Tekken,
 }
 
 impl Encoding {
-    pub const ALL: [Encoding; 6] = [
+    pub const ALL: [Encoding; 8] = [
         Encoding::O200kBase,
         Encoding::O200kHarmony,
         Encoding::Cl100kBase,
         Encoding::P50kBase,
         Encoding::R50kBase,
         Encoding::Gemma3,
+        Encoding::Llama3,
+        Encoding::Tekken,
     ];
+
+    /// OpenAI's encodings (tiktoken's), the ones its chat overheads are documented for.
+    pub const OPENAI: [Encoding; 5] =
+        [Encoding::O200kBase, Encoding::O200kHarmony, Encoding::Cl100kBase, Encoding::P50kBase, Encoding::R50kBase];
+
+    /// Whether it is one of OpenAI's encodings ([`Encoding::OPENAI`]).
+    pub const fn is_openai(self) -> bool {
+        matches!(
+            self,
+            Encoding::O200kBase
+                | Encoding::O200kHarmony
+                | Encoding::Cl100kBase
+                | Encoding::P50kBase
+                | Encoding::R50kBase
+        )
+    }
 
     pub const fn name(self) -> &'static str {
         match self {
@@ -42,6 +77,8 @@ impl Encoding {
             Encoding::P50kBase => "p50k_base",
             Encoding::R50kBase => "r50k_base",
             Encoding::Gemma3 => "gemma3",
+            Encoding::Llama3 => "llama3",
+            Encoding::Tekken => "tekken",
         }
     }
 
@@ -61,37 +98,112 @@ impl Encoding {
             Encoding::P50kBase => Vocabulary::P50kBase,
             Encoding::R50kBase => Vocabulary::R50kBase,
             Encoding::Gemma3 => Vocabulary::Gemma3,
+            Encoding::Llama3 => Vocabulary::Llama3,
+            Encoding::Tekken => Vocabulary::Tekken,
         }
     }
 
-    /// Whether counts with it are exactly the model provider's own
-    /// reference's (tiktoken's for OpenAI's; for Gemma 3, the `google-genai`
-    /// SDK's local tokenizer).
-    pub const fn is_openai(self) -> bool {
-        !matches!(self, Encoding::Gemma3)
-    }
-
-    /// The encoding OpenAI's tiktoken uses for a model, or the one Google's
-    /// SDK counts a Gemini model with ([`gemini_mapping`]), for plain (`gpt-4o`),
-    /// dated (`gpt-4o-2024-08-06`), fine-tuned (`ft:gpt-4o-mini:org::id`) and
-    /// provider-prefixed (`openai/gpt-4o`, `azure/gpt-4o`,
-    /// `vertex_ai/gemini-2.5-pro`) names. `None` for a model with no public
-    /// tokenizer farebox has.
+    /// The encoding a model counts with: OpenAI's as tiktoken maps plain
+    /// (`gpt-4o`), dated (`gpt-4o-2024-08-06`), fine-tuned
+    /// (`ft:gpt-4o-mini:org::id`) and provider-prefixed (`openai/gpt-4o`,
+    /// `azure/gpt-4o`) names; another maker's by [`FAMILY_RULES`] (Gemini's
+    /// as Google's SDK maps them, `vertex_ai/gemini-2.5-pro`). `None` for a
+    /// model with no public tokenizer farebox has.
     pub fn for_model(model: &str) -> Option<Encoding> {
-        if gemini_mapping(model).is_some() {
-            return Some(Encoding::Gemma3);
-        }
+        Encoding::mapping(model).map(|m| m.encoding)
+    }
+
+    /// [`Encoding::for_model`] with the rule that matched.
+    pub fn mapping(model: &str) -> Option<Mapping> {
         let lowered = model.trim().to_ascii_lowercase();
         let name = lowered.rsplit('/').next().unwrap_or(&lowered);
         let name = match name.strip_prefix("ft:") {
             Some(rest) => rest.split(':').next().unwrap_or(rest),
             None => name,
         };
+        let tiktoken = |encoding| Some(Mapping { encoding, rule: "tiktoken's model table" });
         if let Some(&(_, e)) = MODEL_TO_ENCODING.iter().find(|(m, _)| *m == name) {
-            return Some(e);
+            return tiktoken(e);
         }
-        MODEL_PREFIX_TO_ENCODING.iter().find(|(p, _)| name.starts_with(p)).map(|&(_, e)| e)
+        if let Some(&(_, e)) = MODEL_PREFIX_TO_ENCODING.iter().find(|(p, _)| name.starts_with(p)) {
+            return tiktoken(e);
+        }
+        FAMILY_RULES.iter().find(|r| (r.matches)(name)).map(|r| Mapping { encoding: r.encoding, rule: r.rule })
     }
+}
+
+/// Which encoding a model name mapped to, and by which rule (a sentence).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mapping {
+    pub encoding: Encoding,
+    pub rule: &'static str,
+}
+
+/// A family's naming rule: names (lowercased last path segment) it matches.
+#[derive(Debug)]
+pub struct FamilyRule {
+    pub encoding: Encoding,
+    pub rule: &'static str,
+    matches: fn(&str) -> bool,
+}
+
+/// The non-OpenAI families, first match wins. Gemini's are Google's SDK's
+/// own tables, matched by exact name as the SDK matches them (a later or
+/// dated model it does not list, `gemini-3.1-pro-preview` which it maps to
+/// Gemma 4, is not Gemma 3's to count). The others are written from the
+/// names the price table's hosts use for the family (`llama-3.3-70b-versatile`,
+/// `meta.llama3-1-8b-instruct-v1:0`, `llama-v3p1-8b-instruct`,
+/// `Meta-Llama-3.1-8B-Instruct-Turbo`, `llama3.3-70b`, `llama-3-2-3b`), and
+/// leave out models built on a family that ship their own tokenizer files
+/// (DeepSeek's distillations, NVIDIA's Nemotron variants), which may differ.
+pub const FAMILY_RULES: &[FamilyRule] = &[
+    FamilyRule {
+        encoding: Encoding::Gemma3,
+        rule: "google-genai 3.6.1's _GEMINI_MODELS_TO_TOKENIZER_NAMES (exact names)",
+        matches: |name| is_gemini_listed(name, false),
+    },
+    FamilyRule {
+        encoding: Encoding::Gemma3,
+        rule: "google-genai 3.6.1's _GEMINI_STABLE_MODELS_TO_TOKENIZER_NAMES (exact names)",
+        matches: |name| is_gemini_listed(name, true),
+    },
+    FamilyRule {
+        encoding: Encoding::Llama3,
+        rule:
+            "Meta Llama 3.x: `llama` then `3` (`llama-3.3`, `llama3-1`, `llama-v3p1`), not a distillation or Nemotron",
+        matches: is_llama3,
+    },
+    // NeMo (2407) is the one model on this Tekken: later Mistral models use
+    // later Tekken files with other vocabularies, which are not here.
+    FamilyRule {
+        encoding: Encoding::Tekken,
+        rule: "Mistral NeMo (July 2024): `mistral-nemo`, `open-mistral-nemo`",
+        matches: is_mistral_nemo,
+    },
+];
+
+/// Whether the SDK's table (`stable` or not) lists `name` (lowercased).
+fn is_gemini_listed(name: &str, stable: bool) -> bool {
+    GEMINI_MODELS.iter().any(|&(m, s)| s == stable && m == name)
+}
+
+/// `mistral-nemo` (any case and separator: `Mistral-Nemo-Instruct-2407`,
+/// `mistral-nemo@2407`), or `open-mistral-nemo`; not NVIDIA's Nemotron.
+fn is_mistral_nemo(name: &str) -> bool {
+    name.replace('_', "-").contains("mistral-nemo") && !name.contains("nemotron")
+}
+
+/// `llama`, an optional `-`, `_` or `v`, then `3` not followed by a digit;
+/// not a model of another maker built on it.
+fn is_llama3(name: &str) -> bool {
+    if ["distill", "deepseek", "nemotron"].iter().any(|other| name.contains(other)) {
+        return false;
+    }
+    name.match_indices("llama").any(|(i, _)| {
+        let rest = name[i + "llama".len()..].trim_start_matches(['-', '_']);
+        let rest = rest.strip_prefix('v').unwrap_or(rest);
+        rest.strip_prefix('3').is_some_and(|after| !after.starts_with(|c: char| c.is_ascii_digit()))
+    })
 }
 
 impl fmt::Display for Encoding {
@@ -110,11 +222,20 @@ pub enum Vocabulary {
     P50kBase,
     R50kBase,
     Gemma3,
+    Llama3,
+    Tekken,
 }
 
 impl Vocabulary {
-    pub const ALL: [Vocabulary; 5] =
-        [Vocabulary::O200kBase, Vocabulary::Cl100kBase, Vocabulary::P50kBase, Vocabulary::R50kBase, Vocabulary::Gemma3];
+    pub const ALL: [Vocabulary; 7] = [
+        Vocabulary::O200kBase,
+        Vocabulary::Cl100kBase,
+        Vocabulary::P50kBase,
+        Vocabulary::R50kBase,
+        Vocabulary::Gemma3,
+        Vocabulary::Llama3,
+        Vocabulary::Tekken,
+    ];
 
     /// Its name (the name of the encoding it is the vocabulary of), which is
     /// also its file's stem: `o200k_base`.
@@ -130,6 +251,8 @@ impl Vocabulary {
             Vocabulary::P50kBase => "p50k_base.bin",
             Vocabulary::R50kBase => "r50k_base.bin",
             Vocabulary::Gemma3 => "gemma3.bin",
+            Vocabulary::Llama3 => "llama3.bin",
+            Vocabulary::Tekken => "tekken.bin",
         }
     }
 
@@ -141,12 +264,14 @@ impl Vocabulary {
 
     /// Its longest token's length in bytes: with it a text's tokens are
     /// bounded from below without loading the vocabulary (each token covers
-    /// at most this many bytes). 128 in OpenAI's four; 93 in Gemma 3's (31
-    /// `▁`, each matching the 3 bytes of a `▁` in the text as well as a
-    /// space). A unit test checks them against the files.
+    /// at most this many bytes). 128 in OpenAI's four and Llama 3's; 76 in
+    /// Tekken's; 93 in Gemma 3's (31 `▁`, each matching the 3 bytes of a `▁`
+    /// in the text as well as a space). A unit test checks them against the
+    /// files.
     pub const fn longest_token(self) -> u64 {
         match self {
             Vocabulary::Gemma3 => 93,
+            Vocabulary::Tekken => 76,
             _ => 128,
         }
     }
@@ -159,6 +284,8 @@ impl Vocabulary {
             Vocabulary::P50kBase => Encoding::P50kBase,
             Vocabulary::R50kBase => Encoding::R50kBase,
             Vocabulary::Gemma3 => Encoding::Gemma3,
+            Vocabulary::Llama3 => Encoding::Llama3,
+            Vocabulary::Tekken => Encoding::Tekken,
         }
     }
 }
@@ -169,24 +296,9 @@ impl fmt::Display for Vocabulary {
     }
 }
 
-/// How the `google-genai` SDK maps a Gemini model to Gemma 3: the name it
-/// looked up (the model's, without a provider prefix: `vertex_ai/`,
-/// `openrouter/google/`, `models/`) and the SDK table that lists it,
-/// `_GEMINI_MODELS_TO_TOKENIZER_NAMES` or
-/// `_GEMINI_STABLE_MODELS_TO_TOKENIZER_NAMES` (`_local_tokenizer_loader.py`,
-/// google-genai 3.6.1). Exact names only, as the SDK matches them: a dated
-/// or later model it does not list (`gemini-3.1-pro-preview` maps to Gemma 4
-/// there) is not Gemma 3's to count.
-pub fn gemini_mapping(model: &str) -> Option<(&'static str, &'static str)> {
-    let name = model.trim();
-    let name = name.rsplit('/').next().unwrap_or(name);
-    GEMINI_MODELS.iter().find(|(m, _)| m.eq_ignore_ascii_case(name)).map(|&(m, stable)| {
-        (m, if stable { "_GEMINI_STABLE_MODELS_TO_TOKENIZER_NAMES" } else { "_GEMINI_MODELS_TO_TOKENIZER_NAMES" })
-    })
-}
-
 /// The SDK's `_GEMINI_MODELS_TO_TOKENIZER_NAMES` (`false`) and
-/// `_GEMINI_STABLE_MODELS_TO_TOKENIZER_NAMES` (`true`), all "gemma3".
+/// `_GEMINI_STABLE_MODELS_TO_TOKENIZER_NAMES` (`true`), all "gemma3"
+/// (`_local_tokenizer_loader.py`, google-genai 3.6.1).
 const GEMINI_MODELS: &[(&str, bool)] = &[
     ("gemini-2.5-pro", false),
     ("gemini-2.5-flash", false),
@@ -289,6 +401,68 @@ mod tests {
         assert_eq!(e("gemini-3.1-pro-preview"), None);
         assert_eq!(e("gemini-2.5-flash-preview-09-2025"), None);
         assert_eq!(e("gemini-1.5-pro"), None);
+        let rule = |m| Encoding::mapping(m).map(|m| m.rule);
+        assert_eq!(rule("gemini-2.5-pro"), Some(FAMILY_RULES[0].rule));
+        assert_eq!(rule("vertex_ai/Gemini-2.0-Flash-001"), Some(FAMILY_RULES[1].rule));
+    }
+
+    /// Llama 3.x as the price table's hosts name it, and neighbours that are not.
+    #[test]
+    fn llama3_names_across_hosts() {
+        let llama3 = [
+            "groq/llama-3.3-70b-versatile",
+            "meta.llama3-1-8b-instruct-v1:0",
+            "us.meta.llama3-2-90b-instruct-v1:0",
+            "bedrock/eu-west-1/meta.llama3-70b-instruct-v1:0",
+            "vertex_ai/meta/llama-3.1-405b-instruct-maas",
+            "vertex_ai/meta/llama3-8b-instruct-maas",
+            "fireworks_ai/accounts/fireworks/models/llama-v3p1-8b-instruct",
+            "together_ai/meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo",
+            "ovhcloud/Meta-Llama-3_3-70B-Instruct",
+            "watsonx/meta-llama/llama-3-2-3b-instruct",
+            "cerebras/llama3.1-8b",
+            "cloudflare/@cf/meta/llama-3.2-1b-instruct",
+            "oci/meta.llama-3.3-70b-instruct",
+        ];
+        for name in llama3 {
+            let m = Encoding::mapping(name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(m.encoding, Encoding::Llama3, "{name}");
+            assert!(m.rule.starts_with("Meta Llama 3.x"));
+        }
+        let others = [
+            "meta.llama2-13b-chat-v1",
+            "replicate/meta/llama-2-70b-chat",
+            "cloudflare/@cf/meta/llama-4-scout-17b-16e-instruct",
+            "fireworks_ai/accounts/fireworks/models/llama4-maverick-instruct-basic",
+            "perplexity/codellama-34b-instruct",
+            "deepinfra/deepseek-ai/DeepSeek-R1-Distill-Llama-70B",
+            "lambda_ai/deepseek-llama3.3-70b",
+            "deepinfra/nvidia/Llama-3.1-Nemotron-70B-Instruct",
+            "groq/meta-llama/llama-prompt-guard-2-22m",
+            "ollama/llama2:13b",
+        ];
+        for name in others {
+            assert_eq!(Encoding::for_model(name), None, "{name}");
+        }
+        assert_eq!(Encoding::mapping("gpt-4o").map(|m| m.rule), Some("tiktoken's model table"));
+    }
+
+    #[test]
+    fn mistral_nemo_names_across_hosts() {
+        for name in [
+            "mistral/open-mistral-nemo",
+            "azure_ai/mistral-nemo",
+            "vertex_ai/mistral-nemo@2407",
+            "deepinfra/mistralai/Mistral-Nemo-Instruct-2407",
+            "fireworks_ai/accounts/fireworks/models/mistral-nemo-base-2407",
+        ] {
+            assert_eq!(Encoding::for_model(name), Some(Encoding::Tekken), "{name}");
+        }
+        for name in
+            ["mistral/mistral-large-latest", "nebius/nvidia/Llama-3_1-Nemotron-Ultra-253B-v1", "pixtral-12b-2409"]
+        {
+            assert_ne!(Encoding::for_model(name), Some(Encoding::Tekken), "{name}");
+        }
     }
 
     #[test]

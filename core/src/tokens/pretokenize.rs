@@ -18,6 +18,12 @@
 //! o200k: `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?`
 //! `|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?`
 //! `|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+//!
+//! Mistral's Tekken (`tekken_240718.json`'s `pattern`, which mistral-common
+//! hands to tiktoken) is o200k's without the contractions and with one digit
+//! a piece: `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+`
+//! `|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*`
+//! `|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
 
 use super::unicode::{classes, LETTER, LOWERISH, NUMBER, SPACE, UPPERISH};
 
@@ -27,6 +33,7 @@ pub(crate) enum Splitter {
     Gpt2,
     Cl100k,
     O200k,
+    Tekken,
 }
 
 /// Calls `piece` with each piece of `text`, in order; the pieces tile `text`.
@@ -37,7 +44,8 @@ pub(crate) fn split(splitter: Splitter, text: &str, mut piece: impl FnMut(&str))
         let end = match splitter {
             Splitter::Gpt2 => t.gpt2(i),
             Splitter::Cl100k => t.cl100k(i),
-            Splitter::O200k => t.o200k(i),
+            Splitter::O200k => t.o200k(i, true, 3),
+            Splitter::Tekken => t.o200k(i, false, 1),
         };
         debug_assert!(end > i && t.s.is_char_boundary(end));
         piece(&text[i..end]);
@@ -232,7 +240,7 @@ impl Text<'_> {
         }
         // `\p{N}{1,3}+`
         if a.bits & NUMBER != 0 {
-            return self.numbers(i);
+            return self.numbers(i, 3);
         }
         // ` ?[^\s\p{L}\p{N}]++[\r\n]*+`
         if let Some(end) = self.space_then(i, a, |a| other(a.bits)) {
@@ -250,9 +258,9 @@ impl Text<'_> {
         self.spaces_not_before_word(i).unwrap_or(a.next)
     }
 
-    /// `\p{N}{1,3}`
-    fn numbers(&self, mut i: usize) -> usize {
-        for _ in 0..3 {
+    /// `\p{N}{1,max}`
+    fn numbers(&self, mut i: usize, max: usize) -> usize {
+        for _ in 0..max {
             match self.at_opt(i) {
                 Some(a) if a.bits & NUMBER != 0 => i = a.next,
                 _ => break,
@@ -261,9 +269,12 @@ impl Text<'_> {
         i
     }
 
-    fn o200k(&self, i: usize) -> usize {
+    /// o200k's regex; without its contractions and with `\p{N}{1,digits}`
+    /// for the regexes that differ from it only there (Tekken).
+    fn o200k(&self, i: usize, contractions: bool, digits: usize) -> usize {
         const SINGLES: &[u8] = b"stmd";
         const PAIRS: &[[u8; 2]] = &[*b"re", *b"ve", *b"ll"];
+        let contraction = |end: usize| if contractions { self.contraction_ci(end, SINGLES, PAIRS) } else { 0 };
         let a = self.at(i);
         // Both word alternatives try `P?` taken first, then not taken.
         let starts = [prefix(a).then_some(a.next), Some(i)];
@@ -289,19 +300,19 @@ impl Text<'_> {
                 _ => last_w_end,
             };
             if let Some(end) = end {
-                return end + self.contraction_ci(end, SINGLES, PAIRS);
+                return end + contraction(end);
             }
         }
         // 2: `P? U+ W* C?` — everything after `U+` is optional: greedy runs.
         for j in starts.into_iter().flatten() {
             if self.at_opt(j).is_some_and(|b| b.bits & UPPERISH != 0) {
                 let end = self.run(self.run(j, UPPERISH), LOWERISH);
-                return end + self.contraction_ci(end, SINGLES, PAIRS);
+                return end + contraction(end);
             }
         }
-        // 3: `\p{N}{1,3}`
+        // 3: `\p{N}{1,3}` (Tekken: `\p{N}`)
         if a.bits & NUMBER != 0 {
-            return self.numbers(i);
+            return self.numbers(i, digits);
         }
         // 4: ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
         if let Some(end) = self.space_then(i, a, |a| other(a.bits)) {
@@ -341,6 +352,14 @@ mod tests {
         assert_eq!(p("x  "), ["x", "  "]);
         assert_eq!(p("path/to\n"), ["path", "/to", "\n"]);
         assert_eq!(p("!!/\n\nx"), ["!!/\n\n", "x"]);
+    }
+
+    #[test]
+    fn tekken_pieces() {
+        let p = |t| pieces(Splitter::Tekken, t);
+        assert_eq!(p("I'LL don't"), ["I", "'LL", " don", "'t"]);
+        assert_eq!(p("12345"), ["1", "2", "3", "4", "5"]);
+        assert_eq!(p("HTTPServer path/to\n"), ["HTTPServer", " path", "/to", "\n"]);
     }
 
     #[test]

@@ -9,15 +9,19 @@ use super::exclusive::Exclusive;
 use super::memo::Memo;
 use super::pretokenize::{self, Splitter};
 use super::sentencepiece::{self, SentencePiece};
-use super::vocab::VocabError;
+use super::vocab::{Vocab, VocabError};
 use super::{vocab_file, Encoding, Vocabulary};
 
 /// The regex a byte-level BPE encoding splits text with (`None`: not one).
+/// Llama 3's `tokenizer.json` splits with cl100k_base's regex (written
+/// without its possessive quantifiers, which match the same pieces here:
+/// every alternative's greedy run is followed by a class it cannot take back).
 fn splitter(encoding: Encoding) -> Option<Splitter> {
     match encoding {
         Encoding::O200kBase | Encoding::O200kHarmony => Some(Splitter::O200k),
-        Encoding::Cl100kBase => Some(Splitter::Cl100k),
+        Encoding::Cl100kBase | Encoding::Llama3 => Some(Splitter::Cl100k),
         Encoding::P50kBase | Encoding::R50kBase => Some(Splitter::Gpt2),
+        Encoding::Tekken => Some(Splitter::Tekken),
         Encoding::Gemma3 => None,
     }
 }
@@ -31,6 +35,8 @@ fn embedded(vocabulary: Vocabulary) -> &'static [u8] {
         Vocabulary::P50kBase => include_bytes!("../../data/vocab/p50k_base.bin"),
         Vocabulary::R50kBase => include_bytes!("../../data/vocab/r50k_base.bin"),
         Vocabulary::Gemma3 => include_bytes!("../../data/vocab/gemma3.bin"),
+        Vocabulary::Llama3 => include_bytes!("../../data/vocab/llama3.bin"),
+        Vocabulary::Tekken => include_bytes!("../../data/vocab/tekken.bin"),
     }
 }
 
@@ -88,7 +94,9 @@ impl Tokenizer {
     }
 
     /// The number of tokens `text` encodes to: tiktoken's
-    /// `len(encode_ordinary(text))`; for Gemma 3, sentencepiece's
+    /// `len(encode_ordinary(text))`; for a vocabulary with added tokens
+    /// (Llama 3's), Hugging Face's `len(encode(text,
+    /// add_special_tokens=False))`; for Gemma 3, sentencepiece's
     /// `len(encode(text))` (no `<bos>`), which is what the `google-genai`
     /// SDK's local tokenizer sums.
     pub fn count(&self, text: &str) -> usize {
@@ -117,8 +125,11 @@ impl Tokenizer {
         match &self.engine {
             Engine::Bpe(splitter, bpe) => {
                 let mut total = 0;
-                pretokenize::split(*splitter, text, |piece| {
-                    total += bpe.count(piece.as_bytes(), scratch, memo.as_deref_mut())
+                segments(&bpe.vocab, text, |segment| match segment {
+                    Segment::Text(text) => pretokenize::split(*splitter, text, |piece| {
+                        total += bpe.count(piece.as_bytes(), scratch, memo.as_deref_mut())
+                    }),
+                    Segment::Added(_) => total += 1,
                 });
                 total
             }
@@ -126,14 +137,20 @@ impl Tokenizer {
         }
     }
 
-    /// The token ids of `text`: tiktoken's `encode_ordinary(text)`;
-    /// sentencepiece's `encode(text)` for Gemma 3.
+    /// The token ids of `text`: tiktoken's `encode_ordinary(text)`; for a
+    /// vocabulary with added tokens, Hugging Face's `encode(text,
+    /// add_special_tokens=False)`; sentencepiece's `encode(text)` for Gemma 3.
     pub fn encode(&self, text: &str) -> Vec<u32> {
         let mut out = Vec::new();
         match &self.engine {
             Engine::Bpe(splitter, bpe) => {
                 let mut scratch = Scratch::default();
-                pretokenize::split(*splitter, text, |piece| bpe.encode(piece.as_bytes(), &mut scratch, &mut out));
+                segments(&bpe.vocab, text, |segment| match segment {
+                    Segment::Text(text) => pretokenize::split(*splitter, text, |piece| {
+                        bpe.encode(piece.as_bytes(), &mut scratch, &mut out)
+                    }),
+                    Segment::Added(rank) => out.push(rank),
+                });
             }
             Engine::SentencePiece(model) => {
                 let mut scratch = sentencepiece::Scratch::default();
@@ -151,6 +168,44 @@ impl Tokenizer {
             Engine::SentencePiece(model) => model.longest(),
         }
     }
+}
+
+/// Calls `each` with the stretches of `text` between added tokens and with
+/// each added token, in order. Hugging Face matches added tokens first
+/// (leftmost, then longest) and splits and merges only the text between
+/// them; a vocabulary without any (OpenAI's: tiktoken counts `<|endoftext|>`
+/// in text as its characters) is one stretch.
+fn segments<'t>(vocab: &Vocab, text: &'t str, mut each: impl FnMut(Segment<'t>)) {
+    if !vocab.has_added() {
+        if !text.is_empty() {
+            each(Segment::Text(text));
+        }
+        return;
+    }
+    let (bytes, mut start, mut i) = (text.as_bytes(), 0, 0);
+    while i < bytes.len() {
+        match vocab.added_at(&bytes[i..]) {
+            Some(rank) => {
+                if start < i {
+                    each(Segment::Text(&text[start..i]));
+                }
+                each(Segment::Added(rank));
+                // Added tokens are whole UTF-8 text, so this is a char boundary.
+                i += vocab.token(rank).len();
+                start = i;
+            }
+            None => i += 1,
+        }
+    }
+    if start < bytes.len() {
+        each(Segment::Text(&text[start..]));
+    }
+}
+
+/// A stretch of text to split and merge, or an added token matched in it.
+enum Segment<'t> {
+    Text(&'t str),
+    Added(u32),
 }
 
 /// Where a host's vocabularies not yet loaded come from: the file's bytes
@@ -265,6 +320,12 @@ mod tests {
         assert_eq!(t.encode("hello world"), [24912, 2375]);
         let c = Tokenizer::embedded(Encoding::Cl100kBase);
         assert_eq!(c.encode("hello world"), [15339, 1917]);
+        // Llama 3 shares cl100k_base's first ranks; its added tokens are
+        // matched in text (Hugging Face's rule), one token each.
+        let l = Tokenizer::embedded(Encoding::Llama3);
+        assert_eq!(l.encode("hello world"), [15339, 1917]);
+        assert_eq!(l.encode("a<|eot_id|>b<|eot_id"), [64, 128009, 65, 27, 91, 68, 354, 851]);
+        assert_eq!(l.count("<|begin_of_text|><|begin_of_text|>"), 2);
     }
 
     #[test]

@@ -25,6 +25,15 @@ pub(crate) struct Vocab {
     /// By rank: the two tokens BPE merged last to make it, as the vocabulary
     /// file stores it ([`NO_SPLIT`] for single bytes, literals and holes).
     splits: Vec<[u32; 2]>,
+    /// The added tokens (Hugging Face's `added_tokens`: `<|eot_id|>`, ...),
+    /// by their bytes in ascending order: matched in the text before it is
+    /// split, one token each, and never made by merging, so they are not in
+    /// the index.
+    added: Vec<u32>,
+    /// Bit b set: some added token begins with byte b. Text is scanned for
+    /// these bytes only (Llama 3's all begin with `<`), so that a text
+    /// without them costs one table test per byte.
+    added_first: [u64; 4],
 }
 
 /// The split of a token stored as a byte, a literal or a hole.
@@ -59,22 +68,48 @@ impl std::error::Error for VocabError {}
 
 impl Vocab {
     /// A vocabulary from token bytes concatenated in rank order, their
-    /// offsets (`offsets[r]..offsets[r + 1]`; an empty range: no token) and
-    /// their last merges if known (else empty: long pieces use the heap).
-    pub(crate) fn from_parts(bytes: Vec<u8>, offsets: Vec<u32>, splits: Vec<[u32; 2]>) -> Result<Vocab, VocabError> {
-        let vocab = Vocab::index(bytes, offsets, splits)?;
+    /// offsets (`offsets[r]..offsets[r + 1]`; an empty range: no token),
+    /// their last merges if known (else empty: long pieces use the heap) and
+    /// the ranks of the added tokens (matched in text, never merged).
+    pub(crate) fn from_parts(
+        bytes: Vec<u8>,
+        offsets: Vec<u32>,
+        splits: Vec<[u32; 2]>,
+        mut added: Vec<u32>,
+    ) -> Result<Vocab, VocabError> {
+        added.sort_unstable();
+        let mut vocab = Vocab::indexed(bytes, offsets, splits, &added)?;
         for b in 0..=255u8 {
             if vocab.rank(&[b]).is_none() {
                 return Err(VocabError::Corrupt("a single byte is not a token"));
             }
         }
+        // Whole UTF-8 text, so that a match in text starts and ends on char boundaries.
+        if added.iter().any(|&r| vocab.token(r).is_empty() || core::str::from_utf8(vocab.token(r)).is_err()) {
+            return Err(VocabError::Corrupt("an added token that is not text"));
+        }
+        added.sort_by(|&a, &b| vocab.token(a).cmp(vocab.token(b)));
+        if added.windows(2).any(|w| vocab.token(w[0]) == vocab.token(w[1])) {
+            return Err(VocabError::Corrupt("an added token appears twice"));
+        }
+        for &r in &added {
+            let b = vocab.token(r)[0];
+            vocab.added_first[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+        vocab.added = added;
         Ok(vocab)
     }
 
-    /// The index alone, with no rule on which strings are tokens: a
-    /// SentencePiece vocabulary has no token for most single bytes (it falls
-    /// back to byte pieces, which are not text).
+    /// The index alone, with no rule on which strings are tokens and no
+    /// added tokens: a SentencePiece vocabulary has no token for most single
+    /// bytes (it falls back to byte pieces, which are not text).
     pub(crate) fn index(bytes: Vec<u8>, offsets: Vec<u32>, splits: Vec<[u32; 2]>) -> Result<Vocab, VocabError> {
+        Vocab::indexed(bytes, offsets, splits, &[])
+    }
+
+    /// The bytes → rank index of every token but the `added` ones (sorted
+    /// ranks: matched in text, never looked up as a piece).
+    fn indexed(bytes: Vec<u8>, offsets: Vec<u32>, splits: Vec<[u32; 2]>, added: &[u32]) -> Result<Vocab, VocabError> {
         let count = offsets.len().saturating_sub(1);
         let capacity = (count * 2).next_power_of_two().max(16);
         // Ranks below 2^24 (the file's limit) leave a tag of at least 7 bits.
@@ -87,10 +122,15 @@ impl Vocab {
             rank_mask: ((1u64 << rank_bits) - 1) as u32,
             max_len: 0,
             splits,
+            added: Vec::new(),
+            added_first: [0; 4],
         };
+        if added.windows(2).any(|w| w[0] == w[1]) || added.last().is_some_and(|&r| r as usize >= count) {
+            return Err(VocabError::Corrupt("an added token's rank"));
+        }
         for rank in 0..count {
             let token = vocab.token(rank as u32);
-            if token.is_empty() {
+            if token.is_empty() || added.binary_search(&(rank as u32)).is_ok() {
                 continue;
             }
             let (h, len) = (hash(token), token.len());
@@ -107,6 +147,38 @@ impl Vocab {
             vocab.max_len = vocab.max_len.max(len);
         }
         Ok(vocab)
+    }
+
+    /// Whether the vocabulary has added tokens.
+    pub(crate) fn has_added(&self) -> bool {
+        !self.added.is_empty()
+    }
+
+    /// The added token that starts `text` (the longest, when one is a
+    /// prefix of another), if any. Narrows the sorted list byte by byte, so
+    /// a failed try costs a few comparisons whatever the number of added
+    /// tokens (a text of a million `<` stays linear).
+    pub(crate) fn added_at(&self, text: &[u8]) -> Option<u32> {
+        let first = *text.first()?;
+        if self.added_first[usize::from(first >> 6)] >> (first & 63) & 1 == 0 {
+            return None;
+        }
+        let (mut lo, mut hi, mut found) = (0, self.added.len(), None);
+        for (depth, &byte) in text.iter().enumerate() {
+            let slice = &self.added[lo..hi];
+            let at = |r: u32| self.token(r).get(depth).copied();
+            // Tokens shorter than `depth + 1` sort first within the range.
+            let start = slice.partition_point(|&r| at(r).is_none_or(|b| b < byte));
+            let end = slice.partition_point(|&r| at(r).is_none_or(|b| b <= byte));
+            (lo, hi) = (lo + start, lo + end);
+            if lo == hi {
+                break;
+            }
+            if self.token(self.added[lo]).len() == depth + 1 {
+                found = Some(self.added[lo]);
+            }
+        }
+        found
     }
 
     /// Number of ranks (including empty ones).
@@ -284,12 +356,30 @@ pub(super) fn tiny(abc_split: [u32; 2]) -> Vocab {
     offsets.extend([258, 260, 263]);
     let mut splits = alloc::vec![NO_SPLIT; 256];
     splits.extend([[97, 98], [98, 99], abc_split]);
-    Vocab::from_parts(bytes, offsets, splits).unwrap()
+    Vocab::from_parts(bytes, offsets, splits, Vec::new()).unwrap()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn added_tokens_match_longest_first_and_stay_out_of_the_index() {
+        let mut bytes: Vec<u8> = (0..=255).collect();
+        bytes.extend_from_slice(b"<|a|><|ab|><|");
+        let mut offsets: Vec<u32> = (0..=256).collect();
+        offsets.extend([261, 267, 269]);
+        let vocab = Vocab::from_parts(bytes, offsets, Vec::new(), alloc::vec![256, 257]).unwrap();
+        assert_eq!(vocab.added_at(b"<|a|>x"), Some(256));
+        assert_eq!(vocab.added_at(b"<|ab|>"), Some(257));
+        assert_eq!(vocab.added_at(b"<|ab|"), None);
+        assert_eq!(vocab.added_at(b"<<|a|>"), None);
+        assert_eq!(vocab.added_at(b""), None);
+        assert_eq!(vocab.rank(b"<|a|>"), None, "added tokens are not merged into");
+        assert_eq!(vocab.rank(b"<|"), Some(258));
+        let dup = Vocab::from_parts((0..=255).collect(), (0..=256).collect(), Vec::new(), alloc::vec![5, 5]);
+        assert!(dup.is_err());
+    }
 
     #[test]
     fn recent_answers_as_the_index_does() {

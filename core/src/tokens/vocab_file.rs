@@ -18,13 +18,15 @@
 //! o200k_base in 19 ms natively instead of 11: more than the cold-start budget.)
 //!
 //! Layout, after the magic `FBV3` and the rank count (u32 LE):
-//! - one kind byte per rank: 0 none, 1 single byte, 2 pair, 3 literal;
+//! - one kind byte per rank: 0 none, 1 single byte, 2 pair, 3 literal,
+//!   4 added token (Hugging Face's `added_tokens`: matched in text before it
+//!   is split, never merged; stored as a literal is);
 //! - the byte of each single-byte token, in rank order;
 //! - the pairs' left ranks, then their right ranks, each as three planes of
 //!   one byte per pair: the high byte (bits 16–23) in rank order, the middle
 //!   byte grouped by the high byte, the low byte grouped by the high and middle
 //!   bytes ("grouped by k": in the order of a stable sort by k);
-//! - each literal as a length byte and its bytes, in rank order.
+//! - each literal and added token as a length byte and its bytes, in rank order.
 
 use alloc::vec::Vec;
 
@@ -36,10 +38,11 @@ const NONE: u8 = 0;
 const BYTE: u8 = 1;
 const PAIR: u8 = 2;
 const LITERAL: u8 = 3;
+const ADDED: u8 = 4;
 
-/// Writes the tokens (by rank; `None` for a rank without a token) as `FBV3`.
-/// The writer behind `cargo xtask vocab`.
-pub fn encode(tokens: &[Option<Vec<u8>>]) -> Result<Vec<u8>, VocabError> {
+/// Writes the tokens (by rank; `None` for a rank without a token) as `FBV3`,
+/// the ranks in `added` as added tokens. The writer behind `cargo xtask vocab`.
+pub fn encode(tokens: &[Option<Vec<u8>>], added: &[u32]) -> Result<Vec<u8>, VocabError> {
     let mut bytes = Vec::new();
     let mut offsets = alloc::vec![0u32];
     for t in tokens {
@@ -50,13 +53,19 @@ pub fn encode(tokens: &[Option<Vec<u8>>]) -> Result<Vec<u8>, VocabError> {
         bytes.extend_from_slice(t);
         offsets.push(u32::try_from(bytes.len()).map_err(|_| VocabError::Unwritable("too large"))?);
     }
-    let bpe = Encoder::new(Vocab::from_parts(bytes, offsets, Vec::new())?);
+    let bpe = Encoder::new(Vocab::from_parts(bytes, offsets, Vec::new(), added.to_vec())?);
     let vocab = &bpe.vocab;
     let (mut kinds, mut singles, mut lefts, mut rights, mut literals) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut scratch = Scratch::default();
     for rank in 0..vocab.len() as u32 {
         let token = vocab.token(rank);
+        if added.contains(&rank) {
+            kinds.push(ADDED);
+            literals.push(token.len() as u8);
+            literals.extend_from_slice(token);
+            continue;
+        }
         match (token.len(), bpe.last_merge(rank, &mut scratch)) {
             (0, _) => kinds.push(NONE),
             (1, _) => {
@@ -95,8 +104,8 @@ pub fn encode(tokens: &[Option<Vec<u8>>]) -> Result<Vec<u8>, VocabError> {
 
 /// Reads a vocabulary file.
 pub(crate) fn read(data: &[u8]) -> Result<Vocab, VocabError> {
-    let Decoded { bytes, offsets, splits } = decode(data)?;
-    Vocab::from_parts(bytes, offsets, splits)
+    let Decoded { bytes, offsets, splits, added } = decode(data)?;
+    Vocab::from_parts(bytes, offsets, splits, added)
 }
 
 /// A decoded vocabulary file.
@@ -109,6 +118,8 @@ struct Decoded {
     /// writer found it; a reader verifies before relying on it), else
     /// [`NO_SPLIT`].
     pub splits: Vec<[u32; 2]>,
+    /// The ranks of the added tokens.
+    pub added: Vec<u32>,
 }
 
 /// One side's (left or right) ranks: its three planes, and per group the
@@ -197,6 +208,7 @@ fn decode(data: &[u8]) -> Result<Decoded, VocabError> {
     let mut offsets: Vec<u32> = Vec::with_capacity(count + 1);
     let mut splits: Vec<[u32; 2]> = Vec::with_capacity(count);
     let mut literal_at = 0;
+    let mut added = Vec::new();
     let (mut pair, mut end) = (0, 0u64);
     offsets.push(0);
     for (rank, &kind) in kinds.iter().enumerate() {
@@ -215,9 +227,12 @@ fn decode(data: &[u8]) -> Result<Decoded, VocabError> {
                 let len = |r: u32| u64::from(offsets[r as usize + 1] - offsets[r as usize]);
                 len(left) + len(right)
             }
-            LITERAL => {
+            LITERAL | ADDED => {
                 let len = usize::from(*literals.get(literal_at).ok_or(VocabError::Truncated("literal"))?);
                 literal_at += 1 + len;
+                if kind == ADDED {
+                    added.push(rank as u32);
+                }
                 len as u64
             }
             _ => return Err(VocabError::Corrupt("unknown token kind")),
@@ -263,7 +278,7 @@ fn decode(data: &[u8]) -> Result<Decoded, VocabError> {
                     at += end - start;
                 }
             }
-            LITERAL => {
+            LITERAL | ADDED => {
                 let len = usize::from(literals[literal_at]);
                 bytes[at..at + len].copy_from_slice(&literals[literal_at + 1..literal_at + 1 + len]);
                 literal_at += 1 + len;
@@ -272,7 +287,7 @@ fn decode(data: &[u8]) -> Result<Decoded, VocabError> {
         }
     }
     bytes.truncate(total);
-    Ok(Decoded { bytes, offsets, splits })
+    Ok(Decoded { bytes, offsets, splits, added })
 }
 
 #[cfg(test)]
@@ -285,14 +300,15 @@ mod tests {
         tokens.push(None); // a hole, as p50k_base has
         tokens.push(Some(b"abab".to_vec())); // pair (ab, ab)
         tokens.push(Some(b"xyz".to_vec())); // no pair of lower tokens: literal
+        tokens.push(Some(b"<|ab|>".to_vec())); // an added token
         tokens
     }
 
     #[test]
     fn round_trips_pairs_holes_and_literals() {
         let tokens = tiny();
-        let data = encode(&tokens).unwrap();
-        let Decoded { bytes, offsets, splits } = decode(&data).unwrap();
+        let data = encode(&tokens, &[260]).unwrap();
+        let Decoded { bytes, offsets, splits, added } = decode(&data).unwrap();
         for (r, t) in tokens.iter().enumerate() {
             let got = &bytes[offsets[r] as usize..offsets[r + 1] as usize];
             assert_eq!(got, t.as_deref().unwrap_or(&[]), "rank {r}");
@@ -300,11 +316,13 @@ mod tests {
         assert_eq!(splits[256], [97, 98]);
         assert_eq!(splits[258], [256, 256]);
         assert_eq!(splits[259], NO_SPLIT);
+        assert_eq!(added, [260]);
+        assert_eq!(splits[260], NO_SPLIT);
     }
 
     #[test]
     fn corrupt_data_is_an_error_not_a_panic() {
-        let data = encode(&tiny()).unwrap();
+        let data = encode(&tiny(), &[260]).unwrap();
         for cut in 0..data.len() {
             let _ = decode(&data[..cut]);
         }
