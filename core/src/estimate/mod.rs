@@ -52,6 +52,7 @@
 mod image;
 mod ratios;
 mod request;
+mod template;
 
 use alloc::string::{String, ToString};
 
@@ -449,10 +450,12 @@ fn detail(encoding: Encoding, format: RequestFormat, parsed: &request::Parsed<'_
     if encoding.is_openai() {
         return None;
     }
+    if format == RequestFormat::OpenAiChat {
+        return Some(String::from(template::Template::of(Some(encoding), false).describe()));
+    }
     if encoding != Encoding::Gemma3 || format != RequestFormat::Gemini {
         return Some(String::from(
-            "; message framing, if any, estimated with OpenAI's per-message counts: the model's chat template is \
-             applied by the host and not counted",
+            "; message framing, if any, estimated: the model's chat template is applied by the host and not counted",
         ));
     }
     let mut detail = String::from(

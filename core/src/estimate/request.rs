@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::image::{base64_image_size, data_url_size, ImageRule};
 use super::ratios::Scale;
+use super::template::Template;
 use super::{invalid, Counter, Range, RequestRules, Segment, Ttl};
 use crate::error::{Error, RefusalKind};
 use crate::json::kind_of;
@@ -81,6 +82,12 @@ impl RequestFormat {
 /// One billable element of a prompt.
 enum Item<'a> {
     Text(&'a str),
+    /// A chat message's framing and role, by the model's chat template ([`Template`]).
+    Message(&'a str),
+    /// A chat message's `name`.
+    Name(&'a str),
+    /// The framing before a chat's reply.
+    Reply,
     /// Tokens the API adds around messages; exact where the provider documents them.
     Overhead(Range),
     Image {
@@ -113,6 +120,8 @@ pub(crate) struct Parsed<'a> {
     /// Read by the `google-genai` SDK's rules, which left these out (what
     /// they are): counted another way, as estimates.
     pub sdk_skipped: Vec<&'static str>,
+    /// The chat names gpt-3.5-turbo-0301, whose framing constants differ.
+    gpt35_0301: bool,
 }
 
 /// OpenAI documents 3 tokens per message (4 for gpt-3.5-turbo-0301), 1 per
@@ -463,8 +472,7 @@ fn openai_chat<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<()
         p.items.push(Item::Json(format));
     }
     let model = obj.get("model").and_then(Value::as_str).unwrap_or("");
-    let gpt35_0301 = model.contains("gpt-3.5-turbo-0301");
-    let (per_message, per_name) = if gpt35_0301 { (4, -1i64) } else { (3, 1) };
+    p.gpt35_0301 = model.contains("gpt-3.5-turbo-0301");
     let messages = array(obj, "messages")?;
     if messages.is_empty() {
         return Err(invalid(String::from("`messages` is missing or empty")));
@@ -473,17 +481,13 @@ fn openai_chat<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<()
         let path = format!("messages[{i}]");
         let m = object(m, &path)?;
         let role = role(m, &path, &["system", "developer", "user", "assistant", "tool", "function"])?;
-        p.items.push(Item::Overhead(Range::exact(per_message)));
-        p.items.push(Item::Text(role));
+        p.items.push(Item::Message(role));
         // The cookbook counts every string field of a message.
         for (key, value) in m {
             match (key.as_str(), value) {
                 ("role", _) | (_, Value::Null) => {}
                 ("content", content) => openai_content(content, &format!("{path}.content"), p)?,
-                ("name", Value::String(name)) => {
-                    p.items.push(Item::Text(name));
-                    p.items.push(Item::Overhead(Range::exact(per_name.max(0) as u64)));
-                }
+                ("name", Value::String(name)) => p.items.push(Item::Name(name)),
                 ("tool_calls" | "function_call", calls) => {
                     // Rendered by the API in an undocumented format: the JSON, as an estimate.
                     p.items.push(Item::Json(calls));
@@ -494,7 +498,7 @@ fn openai_chat<'a>(obj: &'a Map<String, Value>, p: &mut Parsed<'a>) -> Result<()
             }
         }
     }
-    p.items.push(Item::Overhead(Range::exact(3)));
+    p.items.push(Item::Reply);
     // `tools`, or the legacy `functions` (each entry the function itself).
     let mut functions = Vec::new();
     for (i, tool) in array(obj, "tools")?.iter().enumerate() {
@@ -1026,6 +1030,7 @@ impl<'a> Parsed<'a> {
             audio_output: false,
             stored_context: Vec::new(),
             sdk_skipped: Vec::new(),
+            gpt35_0301: false,
         }
     }
 
@@ -1089,6 +1094,7 @@ impl<'a> Parsed<'a> {
         // exactly only when there is none (a Gemini body for Gemma 3 has
         // none: the SDK counts its strings alone).
         let framing_known = encoding.is_some_and(Encoding::is_openai);
+        let template = Template::of(encoding, self.gpt35_0301);
         let mut segments = Vec::new();
         let (mut raw_text, mut fixed) = (0u64, Range::exact(0));
         let close = |raw: u64, fixed: Range| {
@@ -1100,9 +1106,27 @@ impl<'a> Parsed<'a> {
             r.exact &= exact_encoding && (framing_known || fixed == Range::exact(0));
             r
         };
+        // A chat opens with what its template writes once.
+        let first_role = self.items.iter().find_map(|i| if let Item::Message(role) = i { Some(*role) } else { None });
+        if first_role.is_some() {
+            let tools = self.items.iter().any(|i| matches!(i, Item::OpenAiTools(_)));
+            fixed = fixed.plus(template.start(counter, first_role, tools));
+        }
+        // Within a system message, its text is counted with what the template writes after it.
+        let mut system_suffix: Option<&str> = None;
         for item in &self.items {
             match item {
-                Item::Text(t) => raw_text += counter.count(t),
+                Item::Text(t) => match system_suffix {
+                    Some(suffix) => raw_text += counter.count(&[*t, suffix].concat()),
+                    None => raw_text += counter.count(t),
+                },
+                Item::Message(role) => {
+                    let system = matches!(*role, "system" | "developer");
+                    system_suffix = template.system_suffix().filter(|_| system);
+                    fixed = fixed.plus(template.message(counter, role));
+                }
+                Item::Name(name) => fixed = fixed.plus(template.name(counter, name)),
+                Item::Reply => fixed = fixed.plus(template.reply(counter)),
                 Item::Overhead(r) => fixed = fixed.plus(*r),
                 Item::Image { size, low_detail } => {
                     let rule =
@@ -1113,7 +1137,8 @@ impl<'a> Parsed<'a> {
                 Item::OpenAiTools(tools) => {
                     let formula = openai_tools(counter, tools, encoding)?;
                     let json: u64 = tools.iter().map(|t| counter.count(&t.to_string())).sum();
-                    fixed = fixed.plus(Range::estimate(formula, formula.min(json), formula.max(json)));
+                    let high = formula.max(json).max(template.tools_high(counter, tools));
+                    fixed = fixed.plus(Range::estimate(formula, formula.min(json), high));
                 }
                 Item::Breakpoint(ttl) => {
                     segments.push(Segment { range: close(raw_text, fixed), cache: Some(*ttl) });

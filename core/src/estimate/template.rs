@@ -1,0 +1,197 @@
+//! How a chat becomes the model's prompt: the tokens a chat template puts
+//! around each message, once per chat, and before the reply.
+//!
+//! OpenAI documents its own (3 per message, 1 per name, 3 priming the reply;
+//! 4 and −1 for gpt-3.5-turbo-0301: the cookbook's "How to count tokens with
+//! tiktoken"): exact. Another maker's model is framed by its published chat
+//! template, which the host (Together, Groq, Bedrock, Mistral, ...) applies
+//! on its side: counted here by that template, token for token where the
+//! template is fixed, and as a range where hosts differ (Llama 3.1's dated
+//! system preamble, the JSON layout of tools). A model whose template farebox
+//! does not know gets a wide range, never OpenAI's exact numbers.
+//!
+//! Special tokens (`<|eot_id|>`, `[INST]`) are one token each whatever the
+//! text around them, so they are constants; the template's plain text (role
+//! names, Llama's preamble and tool instructions) goes through the counter
+//! like any text, so the bounds without counting ([`super::Counter`]) stay
+//! bounds.
+
+use alloc::vec::Vec;
+
+use serde_json::Value;
+
+use super::{Counter, Range};
+use crate::tokens::Encoding;
+
+/// The chat template an encoding's models use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Template {
+    /// OpenAI's documented framing.
+    OpenAi { per_message: u64, per_name: u64 },
+    /// Meta's Llama 3.x template. 3.0's: `<|begin_of_text|>`, per message
+    /// `<|start_header_id|>{role}<|end_header_id|>\n\n{content}<|eot_id|>`,
+    /// the reply's header. 3.1–3.3's add a system block that opens with
+    /// "Cutting Knowledge Date: December 2023\nToday Date: {date}\n\n" (on its
+    /// own when the chat has no system message), and with tools, the tools as
+    /// indented JSON after an instruction, in the first user message.
+    Llama3,
+    /// Mistral's tokenizer v3 (Tekken) template, mistral-common's:
+    /// `<s>`, `[INST]{user}[/INST]`, `{assistant}</s>`, the system prompt
+    /// joined to the last user message with "\n\n", tools as
+    /// `[AVAILABLE_TOOLS]{json}[/AVAILABLE_TOOLS]`, tool results as
+    /// `[TOOL_RESULTS]{json}[/TOOL_RESULTS]`. Role names are not written.
+    MistralV3,
+    /// A template farebox does not model: a range wide enough for the
+    /// published ones it knows of (Qwen's ChatML, Gemma's turns,
+    /// DeepSeek's markers: at most 4 tokens and the role per message).
+    Unknown,
+}
+
+/// Llama 3.1's system preamble as Meta's template writes it (the default date).
+const LLAMA_PREAMBLE: &str = "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n";
+/// Llama 3.1's lead-in to tools given in the first user message.
+const LLAMA_TOOLS: &str =
+    "Environment: ipython\nGiven the following functions, please respond with a JSON for a function \
+     call with its proper arguments that best answers the given prompt.\n\nRespond in the format {\"name\": function \
+     name, \"parameters\": dictionary of argument name and its value}.Do not use variables.\n\n";
+/// A date other than the default ("4 Dec 2026", a host's today) may count a few more.
+const DATE_SLACK: u64 = 3;
+/// An unknown template's tokens around one message (besides the role) and before the reply.
+const UNKNOWN_FRAME: Range = Range { tokens: 3, exact: false, low: 0, high: 8 };
+
+impl Template {
+    /// The template of `encoding`'s models (`None`: counted by ratio, the
+    /// maker's template unknown). `gpt35_0301`: OpenAI's one model with
+    /// other constants.
+    pub(crate) fn of(encoding: Option<Encoding>, gpt35_0301: bool) -> Template {
+        match encoding {
+            Some(e) if e.is_openai() => {
+                if gpt35_0301 {
+                    Template::OpenAi { per_message: 4, per_name: 0 }
+                } else {
+                    Template::OpenAi { per_message: 3, per_name: 1 }
+                }
+            }
+            Some(Encoding::Llama3) => Template::Llama3,
+            Some(Encoding::Tekken) => Template::MistralV3,
+            _ => Template::Unknown,
+        }
+    }
+
+    /// Once per chat, before the first message: `first_role` is the first
+    /// message's; `tools`: whether function definitions are sent.
+    pub(crate) fn start(self, counter: &Counter, first_role: Option<&str>, tools: bool) -> Range {
+        match self {
+            Template::OpenAi { .. } => Range::exact(0),
+            Template::Llama3 => {
+                // `<|begin_of_text|>`; with 3.1+, the preamble, in a system
+                // block of its own when the chat has none (header, "system", eot).
+                let own_block = if first_role == Some("system") { 0 } else { 4 + counter.count("system") };
+                let preamble = own_block + counter.count(LLAMA_PREAMBLE);
+                // With tools, the lead-in (the tools themselves: [`Template::tools_high`]).
+                let tools = if tools { counter.count(LLAMA_TOOLS) } else { 0 };
+                Range::estimate(1 + preamble + tools, 1, 1 + preamble + DATE_SLACK + tools)
+            }
+            // `<s>`; tools: the two markers (their JSON is counted with the tools).
+            Template::MistralV3 => Range::exact(if tools { 3 } else { 1 }),
+            Template::Unknown => Range::estimate(0, 0, 4),
+        }
+    }
+
+    /// The tokens around one message of `role`, besides its content: its
+    /// markers, and its role's name where the template writes it (counted).
+    pub(crate) fn message(self, counter: &Counter, role: &str) -> Range {
+        match self {
+            Template::OpenAi { per_message, .. } => Range::exact(per_message + counter.count(role)),
+            Template::Llama3 => {
+                // Tool results are written under the role `ipython`.
+                let written = if matches!(role, "tool" | "function") { "ipython" } else { role };
+                // The header's two tokens, "\n\n", `<|eot_id|>`.
+                Range::exact(4 + counter.count(written))
+            }
+            Template::MistralV3 => match role {
+                "user" => Range::exact(2),
+                "assistant" => Range::exact(1),
+                // Its text is joined to the last user message ([`Template::system_suffix`]).
+                "system" | "developer" => Range::exact(0),
+                // The markers and the JSON around the result (`{"content": ..., "call_id": ...}`).
+                _ => Range::estimate(2 + 12, 2, 2 + 24),
+            },
+            Template::Unknown => UNKNOWN_FRAME.plus(Range::exact(counter.count(role))),
+        }
+    }
+
+    /// What the template writes after a system message's text, counted
+    /// with it: Mistral joins the system prompt to the last user message
+    /// with "\n\n", which can merge with punctuation before it (`}")\n\n`
+    /// is one token).
+    pub(crate) fn system_suffix(self) -> Option<&'static str> {
+        (self == Template::MistralV3).then_some("\n\n")
+    }
+
+    /// A message's `name` (OpenAI counts it and one more token; other
+    /// templates may drop it or write it with a marker).
+    pub(crate) fn name(self, counter: &Counter, name: &str) -> Range {
+        let n = counter.count(name);
+        match self {
+            Template::OpenAi { per_name, .. } => Range::exact(n + per_name),
+            _ => Range::estimate(0, 0, n + 1),
+        }
+    }
+
+    /// Before the reply: OpenAI's 3, Llama's assistant header, nothing for
+    /// Mistral (the model writes after `[/INST]`).
+    pub(crate) fn reply(self, counter: &Counter) -> Range {
+        match self {
+            Template::OpenAi { .. } => Range::exact(3),
+            Template::Llama3 => Range::exact(3 + counter.count("assistant")),
+            Template::MistralV3 => Range::exact(0),
+            Template::Unknown => UNKNOWN_FRAME,
+        }
+    }
+
+    /// The high end of tool definitions as the template writes them, when
+    /// that can count more than the compact JSON and the cookbook's formula:
+    /// Llama writes each tool as indented JSON and "\n\n"; Mistral writes
+    /// the list as Python's `json.dumps`, a space after every `,` and `:`.
+    pub(crate) fn tools_high(self, counter: &Counter, tools: &[&Value]) -> u64 {
+        match self {
+            Template::Llama3 => tools.iter().map(|t| counter.count(&indented(t)) + 1).sum(),
+            Template::MistralV3 => tools
+                .iter()
+                .map(|t| {
+                    let json = t.to_string();
+                    counter.count(&json) + json.bytes().filter(|b| matches!(b, b',' | b':')).count() as u64
+                })
+                .sum(),
+            _ => 0,
+        }
+    }
+
+    /// What the estimate's method says about the framing.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Template::OpenAi { .. } => "",
+            Template::Llama3 => {
+                "; message framing by Meta's Llama 3 chat template (applied by the host: 3.1+'s dated system \
+                 preamble and tools in the range)"
+            }
+            Template::MistralV3 => "; message framing by Mistral's v3 (Tekken) chat template, applied by the host",
+            Template::Unknown => {
+                "; message framing estimated: the model's chat template is applied by the host and not known here \
+                 (0–8 tokens and the role per message)"
+            }
+        }
+    }
+}
+
+/// `value` as Python's `json.dumps(value, indent=4)` writes it (what Llama's
+/// template's `tojson(indent=4)` does), keys in serde_json's order.
+fn indented(value: &Value) -> alloc::string::String {
+    let mut out = Vec::new();
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut out, serde_json::ser::PrettyFormatter::with_indent(b"    "));
+    // Writing a `Value` to a `Vec` cannot fail.
+    serde::Serialize::serialize(value, &mut serializer).expect("a JSON value serializes");
+    alloc::string::String::from_utf8(out).expect("serde_json writes UTF-8")
+}

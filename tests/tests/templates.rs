@@ -1,0 +1,167 @@
+//! A chat's framing for open-weight models, against their published chat
+//! templates: the chat rendered as the template renders it (Meta's Llama 3.0
+//! and 3.1 templates, mistral-common's v3 Tekken one) and counted with the
+//! model's own tokenizer must fall in the estimate's range, and the estimate's
+//! point is the rendering hosts use by default.
+
+use farebox_core::estimate::{estimate, Estimate, EstimateOptions};
+use farebox_core::tokens::{Encoding, Tokenizer};
+use farebox_tests::{prices, tokenizers};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+const LLAMA: &str = "together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo";
+const NEMO: &str = "mistral/open-mistral-nemo";
+
+fn est(body: &Value) -> Estimate {
+    estimate(prices(), tokenizers(), body.to_string().as_bytes(), &EstimateOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Trimmed text (the Llama template trims each message), possibly empty.
+fn content() -> impl Strategy<Value = String> {
+    prop_oneof!["[a-zA-Z0-9 ,.:;!?'\"(){}\\n-]{0,120}", "[a-zé漢字🙂 ]{0,40}", "\\PC{0,60}"]
+        .prop_map(|s| s.trim().to_string())
+}
+
+/// A chat: an optional system message, then user and assistant turns, ending with a user's.
+fn chat() -> impl Strategy<Value = Vec<(&'static str, String)>> {
+    (proptest::option::of(content()), proptest::collection::vec((content(), content()), 0..3), content()).prop_map(
+        |(system, turns, last)| {
+            let mut chat = Vec::new();
+            if let Some(s) = system {
+                chat.push(("system", s));
+            }
+            for (u, a) in turns {
+                chat.push(("user", u));
+                chat.push(("assistant", a));
+            }
+            chat.push(("user", last));
+            chat
+        },
+    )
+}
+
+fn body(model: &str, chat: &[(&str, String)]) -> Value {
+    let messages: Vec<Value> = chat.iter().map(|(role, text)| json!({"role": role, "content": text})).collect();
+    json!({"model": model, "messages": messages, "max_tokens": 1})
+}
+
+/// Meta's templates, as `apply_chat_template(..., add_generation_prompt=True)` renders them.
+/// `preamble`: 3.1's dated system block (3.0 has none).
+fn llama_render(chat: &[(&str, String)], preamble: Option<&str>) -> String {
+    let mut out = String::from("<|begin_of_text|>");
+    let mut rest = chat;
+    if let Some(date) = preamble {
+        let system = match chat.first() {
+            Some(("system", text)) => {
+                rest = &chat[1..];
+                text.as_str()
+            }
+            _ => "",
+        };
+        out += &format!(
+            "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: {date}\n\n{system}<|eot_id|>"
+        );
+    }
+    for (role, text) in rest {
+        out += &format!("<|start_header_id|>{role}<|end_header_id|>\n\n{text}<|eot_id|>");
+    }
+    out + "<|start_header_id|>assistant<|end_header_id|>\n\n"
+}
+
+/// mistral-common's v3 (Tekken) encoding: `<s>`, `[INST]`, `[/INST]` and `</s>`
+/// are control tokens, and each message's text is encoded alone; the system
+/// prompt is joined to the last user message with "\n\n".
+fn mistral_count(chat: &[(&str, String)]) -> u64 {
+    let tekken = Tokenizer::embedded(Encoding::Tekken);
+    let count = |s: &str| tekken.count(s) as u64;
+    let system: Vec<&str> = chat.iter().filter(|(r, _)| *r == "system").map(|(_, t)| t.as_str()).collect();
+    let last_user = chat.iter().rposition(|(r, _)| *r == "user");
+    let mut n = 1;
+    for (i, (role, text)) in chat.iter().enumerate() {
+        match *role {
+            "user" if Some(i) == last_user && !system.is_empty() => {
+                n += 2 + count(&format!("{}\n\n{text}", system.join("\n\n")));
+            }
+            "user" => n += 2 + count(text),
+            "assistant" => n += count(text) + 1,
+            _ => {}
+        }
+    }
+    n
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Llama 3.0's rendering is at or above the low end, 3.1's (with its
+    /// default date and a later one) at or below the high end; the point is
+    /// 3.1's with the default date, exactly.
+    #[test]
+    fn llama3_chats_fall_in_the_range(chat in chat()) {
+        let llama = Tokenizer::embedded(Encoding::Llama3);
+        let e = est(&body(LLAMA, &chat)).input_tokens;
+        let v30 = llama.count(&llama_render(&chat, None)) as u64;
+        let v31 = llama.count(&llama_render(&chat, Some("26 Jul 2024"))) as u64;
+        let later = llama.count(&llama_render(&chat, Some("04 Dec 2026"))) as u64;
+        prop_assert!(!e.exact);
+        prop_assert!(e.low <= v30, "low {} > Llama 3.0's {v30}", e.low);
+        prop_assert!(v31.max(later) <= e.high, "high {} < Llama 3.1's {v31} / {later}", e.high);
+        prop_assert_eq!(e.tokens, v31);
+    }
+
+    /// NeMo's rendering is in the range; the point is off by at most the
+    /// system prompt's join ("\n\n" can merge with the punctuation before it).
+    #[test]
+    fn mistral_nemo_chats_fall_in_the_range(chat in chat()) {
+        let e = est(&body(NEMO, &chat)).input_tokens;
+        let n = mistral_count(&chat);
+        prop_assert!(e.low <= n && n <= e.high, "{n} outside {e:?}");
+        prop_assert!(e.tokens.abs_diff(n) <= 1, "{n} against {e:?}");
+    }
+}
+
+/// Llama 3.1 writes tools into the first user message as indented JSON after
+/// an instruction, with "Environment: ipython" in the system block: the
+/// rendering (Python's key order) is under the high end.
+#[test]
+fn llama3_tools_are_under_the_high_end() {
+    let tool = json!({"type": "function", "function": {"name": "get_weather", "description": "Weather for a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "City name"}},
+        "required": ["city"]}}});
+    let mut request = body(LLAMA, &[("user", "Weather in Paris?".to_string())]);
+    request["tools"] = json!([tool]);
+    let e = est(&request).input_tokens;
+    // `tojson(indent=4)` in the template's order of keys.
+    let indented = r#"{
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather for a city.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "city": {
+                    "type": "string",
+                    "description": "City name"
+                }
+            },
+            "required": [
+                "city"
+            ]
+        }
+    }
+}"#;
+    let rendered = format!(
+        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nEnvironment: ipython\nCutting Knowledge Date: \
+         December 2023\nToday Date: 26 Jul 2024\n\n<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nGiven the \
+         following functions, please respond with a JSON for a function call with its proper arguments that best \
+         answers the given prompt.\n\nRespond in the format {{\"name\": function name, \"parameters\": dictionary of \
+         argument name and its value}}.Do not use variables.\n\n{indented}\n\nWeather in Paris?<|eot_id|>\
+         <|start_header_id|>assistant<|end_header_id|>\n\n"
+    );
+    let n = Tokenizer::embedded(Encoding::Llama3).count(&rendered) as u64;
+    assert!(n <= e.high, "{n} > {e:?}");
+    assert!(e.low <= n, "{n} < {e:?}");
+}
