@@ -220,6 +220,17 @@ impl Linear {
         ok
     }
 
+    /// Whether token `a` followed by token `b` is a valid sequence (BPE of
+    /// its own bytes): both last merges verify and the pair is compatible.
+    pub(crate) fn joins(&self, vocab: &Vocab, a: u32, b: u32, scratch: &mut Scratch) -> bool {
+        if scratch.pairs.is_empty() {
+            scratch.pairs.resize(PAIR_CACHE, 0);
+        }
+        self.verify(vocab, a, &mut scratch.concat)
+            && self.verify(vocab, b, &mut scratch.concat)
+            && cached_compatible(vocab, a, b, &mut scratch.pairs, &mut scratch.concat)
+    }
+
     /// Appends the ranks of the tokens that are prefixes of `rest` (not
     /// empty), shortest first; false if its first byte's trie is too large.
     #[inline]

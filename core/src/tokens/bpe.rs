@@ -42,6 +42,10 @@ const SCAN_MAX: usize = 16;
 /// ~30 ms, 8 MiB) is paid only by texts with such pieces.
 const LINEAR_MIN: usize = 32;
 
+/// Pieces at least this many longest tokens long are checked for being one
+/// character repeated ([`Encoder::run`]).
+const RUN_MIN: usize = 8;
+
 impl Encoder {
     pub(crate) fn new(vocab: Vocab) -> Encoder {
         Encoder { vocab, linear: crate::Once::new() }
@@ -85,7 +89,9 @@ impl Encoder {
                 return count;
             }
         }
-        let count = if self.linear(piece).is_some_and(|linear| linear.encode(&self.vocab, piece, &mut scratch.linear)) {
+        let count = if let Some((period, repeats)) = self.run(piece, scratch) {
+            period * repeats + scratch.run_tail.len()
+        } else if self.linear(piece).is_some_and(|linear| linear.encode(&self.vocab, piece, &mut scratch.linear)) {
             scratch.linear.tokens.len()
         } else {
             self.merge(piece, scratch);
@@ -105,16 +111,101 @@ impl Encoder {
         self.linear.get_or_init(|| Linear::build(&self.vocab)).as_ref()
     }
 
+    /// A piece that is one character repeated (a megabyte of spaces is one
+    /// piece), encoded from a short probe instead of position by position:
+    /// `Some((t, k))` when BPE(piece) is the probe's first `t` tokens `k`
+    /// times and then `scratch.run_tail` (the probe is in `scratch.run_probe`).
+    ///
+    /// Why that is BPE(piece), by the backtracking encoder's lemmas
+    /// ([`super::backtrack`]): (1) BPE(s)'s tokens up to any of its
+    /// boundaries p are BPE(s[..p]); (2) verified tokens make a valid
+    /// sequence (BPE of its own bytes) iff each adjacent pair is compatible;
+    /// (3) BPE(s) is the only valid sequence for s. Let the piece be uⁿ and
+    /// the probe BPE(uᵐ), m·|u| about four longest tokens. Take a boundary of
+    /// the probe at a whole number of characters, p bytes: its tokens up to
+    /// there, T, are BPE of p bytes of the run by (1). If T's last token and
+    /// its first are compatible, T repeated is valid by (2) (every pair is
+    /// inside a T, valid, or that join); followed by E = BPE of the rest (r
+    /// bytes), it is valid if T's last and E's first are compatible too. By
+    /// (3) it is then BPE(piece). Every join is checked, nothing is assumed
+    /// of the vocabulary: a run whose boundaries all fail (or whose tail does
+    /// not join after up to two more periods) goes to the general encoder.
+    fn run(&self, piece: &[u8], scratch: &mut Scratch) -> Option<(usize, usize)> {
+        let n = piece.len();
+        let longest = self.vocab.max_len();
+        if n < RUN_MIN * longest {
+            return None;
+        }
+        // The first character's bytes (pieces are whole characters of UTF-8 text).
+        let unit = match piece[0] {
+            0..0x80 => 1,
+            0xC0..0xE0 => 2,
+            0xE0..0xF0 => 3,
+            _ => 4,
+        };
+        // Periodic with the character's length: one character repeated.
+        if n % unit != 0 || piece[unit..] != piece[..n - unit] {
+            return None;
+        }
+        let linear = self.linear(piece)?;
+        let mut probe = core::mem::take(&mut scratch.run_probe);
+        let mut tail = core::mem::take(&mut scratch.run_tail);
+        probe.clear();
+        // By merging: the backtracking encoder would first build the trie of
+        // every token that begins with the run's byte (a third of o200k_base
+        // for a space), which costs more than the whole run then does.
+        self.merged(&piece[..(4 * longest).next_multiple_of(unit)], scratch, &mut probe);
+        let mut found = None;
+        let mut end = 0;
+        'periods: for (i, &last) in probe.iter().enumerate() {
+            end += self.vocab.token(last).len();
+            if 2 * end > 4 * longest {
+                break;
+            }
+            if end % unit != 0 || !linear.joins(&self.vocab, last, probe[0], &mut scratch.linear) {
+                continue;
+            }
+            for extra in 0..3 {
+                let rest = n % end + extra * end;
+                tail.clear();
+                match rest {
+                    0 => {}
+                    1 => tail.push(self.vocab.rank(&piece[..1]).unwrap_or(u32::MAX)),
+                    _ => self.merged(&piece[..rest], scratch, &mut tail),
+                }
+                if tail.first().is_none_or(|&first| linear.joins(&self.vocab, last, first, &mut scratch.linear)) {
+                    found = Some((i + 1, (n - rest) / end));
+                    break 'periods;
+                }
+            }
+        }
+        scratch.run_probe = probe;
+        scratch.run_tail = tail;
+        found
+    }
+
     /// Appends the ranks of `piece`'s tokens to `out`.
     pub(crate) fn encode(&self, piece: &[u8], scratch: &mut Scratch, out: &mut Vec<u32>) {
         if let Some(r) = self.vocab.rank(piece) {
             out.push(r);
             return;
         }
+        if let Some((period, repeats)) = self.run(piece, scratch) {
+            for _ in 0..repeats {
+                out.extend_from_slice(&scratch.run_probe[..period]);
+            }
+            out.extend_from_slice(&scratch.run_tail);
+            return;
+        }
         if self.linear(piece).is_some_and(|linear| linear.encode(&self.vocab, piece, &mut scratch.linear)) {
             out.extend_from_slice(&scratch.linear.tokens);
             return;
         }
+        self.merged(piece, scratch, out);
+    }
+
+    /// Appends the ranks of `piece`'s tokens (2 bytes or more) by merging.
+    fn merged(&self, piece: &[u8], scratch: &mut Scratch, out: &mut Vec<u32>) {
         self.merge(piece, scratch);
         let starts = &scratch.starts;
         for (k, &s) in starts.iter().enumerate() {
@@ -248,6 +339,9 @@ pub(crate) struct Scratch {
     pub(crate) recent: Recent,
     /// The backtracking encoder's.
     linear: backtrack::Scratch,
+    /// A run's probe and tail ([`Encoder::run`]).
+    run_probe: Vec<u32>,
+    run_tail: Vec<u32>,
 }
 
 #[cfg(test)]
@@ -276,5 +370,53 @@ mod tests {
         let encoder = Encoder::new(tiny([97, 257]));
         let piece = b"abc".repeat(20);
         assert_eq!(encoder.count(&piece, &mut Scratch::default(), None), 20);
+    }
+}
+
+#[cfg(all(test, feature = "embedded-vocab"))]
+mod embedded_tests {
+    use super::*;
+    use crate::tokens::tokenizer::Engine;
+    use crate::tokens::{Tokenizer, Vocabulary};
+
+    /// The tokens without the run shortcut: the backtracking encoder, or the heap.
+    fn general(encoder: &Encoder, piece: &[u8], scratch: &mut Scratch) -> Vec<u32> {
+        match encoder.linear(piece) {
+            Some(linear) if linear.encode(&encoder.vocab, piece, &mut scratch.linear) => scratch.linear.tokens.clone(),
+            _ => {
+                let mut out = Vec::new();
+                encoder.merged(piece, scratch, &mut out);
+                out
+            }
+        }
+    }
+
+    /// Runs of one character, of every length from the shortest the
+    /// shortcut takes to a probe longer (the period's repeats change, and the tail with them), in
+    /// every byte-level vocabulary: the same tokens as without it. The general
+    /// encoders are the reference's (tests/tests/tokens.rs); so is this, by transitivity.
+    #[test]
+    fn a_run_encodes_as_the_general_encoder_does() {
+        for v in Vocabulary::ALL.into_iter().filter(|&v| v != Vocabulary::Gemma3) {
+            let t = Tokenizer::embedded(v.encoding());
+            let Engine::Bpe(_, encoder) = &t.engine else { panic!("{v} is byte-level BPE") };
+            let min = RUN_MIN * encoder.vocab.max_len();
+            let mut scratch = Scratch::default();
+            let mut shortcuts = 0;
+            for unit in [" ", "a", "\n", "é", "中", "😀"] {
+                let u = unit.len();
+                for n in (min.div_ceil(u)..(min + 4 * encoder.vocab.max_len()) / u).step_by(u) {
+                    let piece = unit.repeat(n);
+                    let mut out = Vec::new();
+                    encoder.encode(piece.as_bytes(), &mut scratch, &mut out);
+                    let expected = general(encoder, piece.as_bytes(), &mut scratch);
+                    assert_eq!(out, expected, "{v}: {unit:?} × {n}");
+                    assert_eq!(encoder.count(piece.as_bytes(), &mut scratch, None), expected.len());
+                    shortcuts += usize::from(encoder.run(piece.as_bytes(), &mut scratch).is_some());
+                }
+            }
+            // The shortcut is taken (else this test would test nothing): at least for spaces and letters.
+            assert!(shortcuts > 200, "{v}: the run shortcut was taken {shortcuts} times");
+        }
     }
 }
