@@ -44,6 +44,10 @@ use core::cmp::Reverse;
 /// pair; longer ones by buckets of pairs (`merge_long`).
 const SCAN_MAX: usize = 32;
 
+/// Parts at least this many longest pieces long are checked for being one
+/// character repeated ([`SentencePiece::run`]).
+const RUN_MIN: usize = 8;
+
 /// A loaded SentencePiece vocabulary.
 pub(crate) struct SentencePiece {
     /// The normal pieces (ranks are ids; every other id is empty here, so a
@@ -115,6 +119,8 @@ pub(crate) struct Scratch {
     /// Long parts: pairs made as good as the bucket being merged, or better.
     urgent: BinaryHeap<Reverse<(u32, [u32; 3])>>,
     pub(super) recent: Recent,
+    /// A run's probe's symbol boundaries ([`SentencePiece::run`]).
+    run_starts: Vec<u32>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -337,9 +343,10 @@ impl SentencePiece {
             let whole = h.filter(|_| part.len() <= self.vocab.max_len()).and_then(|h| self.vocab.find(part, h));
             let n = if whole.is_some_and(|id| self.is_whole(id)) {
                 1
+            } else if let Some((period, repeats, tail)) = self.run(part, scratch) {
+                repeats * self.count_merged(&part[..period], scratch) + self.count_merged(&part[..tail], scratch)
             } else {
-                self.merge(part, scratch);
-                self.count_parts(part, scratch)
+                self.count_merged(part, scratch)
             };
             if let (Some(h), Some(memo)) = (memo_h, memo.as_deref_mut()) {
                 memo.insert(part, h, n);
@@ -353,17 +360,109 @@ impl SentencePiece {
     pub(crate) fn encode(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<u32>) {
         self.split(text, |stretch| match stretch {
             Stretch::Frozen(id) => out.push(id),
-            Stretch::Part(part) => {
-                self.merge(part, scratch);
-                for w in scratch.starts.windows(2) {
-                    let piece = &part[w[0] as usize..w[1] as usize];
-                    match self.vocab.rank(piece) {
-                        Some(id) => out.push(id),
-                        None => out.extend(piece.iter().map(|&b| self.byte_ids[usize::from(b)])),
+            Stretch::Part(part) => match self.run(part, scratch) {
+                Some((period, repeats, tail)) => {
+                    let from = out.len();
+                    self.push_ids(&part[..period], scratch, out);
+                    let to = out.len();
+                    for _ in 1..repeats {
+                        out.extend_from_within(from..to);
                     }
+                    self.push_ids(&part[..tail], scratch, out);
+                }
+                None => self.push_ids(part, scratch, out),
+            },
+        });
+    }
+
+    /// Appends the ids of `part` merged.
+    fn push_ids(&self, part: &[u8], scratch: &mut Scratch, out: &mut Vec<u32>) {
+        if part.is_empty() {
+            return;
+        }
+        self.merge(part, scratch);
+        for w in scratch.starts.windows(2) {
+            let piece = &part[w[0] as usize..w[1] as usize];
+            match self.vocab.rank(piece) {
+                Some(id) => out.push(id),
+                None => out.extend(piece.iter().map(|&b| self.byte_ids[usize::from(b)])),
+            }
+        }
+    }
+
+    /// The tokens of `part` merged.
+    fn count_merged(&self, part: &[u8], scratch: &mut Scratch) -> usize {
+        if part.is_empty() {
+            return 0;
+        }
+        self.merge(part, scratch);
+        self.count_parts(part, scratch)
+    }
+
+    /// A part that is one character repeated (a megabyte of "a" is one
+    /// part), merged from a short probe instead of symbol by symbol:
+    /// `Some((p, k, r))` when its symbols are those of its first `p` bytes
+    /// `k` times, then those of its first `r` bytes (`k·p + r` bytes).
+    ///
+    /// Why, by the lemmas of the byte-level backtracking encoder
+    /// ([`super::backtrack`]), which hold for any merging that takes the
+    /// best pair by the rank of what it makes, leftmost on a tie, as this
+    /// one does: (1) the symbols of a merged text up to any boundary p are
+    /// those of its first p bytes merged alone; (2) a sequence of symbols,
+    /// each what its own bytes merge to, is what their concatenation merges
+    /// to iff every adjacent pair is what the pair's bytes merge to; (3) the
+    /// merging is a function. The probe is the first four longest pieces
+    /// merged; at each of its boundaries p, its symbols so far are the first p
+    /// bytes merged, by (1). If the last of them followed by the first
+    /// merges to exactly those two, the sequence repeated is valid by (2);
+    /// followed by the first r bytes merged, valid when the period's last
+    /// symbol and the tail's first merge to themselves too; by (3) it is the
+    /// part merged. The run makes each pair's bytes a prefix of the part, so
+    /// a check is one short merge. Every join is checked: a run whose
+    /// boundaries all fail goes to the general merging.
+    fn run(&self, part: &[u8], scratch: &mut Scratch) -> Option<(usize, usize, usize)> {
+        let n = part.len();
+        if n < RUN_MIN * self.longest {
+            return None;
+        }
+        let unit = utf8_len(part[0]);
+        if n % unit != 0 || part[unit..] != part[..n - unit] {
+            return None;
+        }
+        let probe = (4 * self.longest).next_multiple_of(unit);
+        self.merge(&part[..probe], scratch);
+        let mut starts = core::mem::take(&mut scratch.run_starts);
+        starts.clone_from(&scratch.starts);
+        // Whether a symbol of the run's first `a` bytes then one of `b` bytes is what `a + b` bytes merge to.
+        let joins = |a: usize, b: usize, scratch: &mut Scratch| {
+            self.merge(&part[..a + b], scratch);
+            scratch.starts[..] == [0, a as u32, (a + b) as u32]
+        };
+        let mut found = None;
+        'periods: for w in starts.windows(2) {
+            let (from, period) = (w[0] as usize, w[1] as usize);
+            if 2 * period > probe {
+                break;
+            }
+            let (last, first) = (period - from, starts[1] as usize);
+            if !joins(last, first, scratch) {
+                continue;
+            }
+            for extra in 0..3 {
+                let tail = n % period + extra * period;
+                let joined = tail == 0 || {
+                    self.merge(&part[..tail], scratch);
+                    let tail_first = scratch.starts[1] as usize;
+                    joins(last, tail_first, scratch)
+                };
+                if joined {
+                    found = Some((period, (n - tail) / period, tail));
+                    break 'periods;
                 }
             }
-        });
+        }
+        scratch.run_starts = starts;
+        found
     }
 
     /// Tokens of a merged part: one per piece, one per byte of a character
@@ -695,6 +794,30 @@ mod tests {
         let listed = spm_file::decode(data).unwrap().unreached;
         assert_eq!(listed, SentencePiece::unreached(data).unwrap());
         assert!(!listed.is_empty() && listed.len() < 10_000, "{}", listed.len());
+    }
+
+    /// Runs of one character, of every length from the shortest the
+    /// shortcut takes to a probe longer, and characters the vocabulary
+    /// merges differently (letters, digits, CJK, an emoji, a character that
+    /// is no piece): the library's ids, and the shortcut taken.
+    #[test]
+    fn a_run_merges_as_the_library_does() {
+        let model = gemma3();
+        let min = RUN_MIN * model.longest;
+        let mut scratch = Scratch::default();
+        let mut shortcuts = 0;
+        for unit in ["a", "7", ".", "中", "😀", "\u{e000}", "x\u{301}"] {
+            let u = unit.len();
+            for n in (min.div_ceil(u)..(min + 4 * model.longest) / u).step_by(u.max(3)) {
+                let text = unit.repeat(n);
+                let mut out = Vec::new();
+                model.encode(text.as_bytes(), &mut scratch, &mut out);
+                assert_eq!(out, library(model, text.as_bytes()), "{unit:?} × {n}");
+                assert_eq!(model.count(text.as_bytes(), &mut scratch, None), out.len());
+                shortcuts += usize::from(model.run(text.as_bytes(), &mut scratch).is_some());
+            }
+        }
+        assert!(shortcuts > 100, "the run shortcut was taken {shortcuts} times");
     }
 
     proptest! {
