@@ -63,26 +63,43 @@ fn throughput(c: &mut Criterion) {
 }
 
 fn worst_cases(c: &mut Criterion) {
-    let ours = Tokenizer::embedded(Encoding::O200kBase);
     let reference = tiktoken_rs::o200k_base().unwrap();
-    let mut group = group(c, "o200k_base");
-    // One long piece of a single repeated character (letters, spaces; digits
-    // are pieces of at most 3 in o200k_base). tiktoken-rs is quadratic on
-    // those, so it gets 100 KB; farebox gets 100 KB and 1 MB.
-    for (unit, label) in [("a", "letter"), (" ", "space"), ("7", "digit")] {
-        for size in [100_000usize, 1_000_000] {
-            let text = unit.repeat(size);
-            group.throughput(Throughput::Bytes(size as u64));
-            let id = format!("{label}x{size}");
-            group.bench_with_input(BenchmarkId::new("farebox", &id), &text, |b, t| b.iter(|| ours.count(black_box(t))));
-            if size <= 100_000 {
-                group.bench_with_input(BenchmarkId::new("tiktoken-rs", &id), &text, |b, t| {
-                    b.iter(|| reference.encode_ordinary(black_box(t)).len())
+    let prose = corpus("prose-en.txt");
+    let mut mb = prose.repeat(1_000_000 / prose.len() + 1);
+    mb.truncate(mb.floor_char_boundary(1_000_000));
+    // Every byte-level vocabulary: o200k_base, and those whose whitespace
+    // and letter runs break differently (Tekken's spaces stop at 64).
+    for encoding in [Encoding::O200kBase, Encoding::Llama3, Encoding::Tekken] {
+        let ours = Tokenizer::embedded(encoding);
+        let mut group = group(c, &format!("{}_worst", encoding.name()));
+        // The yardstick: 1 MB of prose counted for the first time.
+        group.throughput(Throughput::Bytes(mb.len() as u64));
+        group.bench_with_input(BenchmarkId::new("farebox-first", "prosex1000000"), &mb, |b, t| {
+            b.iter(|| {
+                ours.forget();
+                ours.count(black_box(t))
+            })
+        });
+        // One long piece of a single repeated character (letters, spaces; digits
+        // are pieces of at most 3 in o200k_base). tiktoken-rs is quadratic on
+        // those, so it gets 100 KB (o200k_base only); farebox gets 100 KB and 1 MB.
+        for (unit, label) in [("a", "letter"), (" ", "space"), ("7", "digit")] {
+            for size in [100_000usize, 1_000_000] {
+                let text = unit.repeat(size);
+                group.throughput(Throughput::Bytes(size as u64));
+                let id = format!("{label}x{size}");
+                group.bench_with_input(BenchmarkId::new("farebox", &id), &text, |b, t| {
+                    b.iter(|| ours.count(black_box(t)))
                 });
+                if size <= 100_000 && encoding == Encoding::O200kBase {
+                    group.bench_with_input(BenchmarkId::new("tiktoken-rs", &id), &text, |b, t| {
+                        b.iter(|| reference.encode_ordinary(black_box(t)).len())
+                    });
+                }
             }
         }
+        group.finish();
     }
-    group.finish();
 }
 
 /// Gemma 3 (SentencePiece; no native peer in this run: the reference is
