@@ -115,6 +115,29 @@ test('estimate: typing a request shows the exact cost; a per-call limit blocks i
   await context.close();
 });
 
+test('estimate: Gemini and the open-weight models count with their own tokenizers, fetched when needed', async () => {
+  const { context, page, requests, check } = await open('#estimate');
+  // A Gemini body, counted as Google's SDK counts it: exact, with Gemma 3's vocabulary.
+  await setInput(page, JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hello world' }] }], generationConfig: { maxOutputTokens: 10 } }));
+  await page.fill('#model', 'gemini-2.5-flash');
+  await page.dispatchEvent('#model', 'change');
+  await page.waitForFunction(() => /^\d+ tokens, exact \(gemma3/.test(document.querySelector('[data-testid=tokens][data-counted=true]')?.textContent ?? ''));
+  assert.ok(requests.some((u) => u.endsWith('/vocab/gemma3.bin')), 'the worker fetched gemma3');
+  // Llama 3.3 on Together: the text counted with Llama 3's tokenizer, the chat
+  // template's framing a range; the rule that mapped the model is named.
+  await setInput(page, CHAT);
+  await page.fill('#model', 'together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo');
+  await page.dispatchEvent('#model', 'change');
+  await page.waitForFunction(() => /^≈ \d+ tokens, estimated: \d+ – \d+ \(llama3/.test(document.querySelector('[data-testid=tokens][data-counted=true]')?.textContent ?? ''));
+  const label = await page.textContent('[data-testid=tokens]');
+  assert.match(label, /mapped by the rule/);
+  assert.match(label, /Llama 3 chat template/);
+  assert.ok(requests.some((u) => u.endsWith('/vocab/llama3.bin')), 'the worker fetched llama3');
+  assert.ok(!requests.some((u) => u.endsWith('/vocab/tekken.bin')), 'and not a vocabulary no model asked for');
+  check();
+  await context.close();
+});
+
 test('estimate: bad input is a clear error, not a crash', async () => {
   const { context, page, check } = await open('#estimate');
   await setInput(page, '{"model": "gpt-4o", "messages": "not a list"}');
