@@ -10,8 +10,10 @@ const VOCABULARIES = {
   cl100k_base: () => new URL('../vocab/cl100k_base.bin', import.meta.url),
   p50k_base: () => new URL('../vocab/p50k_base.bin', import.meta.url),
   r50k_base: () => new URL('../vocab/r50k_base.bin', import.meta.url),
+  gemma3: () => new URL('../vocab/gemma3.bin', import.meta.url),
   llama3: () => new URL('../vocab/llama3.bin', import.meta.url),
   tekken: () => new URL('../vocab/tekken.bin', import.meta.url),
+  llama4: () => new URL('../vocab/llama4.bin', import.meta.url),
 };
 
 export async function fetchPriceHistory() {

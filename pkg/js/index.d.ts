@@ -15,7 +15,7 @@ export type JsonInput = JsonObject | string | Uint8Array | ArrayBuffer;
 
 /** The OpenAI encodings (o200k_harmony counts ordinary text with o200k_base's vocabulary); gemma3,
  * the SentencePiece model Google's google-genai SDK counts Gemini 2.0, 2.5 and 3 text with; Llama 3's
- * and Mistral NeMo's Tekken. */
+ * Mistral NeMo's Tekken and Llama 4's. */
 export type EncodingName =
   | 'o200k_base'
   | 'o200k_harmony'
@@ -24,10 +24,19 @@ export type EncodingName =
   | 'r50k_base'
   | 'gemma3'
   | 'llama3'
-  | 'tekken';
+  | 'tekken'
+  | 'llama4';
 
 /** The vocabulary files the package ships (`farebox/vocab/<name>`). */
-export type VocabularyName = 'o200k_base' | 'cl100k_base' | 'p50k_base' | 'r50k_base' | 'gemma3' | 'llama3' | 'tekken';
+export type VocabularyName =
+  | 'o200k_base'
+  | 'cl100k_base'
+  | 'p50k_base'
+  | 'r50k_base'
+  | 'gemma3'
+  | 'llama3'
+  | 'tekken'
+  | 'llama4';
 
 export type FareboxErrorCode =
   | 'unknown_model'
@@ -76,11 +85,12 @@ export interface TokenCount {
 
 /**
  * Exact token count for an OpenAI model (`"gpt-4o"`, `"azure/gpt-4.1"`), a Llama 3.x model
- * (`"groq/llama-3.3-70b-versatile"`), Mistral NeMo (`"open-mistral-nemo"`) or an encoding
- * (`"o200k_base"`, `"llama3"`, `"tekken"`):
+ * (`"groq/llama-3.3-70b-versatile"`), a Llama 4 model (`"meta.llama4-scout-17b-instruct-v1:0"`),
+ * Mistral NeMo (`"open-mistral-nemo"`) or an encoding (`"o200k_base"`, `"llama3"`, `"tekken"`, `"llama4"`):
  * what tiktoken's `len(encode_ordinary(text))` gives (for Llama 3, Hugging Face's `tokenizers` on
  * Meta's published `tokenizer.json`: `<|eot_id|>` in the text is one token; for Tekken,
- * mistral-common's, which is tiktoken's on Tekken's ranks); for a Gemini model Google's google-genai
+ * mistral-common's, which is tiktoken's on Tekken's ranks; for Llama 4, Meta's `llama-models` tokenizer,
+ * tiktoken's on its ranks with o200k_base's split); for a Gemini model Google's google-genai
  * SDK counts with Gemma 3 (`"gemini-2.5-pro"`, `"vertex_ai/gemini-2.0-flash-001"`) or `"gemma3"`, what
  * the SDK's `LocalTokenizer.count_tokens(text)` gives. Throws `no_exact_tokenizer` for other models
  * (use {@link estimateTokens}). Synchronous; in Node the vocabulary is read on first use, elsewhere

@@ -24,7 +24,7 @@ mod view;
 
 use std::sync::OnceLock;
 
-use farebox_core::tokens::{Encoding, Tokenizer, Tokenizers};
+use farebox_core::tokens::{Encoding, Tokenizer, Tokenizers, Vocabulary};
 use wasm_bindgen::prelude::*;
 
 pub use error::{codes, Failure};
@@ -54,10 +54,8 @@ pub fn vocabulary_for(model_or_encoding: &str) -> Option<String> {
 /// The encoding an argument names (an encoding name, `o200k_base`, ...).
 fn named_encoding(encoding: &str) -> Result<Encoding, Failure> {
     Encoding::from_name(encoding).ok_or_else(|| {
-        Failure::invalid_argument(format!(
-            "`{encoding}` is not an encoding: use o200k_base, o200k_harmony, cl100k_base, p50k_base, r50k_base, gemma3, \
-             llama3 or tekken"
-        ))
+        let names: Vec<&str> = Encoding::ALL.iter().map(|e| e.name()).collect();
+        Failure::invalid_argument(format!("`{encoding}` is not an encoding: use one of {}", names.join(", ")))
     })
 }
 
@@ -94,9 +92,9 @@ pub fn count_tokens(text: &str, model_or_encoding: &str) -> Result<usize, Failur
             format!(
                 "`{model_or_encoding}` has no public tokenizer to count it exactly: countTokens takes OpenAI models \
                  (gpt-4o, gpt-4.1, o3, ...), the Gemini models Google's SDK counts with Gemma 3 (gemini-2.5-pro, \
-                 gemini-2.0-flash, ...), Llama 3.x models (llama-3.3-70b-versatile, ...), Mistral NeMo and \
-                 encodings (o200k_base, cl100k_base, p50k_base, r50k_base, gemma3, llama3, tekken); \
-                 use estimateTokens(text, model) for an estimate with bounds"
+                 gemini-2.0-flash, ...), Llama 3.x and 4 models (llama-3.3-70b-versatile, llama-4-scout, ...), \
+                 Mistral NeMo and encodings ({}); use estimateTokens(text, model) for an estimate with bounds",
+                Vocabulary::ALL.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")
             ),
         )
     })?;

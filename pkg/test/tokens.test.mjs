@@ -49,7 +49,7 @@ test('Llama 3.x models count exactly with llama3, on every host\'s name for them
   for (const model of ['meta.llama3-1-8b-instruct-v1:0', 'vertex_ai/meta/llama-3.3-70b-instruct-maas', 'llama-v3p1-8b-instruct']) {
     assert.equal(encodingForModel(model), 'llama3', model);
   }
-  assert.equal(encodingForModel('llama-4-scout-17b-16e-instruct'), null);
+  assert.equal(encodingForModel('llama-4-scout-17b-16e-instruct'), 'llama4', 'Llama 4 has its own');
   // Its first ranks are cl100k_base's; its added tokens are one token each in text (Hugging Face's rule).
   assert.equal(countTokens('hello world', 'llama3'), 2);
   assert.equal(countTokens('a<|eot_id|>b', 'groq/llama-3.3-70b-versatile'), 3);
@@ -68,6 +68,17 @@ test('Mistral NeMo counts exactly with tekken', () => {
   assert.equal(countTokens('12345', 'tekken'), 5);
   const text = testData('corpus/prose-en.txt', 'utf8');
   assert.equal(countTokens(text, 'mistral/open-mistral-nemo'), countTokens(text, 'tekken'));
+});
+
+test('Llama 4 counts exactly with llama4 (Meta\'s tokenizer: special tokens in text are text)', () => {
+  for (const model of ['meta.llama4-scout-17b-instruct-v1:0', 'vertex_ai/meta/llama-4-maverick-17b-128e-instruct-maas', 'together_ai/meta-llama/Llama-4-Scout-17B-16E-Instruct']) {
+    assert.equal(encodingForModel(model), 'llama4', model);
+  }
+  // Ids checked against tiktoken on Meta's ranks by tests/tests/tokens.rs; here the package agrees.
+  assert.equal(countTokens('<|eot|>', 'llama4'), 5);
+  const text = testData('corpus/prose-en.txt', 'utf8');
+  assert.equal(countTokens(text, 'meta.llama4-maverick-17b-instruct-v1:0'), 66144);
+  assert.notEqual(countTokens(text, 'llama4'), countTokens(text, 'o200k_base'), 'its own ranks, not o200k_base');
 });
 
 test('corpus texts count the same through every name for the encoding', () => {

@@ -1,6 +1,8 @@
 //! Cross-crate tests live in `tests/tests/`; this library holds the
 //! fixtures several of them share, each built once per test binary.
 
+pub mod references;
+
 use std::sync::OnceLock;
 
 use farebox_core::tokens::Tokenizers;

@@ -2,7 +2,8 @@
 //! templates: the chat rendered as the template renders it (Meta's Llama 3.0
 //! and 3.1 templates, mistral-common's v3 Tekken one) and counted with the
 //! model's own tokenizer must fall in the estimate's range, and the estimate's
-//! point is the rendering hosts use by default.
+//! point is the rendering hosts use by default. Llama 4's is Meta's own chat
+//! format (`llama-models`), which encodes each part alone: counted exactly.
 
 use farebox_core::estimate::{estimate, Estimate, EstimateOptions};
 use farebox_core::tokens::{Encoding, Tokenizer};
@@ -12,6 +13,12 @@ use serde_json::{json, Value};
 
 const LLAMA: &str = "together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo";
 const NEMO: &str = "mistral/open-mistral-nemo";
+const LLAMA4: &str = "together_ai/meta-llama/Llama-4-Scout-17B-16E-Instruct";
+
+/// The embedded tokenizer of `encoding`, made once for the whole file.
+fn tokenizer(encoding: Encoding) -> &'static Tokenizer {
+    tokenizers().get(encoding).expect("every vocabulary is embedded")
+}
 
 fn est(body: &Value) -> Estimate {
     estimate(prices(), tokenizers(), body.to_string().as_bytes(), &EstimateOptions::default())
@@ -74,7 +81,7 @@ fn llama_render(chat: &[(&str, String)], preamble: Option<&str>) -> String {
 /// are control tokens, and each message's text is encoded alone; the system
 /// prompt is joined to the last user message with "\n\n".
 fn mistral_count(chat: &[(&str, String)]) -> u64 {
-    let tekken = Tokenizer::embedded(Encoding::Tekken);
+    let tekken = tokenizer(Encoding::Tekken);
     let count = |s: &str| tekken.count(s) as u64;
     let system: Vec<&str> = chat.iter().filter(|(r, _)| *r == "system").map(|(_, t)| t.as_str()).collect();
     let last_user = chat.iter().rposition(|(r, _)| *r == "user");
@@ -92,15 +99,34 @@ fn mistral_count(chat: &[(&str, String)]) -> u64 {
     n
 }
 
+/// Meta's `ChatFormat.encode_dialog_prompt` for Llama 4 (llama-models
+/// 0.3.0): `<|begin_of_text|>`, then per message `<|header_start|>`, the
+/// role encoded, `<|header_end|>`, "\n\n" encoded, the content encoded,
+/// `<|eot|>`; then the assistant's header. Each part is encoded alone.
+fn llama4_count(chat: &[(&str, String)]) -> u64 {
+    let llama4 = tokenizer(Encoding::Llama4);
+    let count = |s: &str| llama4.count(s) as u64;
+    let header = |role: &str| 2 + count(role) + count("\n\n");
+    1 + chat.iter().map(|(role, text)| header(role) + count(text) + 1).sum::<u64>() + header("assistant")
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Llama 4's framing is Meta's chat format's, token for token.
+    #[test]
+    fn llama4_chats_count_as_meta_s_chat_format(chat in chat()) {
+        let e = est(&body(LLAMA4, &chat)).input_tokens;
+        prop_assert_eq!(e.tokens, llama4_count(&chat));
+        prop_assert!(e.low <= e.tokens && e.tokens <= e.high);
+    }
 
     /// Llama 3.0's rendering is at or above the low end, 3.1's (with its
     /// default date and a later one) at or below the high end; the point is
     /// 3.1's with the default date, exactly.
     #[test]
     fn llama3_chats_fall_in_the_range(chat in chat()) {
-        let llama = Tokenizer::embedded(Encoding::Llama3);
+        let llama = tokenizer(Encoding::Llama3);
         let e = est(&body(LLAMA, &chat)).input_tokens;
         let v30 = llama.count(&llama_render(&chat, None)) as u64;
         let v31 = llama.count(&llama_render(&chat, Some("26 Jul 2024"))) as u64;
@@ -161,7 +187,7 @@ fn llama3_tools_are_under_the_high_end() {
          argument name and its value}}.Do not use variables.\n\n{indented}\n\nWeather in Paris?<|eot_id|>\
          <|start_header_id|>assistant<|end_header_id|>\n\n"
     );
-    let n = Tokenizer::embedded(Encoding::Llama3).count(&rendered) as u64;
+    let n = tokenizer(Encoding::Llama3).count(&rendered) as u64;
     assert!(n <= e.high, "{n} > {e:?}");
     assert!(e.low <= n, "{n} < {e:?}");
 }

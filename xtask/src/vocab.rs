@@ -20,6 +20,10 @@
 //!   tests compare with Hugging Face's `tokenizers` on the same files): the
 //!   byte-level vocabulary and the added tokens, after checking that the
 //!   file's merges are the ones core's merge rule makes.
+//! - `vocab/llama4.bin`: Llama 4's ranks (tiktoken's file format) from Meta's
+//!   `llama-models` wheel on PyPI (no crate or npm package ships them): `pip
+//!   download` of the pinned version into the target folder, the wheel's and
+//!   the file's sha256 checked, its split pattern checked to be o200k_base's.
 //! - `unicode_classes.bin`: per code point, the character classes the
 //!   pre-tokenizer regexes test (`\p{L}`, `\p{N}`, `\s`, o200k's two letter
 //!   classes), taken from regex-syntax — the tables of the regex engine the
@@ -80,6 +84,8 @@ pub fn run(args: &[String]) -> Result<()> {
                 hf_vocab_bin(&text).map_err(|e| format!("{file}: {e}"))?,
             ));
         }
+        let (model, source) = llama4_files()?;
+        outputs.push(("core/data/vocab/llama4.bin".to_string(), llama4_bin(&fs::read_to_string(model)?, &source)?));
         let text = fs::read_to_string(reference.join("node_modules").join(TEKKEN))?;
         outputs
             .push(("core/data/vocab/tekken.bin".to_string(), tekken_bin(&text).map_err(|e| format!("{TEKKEN}: {e}"))?));
@@ -113,11 +119,76 @@ const GEMMA3_SHA256: &str = "1299c11d7cf632ef3b4e11937501358ada021bbdf7c47638d13
 fn gemma3_model() -> Result<PathBuf> {
     let path = package_dir("gemini-tokenizer", "it is an optional dependency of xtask")?
         .join("resources/gemma3_cleaned_262144_v2.spiece.model");
-    let hash = crate::prices::sha256_hex(&fs::read(&path)?);
-    if hash != GEMMA3_SHA256 {
-        return Err(format!("{} has sha256 {hash}, not the SDK's {GEMMA3_SHA256}", path.display()).into());
-    }
+    check_sha256(&path, GEMMA3_SHA256)?;
     Ok(path)
+}
+
+/// Meta's `llama-models` release on PyPI, which ships Llama 4's tokenizer
+/// (no npm package or crate does), and its wheel's sha256 (PyPI's).
+const LLAMA_MODELS: &str = "0.3.0";
+const LLAMA_MODELS_WHEEL_SHA256: &str = "7f77f78ff13fca09f70d76a376aff6414cd901623fb9d57e69c2f8367a73032f";
+/// The tiktoken ranks file in it, and its sha256.
+pub const LLAMA4_MODEL: &str = "llama_models/llama4/tokenizer.model";
+const LLAMA4_MODEL_SHA256: &str = "d0bdbaf59b0762c8c807617e2d8ea51420eb1b1de266df2495be755c8e0ed6ed";
+/// The code that builds the tokenizer from it (its split pattern is read from there).
+const LLAMA4_SOURCE: &str = "llama_models/llama4/tokenizer.py";
+
+/// Llama 4's ranks file (path) and `tokenizer.py` (text), from the pinned
+/// wheel: downloaded once into `target/` by pip (a registry client), the
+/// wheel and the ranks checked against their sha256, extracted with
+/// Python's zipfile (pip's own Python: no unzip tool assumed).
+pub fn llama4_files() -> Result<(PathBuf, String)> {
+    let dir = pypi_dir("llama-models", LLAMA_MODELS);
+    let wheel = dir.join(format!("llama_models-{LLAMA_MODELS}-py3-none-any.whl"));
+    if !wheel.exists() {
+        crate::ensure::ensure_pip()?;
+        Cmd::new("python3")
+            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d"])
+            .arg(&dir)
+            .arg(format!("llama-models=={LLAMA_MODELS}"))
+            .run()?;
+    }
+    check_sha256(&wheel, LLAMA_MODELS_WHEEL_SHA256)?;
+    for member in [LLAMA4_MODEL, LLAMA4_SOURCE] {
+        if !dir.join(member).exists() {
+            let extract = "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract(sys.argv[2], sys.argv[3])";
+            Cmd::new("python3").args(["-c", extract]).arg(&wheel).arg(member).arg(&dir).run()?;
+        }
+    }
+    let model = dir.join(LLAMA4_MODEL);
+    check_sha256(&model, LLAMA4_MODEL_SHA256)?;
+    Ok((model, fs::read_to_string(dir.join(LLAMA4_SOURCE))?))
+}
+
+/// Where a PyPI release's files are kept: the target folder (tests read
+/// Llama 4's ranks from there too: `tests/tests/tokens.rs`).
+pub fn pypi_dir(package: &str, version: &str) -> PathBuf {
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| crate::cmd::repo_root().join("target"), PathBuf::from);
+    target.join("pypi").join(format!("{package}-{version}"))
+}
+
+fn check_sha256(path: &Path, expected: &str) -> Result<()> {
+    let hash = crate::prices::sha256_hex(&fs::read(path)?);
+    if hash != expected {
+        return Err(format!("{} has sha256 {hash}, not {expected}", path.display()).into());
+    }
+    Ok(())
+}
+
+/// o200k_base's split pattern, which Meta's Llama 4 tokenizer uses too (its `O200K_PATTERN`).
+const O200K_PATTERN: &str = r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+/// Llama 4 as `FBV3`: its 200,000 ranks (tiktoken's file format), after
+/// checking that Meta's tokenizer splits with o200k_base's pattern, which
+/// core's o200k splitter implements. Meta's special tokens follow the ranks
+/// and are never matched in text (`encode`'s default), so none are kept.
+fn llama4_bin(ranks: &str, source: &str) -> Result<Vec<u8>> {
+    let pattern = format!("O200K_PATTERN = r\"\"\"{O200K_PATTERN}\"\"\"");
+    if !source.contains(&pattern) || !source.contains("pat_str=self.O200K_PATTERN") {
+        return Err(format!("{LLAMA4_SOURCE}: its split pattern is not o200k_base's").into());
+    }
+    vocab_bin(ranks)
 }
 
 /// A protobuf field: (number, wire type, varint value, bytes).

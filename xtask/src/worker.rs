@@ -53,10 +53,12 @@ pub fn build(hooks: Hooks) -> Result<()> {
     if hooks == Hooks::Bench {
         features.push("bench-hooks");
     }
-    // `WORKER_GEMMA3=1`: Gemma 3's vocabulary compiled in (exact Gemini
-    // counts; the upload passes the free plan's 3 MB: worker/README.md).
-    if std::env::var_os("WORKER_GEMMA3").is_some_and(|v| v == "1") {
-        features.push("gemma3");
+    // `WORKER_GEMMA3=1`, `WORKER_LLAMA4=1`: that vocabulary compiled in
+    // (exact counts; the upload passes the free plan's 3 MB: worker/README.md).
+    for (variable, feature) in [("WORKER_GEMMA3", "gemma3"), ("WORKER_LLAMA4", "llama4")] {
+        if std::env::var_os(variable).is_some_and(|v| v == "1") {
+            features.push(feature);
+        }
     }
     if !features.is_empty() {
         cargo = cargo.args(["--features", &features.join(",")]);

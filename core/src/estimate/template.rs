@@ -35,6 +35,11 @@ pub(crate) enum Template {
     /// own when the chat has no system message), and with tools, the tools as
     /// indented JSON after an instruction, in the first user message.
     Llama3,
+    /// Meta's Llama 4 chat format (`llama-models`' `ChatFormat`, which
+    /// encodes each part alone): `<|begin_of_text|>`, per message
+    /// `<|header_start|>{role}<|header_end|>` "\n\n" `{content}<|eot|>`, the
+    /// reply's header. No preamble; tools are the host's (the cookbook's count).
+    Llama4,
     /// Mistral's tokenizer v3 (Tekken) template, mistral-common's:
     /// `<s>`, `[INST]{user}[/INST]`, `{assistant}</s>`, the system prompt
     /// joined to the last user message with "\n\n", tools as
@@ -73,6 +78,7 @@ impl Template {
                 }
             }
             Some(Encoding::Llama3) => Template::Llama3,
+            Some(Encoding::Llama4) => Template::Llama4,
             Some(Encoding::Tekken) => Template::MistralV3,
             _ => Template::Unknown,
         }
@@ -92,6 +98,7 @@ impl Template {
                 let tools = if tools { counter.count(LLAMA_TOOLS) } else { 0 };
                 Range::estimate(1 + preamble + tools, 1, 1 + preamble + DATE_SLACK + tools)
             }
+            Template::Llama4 => Range::exact(1),
             // `<s>`; tools: the two markers (their JSON is counted with the tools).
             Template::MistralV3 => Range::exact(if tools { 3 } else { 1 }),
             Template::Unknown => Range::estimate(0, 0, 4),
@@ -103,10 +110,10 @@ impl Template {
     pub(crate) fn message(self, counter: &Counter, role: &str) -> Range {
         match self {
             Template::OpenAi { per_message, .. } => Range::exact(per_message + counter.count(role)),
-            Template::Llama3 => {
+            Template::Llama3 | Template::Llama4 => {
                 // Tool results are written under the role `ipython`.
                 let written = if matches!(role, "tool" | "function") { "ipython" } else { role };
-                // The header's two tokens, "\n\n", `<|eot_id|>`.
+                // The header's two tokens, "\n\n", the end of turn.
                 Range::exact(4 + counter.count(written))
             }
             Template::MistralV3 => match role {
@@ -144,7 +151,7 @@ impl Template {
     pub(crate) fn reply(self, counter: &Counter) -> Range {
         match self {
             Template::OpenAi { .. } => Range::exact(3),
-            Template::Llama3 => Range::exact(3 + counter.count("assistant")),
+            Template::Llama3 | Template::Llama4 => Range::exact(3 + counter.count("assistant")),
             Template::MistralV3 => Range::exact(0),
             Template::Unknown => UNKNOWN_FRAME,
         }
@@ -176,6 +183,7 @@ impl Template {
                 "; message framing by Meta's Llama 3 chat template (applied by the host: 3.1+'s dated system \
                  preamble and tools in the range)"
             }
+            Template::Llama4 => "; message framing by Meta's Llama 4 chat format, applied by the host",
             Template::MistralV3 => "; message framing by Mistral's v3 (Tekken) chat template, applied by the host",
             Template::Unknown => {
                 "; message framing estimated: the model's chat template is applied by the host and not known here \

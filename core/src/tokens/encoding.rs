@@ -39,10 +39,13 @@ pub enum Encoding {
     /// tiktoken's merge rule on its 130,072 ranks with an o200k-like regex.
     /// The model's ids are these ranks + 1,000 (its control tokens come first).
     Tekken,
+    /// Meta Llama 4 (Scout, Maverick): tiktoken's merge rule on its 200,000
+    /// ranks with o200k_base's regex (Meta's `llama-models` tokenizer).
+    Llama4,
 }
 
 impl Encoding {
-    pub const ALL: [Encoding; 8] = [
+    pub const ALL: [Encoding; 9] = [
         Encoding::O200kBase,
         Encoding::O200kHarmony,
         Encoding::Cl100kBase,
@@ -51,6 +54,7 @@ impl Encoding {
         Encoding::Gemma3,
         Encoding::Llama3,
         Encoding::Tekken,
+        Encoding::Llama4,
     ];
 
     /// OpenAI's encodings (tiktoken's), the ones its chat overheads are documented for.
@@ -79,6 +83,7 @@ impl Encoding {
             Encoding::Gemma3 => "gemma3",
             Encoding::Llama3 => "llama3",
             Encoding::Tekken => "tekken",
+            Encoding::Llama4 => "llama4",
         }
     }
 
@@ -100,6 +105,7 @@ impl Encoding {
             Encoding::Gemma3 => Vocabulary::Gemma3,
             Encoding::Llama3 => Vocabulary::Llama3,
             Encoding::Tekken => Vocabulary::Tekken,
+            Encoding::Llama4 => Vocabulary::Llama4,
         }
     }
 
@@ -173,6 +179,11 @@ pub const FAMILY_RULES: &[FamilyRule] = &[
             "Meta Llama 3.x: `llama` then `3` (`llama-3.3`, `llama3-1`, `llama-v3p1`), not a distillation or Nemotron",
         matches: is_llama3,
     },
+    FamilyRule {
+        encoding: Encoding::Llama4,
+        rule: "Meta Llama 4: `llama` then `4` (`llama-4-scout`, `llama4-maverick`, `meta.llama4-`)",
+        matches: is_llama4,
+    },
     // NeMo (2407) is the one model on this Tekken: later Mistral models use
     // later Tekken files with other vocabularies, which are not here.
     FamilyRule {
@@ -196,13 +207,24 @@ fn is_mistral_nemo(name: &str) -> bool {
 /// `llama`, an optional `-`, `_` or `v`, then `3` not followed by a digit;
 /// not a model of another maker built on it.
 fn is_llama3(name: &str) -> bool {
+    is_llama(name, '3')
+}
+
+/// The same for `4`.
+fn is_llama4(name: &str) -> bool {
+    is_llama(name, '4')
+}
+
+/// `llama`, an optional `-`, `_` or `v`, then `major` not followed by a
+/// digit; not a model of another maker built on it.
+fn is_llama(name: &str, major: char) -> bool {
     if ["distill", "deepseek", "nemotron"].iter().any(|other| name.contains(other)) {
         return false;
     }
     name.match_indices("llama").any(|(i, _)| {
         let rest = name[i + "llama".len()..].trim_start_matches(['-', '_']);
         let rest = rest.strip_prefix('v').unwrap_or(rest);
-        rest.strip_prefix('3').is_some_and(|after| !after.starts_with(|c: char| c.is_ascii_digit()))
+        rest.strip_prefix(major).is_some_and(|after| !after.starts_with(|c: char| c.is_ascii_digit()))
     })
 }
 
@@ -224,10 +246,11 @@ pub enum Vocabulary {
     Gemma3,
     Llama3,
     Tekken,
+    Llama4,
 }
 
 impl Vocabulary {
-    pub const ALL: [Vocabulary; 7] = [
+    pub const ALL: [Vocabulary; 8] = [
         Vocabulary::O200kBase,
         Vocabulary::Cl100kBase,
         Vocabulary::P50kBase,
@@ -235,6 +258,7 @@ impl Vocabulary {
         Vocabulary::Gemma3,
         Vocabulary::Llama3,
         Vocabulary::Tekken,
+        Vocabulary::Llama4,
     ];
 
     /// Its name (the name of the encoding it is the vocabulary of), which is
@@ -253,6 +277,7 @@ impl Vocabulary {
             Vocabulary::Gemma3 => "gemma3.bin",
             Vocabulary::Llama3 => "llama3.bin",
             Vocabulary::Tekken => "tekken.bin",
+            Vocabulary::Llama4 => "llama4.bin",
         }
     }
 
@@ -265,13 +290,14 @@ impl Vocabulary {
     /// Its longest token's length in bytes: with it a text's tokens are
     /// bounded from below without loading the vocabulary (each token covers
     /// at most this many bytes). 128 in OpenAI's four and Llama 3's; 76 in
-    /// Tekken's; 93 in Gemma 3's (31 `▁`, each matching the 3 bytes of a `▁`
+    /// Tekken's; 113 in Llama 4's; 93 in Gemma 3's (31 `▁`, each matching the 3 bytes of a `▁`
     /// in the text as well as a space). A unit test checks them against the
     /// files.
     pub const fn longest_token(self) -> u64 {
         match self {
             Vocabulary::Gemma3 => 93,
             Vocabulary::Tekken => 76,
+            Vocabulary::Llama4 => 113,
             _ => 128,
         }
     }
@@ -286,6 +312,7 @@ impl Vocabulary {
             Vocabulary::Gemma3 => Encoding::Gemma3,
             Vocabulary::Llama3 => Encoding::Llama3,
             Vocabulary::Tekken => Encoding::Tekken,
+            Vocabulary::Llama4 => Encoding::Llama4,
         }
     }
 }
@@ -432,8 +459,6 @@ mod tests {
         let others = [
             "meta.llama2-13b-chat-v1",
             "replicate/meta/llama-2-70b-chat",
-            "cloudflare/@cf/meta/llama-4-scout-17b-16e-instruct",
-            "fireworks_ai/accounts/fireworks/models/llama4-maverick-instruct-basic",
             "perplexity/codellama-34b-instruct",
             "deepinfra/deepseek-ai/DeepSeek-R1-Distill-Llama-70B",
             "lambda_ai/deepseek-llama3.3-70b",
@@ -445,6 +470,31 @@ mod tests {
             assert_eq!(Encoding::for_model(name), None, "{name}");
         }
         assert_eq!(Encoding::mapping("gpt-4o").map(|m| m.rule), Some("tiktoken's model table"));
+    }
+
+    /// Every Llama 4 name of the price table's hosts, and none of the 3.x ones.
+    #[test]
+    fn llama4_names_across_hosts() {
+        for name in [
+            "cloudflare/@cf/meta/llama-4-scout-17b-16e-instruct",
+            "fireworks_ai/accounts/fireworks/models/llama4-maverick-instruct-basic",
+            "meta.llama4-maverick-17b-instruct-v1:0",
+            "us.meta.llama4-scout-17b-instruct-v1:0",
+            "oci/meta.llama-4-maverick-17b-128e-instruct-fp8",
+            "snowflake/llama4-maverick",
+            "vertex_ai/meta/llama-4-scout-17b-16e-instruct-maas",
+            "watsonx/meta-llama/llama-4-maverick-17b",
+            "together_ai/meta-llama/Llama-4-Scout-17B-16E-Instruct",
+            "groq/meta-llama/llama-4-maverick-17b-128e-instruct",
+        ] {
+            let m = Encoding::mapping(name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(m.encoding, Encoding::Llama4, "{name}");
+            assert!(m.rule.starts_with("Meta Llama 4"));
+        }
+        for name in ["groq/llama-3.3-70b-versatile", "meta.llama3-1-8b-instruct-v1:0", "ollama/llama2:13b", "llama-40b"]
+        {
+            assert_ne!(Encoding::for_model(name), Some(Encoding::Llama4), "{name}");
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ use super::{vocab_file, Encoding, Vocabulary};
 /// every alternative's greedy run is followed by a class it cannot take back).
 fn splitter(encoding: Encoding) -> Option<Splitter> {
     match encoding {
-        Encoding::O200kBase | Encoding::O200kHarmony => Some(Splitter::O200k),
+        Encoding::O200kBase | Encoding::O200kHarmony | Encoding::Llama4 => Some(Splitter::O200k),
         Encoding::Cl100kBase | Encoding::Llama3 => Some(Splitter::Cl100k),
         Encoding::P50kBase | Encoding::R50kBase => Some(Splitter::Gpt2),
         Encoding::Tekken => Some(Splitter::Tekken),
@@ -37,6 +37,7 @@ fn embedded(vocabulary: Vocabulary) -> &'static [u8] {
         Vocabulary::Gemma3 => include_bytes!("../../data/vocab/gemma3.bin"),
         Vocabulary::Llama3 => include_bytes!("../../data/vocab/llama3.bin"),
         Vocabulary::Tekken => include_bytes!("../../data/vocab/tekken.bin"),
+        Vocabulary::Llama4 => include_bytes!("../../data/vocab/llama4.bin"),
     }
 }
 
