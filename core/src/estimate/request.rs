@@ -1112,17 +1112,33 @@ impl<'a> Parsed<'a> {
             let tools = self.items.iter().any(|i| matches!(i, Item::OpenAiTools(_)));
             fixed = fixed.plus(template.start(counter, first_role, tools));
         }
-        // Within a system message, its text is counted with what the template writes after it.
-        let mut system_suffix: Option<&str> = None;
-        for item in &self.items {
+        // A template that joins the system prompt to the last user message's
+        // text: where that message is, the prompt gathered until then, whether
+        // the item is inside a system message, and whether the next text
+        // takes the prompt.
+        let join_at = template
+            .joins_system_to_last_user()
+            .then(|| self.items.iter().rposition(|i| matches!(i, Item::Message("user"))))
+            .flatten();
+        let (mut system, mut system_messages, mut in_system, mut joins_next) = (String::new(), 0, false, false);
+        for (index, item) in self.items.iter().enumerate() {
             match item {
-                Item::Text(t) => match system_suffix {
-                    Some(suffix) => raw_text += counter.count(&[*t, suffix].concat()),
-                    None => raw_text += counter.count(t),
-                },
+                Item::Text(t) if in_system && join_at.is_some() => system.push_str(t),
+                Item::Text(t) if joins_next => {
+                    joins_next = false;
+                    raw_text += counter.count(&[core::mem::take(&mut system).as_str(), "\n\n", t].concat());
+                }
+                Item::Text(t) => raw_text += counter.count(t),
                 Item::Message(role) => {
-                    let system = matches!(*role, "system" | "developer");
-                    system_suffix = template.system_suffix().filter(|_| system);
+                    in_system = matches!(*role, "system" | "developer");
+                    if in_system && join_at.is_some() {
+                        if system_messages > 0 {
+                            system.push_str("\n\n");
+                        }
+                        system_messages += 1;
+                    }
+                    // An empty prompt is not joined (mistral-common: `if system_prompt`).
+                    joins_next = Some(index) == join_at && !system.is_empty();
                     fixed = fixed.plus(template.message(counter, role));
                 }
                 Item::Name(name) => fixed = fixed.plus(template.name(counter, name)),
@@ -1146,6 +1162,8 @@ impl<'a> Parsed<'a> {
                 }
             }
         }
+        // A system prompt no user text took (none came after it) is counted alone.
+        raw_text += counter.count(&system);
         segments.push(Segment { range: close(raw_text, fixed), cache: None });
         Ok(segments)
     }

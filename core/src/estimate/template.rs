@@ -16,7 +16,7 @@
 //! like any text, so the bounds without counting ([`super::Counter`]) stay
 //! bounds.
 
-use alloc::vec::Vec;
+use alloc::string::{String, ToString};
 
 use serde_json::Value;
 
@@ -119,7 +119,7 @@ impl Template {
             Template::MistralV3 => match role {
                 "user" => Range::exact(2),
                 "assistant" => Range::exact(1),
-                // Its text is joined to the last user message ([`Template::system_suffix`]).
+                // Its text is joined to the last user message ([`Template::joins_system_to_last_user`]).
                 "system" | "developer" => Range::exact(0),
                 // The markers and the JSON around the result (`{"content": ..., "call_id": ...}`).
                 _ => Range::estimate(2 + 12, 2, 2 + 24),
@@ -128,12 +128,13 @@ impl Template {
         }
     }
 
-    /// What the template writes after a system message's text, counted
-    /// with it: Mistral joins the system prompt to the last user message
-    /// with "\n\n", which can merge with punctuation before it (`}")\n\n`
-    /// is one token).
-    pub(crate) fn system_suffix(self) -> Option<&'static str> {
-        (self == Template::MistralV3).then_some("\n\n")
+    /// Whether the template writes the system prompt (the system messages'
+    /// texts joined by "\n\n") before the last user message's text, "\n\n"
+    /// between, encoded as one text (Mistral's): it must be counted joined,
+    /// since "\n\n" merges with what is around it (`}")\n\n` and `"\n\n/`
+    /// are single pieces).
+    pub(crate) fn joins_system_to_last_user(self) -> bool {
+        self == Template::MistralV3
     }
 
     /// A message's `name` (OpenAI counts it and one more token; other
@@ -194,12 +195,19 @@ impl Template {
 }
 
 /// `value` as Python's `json.dumps(value, indent=4)` writes it (what Llama's
-/// template's `tojson(indent=4)` does), keys in serde_json's order.
-fn indented(value: &Value) -> alloc::string::String {
-    let mut out = Vec::new();
-    let mut serializer =
-        serde_json::Serializer::with_formatter(&mut out, serde_json::ser::PrettyFormatter::with_indent(b"    "));
-    // Writing a `Value` to a `Vec` cannot fail.
-    serde::Serialize::serialize(value, &mut serializer).expect("a JSON value serializes");
-    alloc::string::String::from_utf8(out).expect("serde_json writes UTF-8")
+/// template's `tojson(indent=4)` does), keys in serde_json's order:
+/// serde_json's pretty form indents by two spaces a level, and a string in
+/// it holds no raw line break, so each line's leading spaces are its indent.
+fn indented(value: &Value) -> String {
+    let two = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = String::with_capacity(two.len() * 2);
+    for (i, line) in two.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let text = line.trim_start_matches(' ');
+        out.extend(core::iter::repeat_n(' ', 2 * (line.len() - text.len())));
+        out.push_str(text);
+    }
+    out
 }
