@@ -661,6 +661,34 @@ mod analysis {
         assert_eq!(r.groups(&dim("tags")).unwrap(), r.by_tag.as_slice());
     }
 
+    /// The daily split: each day's series add up to the day's cost (one key
+    /// per call), the rest of the values are `(other)`, a range narrows it.
+    #[test]
+    fn daily_split_by_a_dimension() {
+        use farebox_core::time::Date;
+        use farebox_core::traces::DayRange;
+        let r = analyse(&FIXTURES, AnalysisOptions::default());
+        let split = r.daily_split(&dim("model"), 2, DayRange::default());
+        let days: Vec<&str> = r.by_day.iter().filter(|g| g.key != "(none)").map(|g| g.key.as_str()).collect();
+        assert_eq!(split.days, days);
+        let names: Vec<&str> = split.series.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(names, ["gemini-2.5-pro", "claude-sonnet-4-5", "(other)"]);
+        assert_eq!(split.series[0].total, usd("0.64"));
+        for (i, day) in split.days.iter().enumerate() {
+            let sum = split.series.iter().fold(Usd::ZERO, |a, s| a.checked_add(s.costs[i]).unwrap());
+            let expected = r.by_day.iter().find(|g| &g.key == day).unwrap().totals.cost;
+            assert_eq!(sum, expected, "{day}");
+        }
+        let all = r.daily_split(&dim("model"), 100, DayRange::default());
+        assert!(all.series.iter().all(|s| s.key != "(other)"));
+        assert_eq!(all.series.len(), r.by_model.len());
+        let one = DayRange { from: Date::new(2026, 11, 21), to: Date::new(2026, 11, 22) };
+        let narrowed = r.daily_split(&dim("provider"), 8, one);
+        assert_eq!(narrowed.days, ["2026-11-21", "2026-11-22"]);
+        let total = narrowed.series.iter().fold(Usd::ZERO, |a, s| a.checked_add(s.total).unwrap());
+        assert_eq!(total, usd("0.0195").checked_add(usd("0.73291")).unwrap());
+    }
+
     #[test]
     fn group_count_is_capped() {
         let options = AnalysisOptions { max_groups: 2, ..AnalysisOptions::default() };

@@ -668,7 +668,8 @@ impl<'t> Analyzer<'t> {
 
 /// The group of generations without a value.
 pub(crate) const NONE_KEY: &str = "(none)";
-const OTHER_KEY: &str = "(other)";
+/// The group of the values past a limit (`max_groups`, a chart's series).
+pub(crate) const OTHER_KEY: &str = "(other)";
 
 /// Groups facts by the keys `keys` gives each (none, one or several),
 /// sums them, names each key, sorts by cost (then name) and folds groups

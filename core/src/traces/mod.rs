@@ -54,6 +54,7 @@ pub mod langfuse;
 pub mod metrics;
 pub mod otel;
 pub mod replay;
+pub mod split;
 pub mod stream;
 
 pub use aggregate::{AnalysisOptions, Analyzer, Report, WhatIf};
@@ -62,6 +63,7 @@ pub use dimension::{Dimension, UnknownDimension};
 pub use export::Exposition;
 pub use metrics::{Granularity, Metric, MetricsQuery};
 pub use replay::Replay;
+pub use split::{DailySplit, DayRange, Series};
 pub use stream::{ImportOptions, ImportReport, Importer, Progress, RecordError, Sink};
 
 /// What an imported record stands for.
