@@ -8,9 +8,10 @@
 use std::sync::Arc;
 
 use farebox_core::budget::{Budget, Policy};
+use farebox_core::time::Date;
 use farebox_core::traces::aggregate::Group;
 use farebox_core::traces::export::{groups_csv, groups_json, records_csv};
-use farebox_core::traces::{AnalysisOptions, Analyzer, Dimension, Report};
+use farebox_core::traces::{AnalysisOptions, Analyzer, DayRange, Dimension, Report};
 use farebox_core::{ImportOptions, ImportReport, Importer};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -267,32 +268,118 @@ fn Chart(svg: String, summary: String) -> impl IntoView {
     view! { <div class="chart" role="img" tabindex="0" aria-label=summary inner_html=svg></div> }
 }
 
+/// What the daily chart can be split by: who or what made a day expensive.
+const SPLITS: [Dimension; 4] = [Dimension::Model, Dimension::Provider, Dimension::User, Dimension::Tag];
+/// Series drawn before the rest are summed as `(other)`: more colours than
+/// this no longer tell apart.
+const SERIES_SHOWN: usize = 8;
+
+/// A day's cost at a glance, with the exact amount when it differs.
+fn day_cost(cost: farebox_core::Usd) -> String {
+    let shown = farebox_core::glance::usd(cost);
+    let exact = usd(&cost.to_string());
+    if shown == exact {
+        shown
+    } else {
+        format!("{shown} ({exact})")
+    }
+}
+
 #[component]
 fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
     let days = &d.report.by_day;
-    let spike_days: Vec<String> = d.report.spikes.iter().filter_map(|a| a.day.clone()).collect();
-    let data: Vec<Datum> =
-        days.iter().map(|g| Datum { label: g.key.clone(), value: g.totals.cost.to_string() }).collect();
-    let svg = chart::line(&data, Unit::Usd);
-    let summary = format!("Daily cost over {} days", days.len());
-    // Each day as the picker reads it: rounded at a glance, the exact amount beside.
-    let points: Vec<String> = days
-        .iter()
-        .map(|g| {
-            let cost = farebox_core::glance::usd(g.totals.cost);
-            let exact = usd(&g.totals.cost.to_string());
-            let calls = match g.totals.generations {
-                1 => "1 call".to_string(),
-                n => format!("{} calls", count(n)),
-            };
-            let alert = if spike_days.contains(&g.key) { " · alert: > 2× trailing average" } else { "" };
-            if cost == exact {
-                format!("{}: {cost} · {calls}{alert}", g.key)
-            } else {
-                format!("{}: {cost} ({exact}) · {calls}{alert}", g.key)
+    let spike_days: Arc<Vec<String>> = Arc::new(d.report.spikes.iter().filter_map(|a| a.day.clone()).collect());
+    // The chart's days: those with a date (calls without one are in the table).
+    let dated: Arc<Vec<(Date, Group)>> =
+        Arc::new(days.iter().filter_map(|g| Date::parse(&g.key).ok().map(|day| (day, g.clone()))).collect());
+    let split = RwSignal::new(None::<Dimension>);
+    let range = RwSignal::new(DayRange::default());
+    let (first, last) = match (dated.first(), dated.last()) {
+        (Some(a), Some(b)) => (a.1.key.clone(), b.1.key.clone()),
+        _ => (String::new(), String::new()),
+    };
+    let on_split = move |ev: leptos::ev::Event| split.set(Dimension::parse(&event_target_value(&ev)).ok());
+    // An empty or unreadable field leaves that end open.
+    let on_from = move |ev: leptos::ev::Event| {
+        range.update(|r| r.from = Date::parse(&event_target_value(&ev)).ok());
+    };
+    let on_to = move |ev: leptos::ev::Event| range.update(|r| r.to = Date::parse(&event_target_value(&ev)).ok());
+    let day_value = |day: Option<Date>| day.map(Date::day_key).unwrap_or_default();
+    let chart = {
+        let (d, spike_days) = (d.clone(), spike_days.clone());
+        move || {
+            let r = range.get();
+            let shown: Vec<&(Date, Group)> = dated.iter().filter(|(day, _)| r.contains(*day)).collect();
+            if shown.is_empty() {
+                return view! { <p class="muted" data-testid="no-days">"No calls in these days."</p> }.into_any();
             }
-        })
-        .collect();
+            let labels: Vec<String> = shown.iter().map(|(_, g)| g.key.clone()).collect();
+            let picked_days: Vec<Date> = shown.iter().map(|(day, _)| *day).collect();
+            let brush = Callback::new(move |(a, b): (usize, usize)| {
+                range.set(DayRange { from: picked_days.get(a).copied(), to: picked_days.get(b).copied() });
+            });
+            let head = |g: &Group| {
+                let calls = match g.totals.generations {
+                    1 => "1 call".to_string(),
+                    n => format!("{} calls", count(n)),
+                };
+                let alert = if spike_days.contains(&g.key) { " · alert: > 2× trailing average" } else { "" };
+                format!("{}: {} · {calls}{alert}", g.key, day_cost(g.totals.cost))
+            };
+            let Some(dim) = split.get() else {
+                let data: Vec<Datum> = shown
+                    .iter()
+                    .map(|(_, g)| Datum { label: g.key.clone(), value: g.totals.cost.to_string() })
+                    .collect();
+                let svg = chart::line(&data, Unit::Usd);
+                let summary = format!("Daily cost over {} days", shown.len());
+                let points = shown.iter().map(|(_, g)| head(g)).collect();
+                return view! { <DayPicker svg summary points brush /> }.into_any();
+            };
+            let s = d.report.daily_split(&dim, SERIES_SHOWN, r);
+            let other = s.series.len() > SERIES_SHOWN;
+            let layers: Vec<Vec<String>> =
+                s.series.iter().map(|x| x.costs.iter().map(ToString::to_string).collect()).collect();
+            let svg = chart::stacked(&labels, &layers, other, Unit::Usd);
+            let summary = format!("Daily cost over {} days by {dim}, {} series", shown.len(), s.series.len());
+            // A day's readout: its total, then each series' share that day.
+            let points = shown
+                .iter()
+                .enumerate()
+                .map(|(i, (_, g))| {
+                    let parts: Vec<String> = s
+                        .series
+                        .iter()
+                        .filter(|x| !x.costs[i].is_zero())
+                        .map(|x| format!("{} {}", x.key, farebox_core::glance::usd(x.costs[i])))
+                        .collect();
+                    format!("{} — {}", head(g), parts.join(", "))
+                })
+                .collect();
+            let n = s.series.len();
+            let legend = s
+                .series
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let colour = chart::series_colour(i, other && i + 1 == n);
+                    view! {
+                        <li>
+                            <i class="swatch" style:background=colour></i>
+                            {x.key.clone()}
+                            " "
+                            <span class="muted" title=usd(&x.total.to_string())>{farebox_core::glance::usd(x.total)}</span>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <DayPicker svg summary points brush />
+                <ul class="legend" data-testid="split-legend" aria-label=format!("Series by {dim}")>{legend}</ul>
+            }
+            .into_any()
+        }
+    };
     let (csv, json) = exports(Dimension::Day, days.clone());
     let daily_rows = days
         .iter()
@@ -312,7 +399,28 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
     view! {
         <section aria-labelledby="trend-title">
             <h3 id="trend-title">"Daily cost"</h3>
-            <DayPicker svg summary points />
+            <div class="chart-controls">
+                <label>
+                    "Split by "
+                    <select data-testid="split" on:change=on_split>
+                        <option value="">"Nothing (total)"</option>
+                        {SPLITS.map(|d| view! { <option value=d.to_string()>{label(&d)}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "From "
+                    <input type="date" data-testid="range-from" min=first.clone() max=last.clone()
+                        prop:value=move || day_value(range.get().from) on:change=on_from />
+                </label>
+                <label>
+                    "To "
+                    <input type="date" data-testid="range-to" min=first max=last
+                        prop:value=move || day_value(range.get().to) on:change=on_to />
+                </label>
+                <button type="button" data-testid="range-reset" disabled=move || range.get() == DayRange::default()
+                    on:click=move |_| range.set(DayRange::default())>"All days"</button>
+            </div>
+            {chart}
             <ExportButtons name="daily-cost".into() csv json />
             <details>
                 <summary>{format!("Table ({} days, {} alert days)", days.len(), spike_days.len())}</summary>
@@ -335,13 +443,16 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
 }
 
 /// The daily chart as a slider over its days: the arrow keys (Home, End)
-/// or the pointer pick a day, whose cost and calls show under the chart and
-/// are its spoken value; a line marks the day on the chart.
+/// or the pointer pick a day, whose values show under the chart and are its
+/// spoken value; a line marks the day on the chart. Dragging over days
+/// selects them (`brush`, first and last index), as the date fields do.
 #[component]
-fn DayPicker(svg: String, summary: String, points: Vec<String>) -> impl IntoView {
+fn DayPicker(svg: String, summary: String, points: Vec<String>, brush: Callback<(usize, usize)>) -> impl IntoView {
     let n = points.len();
     let last = n.saturating_sub(1);
     let picked = RwSignal::new(last);
+    // Where a drag started, while the pointer is down.
+    let anchor = RwSignal::new(None::<usize>);
     let points = Arc::new(points);
     let shown = {
         let points = points.clone();
@@ -358,14 +469,45 @@ fn DayPicker(svg: String, summary: String, points: Vec<String>) -> impl IntoView
         ev.prevent_default();
         picked.set(next);
     };
-    let on_pointer = move |ev: leptos::ev::PointerEvent| {
-        let Some(target) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+    let point = move |ev: &leptos::ev::PointerEvent| {
+        let target = ev.current_target()?.dyn_into::<web_sys::Element>().ok()?;
         let rect = target.get_bounding_client_rect();
-        if rect.width() > 0.0 {
-            picked.set(chart::line_index((f64::from(ev.client_x()) - rect.left()) / rect.width(), n));
+        (rect.width() > 0.0).then(|| chart::line_index((f64::from(ev.client_x()) - rect.left()) / rect.width(), n))
+    };
+    let on_move = move |ev: leptos::ev::PointerEvent| {
+        if let Some(i) = point(&ev) {
+            picked.set(i);
+        }
+    };
+    let on_down = move |ev: leptos::ev::PointerEvent| {
+        if let Some(i) = point(&ev) {
+            picked.set(i);
+            anchor.set(Some(i));
+            // The drag's end is this element's even if the pointer leaves it.
+            if let Some(t) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                let _ = t.set_pointer_capture(ev.pointer_id());
+            }
+        }
+    };
+    let on_up = move |ev: leptos::ev::PointerEvent| {
+        // Cleared first: a brush redraws the chart, and this picker with it.
+        let start = anchor.get_untracked();
+        anchor.set(None);
+        if let (Some(a), Some(b)) = (start, point(&ev)) {
+            if a != b {
+                brush.run((a.min(b), a.max(b)));
+            }
         }
     };
     let marker_left = move || format!("{:.3}%", 100.0 * chart::line_x(picked.get(), n));
+    // The dragged-over days, placed through the CSSOM (`style:`): a style
+    // attribute is inline style, which the Content-Security-Policy refuses.
+    let band = move || {
+        anchor.get().filter(|&a| a != picked.get()).map(|a| {
+            let (x0, x1) = (chart::line_x(a.min(picked.get()), n), chart::line_x(a.max(picked.get()), n));
+            (format!("{:.3}%", 100.0 * x0), format!("{:.3}%", 100.0 * (x1 - x0)))
+        })
+    };
     view! {
         <div
             class="chart day-picker"
@@ -381,9 +523,15 @@ fn DayPicker(svg: String, summary: String, points: Vec<String>) -> impl IntoView
         >
             // The pointer's place is read against the plot, which scrolls
             // sideways inside the slider on a phone.
-            <div class="plot" on:pointermove=on_pointer on:pointerdown=on_pointer>
+            <div class="plot" on:pointermove=on_move on:pointerdown=on_down on:pointerup=on_up>
                 <div inner_html=svg></div>
                 <div class="marker" aria-hidden="true" style:left=marker_left></div>
+                {move || {
+                    band()
+                        .map(|(left, width)| {
+                            view! { <div class="brush" aria-hidden="true" style:left=left style:width=width></div> }
+                        })
+                }}
             </div>
         </div>
         <p class="readout" data-testid="day-readout" aria-hidden="true">{shown}</p>
