@@ -689,6 +689,44 @@ mod analysis {
         assert_eq!(total, usd("0.0195").checked_add(usd("0.73291")).unwrap());
     }
 
+    /// A slice is the report of its generations: its totals are the
+    /// group's, its other groups only its calls', its days the range's.
+    #[test]
+    fn a_filtered_report_is_the_slice() {
+        use farebox_core::time::Date;
+        use farebox_core::traces::{DayRange, Filter};
+        let r = analyse(&FIXTURES, AnalysisOptions::default());
+        let model = &r.by_model[1];
+        let only = |d: &str, v: &str| Filter { only: vec![(dim(d), v.to_string())], ..Filter::default() };
+        let s = r.filtered(&only("model", &model.key));
+        assert_eq!(s.totals, model.totals);
+        assert_eq!(keys(&s.by_model), [(model.key.as_str(), model.totals.cost.to_string(), model.totals.generations)]);
+        let by_day: u64 = s.by_day.iter().map(|g| g.totals.generations).sum();
+        assert_eq!(by_day, model.totals.generations);
+        // Two filters narrow each other; a day range keeps only dated calls in it.
+        let mut both = only("model", &model.key);
+        both.only.push((dim("environment"), "production".into()));
+        let s2 = r.filtered(&both);
+        assert!(s2.totals.generations <= s.totals.generations);
+        assert_eq!(
+            s2.totals,
+            r.filtered(&only("environment", "production")).filtered(&only("model", &model.key)).totals
+        );
+        let day = Filter {
+            days: DayRange { from: Date::new(2026, 11, 22), to: Date::new(2026, 11, 22) },
+            ..Filter::default()
+        };
+        let d = r.filtered(&day);
+        assert_eq!(
+            keys(&d.by_day),
+            keys(&r.by_day[r.by_day.iter().position(|g| g.key == "2026-11-22").unwrap()..][..1])
+        );
+        assert_eq!(d.totals.generations, 11);
+        // What the import measured stays the whole export's.
+        assert_eq!(d.audit, r.audit);
+        assert_eq!(r.filtered(&Filter::default()).totals, r.totals);
+    }
+
     #[test]
     fn group_count_is_capped() {
         let options = AnalysisOptions { max_groups: 2, ..AnalysisOptions::default() };
