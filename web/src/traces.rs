@@ -11,7 +11,7 @@ use farebox_core::budget::{Budget, Policy};
 use farebox_core::time::Date;
 use farebox_core::traces::aggregate::Group;
 use farebox_core::traces::export::{groups_csv, groups_json, records_csv};
-use farebox_core::traces::{AnalysisOptions, Analyzer, DayRange, Dimension, Report};
+use farebox_core::traces::{AnalysisOptions, Analyzer, DayRange, Dimension, Filter, Report};
 use farebox_core::{ImportOptions, ImportReport, Importer};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -179,7 +179,6 @@ fn js_error(e: wasm_bindgen::JsValue) -> String {
 #[component]
 fn DashboardView(d: Arc<Dashboard>) -> impl IntoView {
     let r = &d.report;
-    let t = &r.totals;
     let summary = format!(
         "{} · {} records, {} model calls imported in {:.1} s{}",
         d.name,
@@ -200,25 +199,93 @@ fn DashboardView(d: Arc<Dashboard>) -> impl IntoView {
             </p>
         }
     });
-    view! {
-        <div class="dashboard">
-            <p class="muted" data-testid="import-summary">{summary}</p>
-            {unknown}
+    // The slice shown: picked in the tables and the chart, undone in the
+    // breadcrumbs; each change sums the report's per-call records again
+    // (core's `Report::filtered`), never the file.
+    let filter = RwSignal::new(Filter::default());
+    // The sections' choices outlive a filter's redraw.
+    let split = RwSignal::new(None::<Dimension>);
+    let dimension = RwSignal::new(Dimension::Model);
+    let body = move || {
+        let f = filter.get();
+        let d = if f.is_empty() {
+            d.clone()
+        } else {
+            Arc::new(Dashboard {
+                name: d.name.clone(),
+                import: d.import.clone(),
+                report: d.report.filtered(&f),
+                millis: d.millis,
+            })
+        };
+        let t = d.report.totals;
+        view! {
             <div class="cards">
                 <Card label="Cost (farebox prices)" value=Glance::usd(t.cost) testid="total-cost" />
                 <Card label="Cost (as exported)" value=Glance::usd(t.exported_cost) testid="exported-cost" />
                 <Card label="Model calls" value=Glance::count(t.generations) testid="generations" />
                 <Card label="Not fully priced" value=Glance::count(t.unpriced) testid="unpriced" />
-                <Card label="Cache savings" value=Glance::usd(r.cache_savings) testid="cache-savings" />
+                <Card label="Cache savings" value=Glance::usd(d.report.cache_savings) testid="cache-savings" />
                 <Card label="Tokens" value=Glance::count(t.tokens.total) testid="tokens" />
             </div>
-            <DailyTrend d=d.clone() />
-            <Breakdown d=d.clone() />
+            <DailyTrend d=d.clone() filter split />
+            <Breakdown d=d.clone() filter dimension />
             <TopTraces d=d.clone() />
             <TokenBreakdown d=d.clone() />
             <AuditView d=d.clone() />
             <ReplayView d=d.clone() />
+        }
+    };
+    view! {
+        <div class="dashboard">
+            <p class="muted" data-testid="import-summary">{summary}</p>
+            {unknown}
+            <Breadcrumbs filter />
+            {body}
         </div>
+    }
+}
+
+/// The filters in force, each a button that removes it; "All calls" removes them all.
+#[component]
+fn Breadcrumbs(filter: RwSignal<Filter>) -> impl IntoView {
+    let crumbs = move || {
+        let f = filter.get();
+        let only = f.only.iter().enumerate().map(|(i, (d, value))| {
+            let text = format!("{}: {value}", label(d));
+            view! {
+                <li>
+                    <button type="button" aria-label=format!("Remove filter {text}")
+                        on:click=move |_| filter.update(|f| { f.only.remove(i); })>{text.clone()} " ×"</button>
+                </li>
+            }
+        });
+        let days = (f.days != DayRange::default()).then(|| {
+            let key = |d: Option<Date>| d.map(Date::day_key).unwrap_or_else(|| "…".into());
+            let text = if f.days.from == f.days.to {
+                format!("Day: {}", key(f.days.from))
+            } else {
+                format!("Days: {} to {}", key(f.days.from), key(f.days.to))
+            };
+            view! {
+                <li>
+                    <button type="button" aria-label=format!("Remove filter {text}")
+                        on:click=move |_| filter.update(|f| f.days = DayRange::default())>{text.clone()} " ×"</button>
+                </li>
+            }
+        });
+        (only.collect_view(), days)
+    };
+    view! {
+        <nav class="breadcrumbs" aria-label="Filters" data-testid="breadcrumbs">
+            <ol>
+                <li>
+                    <button type="button" disabled=move || filter.get().is_empty()
+                        on:click=move |_| filter.set(Filter::default())>"All calls"</button>
+                </li>
+                {crumbs}
+            </ol>
+        </nav>
     }
 }
 
@@ -286,14 +353,15 @@ fn day_cost(cost: farebox_core::Usd) -> String {
 }
 
 #[component]
-fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
+fn DailyTrend(d: Arc<Dashboard>, filter: RwSignal<Filter>, split: RwSignal<Option<Dimension>>) -> impl IntoView {
     let days = &d.report.by_day;
     let spike_days: Arc<Vec<String>> = Arc::new(d.report.spikes.iter().filter_map(|a| a.day.clone()).collect());
     // The chart's days: those with a date (calls without one are in the table).
     let dated: Arc<Vec<(Date, Group)>> =
         Arc::new(days.iter().filter_map(|g| Date::parse(&g.key).ok().map(|day| (day, g.clone()))).collect());
-    let split = RwSignal::new(None::<Dimension>);
-    let range = RwSignal::new(DayRange::default());
+    // The days are the dashboard's filter: a range narrows every section.
+    let range = Signal::derive(move || filter.get().days);
+    let set_range = move |r: DayRange| filter.update(|f| f.days = r);
     let (first, last) = match (dated.first(), dated.last()) {
         (Some(a), Some(b)) => (a.1.key.clone(), b.1.key.clone()),
         _ => (String::new(), String::new()),
@@ -301,9 +369,11 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
     let on_split = move |ev: leptos::ev::Event| split.set(Dimension::parse(&event_target_value(&ev)).ok());
     // An empty or unreadable field leaves that end open.
     let on_from = move |ev: leptos::ev::Event| {
-        range.update(|r| r.from = Date::parse(&event_target_value(&ev)).ok());
+        set_range(DayRange { from: Date::parse(&event_target_value(&ev)).ok(), ..range.get_untracked() });
     };
-    let on_to = move |ev: leptos::ev::Event| range.update(|r| r.to = Date::parse(&event_target_value(&ev)).ok());
+    let on_to = move |ev: leptos::ev::Event| {
+        set_range(DayRange { to: Date::parse(&event_target_value(&ev)).ok(), ..range.get_untracked() });
+    };
     let day_value = |day: Option<Date>| day.map(Date::day_key).unwrap_or_default();
     let chart = {
         let (d, spike_days) = (d.clone(), spike_days.clone());
@@ -316,7 +386,7 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
             let labels: Vec<String> = shown.iter().map(|(_, g)| g.key.clone()).collect();
             let picked_days: Vec<Date> = shown.iter().map(|(day, _)| *day).collect();
             let brush = Callback::new(move |(a, b): (usize, usize)| {
-                range.set(DayRange { from: picked_days.get(a).copied(), to: picked_days.get(b).copied() });
+                set_range(DayRange { from: picked_days.get(a).copied(), to: picked_days.get(b).copied() });
             });
             let head = |g: &Group| {
                 let calls = match g.totals.generations {
@@ -404,7 +474,12 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
                     "Split by "
                     <select data-testid="split" on:change=on_split>
                         <option value="">"Nothing (total)"</option>
-                        {SPLITS.map(|d| view! { <option value=d.to_string()>{label(&d)}</option> }).collect_view()}
+                        {SPLITS
+                            .map(|d| {
+                                let chosen = split.get_untracked().as_ref() == Some(&d);
+                                view! { <option value=d.to_string() selected=chosen>{label(&d)}</option> }
+                            })
+                            .collect_view()}
                     </select>
                 </label>
                 <label>
@@ -418,7 +493,7 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
                         prop:value=move || day_value(range.get().to) on:change=on_to />
                 </label>
                 <button type="button" data-testid="range-reset" disabled=move || range.get() == DayRange::default()
-                    on:click=move |_| range.set(DayRange::default())>"All days"</button>
+                    on:click=move |_| set_range(DayRange::default())>"All days"</button>
             </div>
             {chart}
             <ExportButtons name="daily-cost".into() csv json />
@@ -445,7 +520,8 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
 /// The daily chart as a slider over its days: the arrow keys (Home, End)
 /// or the pointer pick a day, whose values show under the chart and are its
 /// spoken value; a line marks the day on the chart. Dragging over days
-/// selects them (`brush`, first and last index), as the date fields do.
+/// selects them (`brush`, first and last index), as the date fields do; a
+/// click or Enter selects the one day.
 #[component]
 fn DayPicker(svg: String, summary: String, points: Vec<String>, brush: Callback<(usize, usize)>) -> impl IntoView {
     let n = points.len();
@@ -464,6 +540,11 @@ fn DayPicker(svg: String, summary: String, points: Vec<String>, brush: Callback<
             "ArrowRight" | "ArrowUp" => (picked.get_untracked() + 1).min(last),
             "Home" => 0,
             "End" => last,
+            "Enter" => {
+                // The keyboard's click: only the picked day.
+                let day = picked.get_untracked();
+                return brush.run((day, day));
+            }
             _ => return,
         };
         ev.prevent_default();
@@ -493,10 +574,9 @@ fn DayPicker(svg: String, summary: String, points: Vec<String>, brush: Callback<
         // Cleared first: a brush redraws the chart, and this picker with it.
         let start = anchor.get_untracked();
         anchor.set(None);
+        // A click (no drag) selects its one day.
         if let (Some(a), Some(b)) = (start, point(&ev)) {
-            if a != b {
-                brush.run((a.min(b), a.max(b)));
-            }
+            brush.run((a.min(b), a.max(b)));
         }
     };
     let marker_left = move || format!("{:.3}%", 100.0 * chart::line_x(picked.get(), n));
@@ -572,8 +652,7 @@ fn dimensions(r: &Report) -> Vec<Dimension> {
 }
 
 #[component]
-fn Breakdown(d: Arc<Dashboard>) -> impl IntoView {
-    let dimension = RwSignal::new(Dimension::Model);
+fn Breakdown(d: Arc<Dashboard>, filter: RwSignal<Filter>, dimension: RwSignal<Dimension>) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     let options = dimensions(&d.report);
     // The menu's values are the dimensions' names, which parse back.
@@ -599,7 +678,7 @@ fn Breakdown(d: Arc<Dashboard>) -> impl IntoView {
         view! {
             <Chart svg summary />
             <ExportButtons name csv json />
-            <GroupTable groups dimension=dim.to_string() />
+            <GroupTable groups dimension=dim filter />
         }
         .into_any()
     };
@@ -610,7 +689,10 @@ fn Breakdown(d: Arc<Dashboard>) -> impl IntoView {
             <select id="dimension" on:change=on_change>
                 {options
                     .into_iter()
-                    .map(|d| view! { <option value=d.to_string()>{label(&d)}</option> })
+                    .map(|d| {
+                        let chosen = dimension.get_untracked() == d;
+                        view! { <option value=d.to_string() selected=chosen>{label(&d)}</option> }
+                    })
                     .collect_view()}
             </select>
             {move || problem.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
@@ -620,7 +702,12 @@ fn Breakdown(d: Arc<Dashboard>) -> impl IntoView {
 }
 
 #[component]
-fn GroupTable(groups: Vec<Group>, dimension: String) -> impl IntoView {
+fn GroupTable(groups: Vec<Group>, dimension: Dimension, filter: RwSignal<Filter>) -> impl IntoView {
+    let pick = {
+        let dimension = dimension.clone();
+        Callback::new(move |value: String| filter.update(|f| f.only.push((dimension.clone(), value))))
+    };
+    let dimension = dimension.to_string();
     const SHOWN: usize = 50;
     let more = groups.len().saturating_sub(SHOWN);
     let rows = groups
@@ -648,6 +735,8 @@ fn GroupTable(groups: Vec<Group>, dimension: String) -> impl IntoView {
                 num("Tokens"),
             ]
             rows
+            pick
+            unpickable=&["(other)"]
         />
         {(more > 0).then(|| view! { <p class="muted">{format!("{more} more in the export")}</p> })}
     }

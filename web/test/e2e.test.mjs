@@ -581,6 +581,45 @@ test('traces: the daily chart splits by model, and a drag or the date fields nar
   await context.close();
 });
 
+test('traces: clicking a model or a day filters the whole dashboard; the breadcrumbs undo it', async () => {
+  const { context, page, check } = await open('#traces');
+  const call = (id, day, model, user) => ({ id, traceId: `t-${id}`, type: 'GENERATION', startTime: `2026-11-${day}T10:00:00Z`, model, userId: user, usageDetails: { input: 1000, output: 100 } });
+  const calls = [call('a', 20, 'gpt-4o', 'ann'), call('b', 21, 'gpt-4o-mini', 'bob'), call('c', 21, 'gpt-4o', 'bob'), call('d', 22, 'o3', 'ann')];
+  await page.setInputFiles('#trace-file', { name: 'slice.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(calls)) });
+  await page.waitForSelector('[data-testid=groups-model]');
+  const card = (id) => page.textContent(`[data-testid=${id}]`);
+  assert.equal(await card('generations'), '4');
+  const whole = await card('total-cost');
+  // A model in the table: the cards, the chart and the tables show its calls only.
+  await page.click('[data-testid=groups-model] button:has-text("gpt-4o-mini")');
+  await page.waitForFunction(() => document.querySelector('[data-testid=generations]')?.textContent === '1');
+  assert.match(await page.textContent('[data-testid=breadcrumbs]'), /Model: gpt-4o-mini/);
+  assert.equal(await page.$$eval('[data-testid=groups-model] tbody tr', (r) => r.length), 1);
+  assert.equal(await page.getAttribute('[data-testid=day-picker]', 'aria-valuemax'), '0', 'one day left on the chart');
+  // A second filter narrows further; a user with no such call leaves nothing.
+  await page.selectOption('#dimension', 'user');
+  await page.click('[data-testid=groups-user] button:has-text("bob")');
+  await page.waitForFunction(() => /User: bob/.test(document.querySelector('[data-testid=breadcrumbs]')?.textContent));
+  assert.equal(await card('generations'), '1');
+  // Each crumb undoes its own filter.
+  await page.click('[data-testid=breadcrumbs] button:has-text("Model: gpt-4o-mini")');
+  await page.waitForFunction(() => document.querySelector('[data-testid=generations]')?.textContent === '2');
+  assert.doesNotMatch(await page.textContent('[data-testid=breadcrumbs]'), /Model:/);
+  await page.click('[data-testid=breadcrumbs] button:has-text("All calls")');
+  await page.waitForFunction((w) => document.querySelector('[data-testid=total-cost]')?.textContent === w, whole);
+  // A day on the chart, from the keyboard (Enter on the picked day).
+  await page.focus('[data-testid=day-picker]');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('[data-testid=generations]')?.textContent === '1');
+  assert.match(await page.textContent('[data-testid=breadcrumbs]'), /Day: 2026-11-20/);
+  await page.screenshot({ path: `${ARTIFACTS}traces-filtered.png`, fullPage: true });
+  await page.click('[data-testid=breadcrumbs] button:has-text("Day: 2026-11-20")');
+  await page.waitForFunction(() => document.querySelector('[data-testid=generations]')?.textContent === '4');
+  check();
+  await context.close();
+});
+
 /** Orders non-negative decimal strings exactly. */
 function compareDecimals(a, b) {
   const [ai, af = ''] = a.split('.');
@@ -625,6 +664,8 @@ for (const [screen, viewport] of Object.entries(SCREENS)) for (const colorScheme
       await page.selectOption('[data-testid=split]', 'model');
       await page.waitForSelector('[data-testid=split-legend] li');
       await page.fill('[data-testid=range-from]', '2026-11-22');
+      await page.click('[data-testid=groups-model] button:has-text("o3")');
+      await page.waitForFunction(() => /Model: o3/.test(document.querySelector('[data-testid=breadcrumbs]')?.textContent));
     }
     if (view === '#prices') await page.waitForSelector('[data-testid=price-table] tbody tr');
     found[view] = await axeViolations(page);
