@@ -11,7 +11,8 @@
 // that carries a request (its bounds from the text's length, then the
 // count); then the time to import the export file and show its dashboard,
 // the JS heap and the page's WebAssembly memory after it, and the time to
-// split the daily chart by model and to narrow it to a day.
+// split the daily chart by model, to narrow it to a day and to filter the
+// dashboard to a model.
 
 import { statSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -120,6 +121,25 @@ if (exportFile) {
     narrowed.push(await redraw(['[data-testid=range-from]', last], '[data-testid=day-picker][aria-valuemax="0"]'));
     await page.click('[data-testid=range-reset]');
   }
+  // Drill-down: the costliest model clicked in its table, the dashboard
+  // filtered to it; then "All calls".
+  const filtered = [];
+  for (let i = 0; i < 5; i++) {
+    filtered.push(await page.evaluate(() => new Promise((done) => {
+      const t0 = performance.now();
+      new MutationObserver((_, o) => {
+        if (!/Model:/.test(document.querySelector('[data-testid=breadcrumbs]')?.textContent)) return;
+        o.disconnect();
+        requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0)));
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      document.querySelector('[data-testid=groups-model] button.pick').click();
+    })));
+    const after = await page.evaluate(() => ({ heap: performance.memory?.usedJSHeapSize ?? 0, wasm: window.wasmMemory_?.buffer.byteLength ?? 0 }));
+    if (i === 0) console.log(`filtered to a model: JS heap ${(after.heap / 1048576).toFixed(0)} MiB, wasm memory ${(after.wasm / 1048576).toFixed(0)} MiB`);
+    await page.click('[data-testid=breadcrumbs] button:has-text("All calls")');
+    await page.waitForFunction(() => !/Model:/.test(document.querySelector('[data-testid=breadcrumbs]')?.textContent));
+  }
+  console.log(`filter to a model (click to drawn): median ${median(filtered).toFixed(0)} ms (${filtered.map((x) => x.toFixed(0)).join(', ')})`);
   console.log(`split by model: median ${median(split).toFixed(0)} ms (${split.map((x) => x.toFixed(0)).join(', ')}); narrowed to the last day, split: median ${median(narrowed).toFixed(0)} ms`);
   await context.close();
 }
