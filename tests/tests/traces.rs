@@ -661,6 +661,72 @@ mod analysis {
         assert_eq!(r.groups(&dim("tags")).unwrap(), r.by_tag.as_slice());
     }
 
+    /// The daily split: each day's series add up to the day's cost (one key
+    /// per call), the rest of the values are `(other)`, a range narrows it.
+    #[test]
+    fn daily_split_by_a_dimension() {
+        use farebox_core::time::Date;
+        use farebox_core::traces::DayRange;
+        let r = analyse(&FIXTURES, AnalysisOptions::default());
+        let split = r.daily_split(&dim("model"), 2, DayRange::default());
+        let days: Vec<&str> = r.by_day.iter().filter(|g| g.key != "(none)").map(|g| g.key.as_str()).collect();
+        assert_eq!(split.days, days);
+        let names: Vec<&str> = split.series.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(names, ["gemini-2.5-pro", "claude-sonnet-4-5", "(other)"]);
+        assert_eq!(split.series[0].total, usd("0.64"));
+        for (i, day) in split.days.iter().enumerate() {
+            let sum = split.series.iter().fold(Usd::ZERO, |a, s| a.checked_add(s.costs[i]).unwrap());
+            let expected = r.by_day.iter().find(|g| &g.key == day).unwrap().totals.cost;
+            assert_eq!(sum, expected, "{day}");
+        }
+        let all = r.daily_split(&dim("model"), 100, DayRange::default());
+        assert!(all.series.iter().all(|s| s.key != "(other)"));
+        assert_eq!(all.series.len(), r.by_model.len());
+        let one = DayRange { from: Date::new(2026, 11, 21), to: Date::new(2026, 11, 22) };
+        let narrowed = r.daily_split(&dim("provider"), 8, one);
+        assert_eq!(narrowed.days, ["2026-11-21", "2026-11-22"]);
+        let total = narrowed.series.iter().fold(Usd::ZERO, |a, s| a.checked_add(s.total).unwrap());
+        assert_eq!(total, usd("0.0195").checked_add(usd("0.73291")).unwrap());
+    }
+
+    /// A slice is the report of its generations: its totals are the
+    /// group's, its other groups only its calls', its days the range's.
+    #[test]
+    fn a_filtered_report_is_the_slice() {
+        use farebox_core::time::Date;
+        use farebox_core::traces::{DayRange, Filter};
+        let r = analyse(&FIXTURES, AnalysisOptions::default());
+        let model = &r.by_model[1];
+        let only = |d: &str, v: &str| Filter { only: vec![(dim(d), v.to_string())], ..Filter::default() };
+        let s = r.filtered(&only("model", &model.key));
+        assert_eq!(s.totals, model.totals);
+        assert_eq!(keys(&s.by_model), [(model.key.as_str(), model.totals.cost.to_string(), model.totals.generations)]);
+        let by_day: u64 = s.by_day.iter().map(|g| g.totals.generations).sum();
+        assert_eq!(by_day, model.totals.generations);
+        // Two filters narrow each other; a day range keeps only dated calls in it.
+        let mut both = only("model", &model.key);
+        both.only.push((dim("environment"), "production".into()));
+        let s2 = r.filtered(&both);
+        assert!(s2.totals.generations <= s.totals.generations);
+        assert_eq!(
+            s2.totals,
+            r.filtered(&only("environment", "production")).filtered(&only("model", &model.key)).totals
+        );
+        let day = Filter {
+            days: DayRange { from: Date::new(2026, 11, 22), to: Date::new(2026, 11, 22) },
+            ..Filter::default()
+        };
+        let d = r.filtered(&day);
+        assert_eq!(
+            keys(&d.by_day),
+            keys(&r.by_day[r.by_day.iter().position(|g| g.key == "2026-11-22").unwrap()..][..1])
+        );
+        assert_eq!(d.totals.generations, 11);
+        // What the import measured stays the whole export's.
+        assert_eq!(d.audit, r.audit);
+        assert_eq!(r.filtered(&Filter::default()).totals, r.totals);
+    }
+
     #[test]
     fn group_count_is_capped() {
         let options = AnalysisOptions { max_groups: 2, ..AnalysisOptions::default() };

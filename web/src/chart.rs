@@ -97,15 +97,54 @@ pub fn line_index(fraction: f64, n: usize) -> usize {
     (at.round().max(0.0) as usize).min(last)
 }
 
-/// A line over the days (`data` in date order), e.g. the daily cost trend.
-pub fn line(data: &[Datum], unit: Unit) -> String {
+/// The colours of a split chart's series, in order; the last is `(other)`'s
+/// (grey, so the named series stand out). The legend's swatches use them.
+const SERIES: [RGBColor; 9] = [
+    ACCENT,
+    RGBColor(234, 88, 12),
+    RGBColor(22, 163, 74),
+    RGBColor(220, 38, 38),
+    RGBColor(147, 51, 234),
+    RGBColor(8, 145, 178),
+    RGBColor(202, 138, 4),
+    RGBColor(219, 39, 119),
+    RGBColor(148, 163, 184),
+];
+
+fn colour(i: usize, other: bool) -> RGBColor {
+    if other {
+        SERIES[SERIES.len() - 1]
+    } else {
+        SERIES[i % (SERIES.len() - 1)]
+    }
+}
+
+/// Series `i`'s colour as CSS (`#2563eb`); `(other)` takes the last.
+pub fn series_colour(i: usize, other: bool) -> String {
+    let RGBColor(r, g, b) = colour(i, other);
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
+type DayChart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordusize, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A chart over the days (`labels` in date order) up to `top`, with the
+/// axes and grid the line and the stacked chart share, and what `draw` adds.
+fn days(
+    labels: &[String],
+    top: f64,
+    unit: Unit,
+    draw: impl FnOnce(&mut DayChart) -> Result<(), Box<dyn std::error::Error>>,
+) -> String {
     let mut svg = String::new();
-    let Some((values, top)) = scale(data, 1.1) else { return svg };
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, 260)).into_drawing_area();
         let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
             root.fill(&WHITE)?;
-            let last = data.len().saturating_sub(1).max(1);
+            let last = labels.len().saturating_sub(1).max(1);
             let mut chart = ChartBuilder::on(&root)
                 .margin(LINE_MARGIN)
                 .x_label_area_size(32)
@@ -118,17 +157,13 @@ pub fn line(data: &[Datum], unit: Unit) -> String {
                 .bold_line_style(GRID)
                 .label_style(FONT)
                 .axis_desc_style(FONT)
-                .x_labels(6.min(data.len()))
-                .x_label_formatter(&|i| data.get(*i).map(|d| d.label.clone()).unwrap_or_default())
+                .x_labels(6.min(labels.len()))
+                .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
                 .y_labels(6)
                 .y_desc(format!("{} per day", unit.caption()))
                 .y_label_formatter(&|v| unit.tick(*v))
                 .draw()?;
-            chart.draw_series(LineSeries::new(
-                values.iter().enumerate().map(|(i, v)| (i, *v)),
-                ACCENT.stroke_width(2),
-            ))?;
-            chart.draw_series(values.iter().enumerate().map(|(i, v)| Circle::new((i, *v), 3, ACCENT.filled())))?;
+            draw(&mut chart)?;
             root.present()?;
             Ok(())
         })();
@@ -137,6 +172,52 @@ pub fn line(data: &[Datum], unit: Unit) -> String {
         }
     }
     svg
+}
+
+/// A line over the days (`data` in date order), e.g. the daily cost trend.
+pub fn line(data: &[Datum], unit: Unit) -> String {
+    let Some((values, top)) = scale(data, 1.1) else { return String::new() };
+    let labels: Vec<String> = data.iter().map(|d| d.label.clone()).collect();
+    days(&labels, top, unit, |chart| {
+        chart.draw_series(LineSeries::new(values.iter().enumerate().map(|(i, v)| (i, *v)), ACCENT.stroke_width(2)))?;
+        chart.draw_series(values.iter().enumerate().map(|(i, v)| Circle::new((i, *v), 3, ACCENT.filled())))?;
+        Ok(())
+    })
+}
+
+/// Stacked areas over the days: `layers` bottom first, each one value per
+/// label (exact decimal text), coloured as [`series_colour`]; the last is
+/// `(other)` when `other`. Points sit where [`line_x`] puts them.
+pub fn stacked(labels: &[String], layers: &[Vec<String>], other: bool, unit: Unit) -> String {
+    if labels.is_empty() || layers.is_empty() {
+        return String::new();
+    }
+    let mut base = vec![0.0; labels.len()];
+    let bands: Vec<(Vec<f64>, Vec<f64>)> = layers
+        .iter()
+        .map(|layer| {
+            let low = base.clone();
+            for (b, v) in base.iter_mut().zip(layer) {
+                *b += number(v);
+            }
+            (low, base.clone())
+        })
+        .collect();
+    let top = base.iter().cloned().fold(0.0, f64::max).max(f64::MIN_POSITIVE) * 1.1;
+    days(labels, top, unit, |chart| {
+        for (i, (low, high)) in bands.iter().enumerate() {
+            let colour = colour(i, other && i + 1 == layers.len());
+            // One polygon per series: along its top, back along its base.
+            let outline: Vec<(usize, f64)> = high
+                .iter()
+                .enumerate()
+                .map(|(x, y)| (x, *y))
+                .chain(low.iter().enumerate().rev().map(|(x, y)| (x, *y)))
+                .collect();
+            chart.draw_series(std::iter::once(Polygon::new(outline, colour.mix(0.85).filled())))?;
+        }
+        Ok(())
+    })
 }
 
 /// Horizontal bars, largest first as given, e.g. cost by model.

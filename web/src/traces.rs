@@ -8,9 +8,10 @@
 use std::sync::Arc;
 
 use farebox_core::budget::{Budget, Policy};
+use farebox_core::time::Date;
 use farebox_core::traces::aggregate::Group;
 use farebox_core::traces::export::{groups_csv, groups_json, records_csv};
-use farebox_core::traces::{AnalysisOptions, Analyzer, Dimension, Report};
+use farebox_core::traces::{AnalysisOptions, Analyzer, DayRange, Dimension, Filter, Report};
 use farebox_core::{ImportOptions, ImportReport, Importer};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -178,7 +179,6 @@ fn js_error(e: wasm_bindgen::JsValue) -> String {
 #[component]
 fn DashboardView(d: Arc<Dashboard>) -> impl IntoView {
     let r = &d.report;
-    let t = &r.totals;
     let summary = format!(
         "{} · {} records, {} model calls imported in {:.1} s{}",
         d.name,
@@ -199,25 +199,93 @@ fn DashboardView(d: Arc<Dashboard>) -> impl IntoView {
             </p>
         }
     });
-    view! {
-        <div class="dashboard">
-            <p class="muted" data-testid="import-summary">{summary}</p>
-            {unknown}
+    // The slice shown: picked in the tables and the chart, undone in the
+    // breadcrumbs; each change sums the report's per-call records again
+    // (core's `Report::filtered`), never the file.
+    let filter = RwSignal::new(Filter::default());
+    // The sections' choices outlive a filter's redraw.
+    let split = RwSignal::new(None::<Dimension>);
+    let dimension = RwSignal::new(Dimension::Model);
+    let body = move || {
+        let f = filter.get();
+        let d = if f.is_empty() {
+            d.clone()
+        } else {
+            Arc::new(Dashboard {
+                name: d.name.clone(),
+                import: d.import.clone(),
+                report: d.report.filtered(&f),
+                millis: d.millis,
+            })
+        };
+        let t = d.report.totals;
+        view! {
             <div class="cards">
                 <Card label="Cost (farebox prices)" value=Glance::usd(t.cost) testid="total-cost" />
                 <Card label="Cost (as exported)" value=Glance::usd(t.exported_cost) testid="exported-cost" />
                 <Card label="Model calls" value=Glance::count(t.generations) testid="generations" />
                 <Card label="Not fully priced" value=Glance::count(t.unpriced) testid="unpriced" />
-                <Card label="Cache savings" value=Glance::usd(r.cache_savings) testid="cache-savings" />
+                <Card label="Cache savings" value=Glance::usd(d.report.cache_savings) testid="cache-savings" />
                 <Card label="Tokens" value=Glance::count(t.tokens.total) testid="tokens" />
             </div>
-            <DailyTrend d=d.clone() />
-            <Breakdown d=d.clone() />
+            <DailyTrend d=d.clone() filter split />
+            <Breakdown d=d.clone() filter dimension />
             <TopTraces d=d.clone() />
             <TokenBreakdown d=d.clone() />
             <AuditView d=d.clone() />
             <ReplayView d=d.clone() />
+        }
+    };
+    view! {
+        <div class="dashboard">
+            <p class="muted" data-testid="import-summary">{summary}</p>
+            {unknown}
+            <Breadcrumbs filter />
+            {body}
         </div>
+    }
+}
+
+/// The filters in force, each a button that removes it; "All calls" removes them all.
+#[component]
+fn Breadcrumbs(filter: RwSignal<Filter>) -> impl IntoView {
+    let crumbs = move || {
+        let f = filter.get();
+        let only = f.only.iter().enumerate().map(|(i, (d, value))| {
+            let text = format!("{}: {value}", label(d));
+            view! {
+                <li>
+                    <button type="button" aria-label=format!("Remove filter {text}")
+                        on:click=move |_| filter.update(|f| { f.only.remove(i); })>{text.clone()} " ×"</button>
+                </li>
+            }
+        });
+        let days = (f.days != DayRange::default()).then(|| {
+            let key = |d: Option<Date>| d.map(Date::day_key).unwrap_or_else(|| "…".into());
+            let text = if f.days.from == f.days.to {
+                format!("Day: {}", key(f.days.from))
+            } else {
+                format!("Days: {} to {}", key(f.days.from), key(f.days.to))
+            };
+            view! {
+                <li>
+                    <button type="button" aria-label=format!("Remove filter {text}")
+                        on:click=move |_| filter.update(|f| f.days = DayRange::default())>{text.clone()} " ×"</button>
+                </li>
+            }
+        });
+        (only.collect_view(), days)
+    };
+    view! {
+        <nav class="breadcrumbs" aria-label="Filters" data-testid="breadcrumbs">
+            <ol>
+                <li>
+                    <button type="button" disabled=move || filter.get().is_empty()
+                        on:click=move |_| filter.set(Filter::default())>"All calls"</button>
+                </li>
+                {crumbs}
+            </ol>
+        </nav>
     }
 }
 
@@ -267,32 +335,121 @@ fn Chart(svg: String, summary: String) -> impl IntoView {
     view! { <div class="chart" role="img" tabindex="0" aria-label=summary inner_html=svg></div> }
 }
 
+/// What the daily chart can be split by: who or what made a day expensive.
+const SPLITS: [Dimension; 4] = [Dimension::Model, Dimension::Provider, Dimension::User, Dimension::Tag];
+/// Series drawn before the rest are summed as `(other)`: more colours than
+/// this no longer tell apart.
+const SERIES_SHOWN: usize = 8;
+
+/// A day's cost at a glance, with the exact amount when it differs.
+fn day_cost(cost: farebox_core::Usd) -> String {
+    let shown = farebox_core::glance::usd(cost);
+    let exact = usd(&cost.to_string());
+    if shown == exact {
+        shown
+    } else {
+        format!("{shown} ({exact})")
+    }
+}
+
 #[component]
-fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
+fn DailyTrend(d: Arc<Dashboard>, filter: RwSignal<Filter>, split: RwSignal<Option<Dimension>>) -> impl IntoView {
     let days = &d.report.by_day;
-    let spike_days: Vec<String> = d.report.spikes.iter().filter_map(|a| a.day.clone()).collect();
-    let data: Vec<Datum> =
-        days.iter().map(|g| Datum { label: g.key.clone(), value: g.totals.cost.to_string() }).collect();
-    let svg = chart::line(&data, Unit::Usd);
-    let summary = format!("Daily cost over {} days", days.len());
-    // Each day as the picker reads it: rounded at a glance, the exact amount beside.
-    let points: Vec<String> = days
-        .iter()
-        .map(|g| {
-            let cost = farebox_core::glance::usd(g.totals.cost);
-            let exact = usd(&g.totals.cost.to_string());
-            let calls = match g.totals.generations {
-                1 => "1 call".to_string(),
-                n => format!("{} calls", count(n)),
-            };
-            let alert = if spike_days.contains(&g.key) { " · alert: > 2× trailing average" } else { "" };
-            if cost == exact {
-                format!("{}: {cost} · {calls}{alert}", g.key)
-            } else {
-                format!("{}: {cost} ({exact}) · {calls}{alert}", g.key)
+    let spike_days: Arc<Vec<String>> = Arc::new(d.report.spikes.iter().filter_map(|a| a.day.clone()).collect());
+    // The chart's days: those with a date (calls without one are in the table).
+    let dated: Arc<Vec<(Date, Group)>> =
+        Arc::new(days.iter().filter_map(|g| Date::parse(&g.key).ok().map(|day| (day, g.clone()))).collect());
+    // The days are the dashboard's filter: a range narrows every section.
+    let range = Signal::derive(move || filter.get().days);
+    let set_range = move |r: DayRange| filter.update(|f| f.days = r);
+    let (first, last) = match (dated.first(), dated.last()) {
+        (Some(a), Some(b)) => (a.1.key.clone(), b.1.key.clone()),
+        _ => (String::new(), String::new()),
+    };
+    let on_split = move |ev: leptos::ev::Event| split.set(Dimension::parse(&event_target_value(&ev)).ok());
+    // An empty or unreadable field leaves that end open.
+    let on_from = move |ev: leptos::ev::Event| {
+        set_range(DayRange { from: Date::parse(&event_target_value(&ev)).ok(), ..range.get_untracked() });
+    };
+    let on_to = move |ev: leptos::ev::Event| {
+        set_range(DayRange { to: Date::parse(&event_target_value(&ev)).ok(), ..range.get_untracked() });
+    };
+    let day_value = |day: Option<Date>| day.map(Date::day_key).unwrap_or_default();
+    let chart = {
+        let (d, spike_days) = (d.clone(), spike_days.clone());
+        move || {
+            let r = range.get();
+            let shown: Vec<&(Date, Group)> = dated.iter().filter(|(day, _)| r.contains(*day)).collect();
+            if shown.is_empty() {
+                return view! { <p class="muted" data-testid="no-days">"No calls in these days."</p> }.into_any();
             }
-        })
-        .collect();
+            let labels: Vec<String> = shown.iter().map(|(_, g)| g.key.clone()).collect();
+            let picked_days: Vec<Date> = shown.iter().map(|(day, _)| *day).collect();
+            let brush = Callback::new(move |(a, b): (usize, usize)| {
+                set_range(DayRange { from: picked_days.get(a).copied(), to: picked_days.get(b).copied() });
+            });
+            let head = |g: &Group| {
+                let calls = match g.totals.generations {
+                    1 => "1 call".to_string(),
+                    n => format!("{} calls", count(n)),
+                };
+                let alert = if spike_days.contains(&g.key) { " · alert: > 2× trailing average" } else { "" };
+                format!("{}: {} · {calls}{alert}", g.key, day_cost(g.totals.cost))
+            };
+            let Some(dim) = split.get() else {
+                let data: Vec<Datum> = shown
+                    .iter()
+                    .map(|(_, g)| Datum { label: g.key.clone(), value: g.totals.cost.to_string() })
+                    .collect();
+                let svg = chart::line(&data, Unit::Usd);
+                let summary = format!("Daily cost over {} days", shown.len());
+                let points = shown.iter().map(|(_, g)| head(g)).collect();
+                return view! { <DayPicker svg summary points brush /> }.into_any();
+            };
+            let s = d.report.daily_split(&dim, SERIES_SHOWN, r);
+            let other = s.series.len() > SERIES_SHOWN;
+            let layers: Vec<Vec<String>> =
+                s.series.iter().map(|x| x.costs.iter().map(ToString::to_string).collect()).collect();
+            let svg = chart::stacked(&labels, &layers, other, Unit::Usd);
+            let summary = format!("Daily cost over {} days by {dim}, {} series", shown.len(), s.series.len());
+            // A day's readout: its total, then each series' share that day.
+            let points = shown
+                .iter()
+                .enumerate()
+                .map(|(i, (_, g))| {
+                    let parts: Vec<String> = s
+                        .series
+                        .iter()
+                        .filter(|x| !x.costs[i].is_zero())
+                        .map(|x| format!("{} {}", x.key, farebox_core::glance::usd(x.costs[i])))
+                        .collect();
+                    format!("{} — {}", head(g), parts.join(", "))
+                })
+                .collect();
+            let n = s.series.len();
+            let legend = s
+                .series
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let colour = chart::series_colour(i, other && i + 1 == n);
+                    view! {
+                        <li>
+                            <i class="swatch" style:background=colour></i>
+                            {x.key.clone()}
+                            " "
+                            <span class="muted" title=usd(&x.total.to_string())>{farebox_core::glance::usd(x.total)}</span>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <DayPicker svg summary points brush />
+                <ul class="legend" data-testid="split-legend" aria-label=format!("Series by {dim}")>{legend}</ul>
+            }
+            .into_any()
+        }
+    };
     let (csv, json) = exports(Dimension::Day, days.clone());
     let daily_rows = days
         .iter()
@@ -312,7 +469,33 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
     view! {
         <section aria-labelledby="trend-title">
             <h3 id="trend-title">"Daily cost"</h3>
-            <DayPicker svg summary points />
+            <div class="chart-controls">
+                <label>
+                    "Split by "
+                    <select data-testid="split" on:change=on_split>
+                        <option value="">"Nothing (total)"</option>
+                        {SPLITS
+                            .map(|d| {
+                                let chosen = split.get_untracked().as_ref() == Some(&d);
+                                view! { <option value=d.to_string() selected=chosen>{label(&d)}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "From "
+                    <input type="date" data-testid="range-from" min=first.clone() max=last.clone()
+                        prop:value=move || day_value(range.get().from) on:change=on_from />
+                </label>
+                <label>
+                    "To "
+                    <input type="date" data-testid="range-to" min=first max=last
+                        prop:value=move || day_value(range.get().to) on:change=on_to />
+                </label>
+                <button type="button" data-testid="range-reset" disabled=move || range.get() == DayRange::default()
+                    on:click=move |_| set_range(DayRange::default())>"All days"</button>
+            </div>
+            {chart}
             <ExportButtons name="daily-cost".into() csv json />
             <details>
                 <summary>{format!("Table ({} days, {} alert days)", days.len(), spike_days.len())}</summary>
@@ -335,13 +518,17 @@ fn DailyTrend(d: Arc<Dashboard>) -> impl IntoView {
 }
 
 /// The daily chart as a slider over its days: the arrow keys (Home, End)
-/// or the pointer pick a day, whose cost and calls show under the chart and
-/// are its spoken value; a line marks the day on the chart.
+/// or the pointer pick a day, whose values show under the chart and are its
+/// spoken value; a line marks the day on the chart. Dragging over days
+/// selects them (`brush`, first and last index), as the date fields do; a
+/// click or Enter selects the one day.
 #[component]
-fn DayPicker(svg: String, summary: String, points: Vec<String>) -> impl IntoView {
+fn DayPicker(svg: String, summary: String, points: Vec<String>, brush: Callback<(usize, usize)>) -> impl IntoView {
     let n = points.len();
     let last = n.saturating_sub(1);
     let picked = RwSignal::new(last);
+    // Where a drag started, while the pointer is down.
+    let anchor = RwSignal::new(None::<usize>);
     let points = Arc::new(points);
     let shown = {
         let points = points.clone();
@@ -353,19 +540,54 @@ fn DayPicker(svg: String, summary: String, points: Vec<String>) -> impl IntoView
             "ArrowRight" | "ArrowUp" => (picked.get_untracked() + 1).min(last),
             "Home" => 0,
             "End" => last,
+            "Enter" => {
+                // The keyboard's click: only the picked day.
+                let day = picked.get_untracked();
+                return brush.run((day, day));
+            }
             _ => return,
         };
         ev.prevent_default();
         picked.set(next);
     };
-    let on_pointer = move |ev: leptos::ev::PointerEvent| {
-        let Some(target) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+    let point = move |ev: &leptos::ev::PointerEvent| {
+        let target = ev.current_target()?.dyn_into::<web_sys::Element>().ok()?;
         let rect = target.get_bounding_client_rect();
-        if rect.width() > 0.0 {
-            picked.set(chart::line_index((f64::from(ev.client_x()) - rect.left()) / rect.width(), n));
+        (rect.width() > 0.0).then(|| chart::line_index((f64::from(ev.client_x()) - rect.left()) / rect.width(), n))
+    };
+    let on_move = move |ev: leptos::ev::PointerEvent| {
+        if let Some(i) = point(&ev) {
+            picked.set(i);
+        }
+    };
+    let on_down = move |ev: leptos::ev::PointerEvent| {
+        if let Some(i) = point(&ev) {
+            picked.set(i);
+            anchor.set(Some(i));
+            // The drag's end is this element's even if the pointer leaves it.
+            if let Some(t) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                let _ = t.set_pointer_capture(ev.pointer_id());
+            }
+        }
+    };
+    let on_up = move |ev: leptos::ev::PointerEvent| {
+        // Cleared first: a brush redraws the chart, and this picker with it.
+        let start = anchor.get_untracked();
+        anchor.set(None);
+        // A click (no drag) selects its one day.
+        if let (Some(a), Some(b)) = (start, point(&ev)) {
+            brush.run((a.min(b), a.max(b)));
         }
     };
     let marker_left = move || format!("{:.3}%", 100.0 * chart::line_x(picked.get(), n));
+    // The dragged-over days, placed through the CSSOM (`style:`): a style
+    // attribute is inline style, which the Content-Security-Policy refuses.
+    let band = move || {
+        anchor.get().filter(|&a| a != picked.get()).map(|a| {
+            let (x0, x1) = (chart::line_x(a.min(picked.get()), n), chart::line_x(a.max(picked.get()), n));
+            (format!("{:.3}%", 100.0 * x0), format!("{:.3}%", 100.0 * (x1 - x0)))
+        })
+    };
     view! {
         <div
             class="chart day-picker"
@@ -381,9 +603,15 @@ fn DayPicker(svg: String, summary: String, points: Vec<String>) -> impl IntoView
         >
             // The pointer's place is read against the plot, which scrolls
             // sideways inside the slider on a phone.
-            <div class="plot" on:pointermove=on_pointer on:pointerdown=on_pointer>
+            <div class="plot" on:pointermove=on_move on:pointerdown=on_down on:pointerup=on_up>
                 <div inner_html=svg></div>
                 <div class="marker" aria-hidden="true" style:left=marker_left></div>
+                {move || {
+                    band()
+                        .map(|(left, width)| {
+                            view! { <div class="brush" aria-hidden="true" style:left=left style:width=width></div> }
+                        })
+                }}
             </div>
         </div>
         <p class="readout" data-testid="day-readout" aria-hidden="true">{shown}</p>
@@ -424,8 +652,7 @@ fn dimensions(r: &Report) -> Vec<Dimension> {
 }
 
 #[component]
-fn Breakdown(d: Arc<Dashboard>) -> impl IntoView {
-    let dimension = RwSignal::new(Dimension::Model);
+fn Breakdown(d: Arc<Dashboard>, filter: RwSignal<Filter>, dimension: RwSignal<Dimension>) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     let options = dimensions(&d.report);
     // The menu's values are the dimensions' names, which parse back.
@@ -451,7 +678,7 @@ fn Breakdown(d: Arc<Dashboard>) -> impl IntoView {
         view! {
             <Chart svg summary />
             <ExportButtons name csv json />
-            <GroupTable groups dimension=dim.to_string() />
+            <GroupTable groups dimension=dim filter />
         }
         .into_any()
     };
@@ -462,7 +689,10 @@ fn Breakdown(d: Arc<Dashboard>) -> impl IntoView {
             <select id="dimension" on:change=on_change>
                 {options
                     .into_iter()
-                    .map(|d| view! { <option value=d.to_string()>{label(&d)}</option> })
+                    .map(|d| {
+                        let chosen = dimension.get_untracked() == d;
+                        view! { <option value=d.to_string() selected=chosen>{label(&d)}</option> }
+                    })
                     .collect_view()}
             </select>
             {move || problem.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
@@ -472,7 +702,12 @@ fn Breakdown(d: Arc<Dashboard>) -> impl IntoView {
 }
 
 #[component]
-fn GroupTable(groups: Vec<Group>, dimension: String) -> impl IntoView {
+fn GroupTable(groups: Vec<Group>, dimension: Dimension, filter: RwSignal<Filter>) -> impl IntoView {
+    let pick = {
+        let dimension = dimension.clone();
+        Callback::new(move |value: String| filter.update(|f| f.only.push((dimension.clone(), value))))
+    };
+    let dimension = dimension.to_string();
     const SHOWN: usize = 50;
     let more = groups.len().saturating_sub(SHOWN);
     let rows = groups
@@ -500,6 +735,8 @@ fn GroupTable(groups: Vec<Group>, dimension: String) -> impl IntoView {
                 num("Tokens"),
             ]
             rows
+            pick
+            unpickable=&["(other)"]
         />
         {(more > 0).then(|| view! { <p class="muted">{format!("{more} more in the export")}</p> })}
     }

@@ -96,6 +96,11 @@ pub fn Table(
     columns: Vec<Column>,
     rows: Vec<Row>,
     #[prop(optional)] caption: Option<&'static str>,
+    /// Makes each row's heading a button that picks the row (by its
+    /// heading's text), e.g. to filter to it; rows in `unpickable` stay text.
+    #[prop(optional)]
+    pick: Option<Callback<String>>,
+    #[prop(optional)] unpickable: &'static [&'static str],
 ) -> impl IntoView {
     let numeric: Vec<bool> = columns.iter().map(|c| c.numeric).collect();
     // On a phone a wide table scrolls inside its box rather than widening the
@@ -126,7 +131,18 @@ pub fn Table(
                             .map(|(i, cell)| {
                                 let numeric = numeric.get(i).copied().unwrap_or(false);
                                 if i == 0 {
-                                    view! { <th scope="row" class:num=numeric>{cell}</th> }.into_any()
+                                    let Some(pick) = pick.filter(|_| !unpickable.contains(&cell.as_str())) else {
+                                        return view! { <th scope="row" class:num=numeric>{cell}</th> }.into_any();
+                                    };
+                                    let value = cell.clone();
+                                    view! {
+                                        <th scope="row" class:num=numeric>
+                                            <button type="button" class="pick" title="Show only this" on:click=move |_| pick.run(value.clone())>
+                                                {cell}
+                                            </button>
+                                        </th>
+                                    }
+                                    .into_any()
                                 } else {
                                     view! { <td class:num=numeric>{cell}</td> }.into_any()
                                 }

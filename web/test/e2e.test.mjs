@@ -561,6 +561,88 @@ test('traces: the daily chart tells each day’s cost, from the keyboard and the
   await context.close();
 });
 
+test('traces: the daily chart splits by model, and a drag or the date fields narrow its days', async () => {
+  const { context, page, check } = await open('#traces');
+  const call = (id, day, model) => ({ id, traceId: `t-${id}`, type: 'GENERATION', startTime: `2026-11-${day}T10:00:00Z`, model, usageDetails: { input: 1000, output: 100 } });
+  const calls = [call('a', 20, 'gpt-4o'), call('b', 21, 'gpt-4o-mini'), call('c', 21, 'gpt-4o'), call('d', 22, 'o3'), call('e', 23, 'gpt-4o')];
+  await page.setInputFiles('#trace-file', { name: 'models.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(calls)) });
+  await page.waitForSelector('[data-testid=day-picker]');
+  const readout = () => page.textContent('[data-testid=day-readout]');
+  const areas = () => page.$$eval('[data-testid=day-picker] svg polygon', (p) => p.length);
+  assert.equal(await areas(), 0, 'the total is a line');
+  // Split by model: a stacked area and a legend entry per model, each day's share in its readout.
+  await page.selectOption('[data-testid=split]', 'model');
+  await page.waitForSelector('[data-testid=split-legend] li');
+  assert.equal(await areas(), 3);
+  const legend = await page.$$eval('[data-testid=split-legend] li', (li) => li.map((l) => l.textContent.split(' ')[0]));
+  assert.deepEqual(legend.sort(), ['gpt-4o', 'gpt-4o-mini', 'o3']);
+  await page.locator('[data-testid=day-picker]').screenshot({ path: `${ARTIFACTS}traces-split.png` });
+  await page.focus('[data-testid=day-picker]');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowRight');
+  assert.match(await readout(), /^2026-11-21: \$[\d.]+ · 2 calls — gpt-4o \$[\d.]+, gpt-4o-mini \$[\d.]+$/);
+  // A drag from the first day to the third selects those days.
+  const box = await page.locator('[data-testid=day-picker] .plot').boundingBox();
+  const at = (i) => box.x + box.width * (0.15 + (0.983 - 0.15) * i / 3);
+  await page.mouse.move(at(0), box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(at(2), box.y + box.height / 2, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelector('[data-testid=day-picker]')?.getAttribute('aria-valuemax') === '2');
+  assert.equal(await page.inputValue('[data-testid=range-from]'), '2026-11-20');
+  assert.equal(await page.inputValue('[data-testid=range-to]'), '2026-11-22');
+  // The fields narrow it from the keyboard; "All days" undoes it.
+  await page.fill('[data-testid=range-from]', '2026-11-22');
+  await page.waitForFunction(() => document.querySelector('[data-testid=day-picker]')?.getAttribute('aria-valuemax') === '0');
+  assert.match(await readout(), /^2026-11-22: .* — o3 /);
+  await page.click('[data-testid=range-reset]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=day-picker]')?.getAttribute('aria-valuemax') === '3');
+  assert.equal(await page.inputValue('[data-testid=range-from]'), '');
+  await page.selectOption('[data-testid=split]', '');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=split-legend]'));
+  check();
+  await context.close();
+});
+
+test('traces: clicking a model or a day filters the whole dashboard; the breadcrumbs undo it', async () => {
+  const { context, page, check } = await open('#traces');
+  const call = (id, day, model, user) => ({ id, traceId: `t-${id}`, type: 'GENERATION', startTime: `2026-11-${day}T10:00:00Z`, model, userId: user, usageDetails: { input: 1000, output: 100 } });
+  const calls = [call('a', 20, 'gpt-4o', 'ann'), call('b', 21, 'gpt-4o-mini', 'bob'), call('c', 21, 'gpt-4o', 'bob'), call('d', 22, 'o3', 'ann')];
+  await page.setInputFiles('#trace-file', { name: 'slice.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(calls)) });
+  await page.waitForSelector('[data-testid=groups-model]');
+  const card = (id) => page.textContent(`[data-testid=${id}]`);
+  assert.equal(await card('generations'), '4');
+  const whole = await card('total-cost');
+  // A model in the table: the cards, the chart and the tables show its calls only.
+  await page.click('[data-testid=groups-model] button:has-text("gpt-4o-mini")');
+  await page.waitForFunction(() => document.querySelector('[data-testid=generations]')?.textContent === '1');
+  assert.match(await page.textContent('[data-testid=breadcrumbs]'), /Model: gpt-4o-mini/);
+  assert.equal(await page.$$eval('[data-testid=groups-model] tbody tr', (r) => r.length), 1);
+  assert.equal(await page.getAttribute('[data-testid=day-picker]', 'aria-valuemax'), '0', 'one day left on the chart');
+  // A second filter narrows further; a user with no such call leaves nothing.
+  await page.selectOption('#dimension', 'user');
+  await page.click('[data-testid=groups-user] button:has-text("bob")');
+  await page.waitForFunction(() => /User: bob/.test(document.querySelector('[data-testid=breadcrumbs]')?.textContent));
+  assert.equal(await card('generations'), '1');
+  // Each crumb undoes its own filter.
+  await page.click('[data-testid=breadcrumbs] button:has-text("Model: gpt-4o-mini")');
+  await page.waitForFunction(() => document.querySelector('[data-testid=generations]')?.textContent === '2');
+  assert.doesNotMatch(await page.textContent('[data-testid=breadcrumbs]'), /Model:/);
+  await page.click('[data-testid=breadcrumbs] button:has-text("All calls")');
+  await page.waitForFunction((w) => document.querySelector('[data-testid=total-cost]')?.textContent === w, whole);
+  // A day on the chart, from the keyboard (Enter on the picked day).
+  await page.focus('[data-testid=day-picker]');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('[data-testid=generations]')?.textContent === '1');
+  assert.match(await page.textContent('[data-testid=breadcrumbs]'), /Day: 2026-11-20/);
+  await page.screenshot({ path: `${ARTIFACTS}traces-filtered.png`, fullPage: true });
+  await page.click('[data-testid=breadcrumbs] button:has-text("Day: 2026-11-20")');
+  await page.waitForFunction(() => document.querySelector('[data-testid=generations]')?.textContent === '4');
+  check();
+  await context.close();
+});
+
 /** Orders non-negative decimal strings exactly. */
 function compareDecimals(a, b) {
   const [ai, af = ''] = a.split('.');
@@ -601,6 +683,12 @@ for (const [screen, viewport] of Object.entries(SCREENS)) for (const colorScheme
     if (view === '#traces') {
       await page.setInputFiles('#trace-file', `${FIXTURES}langfuse-observations.json`);
       await page.waitForSelector('[data-testid=total-cost]');
+      // With the chart's controls in use: split, and a range.
+      await page.selectOption('[data-testid=split]', 'model');
+      await page.waitForSelector('[data-testid=split-legend] li');
+      await page.fill('[data-testid=range-from]', '2026-11-22');
+      await page.click('[data-testid=groups-model] button:has-text("o3")');
+      await page.waitForFunction(() => /Model: o3/.test(document.querySelector('[data-testid=breadcrumbs]')?.textContent));
     }
     if (view === '#prices') await page.waitForSelector('[data-testid=price-table] tbody tr');
     found[view] = await axeViolations(page);

@@ -9,7 +9,10 @@
 // app mounted) and to the first estimate (the worker started, o200k_base
 // fetched and loaded, a request counted and priced); the same for a link
 // that carries a request (its bounds from the text's length, then the
-// count); then the time to import the export file and show its dashboard.
+// count); then the time to import the export file and show its dashboard,
+// the JS heap and the page's WebAssembly memory after it, and the time to
+// split the daily chart by model, to narrow it to a day and to filter the
+// dashboard to a model.
 
 import { statSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -75,6 +78,15 @@ if (exportFile) {
   const size = statSync(exportFile).size;
   const context = await browser.newContext();
   const page = await context.newPage();
+  // The page's WebAssembly memory, kept where the measurement can read it.
+  await page.addInitScript(() => {
+    const instantiate = WebAssembly.instantiate;
+    WebAssembly.instantiate = async function (...args) {
+      const made = await instantiate.apply(this, args);
+      window.wasmMemory_ = (made.instance ?? made).exports.memory;
+      return made;
+    };
+  });
   await page.goto(base + '#traces');
   await page.waitForSelector('html[data-ready="true"] #trace-file');
   const started = Date.now();
@@ -82,9 +94,53 @@ if (exportFile) {
   await page.waitForSelector('[data-testid=total-cost]', { timeout: 600_000 });
   const wall = Date.now() - started;
   const summary = await page.textContent('[data-testid=import-summary]');
-  const memory = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
+  const memory = await page.evaluate(() => ({ heap: performance.memory?.usedJSHeapSize ?? 0, wasm: window.wasmMemory_?.buffer.byteLength ?? 0 }));
   console.log(`import of ${(size / 1e6).toFixed(1)} MB: dashboard after ${(wall / 1000).toFixed(1)} s (${(size / 1048576 / (wall / 1000)).toFixed(1)} MiB/s); app says: ${summary}`);
-  console.log(`JS heap after import: ${(memory / 1048576).toFixed(0)} MiB`);
+  console.log(`after import: JS heap ${(memory.heap / 1048576).toFixed(0)} MiB, wasm memory ${(memory.wasm / 1048576).toFixed(0)} MiB`);
+  // The daily chart recomputed from the report's per-call records (the file
+  // is not read again): a change, then until the chart's next frame.
+  const redraw = (change, drawn) => page.evaluate(({ change, drawn }) => new Promise((done) => {
+    const t0 = performance.now();
+    new MutationObserver((_, o) => {
+      if (!document.querySelector(drawn)) return;
+      o.disconnect();
+      requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0)));
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    const [selector, value] = change;
+    const field = document.querySelector(selector);
+    field.value = value;
+    field.dispatchEvent(new Event('change', { bubbles: true }));
+  }), { change, drawn });
+  const split = [];
+  const narrowed = [];
+  const last = await page.getAttribute('[data-testid=range-to]', 'max');
+  for (let i = 0; i < 5; i++) {
+    await page.selectOption('[data-testid=split]', '');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=split-legend]'));
+    split.push(await redraw(['[data-testid=split]', 'model'], '[data-testid=split-legend] li'));
+    narrowed.push(await redraw(['[data-testid=range-from]', last], '[data-testid=day-picker][aria-valuemax="0"]'));
+    await page.click('[data-testid=range-reset]');
+  }
+  // Drill-down: the costliest model clicked in its table, the dashboard
+  // filtered to it; then "All calls".
+  const filtered = [];
+  for (let i = 0; i < 5; i++) {
+    filtered.push(await page.evaluate(() => new Promise((done) => {
+      const t0 = performance.now();
+      new MutationObserver((_, o) => {
+        if (!/Model:/.test(document.querySelector('[data-testid=breadcrumbs]')?.textContent)) return;
+        o.disconnect();
+        requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0)));
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      document.querySelector('[data-testid=groups-model] button.pick').click();
+    })));
+    const after = await page.evaluate(() => ({ heap: performance.memory?.usedJSHeapSize ?? 0, wasm: window.wasmMemory_?.buffer.byteLength ?? 0 }));
+    if (i === 0) console.log(`filtered to a model: JS heap ${(after.heap / 1048576).toFixed(0)} MiB, wasm memory ${(after.wasm / 1048576).toFixed(0)} MiB`);
+    await page.click('[data-testid=breadcrumbs] button:has-text("All calls")');
+    await page.waitForFunction(() => !/Model:/.test(document.querySelector('[data-testid=breadcrumbs]')?.textContent));
+  }
+  console.log(`filter to a model (click to drawn): median ${median(filtered).toFixed(0)} ms (${filtered.map((x) => x.toFixed(0)).join(', ')})`);
+  console.log(`split by model: median ${median(split).toFixed(0)} ms (${split.map((x) => x.toFixed(0)).join(', ')}); narrowed to the last day, split: median ${median(narrowed).toFixed(0)} ms`);
   await context.close();
 }
 await browser.close();

@@ -20,6 +20,7 @@
 
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
@@ -518,63 +519,21 @@ impl<'t> Analyzer<'t> {
     /// Builds the report.
     pub fn finish(mut self) -> Report {
         let mut overflow = self.overflow;
-        let mut totals = Totals::default();
-        for f in &self.facts {
-            totals.add(&f.totals(), &mut overflow);
-        }
-        let strings = &self.strings;
-        let name = |k: i64| strings.get(k as Sym).unwrap_or(NONE_KEY).to_string();
-        let max = self.options.max_groups;
-        let facts = &self.facts;
-        let group = |key: fn(&Fact) -> Sym, overflow: &mut bool| {
-            groups(facts, |f, out| out.push(i64::from(key(f))), name, max, overflow)
-        };
-        let by_model = group(|f| f.model, &mut overflow);
-        let by_provider = group(|f| f.provider, &mut overflow);
-        let by_user = group(|f| f.user, &mut overflow);
-        let by_session = group(|f| f.session, &mut overflow);
-        let by_trace_name = group(|f| f.trace_name, &mut overflow);
-        let by_name = group(|f| f.name, &mut overflow);
-        let by_environment = group(|f| f.environment, &mut overflow);
-        let by_tag = groups(facts, |f, out| out.extend(f.tags.iter().map(|&t| i64::from(t))), name, max, &mut overflow);
-        // Days since the epoch; `i64::MIN` for generations without a timestamp.
-        let day_name = |d: i64| {
-            if d == i64::MIN {
-                NONE_KEY.to_string()
-            } else {
-                Date::from_days_since_epoch(d).day_key()
-            }
-        };
-        let mut by_day = groups(
-            facts,
-            |f, out| out.push(f.at.map_or(i64::MIN, |t| t.date().days_since_epoch())),
-            day_name,
-            usize::MAX,
-            &mut overflow,
-        );
-        by_day.sort_by(|a, b| a.key.cmp(&b.key));
-        let mut keys: Vec<Sym> = facts.iter().flat_map(|f| f.metadata.iter().map(|&(k, _)| k)).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        let mut by_metadata = BTreeMap::new();
-        for key in keys {
-            let key_name = name(i64::from(key));
-            if self.options.metadata_keys.as_ref().is_some_and(|wanted| !wanted.contains(&key_name)) {
-                continue;
-            }
-            let g = groups(
-                facts,
-                |f, out| out.extend(f.metadata.iter().filter(|&&(k, _)| k == key).map(|&(_, v)| i64::from(v))),
-                name,
-                max,
-                &mut overflow,
-            );
-            by_metadata.insert(key_name, g);
-        }
-        let top_traces = self.top_traces(&mut overflow);
-        let days: Vec<(Date, Usd)> =
-            by_day.iter().filter_map(|g| Timestamp::parse(&g.key).ok().map(|t| (t.date(), g.totals.cost))).collect();
-        let spikes = daily_spikes("total", &days, &self.options.spike_rule);
+        let Slice {
+            totals,
+            by_day,
+            by_model,
+            by_provider,
+            by_user,
+            by_session,
+            by_tag,
+            by_trace_name,
+            by_name,
+            by_environment,
+            by_metadata,
+            top_traces,
+            spikes,
+        } = Slice::of(self.facts.iter(), &self.strings, &self.options, &mut overflow);
         let mut audit = core::mem::take(&mut self.audit);
         audit.discrepancies.sort_by_key(|d| core::cmp::Reverse(d.difference.atto().unsigned_abs()));
         audit.discrepancies.truncate(self.options.max_discrepancies);
@@ -622,42 +581,9 @@ impl<'t> Analyzer<'t> {
             pricing: self.pricing,
             overflow,
             facts: self.facts,
-            strings: self.strings,
+            strings: Arc::new(self.strings),
+            options: self.options,
         }
-    }
-
-    fn top_traces(&self, overflow: &mut bool) -> Vec<TraceCost> {
-        let mut traces: BTreeMap<Sym, (Totals, Option<Timestamp>, Sym, Sym)> = BTreeMap::new();
-        for f in self.facts.iter().filter(|f| f.trace != NONE) {
-            let e = traces.entry(f.trace).or_insert((Totals::default(), None, f.trace_name, f.user));
-            e.0.add(&f.totals(), overflow);
-            e.1 = match (e.1, f.at) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            if e.2 == NONE {
-                e.2 = f.trace_name;
-            }
-            if e.3 == NONE {
-                e.3 = f.user;
-            }
-        }
-        let mut list: Vec<_> = traces.into_iter().collect();
-        // farebox's cost first; the export's breaks ties (trace totals have only that).
-        list.sort_by(|a, b| {
-            (b.1 .0.cost, b.1 .0.exported_cost).cmp(&(a.1 .0.cost, a.1 .0.exported_cost)).then(a.0.cmp(&b.0))
-        });
-        list.truncate(self.options.top_n);
-        let s = &self.strings;
-        list.into_iter()
-            .map(|(trace, (totals, first_seen, name, user))| TraceCost {
-                trace_id: s.get(trace).unwrap_or_default().to_string(),
-                name: s.get(name).map(String::from),
-                user: s.get(user).map(String::from),
-                first_seen,
-                totals,
-            })
-            .collect()
     }
 
     /// farebox's cost of `usage` on `model`: `(total, complete)`.
@@ -668,14 +594,15 @@ impl<'t> Analyzer<'t> {
 
 /// The group of generations without a value.
 pub(crate) const NONE_KEY: &str = "(none)";
-const OTHER_KEY: &str = "(other)";
+/// The group of the values past a limit (`max_groups`, a chart's series).
+pub(crate) const OTHER_KEY: &str = "(other)";
 
 /// Groups facts by the keys `keys` gives each (none, one or several),
 /// sums them, names each key, sorts by cost (then name) and folds groups
 /// past `max` into `(other)`. Keys are integers (interned strings, day
 /// numbers) so that grouping compares no strings.
-fn groups(
-    facts: &[Fact],
+fn groups<'f>(
+    facts: impl Iterator<Item = &'f Fact>,
     keys: impl Fn(&Fact, &mut Vec<i64>),
     name: impl Fn(i64) -> String,
     max: usize,
@@ -705,6 +632,143 @@ fn groups(
         list.push(Group { key: OTHER_KEY.to_string(), totals: other });
     }
     list
+}
+
+/// What a report computes from its per-call records alone: the whole
+/// export's in [`Analyzer::finish`], a slice's in [`Report::filtered`].
+pub(crate) struct Slice {
+    pub(crate) totals: Totals,
+    pub(crate) by_day: Vec<Group>,
+    pub(crate) by_model: Vec<Group>,
+    pub(crate) by_provider: Vec<Group>,
+    pub(crate) by_user: Vec<Group>,
+    pub(crate) by_session: Vec<Group>,
+    pub(crate) by_tag: Vec<Group>,
+    pub(crate) by_trace_name: Vec<Group>,
+    pub(crate) by_name: Vec<Group>,
+    pub(crate) by_environment: Vec<Group>,
+    pub(crate) by_metadata: BTreeMap<String, Vec<Group>>,
+    pub(crate) top_traces: Vec<TraceCost>,
+    pub(crate) spikes: Vec<Alert>,
+}
+
+impl Slice {
+    pub(crate) fn of<'f>(
+        facts: impl Iterator<Item = &'f Fact> + Clone,
+        strings: &Interner,
+        options: &AnalysisOptions,
+        overflow: &mut bool,
+    ) -> Slice {
+        let mut totals = Totals::default();
+        for f in facts.clone() {
+            totals.add(&f.totals(), overflow);
+        }
+        let name = |k: i64| strings.get(k as Sym).unwrap_or(NONE_KEY).to_string();
+        let max = options.max_groups;
+        let group = |key: fn(&Fact) -> Sym, overflow: &mut bool| {
+            groups(facts.clone(), |f, out| out.push(i64::from(key(f))), name, max, overflow)
+        };
+        let by_model = group(|f| f.model, overflow);
+        let by_provider = group(|f| f.provider, overflow);
+        let by_user = group(|f| f.user, overflow);
+        let by_session = group(|f| f.session, overflow);
+        let by_trace_name = group(|f| f.trace_name, overflow);
+        let by_name = group(|f| f.name, overflow);
+        let by_environment = group(|f| f.environment, overflow);
+        let by_tag =
+            groups(facts.clone(), |f, out| out.extend(f.tags.iter().map(|&t| i64::from(t))), name, max, overflow);
+        // Days since the epoch; `i64::MIN` for generations without a timestamp.
+        let day_name = |d: i64| {
+            if d == i64::MIN {
+                NONE_KEY.to_string()
+            } else {
+                Date::from_days_since_epoch(d).day_key()
+            }
+        };
+        let mut by_day = groups(
+            facts.clone(),
+            |f, out| out.push(f.at.map_or(i64::MIN, |t| t.date().days_since_epoch())),
+            day_name,
+            usize::MAX,
+            overflow,
+        );
+        by_day.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut keys: Vec<Sym> = facts.clone().flat_map(|f| f.metadata.iter().map(|&(k, _)| k)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut by_metadata = BTreeMap::new();
+        for key in keys {
+            let key_name = name(i64::from(key));
+            if options.metadata_keys.as_ref().is_some_and(|wanted| !wanted.contains(&key_name)) {
+                continue;
+            }
+            let g = groups(
+                facts.clone(),
+                |f, out| out.extend(f.metadata.iter().filter(|&&(k, _)| k == key).map(|&(_, v)| i64::from(v))),
+                name,
+                max,
+                overflow,
+            );
+            by_metadata.insert(key_name, g);
+        }
+        let top_traces = top_traces(facts, strings, options.top_n, overflow);
+        let days: Vec<(Date, Usd)> =
+            by_day.iter().filter_map(|g| Timestamp::parse(&g.key).ok().map(|t| (t.date(), g.totals.cost))).collect();
+        let spikes = daily_spikes("total", &days, &options.spike_rule);
+        Slice {
+            totals,
+            by_day,
+            by_model,
+            by_provider,
+            by_user,
+            by_session,
+            by_tag,
+            by_trace_name,
+            by_name,
+            by_environment,
+            by_metadata,
+            top_traces,
+            spikes,
+        }
+    }
+}
+
+fn top_traces<'f>(
+    facts: impl Iterator<Item = &'f Fact>,
+    s: &Interner,
+    top_n: usize,
+    overflow: &mut bool,
+) -> Vec<TraceCost> {
+    let mut traces: BTreeMap<Sym, (Totals, Option<Timestamp>, Sym, Sym)> = BTreeMap::new();
+    for f in facts.filter(|f| f.trace != NONE) {
+        let e = traces.entry(f.trace).or_insert((Totals::default(), None, f.trace_name, f.user));
+        e.0.add(&f.totals(), overflow);
+        e.1 = match (e.1, f.at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if e.2 == NONE {
+            e.2 = f.trace_name;
+        }
+        if e.3 == NONE {
+            e.3 = f.user;
+        }
+    }
+    let mut list: Vec<_> = traces.into_iter().collect();
+    // farebox's cost first; the export's breaks ties (trace totals have only that).
+    list.sort_by(|a, b| {
+        (b.1 .0.cost, b.1 .0.exported_cost).cmp(&(a.1 .0.cost, a.1 .0.exported_cost)).then(a.0.cmp(&b.0))
+    });
+    list.truncate(top_n);
+    list.into_iter()
+        .map(|(trace, (totals, first_seen, name, user))| TraceCost {
+            trace_id: s.get(trace).unwrap_or_default().to_string(),
+            name: s.get(name).map(String::from),
+            user: s.get(user).map(String::from),
+            first_seen,
+            totals,
+        })
+        .collect()
 }
 
 impl Sink for Analyzer<'_> {
@@ -959,8 +1023,11 @@ pub struct Report {
     pub overflow: bool,
     #[serde(skip)]
     pub(crate) facts: Vec<Fact>,
+    /// Shared with the report's slices ([`Report::filtered`]).
     #[serde(skip)]
-    pub(crate) strings: Interner,
+    pub(crate) strings: Arc<Interner>,
+    #[serde(skip)]
+    pub(crate) options: AnalysisOptions,
 }
 
 impl Report {

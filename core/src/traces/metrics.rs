@@ -183,7 +183,8 @@ impl Report {
         MetricsResult { metric: q.metric, rows }
     }
 
-    fn group_keys(&self, f: &Fact, d: &Dimension, out: &mut Vec<Option<String>>) {
+    /// The keys `f` counts under in `d` (none, one or several).
+    pub(crate) fn group_keys(&self, f: &Fact, d: &Dimension, out: &mut Vec<Option<String>>) {
         let key = |sym| Some(self.strings.get(sym).unwrap_or(NONE_KEY).to_string());
         match d {
             Dimension::Day => out.push(Some(f.at.map_or_else(|| String::from(NONE_KEY), |at| at.date().day_key()))),

@@ -50,18 +50,22 @@ pub mod csv;
 pub mod detect;
 pub mod dimension;
 pub mod export;
+pub mod filter;
 pub mod langfuse;
 pub mod metrics;
 pub mod otel;
 pub mod replay;
+pub mod split;
 pub mod stream;
 
 pub use aggregate::{AnalysisOptions, Analyzer, Report, WhatIf};
 pub use detect::Format;
 pub use dimension::{Dimension, UnknownDimension};
 pub use export::Exposition;
+pub use filter::Filter;
 pub use metrics::{Granularity, Metric, MetricsQuery};
 pub use replay::Replay;
+pub use split::{DailySplit, DayRange, Series};
 pub use stream::{ImportOptions, ImportReport, Importer, Progress, RecordError, Sink};
 
 /// What an imported record stands for.
