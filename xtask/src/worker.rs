@@ -58,6 +58,10 @@ pub fn build(hooks: Hooks) -> Result<()> {
     if std::env::var_os("WORKER_GEMMA3").is_some_and(|v| v == "1") {
         features.push("gemma3");
     }
+    // `WORKER_MISTRAL_SPM=1`: Mistral's SentencePiece v1/v3 compiled in.
+    if std::env::var_os("WORKER_MISTRAL_SPM").is_some_and(|v| v == "1") {
+        features.push("mistral-spm");
+    }
     if !features.is_empty() {
         cargo = cargo.args(["--features", &features.join(",")]);
     }

@@ -1170,9 +1170,15 @@ fn openai_tools(counter: &Counter, tools: &[&Value], encoding: Option<Encoding>)
     let count = |s: &str| counter.count(s) as i64;
     let func_init: i64 = match encoding {
         None
-        | Some(Encoding::O200kBase | Encoding::O200kHarmony | Encoding::Gemma3 | Encoding::Llama3 | Encoding::Tekken) => {
-            7
-        }
+        | Some(
+            Encoding::O200kBase
+            | Encoding::O200kHarmony
+            | Encoding::Gemma3
+            | Encoding::Llama3
+            | Encoding::Tekken
+            | Encoding::MistralV1
+            | Encoding::MistralV3,
+        ) => 7,
         Some(Encoding::Cl100kBase | Encoding::P50kBase | Encoding::R50kBase) => 10,
     };
     let mut total: i64 = 0;

@@ -39,10 +39,18 @@ pub enum Encoding {
     /// tiktoken's merge rule on its 130,072 ranks with an o200k-like regex.
     /// The model's ids are these ranks + 1,000 (its control tokens come first).
     Tekken,
+    /// Mistral's SentencePiece v1 (32,000 pieces, `tokenizer.model.v1` in
+    /// mistral-common): Mistral 7B, Mixtral 8x7B.
+    MistralV1,
+    /// Mistral's SentencePiece v3 (32,768 pieces,
+    /// `mistral_instruct_tokenizer_240323.model.v3` in mistral-common): v1's
+    /// pieces at ids 768 higher, after control tokens, and 20 user-defined
+    /// `[REFERENCE_DOC_n]` pieces matched in text: Mixtral 8x22B, Codestral 22B.
+    MistralV3,
 }
 
 impl Encoding {
-    pub const ALL: [Encoding; 8] = [
+    pub const ALL: [Encoding; 10] = [
         Encoding::O200kBase,
         Encoding::O200kHarmony,
         Encoding::Cl100kBase,
@@ -51,6 +59,8 @@ impl Encoding {
         Encoding::Gemma3,
         Encoding::Llama3,
         Encoding::Tekken,
+        Encoding::MistralV1,
+        Encoding::MistralV3,
     ];
 
     /// OpenAI's encodings (tiktoken's), the ones its chat overheads are documented for.
@@ -79,6 +89,8 @@ impl Encoding {
             Encoding::Gemma3 => "gemma3",
             Encoding::Llama3 => "llama3",
             Encoding::Tekken => "tekken",
+            Encoding::MistralV1 => "mistral_v1",
+            Encoding::MistralV3 => "mistral_v3",
         }
     }
 
@@ -100,6 +112,8 @@ impl Encoding {
             Encoding::Gemma3 => Vocabulary::Gemma3,
             Encoding::Llama3 => Vocabulary::Llama3,
             Encoding::Tekken => Vocabulary::Tekken,
+            Encoding::MistralV1 => Vocabulary::MistralV1,
+            Encoding::MistralV3 => Vocabulary::MistralV3,
         }
     }
 
@@ -224,10 +238,12 @@ pub enum Vocabulary {
     Gemma3,
     Llama3,
     Tekken,
+    MistralV1,
+    MistralV3,
 }
 
 impl Vocabulary {
-    pub const ALL: [Vocabulary; 7] = [
+    pub const ALL: [Vocabulary; 9] = [
         Vocabulary::O200kBase,
         Vocabulary::Cl100kBase,
         Vocabulary::P50kBase,
@@ -235,6 +251,8 @@ impl Vocabulary {
         Vocabulary::Gemma3,
         Vocabulary::Llama3,
         Vocabulary::Tekken,
+        Vocabulary::MistralV1,
+        Vocabulary::MistralV3,
     ];
 
     /// Its name (the name of the encoding it is the vocabulary of), which is
@@ -253,6 +271,8 @@ impl Vocabulary {
             Vocabulary::Gemma3 => "gemma3.bin",
             Vocabulary::Llama3 => "llama3.bin",
             Vocabulary::Tekken => "tekken.bin",
+            Vocabulary::MistralV1 => "mistral_v1.bin",
+            Vocabulary::MistralV3 => "mistral_v3.bin",
         }
     }
 
@@ -266,11 +286,12 @@ impl Vocabulary {
     /// bounded from below without loading the vocabulary (each token covers
     /// at most this many bytes). 128 in OpenAI's four and Llama 3's; 76 in
     /// Tekken's; 93 in Gemma 3's (31 `▁`, each matching the 3 bytes of a `▁`
-    /// in the text as well as a space). A unit test checks them against the
-    /// files.
+    /// in the text as well as a space), 48 in Mistral's SentencePiece ones
+    /// (16 `▁`). A unit test checks them against the files.
     pub const fn longest_token(self) -> u64 {
         match self {
             Vocabulary::Gemma3 => 93,
+            Vocabulary::MistralV1 | Vocabulary::MistralV3 => 48,
             Vocabulary::Tekken => 76,
             _ => 128,
         }
@@ -286,6 +307,8 @@ impl Vocabulary {
             Vocabulary::Gemma3 => Encoding::Gemma3,
             Vocabulary::Llama3 => Encoding::Llama3,
             Vocabulary::Tekken => Encoding::Tekken,
+            Vocabulary::MistralV1 => Encoding::MistralV1,
+            Vocabulary::MistralV3 => Encoding::MistralV3,
         }
     }
 }
