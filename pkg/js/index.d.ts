@@ -15,7 +15,8 @@ export type JsonInput = JsonObject | string | Uint8Array | ArrayBuffer;
 
 /** The OpenAI encodings (o200k_harmony counts ordinary text with o200k_base's vocabulary); gemma3,
  * the SentencePiece model Google's google-genai SDK counts Gemini 2.0, 2.5 and 3 text with; Llama 3's
- * and Mistral NeMo's Tekken. */
+ * Mistral NeMo's Tekken; Mistral's SentencePiece v1 and v3 (Mistral 7B, Mixtral, Codestral 2405,
+ * Mistral Large 2407). */
 export type EncodingName =
   | 'o200k_base'
   | 'o200k_harmony'
@@ -24,10 +25,21 @@ export type EncodingName =
   | 'r50k_base'
   | 'gemma3'
   | 'llama3'
-  | 'tekken';
+  | 'tekken'
+  | 'mistral_v1'
+  | 'mistral_v3';
 
 /** The vocabulary files the package ships (`farebox/vocab/<name>`). */
-export type VocabularyName = 'o200k_base' | 'cl100k_base' | 'p50k_base' | 'r50k_base' | 'gemma3' | 'llama3' | 'tekken';
+export type VocabularyName =
+  | 'o200k_base'
+  | 'cl100k_base'
+  | 'p50k_base'
+  | 'r50k_base'
+  | 'gemma3'
+  | 'llama3'
+  | 'tekken'
+  | 'mistral_v1'
+  | 'mistral_v3';
 
 export type FareboxErrorCode =
   | 'unknown_model'
