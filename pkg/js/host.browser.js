@@ -14,6 +14,8 @@ const VOCABULARIES = {
   llama3: () => new URL('../vocab/llama3.bin', import.meta.url),
   tekken: () => new URL('../vocab/tekken.bin', import.meta.url),
   llama4: () => new URL('../vocab/llama4.bin', import.meta.url),
+  mistral_v1: () => new URL('../vocab/mistral_v1.bin', import.meta.url),
+  mistral_v3: () => new URL('../vocab/mistral_v3.bin', import.meta.url),
 };
 
 export async function fetchPriceHistory() {

@@ -15,7 +15,8 @@ export type JsonInput = JsonObject | string | Uint8Array | ArrayBuffer;
 
 /** The OpenAI encodings (o200k_harmony counts ordinary text with o200k_base's vocabulary); gemma3,
  * the SentencePiece model Google's google-genai SDK counts Gemini 2.0, 2.5 and 3 text with; Llama 3's
- * Mistral NeMo's Tekken and Llama 4's. */
+ * Mistral NeMo's Tekken, Llama 4's; Mistral's SentencePiece v1 and v3 (Mistral 7B, Mixtral,
+ * Codestral 2405, Mistral Large 2407). */
 export type EncodingName =
   | 'o200k_base'
   | 'o200k_harmony'
@@ -25,7 +26,9 @@ export type EncodingName =
   | 'gemma3'
   | 'llama3'
   | 'tekken'
-  | 'llama4';
+  | 'llama4'
+  | 'mistral_v1'
+  | 'mistral_v3';
 
 /** The vocabulary files the package ships (`farebox/vocab/<name>`). */
 export type VocabularyName =
@@ -36,7 +39,9 @@ export type VocabularyName =
   | 'gemma3'
   | 'llama3'
   | 'tekken'
-  | 'llama4';
+  | 'llama4'
+  | 'mistral_v1'
+  | 'mistral_v3';
 
 export type FareboxErrorCode =
   | 'unknown_model'

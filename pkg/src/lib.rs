@@ -83,7 +83,7 @@ fn tokenizer(encoding: Encoding) -> Result<&'static Tokenizer, Failure> {
 /// The exact token count of `text`: tiktoken's `len(encode_ordinary(text))`,
 /// for Gemma 3 the google-genai SDK's `LocalTokenizer.count_tokens(text)`,
 /// or for a model with another published tokenizer (Llama 3.x, Mistral
-/// NeMo), its reference's count of the text.
+/// NeMo, Mistral's SentencePiece models), its reference's count of the text.
 #[wasm_bindgen(js_name = countTokens)]
 pub fn count_tokens(text: &str, model_or_encoding: &str) -> Result<usize, Failure> {
     let encoding = encoding_of(model_or_encoding).ok_or_else(|| {
@@ -93,7 +93,8 @@ pub fn count_tokens(text: &str, model_or_encoding: &str) -> Result<usize, Failur
                 "`{model_or_encoding}` has no public tokenizer to count it exactly: countTokens takes OpenAI models \
                  (gpt-4o, gpt-4.1, o3, ...), the Gemini models Google's SDK counts with Gemma 3 (gemini-2.5-pro, \
                  gemini-2.0-flash, ...), Llama 3.x and 4 models (llama-3.3-70b-versatile, llama-4-scout, ...), \
-                 Mistral NeMo and encodings ({}); use estimateTokens(text, model) for an estimate with bounds",
+                 Mistral NeMo, Mistral 7B, Mixtral, Codestral 2405, Mistral Large 2407 and encodings ({}); \
+                 use estimateTokens(text, model) for an estimate with bounds",
                 Vocabulary::ALL.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")
             ),
         )

@@ -81,6 +81,24 @@ test('Llama 4 counts exactly with llama4 (Meta\'s tokenizer: special tokens in t
   assert.notEqual(countTokens(text, 'llama4'), countTokens(text, 'o200k_base'), 'its own ranks, not o200k_base');
 });
 
+test("Mistral's SentencePiece models count exactly with mistral_v1 and mistral_v3", () => {
+  for (const [model, vocabulary] of [
+    ['open-mixtral-8x22b', 'mistral_v3'],
+    ['codestral/codestral-2405', 'mistral_v3'],
+    ['bedrock/us-east-1/mistral.mixtral-8x7b-instruct-v0:1', 'mistral_v1'],
+    ['together_ai/mistralai/Mixtral-8x7B-Instruct-v0.1', 'mistral_v1'],
+  ]) {
+    assert.equal(encodingForModel(model), vocabulary, model);
+  }
+  // sentencepiece's ids with mistral-common's models: a dummy prefix, and 18 `▁` as 16 + 2.
+  assert.equal(countTokens('hello world', 'mistral_v3'), 3);
+  assert.equal(countTokens(' '.repeat(17), 'mistral_v1'), 2);
+  // v3's user-defined pieces are one token in text.
+  assert.equal(countTokens('[REFERENCE_DOC_2]a', 'mistral_v3'), 3);
+  const text = testData('corpus/prose-en.txt', 'utf8');
+  assert.equal(countTokens(text, 'open-mixtral-8x22b'), countTokens(text, 'mistral_v3'));
+});
+
 test('corpus texts count the same through every name for the encoding', () => {
   for (const file of ['prose-en.txt', 'code-rust.txt', 'json.txt', 'cjk.txt', 'emoji.txt', 'whitespace.txt']) {
     const text = testData(`corpus/${file}`, 'utf8');

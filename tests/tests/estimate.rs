@@ -348,18 +348,22 @@ fn legacy_functions_count_like_tools() {
     assert!(!tools.input_tokens.exact);
 }
 
-/// Llama 3.x and Mistral NeMo count with their own tokenizers on every host:
-/// plain text exactly, and the estimate says which rule mapped the model. A
-/// chat's framing is the model's chat template, which the host applies: the
-/// count of a chat is not exact, and the method says so.
+/// Llama 3.x, Mistral NeMo and Mistral's SentencePiece models count with
+/// their own tokenizers on every host: plain text exactly, and the estimate
+/// says which rule mapped the model. A chat's framing is the model's chat
+/// template, which the host applies: the count of a chat is not exact, and
+/// the method says so.
 #[test]
-fn llama3_and_mistral_nemo_count_with_their_own_tokenizers() {
+fn llama3_and_mistral_count_with_their_own_tokenizers() {
     use farebox_core::tokens::{Encoding, Tokenizer};
     let text = "The quick brown fox jumps over the lazy dog. 12345 Grüße, 世界! ".repeat(20);
     for (model, encoding) in [
         ("together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo", Encoding::Llama3),
         ("meta.llama3-1-8b-instruct-v1:0", Encoding::Llama3),
         ("mistral/open-mistral-nemo", Encoding::Tekken),
+        ("fireworks_ai/accounts/fireworks/models/mixtral-8x22b-instruct", Encoding::MistralV3),
+        ("codestral/codestral-2405", Encoding::MistralV3),
+        ("bedrock/us-east-1/mistral.mixtral-8x7b-instruct-v0:1", Encoding::MistralV1),
     ] {
         let n = Tokenizer::embedded(encoding).count(&text) as u64;
         assert_eq!(estimate_text(prices(), tokenizers(), &text, model), Ok(Range::exact(n)), "{model}");

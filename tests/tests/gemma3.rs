@@ -4,97 +4,41 @@
 //! Gemini request bodies counted as the SDK's `LocalTokenizer.count_tokens`
 //! counts them. The fixtures are written by `tests/gemma3/oracle.py`.
 
-use std::path::Path;
+mod spm;
+
 use std::sync::OnceLock;
 
 use farebox_core::estimate::{count_prompt, estimate, EstimateOptions};
 use farebox_core::tokens::{Encoding, Tokenizer};
 use farebox_tests::{prices, tokenizers};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
+use spm::{fixture, root};
 
 fn gemma3() -> &'static Tokenizer {
     static T: OnceLock<Tokenizer> = OnceLock::new();
     T.get_or_init(|| Tokenizer::embedded(Encoding::Gemma3))
 }
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture(name: &str) -> Value {
-    let path = root().join("fixtures/gemma3").join(name);
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
-}
-
-fn digest(ids: &[u32]) -> String {
-    let mut h = Sha256::new();
-    for id in ids {
-        h.update(id.to_le_bytes());
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `text` encodes to the ids whose count and digest the oracle recorded, and
-/// counts the same twice (the second time from the memo of part counts).
-fn check_digest(what: &str, text: &str, count: u64, sha: &str) {
-    let ids = gemma3().encode(text);
-    assert_eq!((ids.len() as u64, digest(&ids).as_str()), (count, sha), "{what}");
-    assert_eq!(gemma3().count(text) as u64, count, "{what}: count");
-    assert_eq!(gemma3().count(text) as u64, count, "{what}: count again");
-}
-
 #[test]
 fn same_ids_as_sentencepiece_on_the_corpus() {
-    let fixture = fixture("text.json");
-    let samples = fixture["corpus"].as_array().unwrap();
-    assert!(samples.len() > 300, "{} corpus samples", samples.len());
-    for s in samples {
-        let file = s["file"].as_str().unwrap();
-        let bytes = std::fs::read(root().join("corpus").join(file)).unwrap();
-        let (a, b) = (s["start"].as_u64().unwrap() as usize, s["end"].as_u64().unwrap() as usize);
-        let text = std::str::from_utf8(&bytes[a..b]).unwrap();
-        check_digest(
-            &format!("{file}[{a}..{b}]"),
-            text,
-            s["count"].as_u64().unwrap(),
-            s["ids_sha256"].as_str().unwrap(),
-        );
-    }
+    spm::same_ids_on_the_corpus(gemma3(), &fixture("gemma3/text.json"));
 }
 
 #[test]
 fn same_ids_as_sentencepiece_on_generated_text() {
-    let fixture = fixture("text.json");
-    let generated = fixture["generated"].as_array().unwrap();
-    assert!(generated.len() > 400);
-    for g in generated {
-        let text = g["text"].as_str().unwrap();
-        let expected: Vec<u32> = g["ids"].as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as u32).collect();
-        assert_eq!(gemma3().encode(text), expected, "{text:?}");
-        assert_eq!(gemma3().count(text), expected.len(), "{text:?}");
-    }
+    spm::same_ids_on_generated_text(gemma3(), &fixture("gemma3/text.json"));
 }
 
 #[test]
 fn same_ids_as_sentencepiece_on_long_runs() {
-    for r in fixture("text.json")["runs"].as_array().unwrap() {
-        let unit = r["unit"].as_str().unwrap();
-        let text = unit.repeat(r["times"].as_u64().unwrap() as usize);
-        check_digest(
-            &format!("{unit:?} × {}", r["times"]),
-            &text,
-            r["count"].as_u64().unwrap(),
-            r["ids_sha256"].as_str().unwrap(),
-        );
-    }
+    spm::same_ids_on_long_runs(gemma3(), &fixture("gemma3/text.json"));
 }
 
 #[test]
 fn requests_count_as_the_sdk_counts() {
     let bodies: Value =
         serde_json::from_str(&std::fs::read_to_string(root().join("gemma3/requests.json")).unwrap()).unwrap();
-    let fixture = fixture("requests.json");
+    let fixture = fixture("gemma3/requests.json");
     let requests = fixture["requests"].as_array().unwrap();
     assert_eq!(requests.len(), bodies.as_object().unwrap().len());
     for r in requests {

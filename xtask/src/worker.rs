@@ -53,9 +53,11 @@ pub fn build(hooks: Hooks) -> Result<()> {
     if hooks == Hooks::Bench {
         features.push("bench-hooks");
     }
-    // `WORKER_GEMMA3=1`, `WORKER_LLAMA4=1`: that vocabulary compiled in
-    // (exact counts; the upload passes the free plan's 3 MB: worker/README.md).
-    for (variable, feature) in [("WORKER_GEMMA3", "gemma3"), ("WORKER_LLAMA4", "llama4")] {
+    // `WORKER_GEMMA3=1`, `WORKER_LLAMA4=1`, `WORKER_MISTRAL_SPM=1`: those
+    // vocabularies compiled in (exact counts; the upload would pass, or come
+    // close to, the free plan's 3 MB: worker/README.md).
+    let optional = [("WORKER_GEMMA3", "gemma3"), ("WORKER_LLAMA4", "llama4"), ("WORKER_MISTRAL_SPM", "mistral-spm")];
+    for (variable, feature) in optional {
         if std::env::var_os(variable).is_some_and(|v| v == "1") {
             features.push(feature);
         }

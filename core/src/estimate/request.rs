@@ -1194,7 +1194,9 @@ fn openai_tools(counter: &Counter, tools: &[&Value], encoding: Option<Encoding>)
             | Encoding::Gemma3
             | Encoding::Llama3
             | Encoding::Tekken
-            | Encoding::Llama4,
+            | Encoding::Llama4
+            | Encoding::MistralV1
+            | Encoding::MistralV3,
         ) => 7,
         Some(Encoding::Cl100kBase | Encoding::P50kBase | Encoding::R50kBase) => 10,
     };

@@ -80,6 +80,10 @@ impl Template {
             Some(Encoding::Llama3) => Template::Llama3,
             Some(Encoding::Llama4) => Template::Llama4,
             Some(Encoding::Tekken) => Template::MistralV3,
+            // Mistral's SentencePiece v1/v3 (mistral-common 1.13.1) join the
+            // system prompt to the first (v1) or last (v3) user message's text
+            // before encoding it, and v1 spells `[INST]` as plain text: the
+            // framing is not a per-message constant, so the range stays wide.
             _ => Template::Unknown,
         }
     }

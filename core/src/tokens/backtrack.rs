@@ -450,10 +450,10 @@ mod embedded_tests {
     /// be a wrong stored split: none does.
     #[test]
     fn every_embedded_vocabulary_verifies_its_last_merges() {
-        // Gemma 3's SentencePiece merges by score over characters: no byte-level pairs to verify.
-        for v in Vocabulary::ALL.into_iter().filter(|&v| v != Vocabulary::Gemma3) {
+        for v in Vocabulary::ALL {
             let t = Tokenizer::embedded(v.encoding());
-            let crate::tokens::tokenizer::Engine::Bpe(_, bpe) = &t.engine else { panic!("{v} is byte-level BPE") };
+            // SentencePiece merges by score over characters: no byte-level pairs to verify.
+            let crate::tokens::tokenizer::Engine::Bpe(_, bpe) = &t.engine else { continue };
             let vocab = &bpe.vocab;
             let l = Linear::build(vocab).unwrap();
             let mut buf = Vec::new();

@@ -397,9 +397,10 @@ mod embedded_tests {
     /// encoders are the reference's (tests/tests/tokens.rs); so is this, by transitivity.
     #[test]
     fn a_run_encodes_as_the_general_encoder_does() {
-        for v in Vocabulary::ALL.into_iter().filter(|&v| v != Vocabulary::Gemma3) {
+        for v in Vocabulary::ALL {
             let t = Tokenizer::embedded(v.encoding());
-            let Engine::Bpe(_, encoder) = &t.engine else { panic!("{v} is byte-level BPE") };
+            // SentencePiece vocabularies have their own run shortcut, tested with them.
+            let Engine::Bpe(_, encoder) = &t.engine else { continue };
             let min = RUN_MIN * encoder.vocab.max_len();
             let mut scratch = Scratch::default();
             let mut shortcuts = 0;

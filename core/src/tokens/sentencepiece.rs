@@ -1,8 +1,9 @@
 //! SentencePiece BPE encoding, exactly as `sentencepiece` (the C++ library
-//! Google's `google-genai` SDK counts Gemini text with) encodes with a model
-//! like Gemma 3's: identity normaliser, spaces escaped as `▁`, no dummy
-//! prefix, byte fallback. (`cargo xtask vocab` refuses any other model, so
-//! these are the only rules needed.)
+//! Google's `google-genai` SDK counts Gemini text with, and mistral-common
+//! Mistral's v1 and v3 vocabularies) encodes with models like Gemma 3's and
+//! Mistral's: identity normaliser, spaces escaped as `▁`, a dummy prefix
+//! (Mistral's) or none (Gemma 3's), byte fallback. (`cargo xtask vocab`
+//! refuses any other model, so these are the only rules needed.)
 //!
 //! The library's rule (`bpe_model.cc`, `Model::SampleEncode` without
 //! sampling): the text, spaces made `▁`, is cut into symbols: at each
@@ -31,7 +32,10 @@
 //! beyond it the candidate pairs in buckets by priority, each merged left to
 //! right (the library's heap order; see `merge_long`), with the library's
 //! own test for stale entries. Priority is the id: the file's writer checked
-//! that scores fall as ids rise.
+//! that scores fall as ids rise, but for the pieces the file lists as merging
+//! last, which share one score (Mistral's runs of `▁`): they share the
+//! priority after every id, so that among them the leftmost pair merges
+//! first, as in the library's heap.
 
 use super::memo::{self, Memo};
 use super::spm_file::{self, Kind};
@@ -67,6 +71,11 @@ pub(crate) struct SentencePiece {
     /// The most bytes of text one token covers: the longest piece, with `▁`
     /// as the 3 bytes a `▁` in the text is (which it also matches).
     longest: usize,
+    /// Whether a `▁` goes before any non-empty text ([`SentencePiece::normalize`]).
+    dummy_prefix: bool,
+    /// The pieces that merge last, tied (one bit per id, as `whole`): their
+    /// priority is the vocabulary's length, after every id.
+    last: Vec<u64>,
 }
 
 /// The user-defined pieces, for the longest match at a position.
@@ -191,12 +200,17 @@ enum Stretch<'t> {
 
 impl SentencePiece {
     pub(crate) fn from_file(data: &[u8]) -> Result<SentencePiece, VocabError> {
-        let spm_file::Decoded { kinds, bytes, offsets, byte_of, unreached } = spm_file::decode(data)?;
+        let spm_file::Decoded { dummy_prefix, kinds, bytes, offsets, byte_of, last: listed_last, unreached } =
+            spm_file::decode(data)?;
         let mut whole = alloc::vec![0u64; kinds.len().div_ceil(64)];
         for (id, kind) in kinds.iter().enumerate() {
             if *kind == Kind::Normal && unreached.binary_search(&(id as u32)).is_err() {
                 whole[id / 64] |= 1 << (id % 64);
             }
+        }
+        let mut last = alloc::vec![0u64; if listed_last.is_empty() { 0 } else { kinds.len().div_ceil(64) }];
+        for id in listed_last {
+            last[id as usize / 64] |= 1 << (id % 64);
         }
         let piece = |id: usize| &bytes[offsets[id] as usize..offsets[id + 1] as usize];
         let (mut normal_bytes, mut normal_offsets) =
@@ -252,7 +266,16 @@ impl SentencePiece {
             first[usize::from(b)] = (lo as u32, hi as u32);
         }
         let vocab = Vocab::index(normal_bytes, normal_offsets, Vec::new())?;
-        Ok(SentencePiece { vocab, byte_ids, whole, user: UserDefined { entries, first }, space_joiners, longest })
+        Ok(SentencePiece {
+            vocab,
+            byte_ids,
+            whole,
+            user: UserDefined { entries, first },
+            space_joiners,
+            longest,
+            dummy_prefix,
+            last,
+        })
     }
 
     /// The normal pieces of a file that their own text does not encode to
@@ -278,7 +301,32 @@ impl SentencePiece {
 
     #[inline]
     fn is_whole(&self, id: u32) -> bool {
-        self.whole.get(id as usize / 64).is_some_and(|w| w >> (id % 64) & 1 == 1)
+        bit(&self.whole, id)
+    }
+
+    /// A normal piece's merge priority (lower first): its id, or after every
+    /// id for the pieces that merge last, which then tie (leftmost first).
+    #[inline]
+    fn priority(&self, id: u32) -> u32 {
+        if bit(&self.last, id) {
+            self.vocab.len() as u32
+        } else {
+            id
+        }
+    }
+
+    /// `text` as the library's normaliser leaves it for the merges, with
+    /// spaces for `▁` ([`escape`]): a dummy prefix (a space) first when the
+    /// model adds one and the text is not empty.
+    pub(crate) fn normalize<'t>(&self, text: &'t str) -> alloc::borrow::Cow<'t, [u8]> {
+        let escaped = escape(text);
+        if !self.dummy_prefix || text.is_empty() {
+            return escaped;
+        }
+        let mut out = Vec::with_capacity(escaped.len() + 1);
+        out.push(b' ');
+        out.extend_from_slice(&escaped);
+        alloc::borrow::Cow::Owned(out)
     }
 
     /// The most bytes of text one token covers.
@@ -318,7 +366,8 @@ impl SentencePiece {
     }
 
     /// The number of tokens `text` encodes to (text with its spaces; a `▁`
-    /// in it must be written as a space first: see [`escape`]).
+    /// in it must be written as a space first, and the dummy prefix added: see
+    /// [`SentencePiece::normalize`]).
     pub(crate) fn count(&self, text: &[u8], scratch: &mut Scratch, mut memo: Option<&mut Memo>) -> usize {
         let mut total = 0;
         self.split(text, |stretch| {
@@ -343,8 +392,11 @@ impl SentencePiece {
             let whole = h.filter(|_| part.len() <= self.vocab.max_len()).and_then(|h| self.vocab.find(part, h));
             let n = if whole.is_some_and(|id| self.is_whole(id)) {
                 1
-            } else if let Some((period, repeats, tail)) = self.run(part, scratch) {
-                repeats * self.count_merged(&part[..period], scratch) + self.count_merged(&part[..tail], scratch)
+            } else if let Some((head, (period, repeats, tail))) = self.headed_run(part, scratch) {
+                let body = &part[head..];
+                self.count_merged(&part[..head], scratch)
+                    + repeats * self.count_merged(&body[..period], scratch)
+                    + self.count_merged(&body[..tail], scratch)
             } else {
                 self.count_merged(part, scratch)
             };
@@ -360,15 +412,17 @@ impl SentencePiece {
     pub(crate) fn encode(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<u32>) {
         self.split(text, |stretch| match stretch {
             Stretch::Frozen(id) => out.push(id),
-            Stretch::Part(part) => match self.run(part, scratch) {
-                Some((period, repeats, tail)) => {
+            Stretch::Part(part) => match self.headed_run(part, scratch) {
+                Some((head, (period, repeats, tail))) => {
+                    self.push_ids(&part[..head], scratch, out);
+                    let body = &part[head..];
                     let from = out.len();
-                    self.push_ids(&part[..period], scratch, out);
+                    self.push_ids(&body[..period], scratch, out);
                     let to = out.len();
                     for _ in 1..repeats {
                         out.extend_from_within(from..to);
                     }
-                    self.push_ids(&part[..tail], scratch, out);
+                    self.push_ids(&body[..tail], scratch, out);
                 }
                 None => self.push_ids(part, scratch, out),
             },
@@ -465,6 +519,39 @@ impl SentencePiece {
         found
     }
 
+    /// [`SentencePiece::run`], or else a head and a run after it: `Some((h,
+    /// run))` when the part merged is its first `h` bytes merged alone, then
+    /// `part[h..]` merged as that run. The dummy prefix puts a `▁` before a
+    /// text's first character, so text of one character repeated is a `▁`
+    /// then a run (1 MB of "a" took 4× the prose's time before this).
+    ///
+    /// Why, by `run`'s lemmas: the first symbol of a short probe merged is
+    /// the first `h` bytes merged alone (1), and `part[h..]` is a run whose
+    /// symbols `run` gives; the two sequences together are the part merged
+    /// (2, 3) when the head's symbol and the run's first symbol join, which
+    /// is checked by merging their bytes.
+    fn headed_run(&self, part: &[u8], scratch: &mut Scratch) -> Option<(usize, (usize, usize, usize))> {
+        if let Some(run) = self.run(part, scratch) {
+            return Some((0, run));
+        }
+        if part.len() < RUN_MIN * self.longest {
+            return None;
+        }
+        let body = &part[utf8_len(part[0])..];
+        let unit = utf8_len(body[0]);
+        if body.len() % unit != 0 || body[unit..] != body[..body.len() - unit] {
+            return None;
+        }
+        let probe = part.len() - body.len() + (4 * self.longest).next_multiple_of(unit);
+        self.merge(&part[..probe], scratch);
+        let head = scratch.starts[1] as usize;
+        let run = self.run(&part[head..], scratch)?;
+        self.merge(&part[head..head + run.0], scratch);
+        let first = scratch.starts[1] as usize;
+        self.merge(&part[..head + first], scratch);
+        (scratch.starts[..] == [0, head as u32, (head + first) as u32]).then_some((head, run))
+    }
+
     /// Tokens of a merged part: one per piece, one per byte of a character
     /// that is not a piece (only single characters can be left unmerged
     /// without being pieces: every merge makes a piece).
@@ -511,7 +598,7 @@ impl SentencePiece {
         if bytes.len() > self.vocab.max_len() {
             return NONE;
         }
-        self.rank(bytes, recent).unwrap_or(NONE)
+        self.rank(bytes, recent).map_or(NONE, |id| self.priority(id))
     }
 
     fn merge_scan(&self, part: &[u8], scratch: &mut Scratch) {
@@ -520,7 +607,7 @@ impl SentencePiece {
         for w in starts.windows(3) {
             ranks.push(self.pair_rank(part, w[0], w[2], recent));
         }
-        // The best pair: lowest id, leftmost on a tie (`min_by_key` keeps the first).
+        // The best pair: lowest priority, leftmost on a tie (`min_by_key` keeps the first).
         while let Some((i, &rank)) = ranks.iter().enumerate().min_by_key(|&(_, &r)| r) {
             if rank == NONE {
                 break;
@@ -545,7 +632,7 @@ impl SentencePiece {
         next.extend((1..=n as u32).map(|j| if j as usize == n { NONE } else { j }));
         prev.clear();
         prev.extend((0..n as u32).map(|j| j.wrapping_sub(1)));
-        buckets.reset(self.vocab.len());
+        buckets.reset(self.vocab.len() + 1);
         urgent.clear();
         let starts = &starts[..n];
         // The library pops (priority, left) from one heap. Here the pairs
@@ -629,10 +716,16 @@ impl SentencePiece {
     }
 }
 
+/// Whether `id`'s bit is set in a bit set by id (an empty set has none).
+#[inline]
+fn bit(set: &[u64], id: u32) -> bool {
+    set.get(id as usize / 64).is_some_and(|w| w >> (id % 64) & 1 == 1)
+}
+
 /// `text` with each `▁` written as a space, when it has one: the library
 /// turns spaces into `▁`, so the two are the same symbol, and the
 /// vocabulary stores `▁` as a space.
-pub(crate) fn escape(text: &str) -> alloc::borrow::Cow<'_, [u8]> {
+fn escape(text: &str) -> alloc::borrow::Cow<'_, [u8]> {
     // Bytes, not `str::replace`: its searcher is code the WebAssembly
     // tokenizer module would carry for this alone.
     const LOWER_ONE_EIGHTH: &[u8] = "\u{2581}".as_bytes();
@@ -703,7 +796,7 @@ mod tests {
                 return;
             }
             if let Some(id) = model.vocab.rank(&text[symbols[l].start..symbols[r].end]) {
-                heap.push((Reverse(id), Reverse(l), r, symbols[r].end - symbols[l].start));
+                heap.push((Reverse(model.priority(id)), Reverse(l), r, symbols[r].end - symbols[l].start));
             }
         };
         for l in 1..symbols.len() {
@@ -741,21 +834,28 @@ mod tests {
         ids
     }
 
-    fn gemma3() -> &'static SentencePiece {
-        static T: crate::Once<Tokenizer> = crate::Once::new();
-        let t = T.get_or_init(|| Tokenizer::embedded(Encoding::Gemma3));
-        match &t.engine {
-            Engine::SentencePiece(model) => model,
-            Engine::Bpe(..) => unreachable!("gemma3 is SentencePiece"),
-        }
+    /// The embedded SentencePiece vocabularies: Gemma 3's, and Mistral's v3
+    /// (v1's pieces with user-defined ones; its runs of `▁` merge last, tied).
+    fn models() -> [&'static SentencePiece; 2] {
+        static T: [crate::Once<Tokenizer>; 2] = [crate::Once::new(), crate::Once::new()];
+        [Encoding::Gemma3, Encoding::MistralV3].map(|e| {
+            let i = usize::from(e == Encoding::MistralV3);
+            match &T[i].get_or_init(|| Tokenizer::embedded(e)).engine {
+                Engine::SentencePiece(model) => &**model,
+                Engine::Bpe(..) => unreachable!("{e} is SentencePiece"),
+            }
+        })
     }
 
     /// Pieces of text that sit on the encoder's cuts: spaces before and
     /// after the one piece with `▁` inside (`>▁</`), runs of the
-    /// user-defined whitespace, tags, characters that are not pieces.
+    /// user-defined whitespace, tags, characters that are not pieces; runs
+    /// of spaces (Mistral's tied pieces) and its user-defined pieces.
     const BITS: &[&str] = &[
         " ",
         "  ",
+        "             ",
+        "[REFERENCE_DOC_1]",
         ">",
         "</",
         "> </",
@@ -790,10 +890,15 @@ mod tests {
 
     #[test]
     fn the_file_s_unreached_list_is_the_encoder_s() {
-        let data = include_bytes!("../../data/vocab/gemma3.bin");
-        let listed = spm_file::decode(data).unwrap().unreached;
-        assert_eq!(listed, SentencePiece::unreached(data).unwrap());
-        assert!(!listed.is_empty() && listed.len() < 10_000, "{}", listed.len());
+        for data in [
+            &include_bytes!("../../data/vocab/gemma3.bin")[..],
+            include_bytes!("../../data/vocab/mistral_v1.bin"),
+            include_bytes!("../../data/vocab/mistral_v3.bin"),
+        ] {
+            let listed = spm_file::decode(data).unwrap().unreached;
+            assert_eq!(listed, SentencePiece::unreached(data).unwrap());
+            assert!(listed.len() < 10_000, "{}", listed.len());
+        }
     }
 
     /// Runs of one character, of every length from the shortest the
@@ -802,19 +907,23 @@ mod tests {
     /// is no piece): the library's ids, and the shortcut taken.
     #[test]
     fn a_run_merges_as_the_library_does() {
-        let model = gemma3();
-        let min = RUN_MIN * model.longest;
-        let mut scratch = Scratch::default();
         let mut shortcuts = 0;
-        for unit in ["a", "7", ".", "中", "😀", "\u{e000}", "x\u{301}"] {
+        for (model, unit) in models()
+            .into_iter()
+            .flat_map(|m| ["a", "7", ".", "中", "😀", "\u{e000}", "x\u{301}", " ", "\n"].map(|u| (m, u)))
+        {
+            let min = RUN_MIN * model.longest;
+            let mut scratch = Scratch::default();
             let u = unit.len();
             for n in (min.div_ceil(u)..(min + 4 * model.longest) / u).step_by(u.max(3)) {
-                let text = unit.repeat(n);
-                let mut out = Vec::new();
-                model.encode(text.as_bytes(), &mut scratch, &mut out);
-                assert_eq!(out, library(model, text.as_bytes()), "{unit:?} × {n}");
-                assert_eq!(model.count(text.as_bytes(), &mut scratch, None), out.len());
-                shortcuts += usize::from(model.run(text.as_bytes(), &mut scratch).is_some());
+                // The run alone, and after a dummy prefix or another character (`headed_run`).
+                for text in [unit.repeat(n), format!(" {}", unit.repeat(n)), format!("b{}", unit.repeat(n))] {
+                    let mut out = Vec::new();
+                    model.encode(text.as_bytes(), &mut scratch, &mut out);
+                    assert_eq!(out, library(model, text.as_bytes()), "{text:?}");
+                    assert_eq!(model.count(text.as_bytes(), &mut scratch, None), out.len());
+                    shortcuts += usize::from(model.headed_run(text.as_bytes(), &mut scratch).is_some());
+                }
             }
         }
         assert!(shortcuts > 100, "the run shortcut was taken {shortcuts} times");
@@ -825,13 +934,14 @@ mod tests {
         #[test]
         fn cuts_never_change_the_library_s_ids(bits in prop::collection::vec(0..BITS.len(), 0..120)) {
             let text: String = bits.iter().map(|&i| BITS[i]).collect();
-            let model = gemma3();
-            let (mut out, mut scratch) = (Vec::new(), Scratch::default());
-            model.encode(text.as_bytes(), &mut scratch, &mut out);
-            prop_assert_eq!(&out, &library(model, text.as_bytes()), "{:?}", text);
-            let mut memo = Memo::default();
-            prop_assert_eq!(model.count(text.as_bytes(), &mut scratch, Some(&mut memo)), out.len());
-            prop_assert_eq!(model.count(text.as_bytes(), &mut scratch, Some(&mut memo)), out.len());
+            for model in models() {
+                let (mut out, mut scratch) = (Vec::new(), Scratch::default());
+                model.encode(text.as_bytes(), &mut scratch, &mut out);
+                prop_assert_eq!(&out, &library(model, text.as_bytes()), "{:?}", text);
+                let mut memo = Memo::default();
+                prop_assert_eq!(model.count(text.as_bytes(), &mut scratch, Some(&mut memo)), out.len());
+                prop_assert_eq!(model.count(text.as_bytes(), &mut scratch, Some(&mut memo)), out.len());
+            }
         }
     }
 }

@@ -22,7 +22,7 @@ fn splitter(encoding: Encoding) -> Option<Splitter> {
         Encoding::Cl100kBase | Encoding::Llama3 => Some(Splitter::Cl100k),
         Encoding::P50kBase | Encoding::R50kBase => Some(Splitter::Gpt2),
         Encoding::Tekken => Some(Splitter::Tekken),
-        Encoding::Gemma3 => None,
+        Encoding::Gemma3 | Encoding::MistralV1 | Encoding::MistralV3 => None,
     }
 }
 
@@ -38,6 +38,8 @@ fn embedded(vocabulary: Vocabulary) -> &'static [u8] {
         Vocabulary::Llama3 => include_bytes!("../../data/vocab/llama3.bin"),
         Vocabulary::Tekken => include_bytes!("../../data/vocab/tekken.bin"),
         Vocabulary::Llama4 => include_bytes!("../../data/vocab/llama4.bin"),
+        Vocabulary::MistralV1 => include_bytes!("../../data/vocab/mistral_v1.bin"),
+        Vocabulary::MistralV3 => include_bytes!("../../data/vocab/mistral_v3.bin"),
     }
 }
 
@@ -99,7 +101,9 @@ impl Tokenizer {
     /// (Llama 3's), Hugging Face's `len(encode(text,
     /// add_special_tokens=False))`; for Gemma 3, sentencepiece's
     /// `len(encode(text))` (no `<bos>`), which is what the `google-genai`
-    /// SDK's local tokenizer sums.
+    /// SDK's local tokenizer sums; for Mistral's SentencePiece vocabularies
+    /// the same (its dummy prefix included), which is how mistral-common
+    /// encodes a message's text.
     pub fn count(&self, text: &str) -> usize {
         self.reused.with(|reused| match reused {
             Some(reused) => self.count_with(text, reused, true),
@@ -134,13 +138,14 @@ impl Tokenizer {
                 });
                 total
             }
-            Engine::SentencePiece(model) => model.count(&sentencepiece::escape(text), spm, memo),
+            Engine::SentencePiece(model) => model.count(&model.normalize(text), spm, memo),
         }
     }
 
     /// The token ids of `text`: tiktoken's `encode_ordinary(text)`; for a
     /// vocabulary with added tokens, Hugging Face's `encode(text,
-    /// add_special_tokens=False)`; sentencepiece's `encode(text)` for Gemma 3.
+    /// add_special_tokens=False)`; sentencepiece's `encode(text)` for Gemma 3
+    /// and Mistral's SentencePiece vocabularies.
     pub fn encode(&self, text: &str) -> Vec<u32> {
         let mut out = Vec::new();
         match &self.engine {
@@ -155,7 +160,7 @@ impl Tokenizer {
             }
             Engine::SentencePiece(model) => {
                 let mut scratch = sentencepiece::Scratch::default();
-                model.encode(&sentencepiece::escape(text), &mut scratch, &mut out);
+                model.encode(&model.normalize(text), &mut scratch, &mut out);
             }
         }
         out
@@ -341,6 +346,21 @@ mod tests {
         assert_eq!(g.encode("\u{e001}\u{f0000}"), [247368, 481, 414, 366, 366]);
         assert_eq!(g.count("\u{e001}\u{f0000}"), 5);
         assert_eq!(g.count(""), 0);
+    }
+
+    #[test]
+    fn counts_mistral_s_sentencepiece_with_its_dummy_prefix() {
+        // Ids from sentencepiece 0.2.3 with mistral-common 1.13.1's models:
+        // a `▁` before the text (none for empty text), v3's ids 768 above v1's.
+        let (v1, v3) = (Tokenizer::embedded(Encoding::MistralV1), Tokenizer::embedded(Encoding::MistralV3));
+        assert_eq!(v1.encode("hello world"), [6312, 28709, 1526]);
+        assert_eq!(v3.encode("hello world"), [7080, 29477, 2294]);
+        assert_eq!(v1.count(""), 0);
+        // 18 `▁`: the tied runs of `▁` merge leftmost first, 16 then 2.
+        assert_eq!(v1.encode(&" ".repeat(17)), [359, 259]);
+        // v3's user-defined piece, after the dummy prefix; text to v1.
+        assert_eq!(v3.encode("[REFERENCE_DOC_2]a"), [29473, 768, 29476]);
+        assert_eq!(v1.count("[REFERENCE_DOC_2]a"), 11);
     }
 
     #[test]
