@@ -335,6 +335,21 @@ mod tests {
     }
 
     #[test]
+    fn stacked_areas_one_per_series_coloured_in_order() {
+        let labels: Vec<String> = (1..=3).map(|d| format!("2026-11-0{d}")).collect();
+        let layer = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let layers = [layer(&["1", "2", "0"]), layer(&["0.5", "0", "1"]), layer(&["1", "1", "1"])];
+        let svg = stacked(&labels, &layers, true, Unit::Usd);
+        assert_eq!(svg.matches("<polygon").count(), 3, "{svg}");
+        // The first series in the first colour, (other) last in grey.
+        assert!(svg.contains(&series_colour(0, false).to_uppercase()), "{svg}");
+        assert!(svg.contains(&series_colour(2, true).to_uppercase()), "{svg}");
+        assert_eq!(series_colour(8, false), series_colour(0, false), "colours cycle before (other)'s grey");
+        assert_eq!(stacked(&[], &layers, false, Unit::Usd), "");
+        assert_eq!(stacked(&labels, &[], false, Unit::Usd), "");
+    }
+
+    #[test]
     fn bars_fill_the_plot_from_the_top_largest_first() {
         let datum = |label: &str, value: &str| Datum { label: label.into(), value: value.into() };
         let svg = bars(&[datum("a", "3"), datum("b", "2"), datum("c", "1")], Unit::Usd);
