@@ -23,7 +23,6 @@ fn ours(e: Encoding) -> &'static Tokenizer {
     &all[Encoding::ALL.iter().position(|&x| x == e).unwrap()]
 }
 
-
 fn check(e: Encoding, text: &str) {
     let expected = reference(e).ids(text);
     let got = ours(e).encode(text);
