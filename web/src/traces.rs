@@ -208,6 +208,17 @@ fn DashboardView(d: Arc<Dashboard>) -> impl IntoView {
     let dimension = RwSignal::new(Dimension::Model);
     let body = move || {
         let f = filter.get();
+        // What import alone computes (the cache savings, the audit, the
+        // what-ifs) covers the whole export under any filter: said so, never
+        // shown as if it were the slice's.
+        let whole = !f.is_empty();
+        let whole_note = whole.then(|| {
+            view! {
+                <p class="muted" data-testid="whole-export-note">
+                    "Filtered: the cache savings, the price audit and the what-ifs below still cover the whole export."
+                </p>
+            }
+        });
         let d = if f.is_empty() {
             d.clone()
         } else {
@@ -225,9 +236,14 @@ fn DashboardView(d: Arc<Dashboard>) -> impl IntoView {
                 <Card label="Cost (as exported)" value=Glance::usd(t.exported_cost) testid="exported-cost" />
                 <Card label="Model calls" value=Glance::count(t.generations) testid="generations" />
                 <Card label="Not fully priced" value=Glance::count(t.unpriced) testid="unpriced" />
-                <Card label="Cache savings" value=Glance::usd(d.report.cache_savings) testid="cache-savings" />
+                <Card
+                    label=if whole { "Cache savings (whole export)" } else { "Cache savings" }
+                    value=Glance::usd(d.report.cache_savings)
+                    testid="cache-savings"
+                />
                 <Card label="Tokens" value=Glance::count(t.tokens.total) testid="tokens" />
             </div>
+            {whole_note}
             <DailyTrend d=d.clone() filter split />
             <Breakdown d=d.clone() filter dimension />
             <TopTraces d=d.clone() />

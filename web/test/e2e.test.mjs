@@ -617,6 +617,9 @@ test('traces: clicking a model or a day filters the whole dashboard; the breadcr
   await page.click('[data-testid=groups-model] button:has-text("gpt-4o-mini")');
   await page.waitForFunction(() => document.querySelector('[data-testid=generations]')?.textContent === '1');
   assert.match(await page.textContent('[data-testid=breadcrumbs]'), /Model: gpt-4o-mini/);
+  // What only the import computes is labelled as the whole export's, not passed off as the slice's.
+  assert.match(await page.textContent('[data-testid=whole-export-note]'), /whole export/);
+  assert.match(await page.getAttribute('[data-testid=cache-savings]', 'aria-label'), /^Cache savings \(whole export\)/);
   assert.equal(await page.$$eval('[data-testid=groups-model] tbody tr', (r) => r.length), 1);
   assert.equal(await page.getAttribute('[data-testid=day-picker]', 'aria-valuemax'), '0', 'one day left on the chart');
   // A second filter narrows further; a user with no such call leaves nothing.
@@ -630,6 +633,7 @@ test('traces: clicking a model or a day filters the whole dashboard; the breadcr
   assert.doesNotMatch(await page.textContent('[data-testid=breadcrumbs]'), /Model:/);
   await page.click('[data-testid=breadcrumbs] button:has-text("All calls")');
   await page.waitForFunction((w) => document.querySelector('[data-testid=total-cost]')?.textContent === w, whole);
+  assert.equal(await page.$('[data-testid=whole-export-note]'), null, 'no note without a filter');
   // A day on the chart, from the keyboard (Enter on the picked day).
   await page.focus('[data-testid=day-picker]');
   await page.keyboard.press('Home');

@@ -519,21 +519,7 @@ impl<'t> Analyzer<'t> {
     /// Builds the report.
     pub fn finish(mut self) -> Report {
         let mut overflow = self.overflow;
-        let Slice {
-            totals,
-            by_day,
-            by_model,
-            by_provider,
-            by_user,
-            by_session,
-            by_tag,
-            by_trace_name,
-            by_name,
-            by_environment,
-            by_metadata,
-            top_traces,
-            spikes,
-        } = Slice::of(self.facts.iter(), &self.strings, &self.options, &mut overflow);
+        let slice = Slice::of(self.facts.iter(), &self.strings, &self.options, &mut overflow);
         let mut audit = core::mem::take(&mut self.audit);
         audit.discrepancies.sort_by_key(|d| core::cmp::Reverse(d.difference.atto().unsigned_abs()));
         audit.discrepancies.truncate(self.options.max_discrepancies);
@@ -560,30 +546,17 @@ impl<'t> Analyzer<'t> {
             .collect();
         let mut unknown_models: Vec<(String, u64)> = core::mem::take(&mut self.unknown_models).into_iter().collect();
         unknown_models.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        Report {
-            totals,
-            by_day,
-            by_model,
-            by_provider,
-            by_user,
-            by_session,
-            by_tag,
-            by_trace_name,
-            by_name,
-            by_environment,
-            by_metadata,
-            top_traces,
+        slice.report(Whole {
             cache_savings: self.cache_savings,
             audit,
             what_ifs,
-            spikes,
             unknown_models,
             pricing: self.pricing,
             overflow,
             facts: self.facts,
             strings: Arc::new(self.strings),
             options: self.options,
-        }
+        })
     }
 
     /// farebox's cost of `usage` on `model`: `(total, complete)`.
@@ -652,7 +625,66 @@ pub(crate) struct Slice {
     pub(crate) spikes: Vec<Alert>,
 }
 
+/// What a [`Report`] holds beside its [`Slice`]: what only the import
+/// computes (the same under any filter) and the per-call records.
+pub(crate) struct Whole {
+    pub(crate) cache_savings: Usd,
+    pub(crate) audit: Audit,
+    pub(crate) what_ifs: Vec<WhatIfResult>,
+    pub(crate) unknown_models: Vec<(String, u64)>,
+    pub(crate) pricing: PricingNote,
+    pub(crate) overflow: bool,
+    pub(crate) facts: Vec<Fact>,
+    pub(crate) strings: Arc<Interner>,
+    pub(crate) options: AnalysisOptions,
+}
+
 impl Slice {
+    /// The report of this slice with `whole`.
+    pub(crate) fn report(self, whole: Whole) -> Report {
+        let Slice {
+            totals,
+            by_day,
+            by_model,
+            by_provider,
+            by_user,
+            by_session,
+            by_tag,
+            by_trace_name,
+            by_name,
+            by_environment,
+            by_metadata,
+            top_traces,
+            spikes,
+        } = self;
+        let Whole { cache_savings, audit, what_ifs, unknown_models, pricing, overflow, facts, strings, options } =
+            whole;
+        Report {
+            totals,
+            by_day,
+            by_model,
+            by_provider,
+            by_user,
+            by_session,
+            by_tag,
+            by_trace_name,
+            by_name,
+            by_environment,
+            by_metadata,
+            top_traces,
+            cache_savings,
+            audit,
+            what_ifs,
+            spikes,
+            unknown_models,
+            pricing,
+            overflow,
+            facts,
+            strings,
+            options,
+        }
+    }
+
     pub(crate) fn of<'f>(
         facts: impl Iterator<Item = &'f Fact> + Clone,
         strings: &Interner,

@@ -12,7 +12,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::aggregate::{Fact, Report, Slice};
+use super::aggregate::{Fact, Report, Slice, Whole};
 use super::split::DayRange;
 use super::Dimension;
 
@@ -50,66 +50,17 @@ impl Report {
         let mut keys = Vec::new();
         let facts: Vec<Fact> = self.facts.iter().filter(|f| self.keeps(filter, f, &mut keys)).cloned().collect();
         let mut overflow = self.overflow;
-        let Slice {
-            totals,
-            by_day,
-            by_model,
-            by_provider,
-            by_user,
-            by_session,
-            by_tag,
-            by_trace_name,
-            by_name,
-            by_environment,
-            by_metadata,
-            top_traces,
-            spikes,
-        } = Slice::of(facts.iter(), &self.strings, &self.options, &mut overflow);
-        Report {
-            totals,
-            by_day,
-            by_model,
-            by_provider,
-            by_user,
-            by_session,
-            by_tag,
-            by_trace_name,
-            by_name,
-            by_environment,
-            by_metadata,
-            top_traces,
-            spikes,
-            overflow,
-            facts,
-            ..self.clone_without_facts()
-        }
-    }
-
-    /// The report's fields but its per-call records (the slice brings its own).
-    fn clone_without_facts(&self) -> Report {
-        Report {
-            totals: self.totals,
-            by_day: Vec::new(),
-            by_model: Vec::new(),
-            by_provider: Vec::new(),
-            by_user: Vec::new(),
-            by_session: Vec::new(),
-            by_tag: Vec::new(),
-            by_trace_name: Vec::new(),
-            by_name: Vec::new(),
-            by_environment: Vec::new(),
-            by_metadata: Default::default(),
-            top_traces: Vec::new(),
+        let slice = Slice::of(facts.iter(), &self.strings, &self.options, &mut overflow);
+        slice.report(Whole {
             cache_savings: self.cache_savings,
             audit: self.audit.clone(),
             what_ifs: self.what_ifs.clone(),
-            spikes: Vec::new(),
             unknown_models: self.unknown_models.clone(),
             pricing: self.pricing.clone(),
-            overflow: self.overflow,
-            facts: Vec::new(),
+            overflow,
+            facts,
             strings: self.strings.clone(),
             options: self.options.clone(),
-        }
+        })
     }
 }
