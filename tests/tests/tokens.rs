@@ -1,6 +1,6 @@
 //! farebox's tokenizer against the reference of each encoding: tiktoken-rs
 //! (OpenAI's tiktoken in Rust) for OpenAI's; Hugging Face's `tokenizers` on
-//! the published `tokenizer.json` for Llama 3 and DeepSeek V3; for Mistral's Tekken,
+//! the published `tokenizer.json` for Llama 3, DeepSeek V3 and Qwen 3; for Mistral's Tekken,
 //! tiktoken-rs on Tekken's ranks and pattern, as mistral-common hands them
 //! to tiktoken; for Llama 4, tiktoken-rs on the ranks and o200k_base's
 //! pattern, as Meta's `llama-models` hands them to tiktoken. The files are
@@ -53,15 +53,141 @@ fn check_all(text: &str) {
 
 /// Characters chosen to sit on every class boundary the regexes test.
 const ALPHABET: &[char] = &[
-    'a', 'z', 'A', 'Z', 's', 'S', 't', 'T', 'l', 'L', 'v', 'e', 'r', 'd', 'm', 'ſ', '\'', '’', ' ', ' ', ' ', '\t',
-    '\n', '\n', '\r', '\u{0b}', '\u{0c}', '\u{85}', '\u{a0}', '\u{1680}', '\u{2000}', '\u{2028}', '\u{2029}',
-    '\u{202f}', '\u{3000}', '\u{200b}', '\u{feff}', '0', '7', '9', '²', 'Ⅻ', '٣', '.', ',', '!', '?', '/', '/', '-',
-    '_', '"', '(', ')', '{', '}', '#', '$', '€', '😀', '👍', '🏽', '\u{200d}', '\u{fe0f}', 'é', 'ß', 'ǅ', 'ǈ', 'ʰ',
-    'ˆ', '中', '文', 'の', 'カ', '한', 'ا', 'ب', 'א', 'ह', '\u{0301}', '\u{0308}', '\u{093f}', '\u{20dd}', 'İ', 'ı',
-    'Ω', 'ω', 'Ж', 'ж', '𝔘', '𐍈', '\u{e000}', '\u{0}', '\u{7f}',
+    'a',
+    'z',
+    'A',
+    'Z',
+    's',
+    'S',
+    't',
+    'T',
+    'l',
+    'L',
+    'v',
+    'e',
+    'r',
+    'd',
+    'm',
+    'ſ',
+    '\'',
+    '’',
+    ' ',
+    ' ',
+    ' ',
+    '\t',
+    '\n',
+    '\n',
+    '\r',
+    '\u{0b}',
+    '\u{0c}',
+    '\u{85}',
+    '\u{a0}',
+    '\u{1680}',
+    '\u{2000}',
+    '\u{2028}',
+    '\u{2029}',
+    '\u{202f}',
+    '\u{3000}',
+    '\u{200b}',
+    '\u{feff}',
+    '0',
+    '7',
+    '9',
+    '²',
+    'Ⅻ',
+    '٣',
+    '.',
+    ',',
+    '!',
+    '?',
+    '/',
+    '/',
+    '-',
+    '_',
+    '"',
+    '(',
+    ')',
+    '{',
+    '}',
+    '#',
+    '$',
+    '€',
+    '😀',
+    '👍',
+    '🏽',
+    '\u{200d}',
+    '\u{fe0f}',
+    'é',
+    'ß',
+    'ǅ',
+    'ǈ',
+    'ʰ',
+    'ˆ',
+    '中',
+    '文',
+    'の',
+    'カ',
+    '한',
+    'ا',
+    'ب',
+    'א',
+    'ह',
+    '\u{0301}',
+    '\u{0308}',
+    '\u{093f}',
+    '\u{20dd}',
+    'İ',
+    'ı',
+    'Ω',
+    'ω',
+    'Ж',
+    'ж',
+    '𝔘',
+    '𐍈',
+    '\u{e000}',
+    '\u{0}',
+    '\u{7f}',
     // DeepSeek V3's classes: ASCII punctuation and symbols, the edges of its CJK ranges.
-    '$', '+', '<', '|', '~', '@', '[', '\\', '`', '^', '*', ';', ':', '©', '°', '\u{9fa5}', '\u{9fa6}', '\u{3040}',
-    '\u{30a0}', '\u{30fb}', '\u{30fc}', '\u{3400}', 'ー', '・',
+    '$',
+    '+',
+    '<',
+    '|',
+    '~',
+    '@',
+    '[',
+    '\\',
+    '`',
+    '^',
+    '*',
+    ';',
+    ':',
+    '©',
+    '°',
+    '\u{9fa5}',
+    '\u{9fa6}',
+    '\u{3040}',
+    '\u{30a0}',
+    '\u{30fb}',
+    '\u{30fc}',
+    '\u{3400}',
+    'ー',
+    '・',
+    // Qwen 3's NFC: marks of other classes, Hangul jamo, singletons, exclusions, expansions.
+    '\u{0323}',
+    '\u{0345}',
+    '\u{05bc}',
+    '\u{1100}',
+    '\u{1161}',
+    '\u{11a8}',
+    '각',
+    '\u{2126}',
+    '\u{212b}',
+    'Å',
+    '\u{0958}',
+    '\u{1d160}',
+    '\u{fb2c}',
+    '\u{0344}',
+    '\u{0f73}',
 ];
 
 fn text_strategy() -> impl Strategy<Value = String> {
@@ -83,6 +209,59 @@ proptest! {
     #[test]
     fn same_tokens_as_the_reference_on_generated_text(text in text_strategy()) {
         check_all(&text);
+    }
+}
+
+/// Qwen 3 normalises to NFC (Unicode 9.0's, the reference's) before it
+/// splits: every character NFC can change, move or compose (a non-zero
+/// class, a decomposition, a part of a composite), alone, after a letter,
+/// before and after marks of other classes and between Hangul jamo, counts
+/// as the reference counts it.
+#[test]
+fn qwen3_normalizes_every_character_as_the_reference() {
+    use unicode_normalization_alignments::char::{canonical_combining_class, decompose_canonical};
+    let mut touched = std::collections::BTreeSet::new();
+    for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+        let mut parts = Vec::new();
+        decompose_canonical(c, |d| parts.push(d));
+        if canonical_combining_class(c) != 0 || parts != [c] {
+            touched.insert(c);
+            touched.extend(parts);
+        }
+    }
+    assert!(touched.len() > 10_000, "{} characters", touched.len());
+    // Hangul syllables are arithmetic: a sample of them is enough.
+    let chars: Vec<char> = touched
+        .into_iter()
+        .filter(|c| !('\u{AC01}'..='\u{D7A3}').contains(c) || (*c as u32).is_multiple_of(97))
+        .collect();
+    for chunk in chars.chunks(64) {
+        let run: String = chunk.iter().collect();
+        let spaced: String = chunk.iter().map(|c| format!("a{c}\u{0323}\u{0301} {c}\u{1161}\u{11a8}")).collect();
+        check(Encoding::Qwen3, &run);
+        check(Encoding::Qwen3, &spaced);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// The bounds without counting hold for Qwen 3 though NFC changes a
+    /// text's length: at most `factor` tokens per byte of the text as
+    /// given, at least one per `longest × factor` bytes.
+    #[test]
+    fn qwen3_counts_stay_within_the_normalization_bounds(
+        parts in proptest::collection::vec(prop::sample::select(vec![
+            "\u{1d160}", "\u{1100}\u{1161}\u{11a8}", "\u{0958}", "\u{fb2c}", "e\u{0301}", "\u{2126}", "a", " ", "각",
+        ]), 0..200)
+    ) {
+        use farebox_core::tokens::Vocabulary;
+        let text = parts.concat();
+        let (n, factor) = (text.len() as u64, Vocabulary::Qwen3.normalization_factor());
+        let count = ours(Encoding::Qwen3).count(&text) as u64;
+        prop_assert!(count <= n * factor, "{count} tokens for {n} bytes");
+        prop_assert!(count >= n.div_ceil(Vocabulary::Qwen3.longest_token() * factor), "{count} tokens for {n} bytes");
+        check(Encoding::Qwen3, &text);
     }
 }
 

@@ -28,7 +28,8 @@ use crate::telemetry::{CallLog, Outcome};
 /// compiled in; with the `gemma3` feature also gemma3 (the Gemini models
 /// Google's SDK counts with it, exactly), with `llama4` llama4, with
 /// `mistral-spm` Mistral's SentencePiece v1 and v3 (0.25 MB gzipped: the
-/// default upload would be ~0.1 MB under 3 MB). Without them those models
+/// default upload would be ~0.1 MB under 3 MB), with `deepseek-v3` and
+/// `qwen3` those (0.44 and 0.53 MB gzipped). Without them those models
 /// are estimated from o200k_base as models without a public tokenizer
 /// (core: `Tokenizers::lacks`): gemma3 is 1.4 MB gzipped and llama4 0.7 MB,
 /// and the upload would pass the free plan's 3 MB. Each is parsed the first time an
@@ -55,6 +56,14 @@ pub fn tokenizers() -> Tokenizers {
         Vocabulary::MistralV3 => Some(include_bytes!("../../core/data/vocab/mistral_v3.bin")),
         #[cfg(not(feature = "mistral-spm"))]
         Vocabulary::MistralV1 | Vocabulary::MistralV3 => None,
+        #[cfg(feature = "deepseek-v3")]
+        Vocabulary::DeepSeekV3 => Some(include_bytes!("../../core/data/vocab/deepseek_v3.bin")),
+        #[cfg(not(feature = "deepseek-v3"))]
+        Vocabulary::DeepSeekV3 => None,
+        #[cfg(feature = "qwen3")]
+        Vocabulary::Qwen3 => Some(include_bytes!("../../core/data/vocab/qwen3.bin")),
+        #[cfg(not(feature = "qwen3"))]
+        Vocabulary::Qwen3 => None,
         Vocabulary::P50kBase | Vocabulary::R50kBase => None,
     })
 }

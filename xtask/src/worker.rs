@@ -53,10 +53,17 @@ pub fn build(hooks: Hooks) -> Result<()> {
     if hooks == Hooks::Bench {
         features.push("bench-hooks");
     }
-    // `WORKER_GEMMA3=1`, `WORKER_LLAMA4=1`, `WORKER_MISTRAL_SPM=1`: those
-    // vocabularies compiled in (exact counts; the upload would pass, or come
-    // close to, the free plan's 3 MB: worker/README.md).
-    let optional = [("WORKER_GEMMA3", "gemma3"), ("WORKER_LLAMA4", "llama4"), ("WORKER_MISTRAL_SPM", "mistral-spm")];
+    // `WORKER_GEMMA3=1`, `WORKER_LLAMA4=1`, `WORKER_MISTRAL_SPM=1`,
+    // `WORKER_DEEPSEEK_V3=1`, `WORKER_QWEN3=1`: those vocabularies compiled
+    // in (exact counts; the upload would pass, or come close to, the free
+    // plan's 3 MB: worker/README.md).
+    let optional = [
+        ("WORKER_GEMMA3", "gemma3"),
+        ("WORKER_LLAMA4", "llama4"),
+        ("WORKER_MISTRAL_SPM", "mistral-spm"),
+        ("WORKER_DEEPSEEK_V3", "deepseek-v3"),
+        ("WORKER_QWEN3", "qwen3"),
+    ];
     for (variable, feature) in optional {
         if std::env::var_os(variable).is_some_and(|v| v == "1") {
             features.push(feature);

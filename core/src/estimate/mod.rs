@@ -480,14 +480,17 @@ enum Bound {
 /// from its length alone. Byte-level BPE starts from one token per byte
 /// and only merges, so a text of n bytes makes at most n tokens; no token is
 /// longer than the vocabulary's longest (`longest` bytes), so it makes at
-/// least ⌈n / longest⌉. Everything an estimate computes from counts (the
+/// least ⌈n / longest⌉. A vocabulary that normalises text first (Qwen 3's
+/// NFC) counts the normalised text, up to `factor` times longer or shorter
+/// ([`Vocabulary::normalization_factor`]): at most n × factor tokens, at
+/// least ⌈n / (longest × factor)⌉. Everything an estimate computes from counts (the
 /// ratio scaling, overheads, the tools formula, the prices) grows with each
 /// count, so the estimate with every text at its fewest (most) tokens is at
 /// or below (above) the exact one in every number a budget compares.
 pub(crate) enum Counter<'t> {
     Exact(&'t Tokenizer),
     Fewest { longest: u64 },
-    Most,
+    Most { per_byte: u64 },
 }
 
 impl Counter<'_> {
@@ -496,7 +499,7 @@ impl Counter<'_> {
         match self {
             Counter::Exact(tokenizer) => tokenizer.count(text) as u64,
             Counter::Fewest { longest } => bytes.div_ceil(*longest),
-            Counter::Most => bytes,
+            Counter::Most { per_byte } => bytes * per_byte,
         }
     }
 
@@ -525,9 +528,11 @@ impl<'t> Counting<'t> {
     /// token's length is used (a constant of the vocabulary), never its bytes.
     fn bounded(mapping: Option<Mapping>, model_id: &str, parsed: &request::Parsed<'_>, bound: Bound) -> Counting<'t> {
         let encoding = mapping.map(|m| m.encoding);
+        let vocabulary = Counting::vocabulary(encoding);
+        let factor = vocabulary.normalization_factor();
         let counter = match bound {
-            Bound::Fewest => Counter::Fewest { longest: Counting::vocabulary(encoding).longest_token() },
-            Bound::Most => Counter::Most,
+            Bound::Fewest => Counter::Fewest { longest: vocabulary.longest_token() * factor },
+            Bound::Most => Counter::Most { per_byte: factor },
         };
         Counting::with(counter, mapping, model_id, parsed)
     }
@@ -574,7 +579,12 @@ impl<'t> Counting<'t> {
             Counter::Fewest { longest } => {
                 alloc::format!("bound: {basis}, every text its fewest tokens (one per {longest} bytes)")
             }
-            Counter::Most => alloc::format!("bound: {basis}, every text its most tokens (one per byte)"),
+            Counter::Most { per_byte: 1 } => {
+                alloc::format!("bound: {basis}, every text its most tokens (one per byte)")
+            }
+            Counter::Most { per_byte } => alloc::format!(
+                "bound: {basis}, every text its most tokens ({per_byte} per byte: normalising can lengthen it)"
+            ),
         }
     }
 }

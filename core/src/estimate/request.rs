@@ -1197,7 +1197,8 @@ fn openai_tools(counter: &Counter, tools: &[&Value], encoding: Option<Encoding>)
             | Encoding::Llama4
             | Encoding::MistralV1
             | Encoding::MistralV3
-            | Encoding::DeepSeekV3,
+            | Encoding::DeepSeekV3
+            | Encoding::Qwen3,
         ) => 7,
         Some(Encoding::Cl100kBase | Encoding::P50kBase | Encoding::R50kBase) => 10,
     };

@@ -446,9 +446,9 @@ mod embedded_tests {
     /// ranks does not make from two tokens (it makes them, if at all, from
     /// parts ranked above them, which the search does not reason about), its
     /// 256 added tokens, and 17 tokens built on those: pieces that need any
-    /// of them go to the heap. DeepSeek V3's every token is made from two by
-    /// BPE (`cargo xtask vocab` checks it): only its 818 added tokens are not
-    /// pairs. A pair that fails without a failing part would be a wrong
+    /// of them go to the heap. DeepSeek V3's and Qwen 3's every token is made
+    /// from two by BPE (`cargo xtask vocab` checks it): only their added
+    /// tokens (818, 26) are not pairs. A pair that fails without a failing part would be a wrong
     /// stored split: none does.
     #[test]
     fn every_embedded_vocabulary_verifies_its_last_merges() {
@@ -479,6 +479,7 @@ mod embedded_tests {
             let expected = match v {
                 Vocabulary::Llama3 => (678 + 256, 17),
                 Vocabulary::DeepSeekV3 => (818, 0),
+                Vocabulary::Qwen3 => (26, 0),
                 _ => (0, 0),
             };
             assert_eq!((unpaired, unverified), expected, "{v}");

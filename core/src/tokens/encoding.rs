@@ -54,10 +54,14 @@ pub enum Encoding {
     /// byte-level BPE that splits three times (digits, CJK runs, then words)
     /// and 818 added tokens matched in text (Hugging Face `tokenizer.json`).
     DeepSeekV3,
+    /// Qwen 3 (and Qwen 3 Coder, Next, VL, Embedding): a 151,643-token
+    /// byte-level BPE after Unicode NFC, Llama 3's regex with one digit a
+    /// piece, and 26 added tokens matched in text (Hugging Face `tokenizer.json`).
+    Qwen3,
 }
 
 impl Encoding {
-    pub const ALL: [Encoding; 12] = [
+    pub const ALL: [Encoding; 13] = [
         Encoding::O200kBase,
         Encoding::O200kHarmony,
         Encoding::Cl100kBase,
@@ -70,6 +74,7 @@ impl Encoding {
         Encoding::MistralV1,
         Encoding::MistralV3,
         Encoding::DeepSeekV3,
+        Encoding::Qwen3,
     ];
 
     /// OpenAI's encodings (tiktoken's), the ones its chat overheads are documented for.
@@ -102,6 +107,7 @@ impl Encoding {
             Encoding::MistralV1 => "mistral_v1",
             Encoding::MistralV3 => "mistral_v3",
             Encoding::DeepSeekV3 => "deepseek_v3",
+            Encoding::Qwen3 => "qwen3",
         }
     }
 
@@ -127,6 +133,7 @@ impl Encoding {
             Encoding::MistralV1 => Vocabulary::MistralV1,
             Encoding::MistralV3 => Vocabulary::MistralV3,
             Encoding::DeepSeekV3 => Vocabulary::DeepSeekV3,
+            Encoding::Qwen3 => Vocabulary::Qwen3,
         }
     }
 
@@ -231,7 +238,40 @@ pub const FAMILY_RULES: &[FamilyRule] = &[
                (V3.1 and later, R1 and the distillations ship other tokenizer files)",
         matches: is_deepseek_v3,
     },
+    FamilyRule {
+        encoding: Encoding::Qwen3,
+        rule: "Qwen 3 open weights: `qwen3-` then a size (`qwen3-235b-a22b`, `Qwen3-32B`), optionally after \
+               coder, next, vl, embedding or reranker (`qwen3-coder-480b-a35b-instruct`); not Alibaba's API-only \
+               Qwen3-Max, -Plus, -Flash, nor Qwen 3.5+",
+        matches: is_qwen3,
+    },
 ];
+
+/// `qwen3-`, an optional family word, then a size (`235b`, `0.6b`, `0p6b`,
+/// `0-6b`): the open-weight Qwen 3 models, whose `tokenizer.json` is the
+/// pinned one. API-only models (`qwen3-max`, `qwen3-coder-plus`) and Qwen
+/// 3.5 and later may tokenize otherwise.
+fn is_qwen3(name: &str) -> bool {
+    name.match_indices("qwen3-").any(|(i, m)| {
+        let mut parts = name[i + m.len()..].split('-').peekable();
+        if parts.peek().is_some_and(|p| ["coder", "next", "vl", "embedding", "reranker"].contains(p)) {
+            parts.next();
+        }
+        let size = |p: &str| {
+            p.strip_suffix('b').is_some_and(|n| {
+                !n.is_empty() && n.split(['.', 'p']).all(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+            })
+        };
+        match (parts.next(), parts.next()) {
+            (Some(p), _) if size(p) => true,
+            // `0-6b`: a size written with a dash.
+            (Some(whole), Some(tenths)) => {
+                whole.bytes().all(|b| b.is_ascii_digit()) && !whole.is_empty() && size(tenths)
+            }
+            _ => false,
+        }
+    })
+}
 
 /// `deepseek-v3` (`-`, `_` or `.` before `v3`) followed by nothing or only
 /// by a date, `turbo` or a host's suffix (`deepseek-v3-0324`,
@@ -342,10 +382,11 @@ pub enum Vocabulary {
     MistralV1,
     MistralV3,
     DeepSeekV3,
+    Qwen3,
 }
 
 impl Vocabulary {
-    pub const ALL: [Vocabulary; 11] = [
+    pub const ALL: [Vocabulary; 12] = [
         Vocabulary::O200kBase,
         Vocabulary::Cl100kBase,
         Vocabulary::P50kBase,
@@ -357,6 +398,7 @@ impl Vocabulary {
         Vocabulary::MistralV1,
         Vocabulary::MistralV3,
         Vocabulary::DeepSeekV3,
+        Vocabulary::Qwen3,
     ];
 
     /// Its name (the name of the encoding it is the vocabulary of), which is
@@ -379,6 +421,7 @@ impl Vocabulary {
             Vocabulary::MistralV1 => "mistral_v1.bin",
             Vocabulary::MistralV3 => "mistral_v3.bin",
             Vocabulary::DeepSeekV3 => "deepseek_v3.bin",
+            Vocabulary::Qwen3 => "qwen3.bin",
         }
     }
 
@@ -404,6 +447,19 @@ impl Vocabulary {
         }
     }
 
+    /// How many times longer or shorter, in UTF-8 bytes, its normaliser can
+    /// make a text: 3 for Qwen 3's NFC (U+1D160's 4 bytes decompose into
+    /// three 4-byte characters; three 3-byte Hangul jamo compose into one
+    /// syllable), 1 for the others, which count text as it is. The bounds
+    /// without counting scale by it; a test checks it against every
+    /// character of the NFC tables.
+    pub const fn normalization_factor(self) -> u64 {
+        match self {
+            Vocabulary::Qwen3 => 3,
+            _ => 1,
+        }
+    }
+
     /// The encoding it is the vocabulary of (o200k_base for o200k_base's).
     pub const fn encoding(self) -> Encoding {
         match self {
@@ -418,6 +474,7 @@ impl Vocabulary {
             Vocabulary::MistralV1 => Encoding::MistralV1,
             Vocabulary::MistralV3 => Encoding::MistralV3,
             Vocabulary::DeepSeekV3 => Encoding::DeepSeekV3,
+            Vocabulary::Qwen3 => Encoding::Qwen3,
         }
     }
 }
@@ -559,6 +616,35 @@ mod tests {
         let rule = |m| Encoding::mapping(m).map(|m| m.rule);
         assert_eq!(rule("gemini-2.5-pro"), Some(FAMILY_RULES[0].rule));
         assert_eq!(rule("vertex_ai/Gemini-2.0-Flash-001"), Some(FAMILY_RULES[1].rule));
+    }
+
+    /// Qwen 3's open-weight models as hosts name them; its API-only models and later versions are not it.
+    #[test]
+    fn qwen3_names_across_hosts() {
+        for model in [
+            "deepinfra/Qwen/Qwen3-235B-A22B-Instruct-2507",
+            "bedrock_mantle/qwen.qwen3-coder-30b-a3b-instruct",
+            "fireworks_ai/accounts/fireworks/models/qwen3-embedding-0p6b",
+            "databricks/databricks-qwen3-embedding-0-6b",
+            "novita/qwen/qwen3-embedding-0.6b",
+            "deepinfra/Qwen/Qwen3-Next-80B-A3B-Instruct",
+            "fireworks_ai/accounts/fireworks/models/qwen3-vl-30b-a3b-instruct",
+            "gradient_ai/alibaba-qwen3-32b",
+        ] {
+            assert_eq!(Encoding::for_model(model), Some(Encoding::Qwen3), "{model}");
+        }
+        for model in [
+            "dashscope/qwen3-max",
+            "dashscope/qwen3-coder-plus",
+            "dashscope/qwen3-vl-plus",
+            "dashscope/qwen3-tts-flash",
+            "novita/qwen/qwen3-coder-next",
+            "dashscope/qwen3.5-plus",
+            "qwen-max",
+            "fireworks_ai/accounts/fireworks/models/qwen2p5-72b-instruct",
+        ] {
+            assert_eq!(Encoding::for_model(model), None, "{model}");
+        }
     }
 
     /// DeepSeek V3 as the price table's hosts name it; its later versions,

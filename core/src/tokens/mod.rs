@@ -22,7 +22,8 @@
 //! feature too), `unicode` and `pretokenize`, `vocab` (a vocabulary in
 //! memory), `memo`, `backtrack` (long pieces), `bpe` (the merge rule; uses
 //! `backtrack`), `vocab_file` (the file format; its writer uses `bpe`),
-//! `exclusive`, `tokenizer` ([`Tokenizer`], [`Tokenizers`]).
+//! `exclusive`, `normalize` (Unicode NFC, for Qwen 3), `tokenizer`
+//! ([`Tokenizer`], [`Tokenizers`]).
 
 #[cfg(feature = "tokenizer")]
 mod backtrack;
@@ -33,6 +34,8 @@ mod encoding;
 mod exclusive;
 #[cfg(feature = "tokenizer")]
 mod memo;
+#[cfg(feature = "tokenizer")]
+pub mod normalize;
 #[cfg(feature = "tokenizer")]
 mod pretokenize;
 #[cfg(feature = "tokenizer")]

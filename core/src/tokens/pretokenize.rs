@@ -43,6 +43,7 @@ pub(crate) enum Splitter {
     Gpt2,
     Cl100k,
     Llama3,
+    Qwen,
     O200k,
     Tekken,
     DeepSeek,
@@ -57,6 +58,7 @@ pub(crate) fn split(splitter: Splitter, text: &str, mut piece: impl FnMut(&str))
             Splitter::Gpt2 => t.gpt2(i),
             Splitter::Cl100k => t.cl100k(i, false, 3),
             Splitter::Llama3 => t.cl100k(i, true, 3),
+            Splitter::Qwen => t.cl100k(i, true, 1),
             Splitter::O200k => t.o200k(i, true, 3),
             Splitter::Tekken => t.o200k(i, false, 1),
             Splitter::DeepSeek => {
@@ -490,6 +492,7 @@ mod tests {
         assert_eq!(pieces(Splitter::Cl100k, "a\n  "), ["a", "\n  "]);
         assert_eq!(pieces(Splitter::Llama3, "a\n  "), ["a", "\n", "  "]);
         assert_eq!(pieces(Splitter::Llama3, "1234"), ["123", "4"]);
+        assert_eq!(pieces(Splitter::Qwen, "1234 don't"), ["1", "2", "3", "4", " don", "'t"]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use core::fmt;
 use super::bpe::{Encoder, Scratch};
 use super::exclusive::Exclusive;
 use super::memo::Memo;
+use super::normalize::Nfc;
 use super::pretokenize::{self, Splitter};
 use super::sentencepiece::{self, SentencePiece};
 use super::vocab::{Vocab, VocabError};
@@ -23,6 +24,7 @@ fn splitter(encoding: Encoding) -> Option<Splitter> {
         Encoding::Cl100kBase => Some(Splitter::Cl100k),
         Encoding::Llama3 => Some(Splitter::Llama3),
         Encoding::DeepSeekV3 => Some(Splitter::DeepSeek),
+        Encoding::Qwen3 => Some(Splitter::Qwen),
         Encoding::P50kBase | Encoding::R50kBase => Some(Splitter::Gpt2),
         Encoding::Tekken => Some(Splitter::Tekken),
         Encoding::Gemma3 | Encoding::MistralV1 | Encoding::MistralV3 => None,
@@ -44,6 +46,7 @@ fn embedded(vocabulary: Vocabulary) -> &'static [u8] {
         Vocabulary::MistralV1 => include_bytes!("../../data/vocab/mistral_v1.bin"),
         Vocabulary::MistralV3 => include_bytes!("../../data/vocab/mistral_v3.bin"),
         Vocabulary::DeepSeekV3 => include_bytes!("../../data/vocab/deepseek_v3.bin"),
+        Vocabulary::Qwen3 => include_bytes!("../../data/vocab/qwen3.bin"),
     }
 }
 
@@ -67,6 +70,8 @@ struct Reused {
 pub struct Tokenizer {
     encoding: Encoding,
     pub(crate) engine: Engine,
+    /// The Unicode normalisation text goes through first (Qwen 3's NFC).
+    nfc: Option<alloc::boxed::Box<Nfc>>,
     /// Buffers and remembered piece counts kept from one count to the next
     /// (see [`super::memo`]); a count that finds them in use (another
     /// thread's) runs with fresh ones.
@@ -82,11 +87,18 @@ impl fmt::Debug for Tokenizer {
 impl Tokenizer {
     /// A tokenizer from vocabulary data (the file of `encoding.vocabulary()`).
     pub fn from_vocab(encoding: Encoding, data: &[u8]) -> Result<Tokenizer, VocabError> {
+        let (nfc, data) = match encoding {
+            Encoding::Qwen3 => {
+                let (nfc, rest) = Nfc::read(data)?;
+                (Some(alloc::boxed::Box::new(nfc)), rest)
+            }
+            _ => (None, data),
+        };
         let engine = match splitter(encoding) {
             Some(splitter) => Engine::Bpe(splitter, alloc::boxed::Box::new(Encoder::new(vocab_file::read(data)?))),
             None => Engine::SentencePiece(alloc::boxed::Box::new(SentencePiece::from_file(data)?)),
         };
-        Ok(Tokenizer { encoding, engine, reused: Default::default() })
+        Ok(Tokenizer { encoding, engine, nfc, reused: Default::default() })
     }
 
     /// A tokenizer from the vocabulary compiled into this build.
@@ -135,7 +147,7 @@ impl Tokenizer {
             Engine::Bpe(splitter, bpe) => {
                 let mut total = 0;
                 segments(&bpe.vocab, text, |segment| match segment {
-                    Segment::Text(text) => pretokenize::split(*splitter, text, |piece| {
+                    Segment::Text(text) => pretokenize::split(*splitter, &self.normalize(text), |piece| {
                         total += bpe.count(piece.as_bytes(), scratch, memo.as_deref_mut())
                     }),
                     Segment::Added(_) => total += 1,
@@ -156,7 +168,7 @@ impl Tokenizer {
             Engine::Bpe(splitter, bpe) => {
                 let mut scratch = Scratch::default();
                 segments(&bpe.vocab, text, |segment| match segment {
-                    Segment::Text(text) => pretokenize::split(*splitter, text, |piece| {
+                    Segment::Text(text) => pretokenize::split(*splitter, &self.normalize(text), |piece| {
                         bpe.encode(piece.as_bytes(), &mut scratch, &mut out)
                     }),
                     Segment::Added(rank) => out.push(rank),
@@ -168,6 +180,16 @@ impl Tokenizer {
             }
         }
         out
+    }
+
+    /// A stretch of text between added tokens as the vocabulary's
+    /// normaliser leaves it (Hugging Face normalises each such stretch
+    /// alone, after matching the added tokens in the raw text).
+    fn normalize<'t>(&self, text: &'t str) -> alloc::borrow::Cow<'t, str> {
+        match &self.nfc {
+            Some(nfc) => nfc.normalize(text),
+            None => alloc::borrow::Cow::Borrowed(text),
+        }
     }
 
     /// The most bytes of text one token covers (what
