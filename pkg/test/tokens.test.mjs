@@ -99,6 +99,31 @@ test("Mistral's SentencePiece models count exactly with mistral_v1 and mistral_v
   assert.equal(countTokens(text, 'open-mixtral-8x22b'), countTokens(text, 'mistral_v3'));
 });
 
+test('DeepSeek V3 and Qwen 3 count exactly with their own vocabularies (Hugging Face\'s counts)', () => {
+  for (const [model, vocabulary] of [
+    ['deepseek/deepseek-v3', 'deepseek_v3'],
+    ['together_ai/deepseek-ai/DeepSeek-V3', 'deepseek_v3'],
+    ['deepinfra/Qwen/Qwen3-235B-A22B-Instruct-2507', 'qwen3'],
+    ['fireworks_ai/accounts/fireworks/models/qwen3-coder-480b-a35b-instruct', 'qwen3'],
+  ]) {
+    assert.equal(encodingForModel(model), vocabulary, model);
+  }
+  // Later or API-only models tokenize otherwise: not mapped.
+  throwsFarebox(() => countTokens('hi', 'deepseek/deepseek-v3.2'), 'no_exact_tokenizer');
+  throwsFarebox(() => countTokens('hi', 'dashscope/qwen3-max'), 'no_exact_tokenizer');
+  // Added tokens in text are one token; digits: DeepSeek groups three, Qwen one.
+  assert.equal(countTokens('<｜User｜>hi', 'deepseek_v3'), 2);
+  assert.equal(countTokens('<think>hi', 'qwen3'), 2);
+  assert.equal(countTokens('12345', 'deepseek_v3'), 2);
+  assert.equal(countTokens('12345', 'qwen3'), 5);
+  // Qwen 3 normalises to NFC first: a decomposed é counts as the composed one.
+  assert.equal(countTokens('Cafe\u0301', 'qwen3'), countTokens('Café', 'qwen3'));
+  assert.equal(countTokens('Cafe\u0301', 'deepseek_v3'), 3);
+  const text = testData('corpus/prose-en.txt', 'utf8');
+  assert.equal(countTokens(text, 'deepseek/deepseek-v3'), 66225);
+  assert.equal(countTokens(text, 'Qwen/Qwen3-32B'), 66849);
+});
+
 test('corpus texts count the same through every name for the encoding', () => {
   for (const file of ['prose-en.txt', 'code-rust.txt', 'json.txt', 'cjk.txt', 'emoji.txt', 'whitespace.txt']) {
     const text = testData(`corpus/${file}`, 'utf8');
