@@ -145,8 +145,12 @@ pub fn run(args: &[String]) -> Result<()> {
         let (model, source) = llama4_files()?;
         outputs.push(("core/data/vocab/llama4.bin".to_string(), llama4_bin(&fs::read_to_string(model)?, &source)?));
         let text = fs::read_to_string(reference.join("node_modules").join(TEKKEN))?;
-        outputs
-            .push(("core/data/vocab/tekken.bin".to_string(), tekken_bin(&text).map_err(|e| format!("{TEKKEN}: {e}"))?));
+        let tekken = tekken_bin(&text).map_err(|e| format!("{TEKKEN}: {e}"))?;
+        let september = fs::read_to_string(wheel_member(MISTRAL_COMMON_WHEEL, TEKKEN_SEPTEMBER)?)?;
+        if mistral_common_tekken_bin(&september).map_err(|e| format!("{TEKKEN_SEPTEMBER}: {e}"))? != tekken {
+            return Err(format!("{TEKKEN_SEPTEMBER}'s ranks are not {TEKKEN}'s: Pixtral 12B is not Tekken's").into());
+        }
+        outputs.push(("core/data/vocab/tekken.bin".to_string(), tekken));
         outputs.push(("core/data/unicode_classes.bin".to_string(), unicode_bin()?));
         Ok(outputs)
     })
@@ -218,10 +222,17 @@ const MISTRAL_MODELS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The pinned mistral-common wheel: (package, version, sha256).
+const MISTRAL_COMMON_WHEEL: (&str, &str, &str) = ("mistral-common", MISTRAL_COMMON, MISTRAL_COMMON_WHEEL_SHA256);
+
+/// The Tekken of September 2024 in it (Pixtral 12B's, mistral-common's
+/// `v3(is_tekken=True, is_mm=True)`), checked to hold July's ranks.
+const TEKKEN_SEPTEMBER: &str = "mistral_common/data/tekken_240911.json";
+
 /// Mistral's SentencePiece models (name, path), taken from the pinned
 /// mistral-common wheel, each checked against its sha256.
 pub fn mistral_models() -> Result<Vec<(&'static str, PathBuf)>> {
-    let wheel = ("mistral-common", MISTRAL_COMMON, MISTRAL_COMMON_WHEEL_SHA256);
+    let wheel = MISTRAL_COMMON_WHEEL;
     let mut models = Vec::new();
     for &(name, member, sha256) in MISTRAL_MODELS {
         let path = wheel_member(wheel, member)?;
@@ -443,6 +454,34 @@ fn tekken_bin(json: &str) -> Result<Vec<u8>> {
     if by_rank.len() != ranks {
         return Err(format!("{} ranks, the config says {ranks}", by_rank.len()).into());
     }
+    Ok(farebox_core::tokens::vocab_file::encode(&by_rank, &[])?)
+}
+
+/// A Tekken file as mistral-common ships it (`vocab`: `rank`, base64
+/// `token_bytes`) as `FBV3`, like [`tekken_bin`]: the same ranks and
+/// pattern make the same file.
+fn mistral_common_tekken_bin(json: &str) -> Result<Vec<u8>> {
+    use base64::Engine as _;
+    let file: serde_json::Value = serde_json::from_str(json)?;
+    let config = &file["config"];
+    if config["pattern"] != TEKKEN_PATTERN {
+        return Err("the split pattern is not the one core implements".into());
+    }
+    let size = |key: &str| config[key].as_u64().ok_or_else(|| format!("no config.{key}"));
+    let ranks = usize::try_from(size("default_vocab_size")? - size("default_num_special_tokens")?)?;
+    let vocab = file["vocab"].as_array().ok_or("no vocab")?;
+    let by_rank = vocab
+        .iter()
+        .take(ranks)
+        .enumerate()
+        .map(|(i, v)| {
+            if v["rank"] != i {
+                return Err(format!("entry {i} has rank {}", v["rank"]).into());
+            }
+            let bytes = v["token_bytes"].as_str().ok_or("no token_bytes")?;
+            Ok(Some(base64::engine::general_purpose::STANDARD.decode(bytes)?))
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(farebox_core::tokens::vocab_file::encode(&by_rank, &[])?)
 }
 

@@ -4,8 +4,8 @@
 //! Hugging Face's `tokenizers` (`encode(text, add_special_tokens=false)`),
 //! Tekken against tiktoken-rs on Tekken's ranks and pattern (what
 //! mistral-common runs), Llama 4 against tiktoken-rs on its ranks with
-//! o200k_base's pattern (what Meta's `llama-models` runs), DeepSeek V3
-//! against Hugging Face's `tokenizers` like Llama 3. The first byte
+//! o200k_base's pattern (what Meta's `llama-models` runs), DeepSeek V3 and
+//! Qwen 3 (its NFC too) against Hugging Face's `tokenizers` like Llama 3. The first byte
 //! picks the encoding, the rest is the text (lossy UTF-8). Checks the same
 //! ids and a count equal to their number, twice (the second from the
 //! tokenizer's memo).
@@ -17,7 +17,8 @@ use farebox_core::tokens::{Encoding, Tokenizer};
 use farebox_tests::references::reference;
 use libfuzzer_sys::fuzz_target;
 
-const FAMILIES: [Encoding; 4] = [Encoding::Llama3, Encoding::Tekken, Encoding::Llama4, Encoding::DeepSeekV3];
+const FAMILIES: [Encoding; 5] =
+    [Encoding::Llama3, Encoding::Tekken, Encoding::Llama4, Encoding::DeepSeekV3, Encoding::Qwen3];
 
 fn tokenizers() -> &'static [Tokenizer] {
     static ALL: OnceLock<Vec<Tokenizer>> = OnceLock::new();

@@ -35,7 +35,8 @@ pub enum Encoding {
     /// ranks and split regex are cl100k_base's (Hugging Face `tokenizer.json`
     /// of Llama 3.1).
     Llama3,
-    /// Mistral's Tekken of July 2024 (`tekken_240718.json`, Mistral NeMo):
+    /// Mistral's Tekken of July 2024 (`tekken_240718.json`, Mistral NeMo;
+    /// September's, Pixtral 12B's, has the same ranks and regex):
     /// tiktoken's merge rule on its 130,072 ranks with an o200k-like regex.
     /// The model's ids are these ranks + 1,000 (its control tokens come first).
     Tekken,
@@ -212,12 +213,15 @@ pub const FAMILY_RULES: &[FamilyRule] = &[
         rule: "Meta Llama 4: `llama` then `4` (`llama-4-scout`, `llama4-maverick`, `meta.llama4-`)",
         matches: is_llama4,
     },
-    // NeMo (2407) is the one model on this Tekken: later Mistral models use
-    // later Tekken files with other vocabularies, which are not here.
+    // The models mistral-common 1.13.1 maps to its Tekken files of July and
+    // September 2024 (whose ranks and pattern are the same: `cargo xtask
+    // vocab` checks it); later Mistral models use later Tekken files, not here.
     FamilyRule {
         encoding: Encoding::Tekken,
-        rule: "Mistral NeMo (July 2024): `mistral-nemo`, `open-mistral-nemo`",
-        matches: is_mistral_nemo,
+        rule: "Mistral's Tekken of 2024 (mistral-common 1.13.1's model table): Mistral NeMo (`mistral-nemo`, \
+               `open-mistral-nemo`), Pixtral 12B (`pixtral-12b`, `pixtral-12b-2409`), `ministral-8b-2410`, \
+               `mistral-small-2409`",
+        matches: is_tekken_2024,
     },
     FamilyRule {
         encoding: Encoding::MistralV3,
@@ -331,9 +335,15 @@ fn is_gemini_listed(name: &str, stable: bool) -> bool {
 }
 
 /// `mistral-nemo` (any case and separator: `Mistral-Nemo-Instruct-2407`,
-/// `mistral-nemo@2407`), or `open-mistral-nemo`; not NVIDIA's Nemotron.
-fn is_mistral_nemo(name: &str) -> bool {
-    name.replace('_', "-").contains("mistral-nemo") && !name.contains("nemotron")
+/// `mistral-nemo@2407`), or `open-mistral-nemo`, not NVIDIA's Nemotron;
+/// Pixtral 12B (one release: its undated name is it); the dated Ministral
+/// 8B and Mistral Small of autumn 2024 (their undated names now point at
+/// later models).
+fn is_tekken_2024(name: &str) -> bool {
+    let name = name.replace(['_', '@'], "-");
+    (name.contains("mistral-nemo") && !name.contains("nemotron"))
+        || name.ends_with("pixtral-12b")
+        || ["pixtral-12b-2409", "ministral-8b-2410", "mistral-small-2409"].iter().any(|m| name.contains(m))
 }
 
 /// `llama`, an optional `-`, `_` or `v`, then `3` not followed by a digit;
@@ -752,9 +762,22 @@ mod tests {
         ] {
             assert_eq!(Encoding::for_model(name), Some(Encoding::Tekken), "{name}");
         }
-        for name in
-            ["mistral/mistral-large-latest", "nebius/nvidia/Llama-3_1-Nemotron-Ultra-253B-v1", "pixtral-12b-2409"]
-        {
+        // Pixtral 12B and the autumn 2024 models mistral-common maps to Tekken.
+        for name in [
+            "scaleway/mistralai/pixtral-12b-2409",
+            "vercel_ai_gateway/mistral/pixtral-12b",
+            "mistral/ministral-8b-2410",
+            "mistral/mistral-small-2409",
+        ] {
+            assert_eq!(Encoding::for_model(name), Some(Encoding::Tekken), "{name}");
+        }
+        for name in [
+            "mistral/mistral-large-latest",
+            "nebius/nvidia/Llama-3_1-Nemotron-Ultra-253B-v1",
+            "mistral/ministral-8b-2512",
+            "mistral/ministral-8b-latest",
+            "pixtral-large-2411",
+        ] {
             assert_ne!(Encoding::for_model(name), Some(Encoding::Tekken), "{name}");
         }
     }
