@@ -16,6 +16,7 @@ const VOCABULARIES = {
   llama4: () => new URL('../vocab/llama4.bin', import.meta.url),
   mistral_v1: () => new URL('../vocab/mistral_v1.bin', import.meta.url),
   mistral_v3: () => new URL('../vocab/mistral_v3.bin', import.meta.url),
+  mistral_v7: () => new URL('../vocab/mistral_v7.bin', import.meta.url),
   deepseek_v3: () => new URL('../vocab/deepseek_v3.bin', import.meta.url),
   qwen3: () => new URL('../vocab/qwen3.bin', import.meta.url),
 };

@@ -29,6 +29,7 @@ export type EncodingName =
   | 'llama4'
   | 'mistral_v1'
   | 'mistral_v3'
+  | 'mistral_v7'
   | 'deepseek_v3'
   | 'qwen3';
 
@@ -44,6 +45,7 @@ export type VocabularyName =
   | 'llama4'
   | 'mistral_v1'
   | 'mistral_v3'
+  | 'mistral_v7'
   | 'deepseek_v3'
   | 'qwen3';
 

@@ -9,7 +9,7 @@
 import { host } from './host.js';
 
 /** The vocabulary files the package ships (o200k_harmony counts with o200k_base's). */
-const VOCABULARIES = ['o200k_base', 'cl100k_base', 'p50k_base', 'r50k_base', 'gemma3', 'llama3', 'tekken', 'llama4', 'mistral_v1', 'mistral_v3', 'deepseek_v3', 'qwen3'];
+const VOCABULARIES = ['o200k_base', 'cl100k_base', 'p50k_base', 'r50k_base', 'gemma3', 'llama3', 'tekken', 'llama4', 'mistral_v1', 'mistral_v3', 'mistral_v7', 'deepseek_v3', 'qwen3'];
 
 /** One class for both entries: `instanceof FareboxError` holds whichever threw. */
 export class FareboxError extends Error {

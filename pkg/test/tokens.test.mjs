@@ -87,6 +87,7 @@ test("Mistral's SentencePiece models count exactly with mistral_v1 and mistral_v
     ['codestral/codestral-2405', 'mistral_v3'],
     ['bedrock/us-east-1/mistral.mixtral-8x7b-instruct-v0:1', 'mistral_v1'],
     ['together_ai/mistralai/Mixtral-8x7B-Instruct-v0.1', 'mistral_v1'],
+    ['vertex_ai/mistral-large-2411', 'mistral_v7'],
   ]) {
     assert.equal(encodingForModel(model), vocabulary, model);
   }
@@ -95,6 +96,9 @@ test("Mistral's SentencePiece models count exactly with mistral_v1 and mistral_v
   assert.equal(countTokens(' '.repeat(17), 'mistral_v1'), 2);
   // v3's user-defined pieces are one token in text.
   assert.equal(countTokens('[REFERENCE_DOC_2]a', 'mistral_v3'), 3);
+  // v7 adds `[REF]` and `[/REF]` as pieces matched in text (sentencepiece: 4 ids with v7, 8 with v3).
+  assert.equal(countTokens('[REF]x[/REF]', 'mistral_v7'), 4);
+  assert.ok(countTokens('[REF]x[/REF]', 'mistral_v3') > 4);
   const text = testData('corpus/prose-en.txt', 'utf8');
   assert.equal(countTokens(text, 'open-mixtral-8x22b'), countTokens(text, 'mistral_v3'));
 });

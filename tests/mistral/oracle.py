@@ -1,4 +1,4 @@
-"""Mistral SentencePiece v1/v3 token ids from `sentencepiece`, for farebox's differential tests.
+"""Mistral SentencePiece v1/v3/v7 token ids from `sentencepiece`, for farebox's differential tests.
 
 Writes `tests/fixtures/mistral/<vocabulary>.json`: token ids of corpus samples,
 generated text and long runs, by `sentencepiece` with the models of the
@@ -27,6 +27,7 @@ MISTRAL_COMMON = "1.13.1"
 MODELS = {
     "mistral_v1": "tokenizer.model.v1",
     "mistral_v3": "mistral_instruct_tokenizer_240323.model.v3",
+    "mistral_v7": "mistral_instruct_tokenizer_241114.model.v7",
 }
 
 # The corpus sampling and the id digest are Gemma 3's oracle's.
@@ -44,6 +45,7 @@ ALPHABET = list(
 ) + ["\ue000", "\U000f0000", "\U0002a6d6", "\u0378", "\U0001fae8", "\u2581\u2581", "  ", "\n\n\n"]
 SNIPPETS = [
     "[REFERENCE_DOC_0]", "[REFERENCE_DOC_19]", "[REFERENCE_DOC_20]", "[INST]", "[/INST]", "<s>", "</s>", "<unk>",
+    "[REF]", "[/REF]", "[REF", "[SYSTEM_PROMPT]", "[IMG_BREAK]",
     "<0x41>", "[TOOL_CALLS]", " " * 13, " " * 14, " " * 15, " " * 16, " " * 17, " " * 29, " " * 31, " " * 33,
     "\n" * 31, "\t" * 40, "the", " the", "ing", "http://example.com/a?b=c", "12345678901234567890", "３４５", "ℌ",
 ]

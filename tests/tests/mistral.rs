@@ -1,4 +1,4 @@
-//! Mistral's SentencePiece v1 and v3 vocabularies against their reference:
+//! Mistral's SentencePiece v1, v3 and v7 vocabularies against their reference:
 //! token ids equal to sentencepiece's with mistral-common's models (what
 //! mistral-common encodes a message's text with), on the corpus, generated
 //! text and long runs. The fixtures are written by `tests/mistral/oracle.py`.
@@ -7,7 +7,7 @@ mod spm;
 
 use farebox_core::tokens::{Encoding, Tokenizer};
 
-const VOCABULARIES: [Encoding; 2] = [Encoding::MistralV1, Encoding::MistralV3];
+const VOCABULARIES: [Encoding; 3] = [Encoding::MistralV1, Encoding::MistralV3, Encoding::MistralV7];
 
 fn each(check: fn(&Tokenizer, &serde_json::Value)) {
     for e in VOCABULARIES {

@@ -1,6 +1,6 @@
 //! A chat's framing for open-weight models, against their published chat
 //! templates: the chat rendered as the template renders it (Meta's Llama 3.0
-//! and 3.1 templates, mistral-common's v3 Tekken one) and counted with the
+//! and 3.1 templates, mistral-common's v3 Tekken and v7 ones) and counted with the
 //! model's own tokenizer must fall in the estimate's range, and the estimate's
 //! point is the rendering hosts use by default. Llama 4's is Meta's own chat
 //! format (`llama-models`), which encodes each part alone: counted exactly.
@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 const LLAMA: &str = "together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo";
 const NEMO: &str = "mistral/open-mistral-nemo";
 const LLAMA4: &str = "together_ai/meta-llama/Llama-4-Scout-17B-16E-Instruct";
+const MISTRAL_LARGE_2411: &str = "vertex_ai/mistral-large-2411";
 
 /// The embedded tokenizer of `encoding`, made once for the whole file.
 fn tokenizer(encoding: Encoding) -> &'static Tokenizer {
@@ -101,6 +102,22 @@ fn mistral_count(chat: &[(&str, String)]) -> u64 {
     n
 }
 
+/// mistral-common's v7 encoding (`InstructTokenizerV7`) with its
+/// SentencePiece model: v3's, but each system message encoded where it
+/// stands between `[SYSTEM_PROMPT]` and `[/SYSTEM_PROMPT]` (control tokens).
+/// Each text is `sp.encode(text)`, dummy prefix included.
+fn mistral_v7_count(chat: &[(&str, String)]) -> u64 {
+    let v7 = tokenizer(Encoding::MistralV7);
+    let count = |s: &str| v7.count(s) as u64;
+    1 + chat
+        .iter()
+        .map(|(role, text)| match *role {
+            "assistant" => count(text) + 1,
+            _ => 2 + count(text),
+        })
+        .sum::<u64>()
+}
+
 /// Meta's `ChatFormat.encode_dialog_prompt` for Llama 4 (llama-models
 /// 0.3.0): `<|begin_of_text|>`, then per message `<|header_start|>`, the
 /// role encoded, `<|header_end|>`, "\n\n" encoded, the content encoded,
@@ -137,6 +154,15 @@ proptest! {
         prop_assert!(e.low <= v30, "low {} > Llama 3.0's {v30}", e.low);
         prop_assert!(v31.max(later) <= e.high, "high {} < Llama 3.1's {v31} / {later}", e.high);
         prop_assert_eq!(e.tokens, v31);
+    }
+
+    /// Mistral Large 2411's framing is mistral-common's v7, token for token.
+    #[test]
+    fn mistral_v7_chats_count_as_mistral_common(chat in chat()) {
+        let e = est(&body(MISTRAL_LARGE_2411, &chat)).input_tokens;
+        let n = mistral_v7_count(&chat);
+        prop_assert_eq!(e.tokens, n, "{:?}", e);
+        prop_assert!(e.low <= n && n <= e.high, "{n} outside {e:?}");
     }
 
     /// NeMo's framing is mistral-common's, token for token (the system

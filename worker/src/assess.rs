@@ -27,8 +27,8 @@ use crate::telemetry::{CallLog, Outcome};
 /// embeddings), llama3 (Llama 3.x on any host) and tekken (Mistral NeMo),
 /// compiled in; with the `gemma3` feature also gemma3 (the Gemini models
 /// Google's SDK counts with it, exactly), with `llama4` llama4, with
-/// `mistral-spm` Mistral's SentencePiece v1 and v3 (0.25 MB gzipped: the
-/// default upload would be ~0.1 MB under 3 MB), with `deepseek-v3` and
+/// `mistral-spm` Mistral's SentencePiece v1, v3 and v7 (0.37 MB gzipped:
+/// the default upload would pass 3 MB), with `deepseek-v3` and
 /// `qwen3` those (0.44 and 0.53 MB gzipped). Without them those models
 /// are estimated from o200k_base as models without a public tokenizer
 /// (core: `Tokenizers::lacks`): gemma3 is 1.4 MB gzipped and llama4 0.7 MB,
@@ -54,8 +54,10 @@ pub fn tokenizers() -> Tokenizers {
         Vocabulary::MistralV1 => Some(include_bytes!("../../core/data/vocab/mistral_v1.bin")),
         #[cfg(feature = "mistral-spm")]
         Vocabulary::MistralV3 => Some(include_bytes!("../../core/data/vocab/mistral_v3.bin")),
+        #[cfg(feature = "mistral-spm")]
+        Vocabulary::MistralV7 => Some(include_bytes!("../../core/data/vocab/mistral_v7.bin")),
         #[cfg(not(feature = "mistral-spm"))]
-        Vocabulary::MistralV1 | Vocabulary::MistralV3 => None,
+        Vocabulary::MistralV1 | Vocabulary::MistralV3 | Vocabulary::MistralV7 => None,
         #[cfg(feature = "deepseek-v3")]
         Vocabulary::DeepSeekV3 => Some(include_bytes!("../../core/data/vocab/deepseek_v3.bin")),
         #[cfg(not(feature = "deepseek-v3"))]

