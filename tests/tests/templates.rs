@@ -1,6 +1,7 @@
 //! A chat's framing for open-weight models, against their published chat
 //! templates: the chat rendered as the template renders it (Meta's Llama 3.0
-//! and 3.1 templates, mistral-common's v3 Tekken and v7 ones) and counted with the
+//! and 3.1 templates, mistral-common's v3 Tekken and v7 ones, DeepSeek V3's
+//! and Qwen 3's) and counted with the
 //! model's own tokenizer must fall in the estimate's range, and the estimate's
 //! point is the rendering hosts use by default. Llama 4's is Meta's own chat
 //! format (`llama-models`), which encodes each part alone: counted exactly.
@@ -15,6 +16,8 @@ const LLAMA: &str = "together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo";
 const NEMO: &str = "mistral/open-mistral-nemo";
 const LLAMA4: &str = "together_ai/meta-llama/Llama-4-Scout-17B-16E-Instruct";
 const MISTRAL_LARGE_2411: &str = "vertex_ai/mistral-large-2411";
+const DEEPSEEK_V3: &str = "together_ai/deepseek-ai/DeepSeek-V3";
+const QWEN3: &str = "llamagate/qwen3-8b";
 
 /// The embedded tokenizer of `encoding`, made once for the whole file.
 fn tokenizer(encoding: Encoding) -> &'static Tokenizer {
@@ -118,6 +121,35 @@ fn mistral_v7_count(chat: &[(&str, String)]) -> u64 {
         .sum::<u64>()
 }
 
+/// DeepSeek V3's `chat_template` with `add_generation_prompt=True`: the
+/// system messages joined by "\n\n" after the BOS, then the turns.
+fn deepseek_render(chat: &[(&str, String)]) -> String {
+    let system: Vec<&str> = chat.iter().filter(|(r, _)| *r == "system").map(|(_, t)| t.as_str()).collect();
+    let mut out = format!("<｜begin▁of▁sentence｜>{}", system.join("\n\n"));
+    for (role, text) in chat {
+        match *role {
+            "user" => out.push_str(&format!("<｜User｜>{text}")),
+            "assistant" => out.push_str(&format!("<｜Assistant｜>{text}<｜end▁of▁sentence｜>")),
+            _ => {}
+        }
+    }
+    out + "<｜Assistant｜>"
+}
+
+/// Qwen 3's `chat_template` (no tools) with `add_generation_prompt=True`;
+/// `thinking_off`: `enable_thinking=False`'s empty think block.
+fn qwen_render(chat: &[(&str, String)], thinking_off: bool) -> String {
+    let mut out = String::new();
+    for (role, text) in chat {
+        out.push_str(&format!("<|im_start|>{role}\n{text}<|im_end|>\n"));
+    }
+    out.push_str("<|im_start|>assistant\n");
+    if thinking_off {
+        out.push_str("<think>\n\n</think>\n\n");
+    }
+    out
+}
+
 /// Meta's `ChatFormat.encode_dialog_prompt` for Llama 4 (llama-models
 /// 0.3.0): `<|begin_of_text|>`, then per message `<|header_start|>`, the
 /// role encoded, `<|header_end|>`, "\n\n" encoded, the content encoded,
@@ -165,6 +197,21 @@ proptest! {
         prop_assert!(e.low <= n && n <= e.high, "{n} outside {e:?}");
     }
 
+    /// DeepSeek V3's and Qwen 3's templates' renderings, counted with their
+    /// own tokenizers (their markers are added tokens, matched in the text),
+    /// fall in the range; DeepSeek's is its point unless system messages join.
+    #[test]
+    fn deepseek_and_qwen_chats_fall_in_the_range(chat in chat()) {
+        let e = est(&body(DEEPSEEK_V3, &chat)).input_tokens;
+        let n = tokenizer(Encoding::DeepSeekV3).count(&deepseek_render(&chat)) as u64;
+        prop_assert!(e.low <= n && n <= e.high, "DeepSeek: {n} outside {e:?}");
+        let e = est(&body(QWEN3, &chat)).input_tokens;
+        let qwen = tokenizer(Encoding::Qwen3);
+        let (on, off) = (qwen.count(&qwen_render(&chat, false)) as u64, qwen.count(&qwen_render(&chat, true)) as u64);
+        prop_assert!(e.low <= on && off <= e.high, "Qwen 3: {on}/{off} outside {e:?}");
+        prop_assert_eq!(e.tokens, on);
+    }
+
     /// NeMo's framing is mistral-common's, token for token (the system
     /// prompt counted joined to the last user message, as it is encoded).
     #[test]
@@ -173,6 +220,38 @@ proptest! {
         let n = mistral_count(&chat);
         prop_assert_eq!(e.tokens, n, "{:?}", e);
         prop_assert!(e.low <= n && n <= e.high, "{n} outside {e:?}");
+    }
+}
+
+/// Qwen 3 writes the tools as JSON lines (Python's `json.dumps`: ", " and
+/// ": ", the request's key order) in a system block between instructions,
+/// the first system message's text at its top: the rendering is in the range.
+#[test]
+fn qwen3_tools_are_in_the_range() {
+    let tool = json!({"type": "function", "function": {"name": "get_weather", "description": "Weather for a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "City name"}},
+        "required": ["city"]}}});
+    let line = r#"{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city.", "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "City name"}}, "required": ["city"]}}}"#;
+    for system in [None, Some("Be brief.")] {
+        let mut chat = Vec::new();
+        if let Some(s) = system {
+            chat.push(("system", s.to_string()));
+        }
+        chat.push(("user", "Weather in Paris?".to_string()));
+        let mut request = body(QWEN3, &chat);
+        request["tools"] = json!([tool]);
+        let e = est(&request).input_tokens;
+        let top = system.map(|s| format!("{s}\n\n")).unwrap_or_default();
+        let rendered = format!(
+            "<|im_start|>system\n{top}# Tools\n\nYou may call one or more functions to assist with the user query.\n\n\
+             You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n{line}\n</tools>\n\n\
+             For each function call, return a json object with function name and arguments within \
+             <tool_call></tool_call> XML tags:\n<tool_call>\n{{\"name\": <function-name>, \"arguments\": \
+             <args-json-object>}}\n</tool_call><|im_end|>\n<|im_start|>user\nWeather in Paris?<|im_end|>\n\
+             <|im_start|>assistant\n"
+        );
+        let n = tokenizer(Encoding::Qwen3).count(&rendered) as u64;
+        assert!(e.low <= n && n <= e.high, "{system:?}: {n} outside {e:?}");
     }
 }
 

@@ -50,9 +50,21 @@ pub(crate) enum Template {
     /// v3's, but each system message is its own, `[SYSTEM_PROMPT]{text}[/SYSTEM_PROMPT]`
     /// where it stands, not joined to a user message.
     MistralV7,
+    /// DeepSeek V3's template (its `tokenizer_config.json`): `<｜begin▁of▁sentence｜>`,
+    /// the system messages' texts joined by "\n\n", then `<｜User｜>{user}` and
+    /// `<｜Assistant｜>{assistant}<｜end▁of▁sentence｜>`, the reply's
+    /// `<｜Assistant｜>`. Role names are not written; tools are not rendered
+    /// (a host writes them its own way: the cookbook's count, as a range).
+    DeepSeekV3,
+    /// Qwen 3's ChatML (its `tokenizer_config.json`): per message
+    /// `<|im_start|>{role}\n{content}<|im_end|>\n`, the reply's
+    /// `<|im_start|>assistant\n` (and, with thinking off, an empty
+    /// `<think>\n\n</think>\n\n`); tools as JSON lines in a system block
+    /// between fixed instructions ([`QWEN_TOOLS_INTRO`], [`QWEN_TOOLS_OUTRO`]).
+    Qwen3,
     /// A template farebox does not model: a range wide enough for the
-    /// published ones it knows of (Qwen's ChatML, Gemma's turns,
-    /// DeepSeek's markers: at most 4 tokens and the role per message).
+    /// published ones it knows of (Gemma's turns: at most 4 tokens and the
+    /// role per message).
     Unknown,
 }
 
@@ -63,6 +75,16 @@ const LLAMA_TOOLS: &str =
     "Environment: ipython\nGiven the following functions, please respond with a JSON for a function \
      call with its proper arguments that best answers the given prompt.\n\nRespond in the format {\"name\": function \
      name, \"parameters\": dictionary of argument name and its value}.Do not use variables.\n\n";
+/// Qwen 3's tool instructions before the tools (`<tools>` is text, not a token).
+const QWEN_TOOLS_INTRO: &str =
+    "# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are \
+     provided with function signatures within <tools></tools> XML tags:\n<tools>";
+/// After them (`<tool_call>` and `</tool_call>` are tokens: the text between is counted alone).
+const QWEN_TOOLS_OUTRO: [&str; 3] = [
+    "\n</tools>\n\nFor each function call, return a json object with function name and arguments within ",
+    "</tool_call> XML tags:\n",
+    "\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n",
+];
 /// A date other than the default ("4 Dec 2026", a host's today) may count a few more.
 const DATE_SLACK: u64 = 3;
 /// An unknown template's tokens around one message (besides the role) and before the reply.
@@ -85,6 +107,8 @@ impl Template {
             Some(Encoding::Llama4) => Template::Llama4,
             Some(Encoding::Tekken) => Template::MistralV3,
             Some(Encoding::MistralV7) => Template::MistralV7,
+            Some(Encoding::DeepSeekV3) => Template::DeepSeekV3,
+            Some(Encoding::Qwen3) => Template::Qwen3,
             // Mistral's SentencePiece v1/v3 (mistral-common 1.13.1) join the
             // system prompt to the first (v1) or last (v3) user message's text
             // before encoding it, and v1 spells `[INST]` as plain text: the
@@ -108,6 +132,19 @@ impl Template {
                 Range::estimate(1 + preamble + tools, 1, 1 + preamble + DATE_SLACK + tools)
             }
             Template::Llama4 => Range::exact(1),
+            Template::DeepSeekV3 => Range::exact(1),
+            // With tools, the system block around them (its own markers, "system\n", the
+            // instructions, the final "\n"; a first system message's text goes inside it
+            // with "\n\n", its own framing then not written: up to its 5 tokens fewer).
+            Template::Qwen3 if tools => {
+                let instructions = counter.count(QWEN_TOOLS_INTRO)
+                    + QWEN_TOOLS_OUTRO.iter().map(|t| counter.count(t)).sum::<u64>()
+                    + 2;
+                let block = 3 + counter.count("system") + instructions;
+                let low = if first_role == Some("system") { block.saturating_sub(5) } else { block };
+                Range::estimate(block, low, block + 1)
+            }
+            Template::Qwen3 => Range::exact(0),
             // `<s>`; tools: the two markers (their JSON is counted with the tools).
             Template::MistralV3 | Template::MistralV7 => Range::exact(if tools { 3 } else { 1 }),
             Template::Unknown => Range::estimate(0, 0, 4),
@@ -124,6 +161,24 @@ impl Template {
                 let written = if matches!(role, "tool" | "function") { "ipython" } else { role };
                 // The header's two tokens, "\n\n", the end of turn.
                 Range::exact(4 + counter.count(written))
+            }
+            Template::DeepSeekV3 => match role {
+                "user" => Range::exact(1),
+                "assistant" => Range::exact(2),
+                // Joined to the others by "\n\n", which may merge with the text before it.
+                "system" | "developer" => Range::estimate(0, 0, 1),
+                // `<｜tool▁outputs▁begin｜>`, `<｜tool▁output▁begin｜>`, `<｜tool▁output▁end｜>`;
+                // a later one "\n" instead of the first, the last `<｜tool▁outputs▁end｜>`.
+                "tool" | "function" => Range::estimate(3, 2, 4),
+                _ => UNKNOWN_FRAME.plus(Range::exact(counter.count(role))),
+            },
+            Template::Qwen3 => {
+                // Qwen writes a tool result as a user turn in `<tool_response>` tokens.
+                let (written, extra) = if matches!(role, "tool" | "function") { ("user", 4) } else { (role, 0) };
+                // The markers, "{role}\n" and the "\n" after the end: the first "\n"
+                // merges into a content that starts with a newline.
+                let n = 4 + extra + counter.count(written);
+                Range::estimate(n, n - 1, n)
             }
             Template::MistralV3 | Template::MistralV7 => match role {
                 "user" => Range::exact(2),
@@ -164,6 +219,12 @@ impl Template {
             Template::OpenAi { .. } => Range::exact(3),
             Template::Llama3 | Template::Llama4 => Range::exact(3 + counter.count("assistant")),
             Template::MistralV3 | Template::MistralV7 => Range::exact(0),
+            Template::DeepSeekV3 => Range::exact(1),
+            // "<|im_start|>assistant\n"; with thinking off, 4 more.
+            Template::Qwen3 => {
+                let n = 2 + counter.count("assistant");
+                Range::estimate(n, n, n + 4)
+            }
             Template::Unknown => UNKNOWN_FRAME,
         }
     }
@@ -175,6 +236,14 @@ impl Template {
     pub(crate) fn tools_high(self, counter: &Counter, tools: &[&Value]) -> u64 {
         match self {
             Template::Llama3 => tools.iter().map(|t| counter.count(&indented(t)) + 1).sum(),
+            // One JSON line each, as Jinja's `tojson` writes it (", " and ": ").
+            Template::Qwen3 => tools
+                .iter()
+                .map(|t| {
+                    let json = t.to_string();
+                    1 + counter.count(&json) + json.bytes().filter(|b| matches!(b, b',' | b':')).count() as u64
+                })
+                .sum(),
             Template::MistralV3 | Template::MistralV7 => tools
                 .iter()
                 .map(|t| {
@@ -197,6 +266,11 @@ impl Template {
             Template::Llama4 => "; message framing by Meta's Llama 4 chat format, applied by the host",
             Template::MistralV3 => "; message framing by Mistral's v3 (Tekken) chat template, applied by the host",
             Template::MistralV7 => "; message framing by Mistral's v7 chat template, applied by the host",
+            Template::DeepSeekV3 => {
+                "; message framing by DeepSeek V3's chat template, applied by the host (tools, which it does not \
+                 render, as the host writes them: estimated)"
+            }
+            Template::Qwen3 => "; message framing by Qwen 3's chat template (ChatML), applied by the host",
             Template::Unknown => {
                 "; message framing estimated: the model's chat template is applied by the host and not known here \
                  (0–8 tokens and the role per message)"

@@ -267,8 +267,12 @@ pub const FAMILY_RULES: &[FamilyRule] = &[
 /// `qwen3-`, an optional family word, then a size (`235b`, `0.6b`, `0p6b`,
 /// `0-6b`): the open-weight Qwen 3 models, whose `tokenizer.json` is the
 /// pinned one. API-only models (`qwen3-max`, `qwen3-coder-plus`) and Qwen
-/// 3.5 and later may tokenize otherwise.
+/// 3.5 and later may tokenize otherwise, and so do other makers' models on
+/// it (DeepSeek's R1-0528-Qwen3-8B has DeepSeek's tokenizer).
 fn is_qwen3(name: &str) -> bool {
+    if ["distill", "deepseek"].iter().any(|other| name.contains(other)) {
+        return false;
+    }
     name.match_indices("qwen3-").any(|(i, m)| {
         let mut parts = name[i + m.len()..].split('-').peekable();
         if parts.peek().is_some_and(|p| ["coder", "next", "vl", "embedding", "reranker"].contains(p)) {
@@ -661,6 +665,7 @@ mod tests {
             "deepinfra/Qwen/Qwen3-Next-80B-A3B-Instruct",
             "fireworks_ai/accounts/fireworks/models/qwen3-vl-30b-a3b-instruct",
             "gradient_ai/alibaba-qwen3-32b",
+            "llamagate/qwen3-8b",
         ] {
             assert_eq!(Encoding::for_model(model), Some(Encoding::Qwen3), "{model}");
         }
@@ -673,6 +678,8 @@ mod tests {
             "dashscope/qwen3.5-plus",
             "qwen-max",
             "fireworks_ai/accounts/fireworks/models/qwen2p5-72b-instruct",
+            "fireworks_ai/accounts/fireworks/models/deepseek-r1-0528-distill-qwen3-8b",
+            "novita/deepseek/deepseek-r1-0528-qwen3-8b",
         ] {
             assert_eq!(Encoding::for_model(model), None, "{model}");
         }
