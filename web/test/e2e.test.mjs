@@ -758,6 +758,14 @@ test('traces: the filter lives in the address: a reload or a shared link restore
   await importCalls(shared.page, 'other.json', calls.slice(0, 3));
   await generationsAre(shared.page, 3);
   await shared.page.waitForFunction(() => location.hash === '#traces');
+  // A crafted link opened in a fresh tab: the message, the view working, the address cleaned.
+  const crafted = await open('#traces?v=1&o=model,x&o=colour,red');
+  await crafted.page.waitForSelector('[data-testid=link-error]');
+  assert.match(await crafted.page.textContent('[data-testid=link-error]'), /unknown dimension `colour`/);
+  assert.equal(await crafted.page.$('[data-testid=pending-filter]'), null, 'nothing of it is applied');
+  await crafted.page.waitForFunction(() => location.hash === '#traces');
+  await importCalls(crafted.page, 'address.json', calls);
+  await generationsAre(crafted.page, 4);
   // A filter on what the file does not have is an empty slice, not a broken page.
   const none = await open('#traces?v=1&o=user,nobody');
   await importCalls(none.page, 'address.json', calls);
@@ -765,8 +773,9 @@ test('traces: the filter lives in the address: a reload or a shared link restore
   assert.match(await none.page.textContent('[data-testid=breadcrumbs]'), /User: nobody/);
   check();
   shared.check();
+  crafted.check();
   none.check();
-  await Promise.all([context.close(), shared.context.close(), none.context.close()]);
+  await Promise.all([context.close(), shared.context.close(), crafted.context.close(), none.context.close()]);
 });
 
 /** Orders non-negative decimal strings exactly. */
