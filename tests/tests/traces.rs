@@ -722,8 +722,25 @@ mod analysis {
             keys(&r.by_day[r.by_day.iter().position(|g| g.key == "2026-11-22").unwrap()..][..1])
         );
         assert_eq!(d.totals.generations, 11);
-        // What the import measured stays the whole export's.
-        assert_eq!(d.audit, r.audit);
+        // The audit, the cache savings and the what-ifs are the day's own:
+        // those of a report of that day's calls alone.
+        let options = || AnalysisOptions {
+            what_ifs: vec![WhatIf::CacheHitRate { percent: 50 }, WhatIf::TodaysPrices],
+            ..AnalysisOptions::default()
+        };
+        let mut alone = Analyzer::new(builtin(), options());
+        for name in FIXTURES {
+            for g in import(&fixture(name)).1 {
+                if g.timestamp.is_some_and(|t| t.date() == Date::new(2026, 11, 22).unwrap()) {
+                    farebox_core::traces::Sink::generation(&mut alone, g);
+                }
+            }
+        }
+        let alone = alone.finish();
+        let d = analyse(&FIXTURES, options()).filtered(&day);
+        assert_eq!(d.totals, alone.totals);
+        assert_eq!((&d.audit, d.cache_savings, &d.what_ifs), (&alone.audit, alone.cache_savings, &alone.what_ifs));
+        assert_ne!(d.audit, r.audit);
         assert_eq!(r.filtered(&Filter::default()).totals, r.totals);
     }
 

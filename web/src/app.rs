@@ -14,7 +14,7 @@ use crate::estimator::EstimatorPage;
 use crate::prices::PricesPage;
 use crate::share::{self, State};
 use crate::store::{self, Store};
-use crate::traces::TracesPage;
+use crate::traces::{TraceFilter, TracesPage};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {
@@ -102,10 +102,57 @@ fn open_link(draft: Draft, shell: Shell, query: &str) -> bool {
             true
         }
         Err(reason) => {
-            shell.link_error.set(Some(format!("This link could not be opened: {reason}.")));
+            shell
+                .link_error
+                .set(Some(format!("This link could not be opened: {reason}. The page shows your last draft instead.")));
             false
         }
     }
+}
+
+/// Opens the Traces filter a link carries; a link that cannot be used
+/// leaves the filter as it is and says why.
+fn open_traces_link(traces: TraceFilter, shell: Shell, query: &str) {
+    match share::parse_filter(query) {
+        Ok(filter) => {
+            traces.open(filter);
+            shell.link_error.set(None);
+        }
+        Err(reason) => {
+            shell.link_error.set(Some(format!(
+                "This link could not be opened: {reason}. The dashboard's filter is left as it was."
+            )));
+            // The address shows the filter in force again.
+            traces.filter.update(|_| {});
+        }
+    }
+}
+
+/// Keeps the Traces filter in the address while that page is shown
+/// (replaced, not pushed, as the draft is).
+fn keep_trace_filter(traces: TraceFilter, shell: Shell) {
+    Effect::new(move |_| {
+        let filter = traces.filter.get();
+        if shell.page.get() != Page::Traces {
+            return;
+        }
+        let location = window().location();
+        let current = location.hash().unwrap_or_default();
+        // Only while the address still shows that page (see `keep_draft`).
+        if Page::from_hash(&current).0 != Page::Traces {
+            return;
+        }
+        let query = share::encode_filter(&filter);
+        let hash = if filter.is_empty() { Page::Traces.hash().to_string() } else { format!("#traces?{query}") };
+        if current != hash {
+            shell.written.update_value(|w| {
+                w.insert(fingerprint(&query));
+            });
+            if let Ok(history) = window().history() {
+                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&hash));
+            }
+        }
+    });
 }
 
 /// The draft from the last visit, if it was kept and is still readable.
@@ -168,6 +215,8 @@ pub fn App() -> impl IntoView {
     provide_context(Store::load());
     let draft = Draft::default();
     provide_context(draft);
+    let traces = TraceFilter::new();
+    provide_context(traces);
     let hash = window().location().hash().unwrap_or_default();
     let (first, query) = Page::from_hash(&hash);
     let shell = Shell {
@@ -177,19 +226,33 @@ pub fn App() -> impl IntoView {
     };
     provide_context(shell);
     // A link's state beats the kept draft; a link that cannot be opened
-    // leaves the kept draft in place.
-    if !query.is_some_and(|q| open_link(draft, shell, q)) {
-        restore_draft(draft);
+    // leaves the kept draft in place. A Traces link carries that page's filter.
+    match query {
+        Some(q) if first == Page::Traces => {
+            open_traces_link(traces, shell, q);
+            restore_draft(draft);
+        }
+        Some(q) if open_link(draft, shell, q) => {}
+        _ => restore_draft(draft),
     }
     keep_draft(draft, shell);
+    keep_trace_filter(traces, shell);
     let page = shell.page;
     let on_hash = Closure::<dyn FnMut()>::new(move || {
         let hash = window().location().hash().unwrap_or_default();
         let (next, query) = Page::from_hash(&hash);
-        page.set(next);
+        // The same page again (a link to it, or a filter rewritten) is not
+        // drawn anew: the Traces page would lose its dashboard.
+        if page.get_untracked() != next {
+            page.set(next);
+        }
         match query {
             Some(query) if !shell.written.with_value(|w| w.contains(&fingerprint(query))) => {
-                open_link(draft, shell, query);
+                if next == Page::Traces {
+                    open_traces_link(traces, shell, query);
+                } else {
+                    open_link(draft, shell, query);
+                }
             }
             // Back or forward to a page of this tab: the draft stays as it is
             // now (and the address is rewritten with it).
@@ -237,7 +300,7 @@ pub fn App() -> impl IntoView {
                     .map(|message| {
                         view! {
                             <div class="notice error" role="alert" data-testid="link-error">
-                                <p>{message} " The page shows your last draft instead."</p>
+                                <p>{message}</p>
                                 <button type="button" on:click=move |_| shell.link_error.set(None)>
                                     "Dismiss"
                                 </button>

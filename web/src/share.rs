@@ -13,10 +13,20 @@
 //! times shorter than the text), `f` (input mode), `m` (the Estimate page's
 //! model), `c` (a Compare model, repeated, in order), `t` (service tier),
 //! `l` (per-call limit in USD). Defaults are left out.
+//!
+//! The Traces view's filter (its drill-down chain and date range) goes the
+//! same way, `#traces?v=1&o=model,gpt-4o&o=user,ann&from=2026-11-20&to=…`
+//! ([`encode_filter`], [`parse_filter`]): `o` a dimension (core's
+//! [`Dimension`] name) and its value, both percent-encoded, repeated in the
+//! chain's order; `from` and `to` the range's days (`YYYY-MM-DD`), each
+//! left out when open. The filter names no file: it applies to the export
+//! imported next.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use farebox_core::pricing::PriceTable;
+use farebox_core::time::Date;
+use farebox_core::traces::{DayRange, Dimension, Filter};
 
 use crate::protocol::{parse_limit, InputMode, SERVICE_TIERS};
 
@@ -37,6 +47,12 @@ pub const MAX_MODELS: usize = 64;
 
 /// The longest model name a link may carry.
 const MAX_NAME_CHARS: usize = 256;
+
+/// The most drill-downs a Traces link may chain.
+pub const MAX_FILTERS: usize = 32;
+
+/// The longest value a Traces link may filter on (a trace id, a metadata value).
+const MAX_VALUE_CHARS: usize = 1024;
 
 /// What a link or the kept draft holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -90,29 +106,9 @@ pub fn encode(state: &State) -> String {
 /// Reads what [`encode`] wrote, checking every parameter. `Err` is a
 /// sentence for the page.
 pub fn parse(query: &str) -> Result<State, String> {
-    if query.len() > MAX_LINK_CHARS {
-        return Err(format!(
-            "it is {} characters long; links to farebox hold at most {}",
-            crate::ui::count(query.len() as u64),
-            crate::ui::count(MAX_LINK_CHARS as u64)
-        ));
-    }
     let mut state = State::default();
     let mut seen = Vec::new();
-    let mut pairs = query.split('&').filter(|p| !p.is_empty());
-    match pairs.next().map(|p| p.split_once('=').unwrap_or((p, ""))) {
-        Some(("v", v)) if v == VERSION.to_string() => {}
-        Some(("v", v)) => {
-            return Err(format!(
-                "it is in format `{}`, and this page reads format {VERSION}: it was made by another version of farebox",
-                shorten(v)
-            ))
-        }
-        _ => return Err(format!("it does not start with the format version (`v={VERSION}`)")),
-    }
-    for pair in pairs {
-        let (key, raw) =
-            pair.split_once('=').ok_or_else(|| format!("`{}` is not a `name=value` pair", shorten(pair)))?;
+    for (key, raw) in versioned_pairs(query)? {
         if key != "c" && seen.contains(&key) {
             return Err(format!("it sets `{}` twice", shorten(key)));
         }
@@ -156,6 +152,32 @@ pub fn parse(query: &str) -> Result<State, String> {
     Ok(state)
 }
 
+/// The `name=value` pairs after the format version, which must come first
+/// and be [`VERSION`]; the whole no longer than [`MAX_LINK_CHARS`].
+fn versioned_pairs(query: &str) -> Result<Vec<(&str, &str)>, String> {
+    if query.len() > MAX_LINK_CHARS {
+        return Err(format!(
+            "it is {} characters long; links to farebox hold at most {}",
+            crate::ui::count(query.len() as u64),
+            crate::ui::count(MAX_LINK_CHARS as u64)
+        ));
+    }
+    let mut pairs = query.split('&').filter(|p| !p.is_empty());
+    match pairs.next().map(|p| p.split_once('=').unwrap_or((p, ""))) {
+        Some(("v", v)) if v == VERSION.to_string() => {}
+        Some(("v", v)) => {
+            return Err(format!(
+                "it is in format `{}`, and this page reads format {VERSION}: it was made by another version of farebox",
+                shorten(v)
+            ))
+        }
+        _ => return Err(format!("it does not start with the format version (`v={VERSION}`)")),
+    }
+    pairs
+        .map(|pair| pair.split_once('=').ok_or_else(|| format!("`{}` is not a `name=value` pair", shorten(pair))))
+        .collect()
+}
+
 /// Checks that `table` prices every model `state` names; `Err` names the
 /// first it does not (with the table's suggestions).
 pub fn check_models(state: &State, table: &PriceTable) -> Result<(), String> {
@@ -163,6 +185,70 @@ pub fn check_models(state: &State, table: &PriceTable) -> Result<(), String> {
         table.resolve(model).map_err(|e| format!("it names a model this price table does not have: {e}"))?;
     }
     Ok(())
+}
+
+/// The text after `#traces?` for `filter`.
+pub fn encode_filter(filter: &Filter) -> String {
+    let mut out = format!("v={VERSION}");
+    for (dimension, value) in &filter.only {
+        out.push_str(&format!("&o={},{}", percent_encode(&dimension.to_string()), percent_encode(value)));
+    }
+    for (key, day) in [("from", filter.days.from), ("to", filter.days.to)] {
+        if let Some(day) = day {
+            out.push_str(&format!("&{key}={}", day.day_key()));
+        }
+    }
+    out
+}
+
+/// Reads what [`encode_filter`] wrote, checking every parameter. `Err` is a
+/// sentence for the page.
+pub fn parse_filter(query: &str) -> Result<Filter, String> {
+    let mut filter = Filter::default();
+    let mut seen = Vec::new();
+    for (key, raw) in versioned_pairs(query)? {
+        if key != "o" && seen.contains(&key) {
+            return Err(format!("it sets `{}` twice", shorten(key)));
+        }
+        seen.push(key);
+        match key {
+            "o" => {
+                if filter.only.len() == MAX_FILTERS {
+                    return Err(format!("it chains more than {MAX_FILTERS} filters"));
+                }
+                let (dimension, value) = raw
+                    .split_once(',')
+                    .ok_or_else(|| format!("its filter `{}` is not `dimension,value`", shorten(raw)))?;
+                let dimension =
+                    Dimension::parse(&percent_decode(dimension)?).map_err(|e| format!("its filter names an {e}"))?;
+                let value = percent_decode(value)?;
+                if value.is_empty() {
+                    return Err(format!("its filter on {dimension} has no value"));
+                }
+                if value.chars().count() > MAX_VALUE_CHARS {
+                    return Err(format!("its filter on {dimension} is longer than {MAX_VALUE_CHARS} characters"));
+                }
+                filter.only.push((dimension, value));
+            }
+            "from" => filter.days.from = Some(day(raw)?),
+            "to" => filter.days.to = Some(day(raw)?),
+            other => return Err(format!("it has a parameter this page does not know: `{}`", shorten(other))),
+        }
+    }
+    if let DayRange { from: Some(from), to: Some(to) } = filter.days {
+        if from > to {
+            return Err(format!("its date range ends ({}) before it starts ({})", to.day_key(), from.day_key()));
+        }
+    }
+    Ok(filter)
+}
+
+/// A day as `YYYY-MM-DD`, that exists.
+fn day(raw: &str) -> Result<Date, String> {
+    Date::parse(raw)
+        .ok()
+        .filter(|d| d.day_key() == raw)
+        .ok_or_else(|| format!("`{}` is not a day written YYYY-MM-DD", shorten(raw)))
 }
 
 fn model_name(raw: &str) -> Result<String, String> {
@@ -304,6 +390,51 @@ mod tests {
         // A long crafted value is quoted only in part.
         let error = parse(&format!("v=1&f={}", "y".repeat(1000))).unwrap_err();
         assert!(error.len() < 200, "{error}");
+    }
+
+    #[test]
+    fn a_traces_filter_round_trips() {
+        let filter = Filter {
+            only: vec![
+                (Dimension::Model, "gpt-4o".into()),
+                (Dimension::Metadata("a,b=c".into()), "x & y, 100%".into()),
+                (Dimension::Trace, "t-1".into()),
+            ],
+            days: DayRange { from: Date::new(2026, 11, 20), to: Date::new(2026, 11, 22) },
+        };
+        let text = encode_filter(&filter);
+        assert!(text.starts_with("v=1&o=model,gpt-4o&o=metadata.a%2Cb%3Dc,x%20%26%20y%2C%20100%25&o=trace,t-1&"));
+        assert!(text.ends_with("&from=2026-11-20&to=2026-11-22"), "{text}");
+        assert_eq!(parse_filter(&text), Ok(filter.clone()));
+        let open_end = Filter { days: DayRange { from: None, ..filter.days }, ..filter };
+        assert_eq!(parse_filter(&encode_filter(&open_end)), Ok(open_end));
+        assert_eq!(encode_filter(&Filter::default()), "v=1");
+        assert_eq!(parse_filter("v=1"), Ok(Filter::default()));
+    }
+
+    #[test]
+    fn crafted_traces_links_are_refused_with_a_reason() {
+        let refused = |query: &str, says: &str| {
+            let error = parse_filter(query).expect_err(query);
+            assert!(error.contains(says), "{query}: {error}");
+        };
+        refused("", "format version");
+        refused("o=model,x", "format version");
+        refused("v=2", "format `2`");
+        refused("v=1&m=gpt-4o", "does not know: `m`");
+        refused("v=1&o=colour,red", "unknown dimension `colour`: use day, model");
+        refused("v=1&o=model", "not `dimension,value`");
+        refused("v=1&o=model,", "no value");
+        refused("v=1&o=model,%ZZ", "two hex digits");
+        refused(&format!("v=1&o=user,{}", "a".repeat(MAX_VALUE_CHARS + 1)), "longer than 1024");
+        refused(&format!("v=1{}", "&o=tag,a".repeat(MAX_FILTERS + 1)), "more than 32 filters");
+        refused("v=1&from=2026-02-30", "not a day");
+        refused("v=1&from=2026-11-20T10:00:00Z", "not a day");
+        refused("v=1&to=yesterday", "not a day");
+        refused("v=1&from=2026-11-20&from=2026-11-21", "`from` twice");
+        refused("v=1&from=2026-11-22&to=2026-11-20", "ends (2026-11-20) before it starts (2026-11-22)");
+        refused(&format!("v=1&o=tag,{}", "a".repeat(MAX_LINK_CHARS)), "at most 100,000");
+        refused("v=1&o", "not a `name=value` pair");
     }
 
     #[test]

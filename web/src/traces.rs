@@ -32,6 +32,35 @@ pub struct Dashboard {
     pub millis: f64,
 }
 
+/// The Traces view's filter (drill-down chain and date range): the app's,
+/// so that it outlives the view and a dashboard, and the address carries
+/// it (`app.rs`, `share::encode_filter`).
+#[derive(Clone, Copy)]
+pub struct TraceFilter {
+    pub filter: RwSignal<Filter>,
+    /// Set by a link (or a reload) that carried a filter: the next import
+    /// keeps it. Any other import starts from all calls.
+    pub pending: StoredValue<bool>,
+}
+
+impl TraceFilter {
+    pub fn new() -> TraceFilter {
+        TraceFilter { filter: RwSignal::new(Filter::default()), pending: StoredValue::new(false) }
+    }
+
+    /// Applies a filter a link carried.
+    pub fn open(&self, filter: Filter) {
+        self.filter.set(filter);
+        self.pending.set_value(true);
+    }
+}
+
+impl Default for TraceFilter {
+    fn default() -> TraceFilter {
+        TraceFilter::new()
+    }
+}
+
 /// Import progress: bytes read of the file's size, records so far.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Reading {
@@ -46,11 +75,19 @@ pub fn TracesPage() -> impl IntoView {
     let reading = RwSignal::new(None::<Reading>);
     let error = RwSignal::new(None::<String>);
     let dragging = RwSignal::new(false);
+    let traces = expect_context::<TraceFilter>();
     let start = move |file: web_sys::File| {
         error.set(None);
         spawn_local(async move {
             match import(file, reading).await {
-                Ok(d) => dashboard.set(Some(Arc::new(d))),
+                Ok(d) => {
+                    // A link's filter waits for this import; otherwise a new file starts from all calls.
+                    if !traces.pending.get_value() {
+                        traces.filter.set(Filter::default());
+                    }
+                    traces.pending.set_value(false);
+                    dashboard.set(Some(Arc::new(d)));
+                }
                 Err(e) => error.set(Some(e)),
             }
             reading.set(None);
@@ -137,7 +174,20 @@ pub fn TracesPage() -> impl IntoView {
                     })
             }}
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            {move || dashboard.get().map(|d| view! { <DashboardView d /> })}
+            {move || match dashboard.get() {
+                Some(d) => view! { <DashboardView d /> }.into_any(),
+                // A link's filter, kept until a file is imported.
+                None if !traces.filter.with(Filter::is_empty) => {
+                    view! {
+                        <p class="muted" data-testid="pending-filter">
+                            "This link filters the dashboard; the filter applies to the export you import."
+                        </p>
+                        <Breadcrumbs filter=traces.filter />
+                    }
+                        .into_any()
+                }
+                None => ().into_any(),
+            }}
         </section>
     }
 }
@@ -202,23 +252,12 @@ fn DashboardView(d: Arc<Dashboard>) -> impl IntoView {
     // The slice shown: picked in the tables and the chart, undone in the
     // breadcrumbs; each change sums the report's per-call records again
     // (core's `Report::filtered`), never the file.
-    let filter = RwSignal::new(Filter::default());
+    let filter = expect_context::<TraceFilter>().filter;
     // The sections' choices outlive a filter's redraw.
     let split = RwSignal::new(None::<Dimension>);
     let dimension = RwSignal::new(Dimension::Model);
     let body = move || {
         let f = filter.get();
-        // What import alone computes (the cache savings, the audit, the
-        // what-ifs) covers the whole export under any filter: said so, never
-        // shown as if it were the slice's.
-        let whole = !f.is_empty();
-        let whole_note = whole.then(|| {
-            view! {
-                <p class="muted" data-testid="whole-export-note">
-                    "Filtered: the cache savings, the price audit and the what-ifs below still cover the whole export."
-                </p>
-            }
-        });
         let d = if f.is_empty() {
             d.clone()
         } else {
@@ -236,19 +275,14 @@ fn DashboardView(d: Arc<Dashboard>) -> impl IntoView {
                 <Card label="Cost (as exported)" value=Glance::usd(t.exported_cost) testid="exported-cost" />
                 <Card label="Model calls" value=Glance::count(t.generations) testid="generations" />
                 <Card label="Not fully priced" value=Glance::count(t.unpriced) testid="unpriced" />
-                <Card
-                    label=if whole { "Cache savings (whole export)" } else { "Cache savings" }
-                    value=Glance::usd(d.report.cache_savings)
-                    testid="cache-savings"
-                />
+                <Card label="Cache savings" value=Glance::usd(d.report.cache_savings) testid="cache-savings" />
                 <Card label="Tokens" value=Glance::count(t.tokens.total) testid="tokens" />
             </div>
-            {whole_note}
             <DailyTrend d=d.clone() filter split />
             <Breakdown d=d.clone() filter dimension />
-            <TopTraces d=d.clone() />
+            <TopTraces d=d.clone() filter />
             <TokenBreakdown d=d.clone() />
-            <AuditView d=d.clone() />
+            <AuditView d=d.clone() filter />
             <ReplayView d=d.clone() />
         }
     };
@@ -467,6 +501,12 @@ fn DailyTrend(d: Arc<Dashboard>, filter: RwSignal<Filter>, split: RwSignal<Optio
         }
     };
     let (csv, json) = exports(Dimension::Day, days.clone());
+    // A day in the table is the range of that day alone.
+    let pick_day = Callback::new(move |key: String| {
+        if let Ok(day) = Date::parse(&key) {
+            set_range(DayRange { from: Some(day), to: Some(day) });
+        }
+    });
     let daily_rows = days
         .iter()
         .map(|g| {
@@ -519,6 +559,8 @@ fn DailyTrend(d: Arc<Dashboard>, filter: RwSignal<Filter>, split: RwSignal<Optio
                     testid="daily-table".into()
                     columns=vec![text("Day (UTC)"), num("Cost"), num("Calls"), text("Alert")]
                     rows=daily_rows
+                    pick=pick_day
+                    unpickable=&["(none)"]
                 />
             </details>
             {(!d.report.spikes.is_empty())
@@ -653,6 +695,7 @@ fn label(d: &Dimension) -> String {
         Dimension::TraceName => "Trace name".into(),
         Dimension::Name => "Operation".into(),
         Dimension::Environment => "Environment".into(),
+        Dimension::Trace => "Trace".into(),
         Dimension::Metadata(key) => format!("Metadata: {key}"),
     }
 }
@@ -721,7 +764,7 @@ fn Breakdown(d: Arc<Dashboard>, filter: RwSignal<Filter>, dimension: RwSignal<Di
 fn GroupTable(groups: Vec<Group>, dimension: Dimension, filter: RwSignal<Filter>) -> impl IntoView {
     let pick = {
         let dimension = dimension.clone();
-        Callback::new(move |value: String| filter.update(|f| f.only.push((dimension.clone(), value))))
+        Callback::new(move |value: String| narrow(filter, dimension.clone(), value))
     };
     let dimension = dimension.to_string();
     const SHOWN: usize = 50;
@@ -758,8 +801,22 @@ fn GroupTable(groups: Vec<Group>, dimension: Dimension, filter: RwSignal<Filter>
     }
 }
 
+/// Narrows the dashboard to the calls with `value` in `dimension` (a
+/// filter already in the chain is not added twice).
+fn narrow(filter: RwSignal<Filter>, dimension: Dimension, value: String) {
+    let added = (dimension, value);
+    if !filter.with_untracked(|f| f.only.contains(&added)) {
+        filter.update(|f| f.only.push(added));
+    }
+}
+
+/// Narrows the dashboard to the trace a row names.
+fn pick_trace(filter: RwSignal<Filter>) -> Callback<String> {
+    Callback::new(move |trace: String| narrow(filter, Dimension::Trace, trace))
+}
+
 #[component]
-fn TopTraces(d: Arc<Dashboard>) -> impl IntoView {
+fn TopTraces(d: Arc<Dashboard>, filter: RwSignal<Filter>) -> impl IntoView {
     let (a, b) = (d.clone(), d.clone());
     let csv = Callback::new(move |()| records_csv(&a.report.top_traces));
     let json = Callback::new(move |()| farebox_core::json_text(&b.report.top_traces));
@@ -785,6 +842,7 @@ fn TopTraces(d: Arc<Dashboard>) -> impl IntoView {
                 testid="top-traces".into()
                 columns=vec![text("Trace"), text("Name"), text("User"), num("Cost"), num("Calls")]
                 rows
+                pick=pick_trace(filter)
             />
         </section>
     }
@@ -819,7 +877,7 @@ fn TokenBreakdown(d: Arc<Dashboard>) -> impl IntoView {
 }
 
 #[component]
-fn AuditView(d: Arc<Dashboard>) -> impl IntoView {
+fn AuditView(d: Arc<Dashboard>, filter: RwSignal<Filter>) -> impl IntoView {
     let a = &d.report.audit;
     let (x, y) = (d.clone(), d.clone());
     let csv = Callback::new(move |()| records_csv(&x.report.audit.discrepancies));
@@ -870,6 +928,8 @@ fn AuditView(d: Arc<Dashboard>) -> impl IntoView {
                     text("Why"),
                 ]
                 rows
+                pick=pick_trace(filter)
+                unpickable=&[""]
             />
         </section>
     }

@@ -96,8 +96,9 @@ pub fn Table(
     columns: Vec<Column>,
     rows: Vec<Row>,
     #[prop(optional)] caption: Option<&'static str>,
-    /// Makes each row's heading a button that picks the row (by its
-    /// heading's text), e.g. to filter to it; rows in `unpickable` stay text.
+    /// Makes each row pick itself (by its heading's text) when clicked, e.g.
+    /// to filter to it; its heading is a button, for the keyboard. Rows
+    /// whose heading is in `unpickable` stay text.
     #[prop(optional)]
     pick: Option<Callback<String>>,
     #[prop(optional)] unpickable: &'static [&'static str],
@@ -124,31 +125,39 @@ pub fn Table(
                 {rows
                     .into_iter()
                     .map(|row| {
+                        // A pickable row picks on a click anywhere in it; its
+                        // heading is the button that the keyboard reaches
+                        // (Enter or Space click it, and the click bubbles here).
+                        let picks = row.cells.first().and_then(|h| {
+                            pick.filter(|_| !unpickable.contains(&h.as_str())).map(|p| (p, h.clone()))
+                        });
+                        let pickable = picks.is_some();
                         let cells = row
                             .cells
                             .into_iter()
                             .enumerate()
                             .map(|(i, cell)| {
                                 let numeric = numeric.get(i).copied().unwrap_or(false);
-                                if i == 0 {
-                                    let Some(pick) = pick.filter(|_| !unpickable.contains(&cell.as_str())) else {
-                                        return view! { <th scope="row" class:num=numeric>{cell}</th> }.into_any();
-                                    };
-                                    let value = cell.clone();
+                                if i == 0 && pickable {
                                     view! {
                                         <th scope="row" class:num=numeric>
-                                            <button type="button" class="pick" title="Show only this" on:click=move |_| pick.run(value.clone())>
-                                                {cell}
-                                            </button>
+                                            <button type="button" class="pick" title="Show only this">{cell}</button>
                                         </th>
                                     }
                                     .into_any()
+                                } else if i == 0 {
+                                    view! { <th scope="row" class:num=numeric>{cell}</th> }.into_any()
                                 } else {
                                     view! { <td class:num=numeric>{cell}</td> }.into_any()
                                 }
                             })
                             .collect_view();
-                        view! { <tr class=row.class>{cells}</tr> }
+                        let on_click = move |_| {
+                            if let Some((pick, value)) = &picks {
+                                pick.run(value.clone());
+                            }
+                        };
+                        view! { <tr class=row.class class:pickable=pickable on:click=on_click>{cells}</tr> }
                     })
                     .collect_view()}
             </tbody>

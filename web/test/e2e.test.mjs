@@ -617,9 +617,6 @@ test('traces: clicking a model or a day filters the whole dashboard; the breadcr
   await page.click('[data-testid=groups-model] button:has-text("gpt-4o-mini")');
   await page.waitForFunction(() => document.querySelector('[data-testid=generations]')?.textContent === '1');
   assert.match(await page.textContent('[data-testid=breadcrumbs]'), /Model: gpt-4o-mini/);
-  // What only the import computes is labelled as the whole export's, not passed off as the slice's.
-  assert.match(await page.textContent('[data-testid=whole-export-note]'), /whole export/);
-  assert.match(await page.getAttribute('[data-testid=cache-savings]', 'aria-label'), /^Cache savings \(whole export\)/);
   assert.equal(await page.$$eval('[data-testid=groups-model] tbody tr', (r) => r.length), 1);
   assert.equal(await page.getAttribute('[data-testid=day-picker]', 'aria-valuemax'), '0', 'one day left on the chart');
   // A second filter narrows further; a user with no such call leaves nothing.
@@ -633,7 +630,6 @@ test('traces: clicking a model or a day filters the whole dashboard; the breadcr
   assert.doesNotMatch(await page.textContent('[data-testid=breadcrumbs]'), /Model:/);
   await page.click('[data-testid=breadcrumbs] button:has-text("All calls")');
   await page.waitForFunction((w) => document.querySelector('[data-testid=total-cost]')?.textContent === w, whole);
-  assert.equal(await page.$('[data-testid=whole-export-note]'), null, 'no note without a filter');
   // A day on the chart, from the keyboard (Enter on the picked day).
   await page.focus('[data-testid=day-picker]');
   await page.keyboard.press('Home');
@@ -645,6 +641,141 @@ test('traces: clicking a model or a day filters the whole dashboard; the breadcr
   await page.waitForFunction(() => document.querySelector('[data-testid=generations]')?.textContent === '4');
   check();
   await context.close();
+});
+
+/** Imports `calls` as a Langfuse observations file named `name` and waits for its dashboard. */
+async function importCalls(page, name, calls) {
+  await page.setInputFiles('#trace-file', { name, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(calls)) });
+  await page.waitForFunction((n) => document.querySelector('[data-testid=import-summary]')?.textContent.startsWith(`${n} ·`), name);
+}
+
+const generationsAre = (page, n) => page.waitForFunction((n) => document.querySelector('[data-testid=generations]')?.textContent === n, String(n));
+
+test('traces: under a filter the cache savings and the audit are the slice\'s own, as if only its calls were imported', async () => {
+  const { context, page, check } = await open('#traces');
+  const call = (id, day, model, cached, cost) => ({ id, traceId: `t-${id}`, type: 'GENERATION', startTime: `2026-11-${day}T10:00:00Z`, model, usageDetails: { input: 1000, output: 100, input_cached_tokens: cached }, costDetails: { total: cost } });
+  const calls = [call('a', 20, 'gpt-4o', 4000, 0.5), call('b', 21, 'claude-sonnet-4-5', 8000, 0.25), call('c', 21, 'gpt-4o', 2000, 0.125), call('d', 22, 'o3', 0, 0.0625)];
+  const figures = async () => ({
+    savings: await page.getAttribute('[data-testid=cache-savings]', 'data-exact'),
+    audit: await page.textContent('[data-testid=audit]'),
+    discrepancies: await page.$$eval('[data-testid=discrepancies] tbody tr', (rows) => rows.map((r) => r.textContent)),
+  });
+  await importCalls(page, 'gpt-4o-only.json', calls.filter((c) => c.model === 'gpt-4o'));
+  const alone = await figures();
+  assert.match(alone.audit, /^2 calls checked: 0 agree, 2 differ/);
+  await importCalls(page, 'all-models.json', calls);
+  const whole = await figures();
+  assert.match(whole.audit, /^4 calls checked/);
+  assert.notEqual(whole.savings, alone.savings);
+  await page.click('[data-testid=groups-model] button:text-is("gpt-4o")');
+  await generationsAre(page, 2);
+  assert.deepEqual(await figures(), alone, 'the slice\'s figures are those of its calls imported alone');
+  assert.equal(await page.$('text=whole export'), null, 'nothing is labelled as the whole export\'s');
+  check();
+  await context.close();
+});
+
+test('traces: a row of the top traces, sessions or days tables filters to its slice, by a click or from the keyboard', async () => {
+  const { context, page, check } = await open('#traces');
+  const call = (id, day, model, session, trace) => ({ id, traceId: trace, sessionId: session, type: 'GENERATION', startTime: `2026-11-${day}T10:00:00Z`, model, usageDetails: { input: 1000, output: 100 } });
+  await importCalls(page, 'rows.json', [call('a', 20, 'gpt-4o', 's1', 'trace-1'), call('b', 21, 'gpt-4o-mini', 's2', 'trace-2'), call('c', 21, 'gpt-4o', 's2', 'trace-2'), call('d', 22, 'o3', 's1', 'trace-3')]);
+  const crumbs = () => page.textContent('[data-testid=breadcrumbs]');
+  const crumbCount = () => page.$$eval('[data-testid=breadcrumbs] li', (li) => li.length - 1);
+  const reset = async () => {
+    await page.click('[data-testid=breadcrumbs] button:has-text("All calls")');
+    await generationsAre(page, 4);
+  };
+  // A click anywhere in a top trace's row (here its cost) filters to that trace.
+  await page.locator('[data-testid=top-traces] tbody tr', { hasText: 'trace-2' }).locator('td').nth(2).click();
+  await generationsAre(page, 2);
+  assert.match(await crumbs(), /Trace: trace-2/);
+  assert.deepEqual(await page.$$eval('[data-testid=top-traces] tbody th', (th) => th.map((t) => t.textContent)), ['trace-2']);
+  await reset();
+  // A session from the keyboard: its row's heading takes focus, Space picks it.
+  await page.selectOption('#dimension', 'session');
+  await page.locator('[data-testid=groups-session] button', { hasText: 's1' }).focus();
+  await page.keyboard.press('Space');
+  await generationsAre(page, 2);
+  assert.match(await crumbs(), /Session: s1/);
+  // The same row again adds nothing to the chain.
+  await page.locator('[data-testid=groups-session] tbody tr', { hasText: 's1' }).locator('td').first().click();
+  assert.equal(await crumbCount(), 1);
+  await reset();
+  // A day of the daily table, with Enter.
+  await page.click('details:has([data-testid=daily-table]) > summary');
+  await page.locator('[data-testid=daily-table] button', { hasText: '2026-11-21' }).focus();
+  await page.keyboard.press('Enter');
+  await generationsAre(page, 2);
+  assert.match(await crumbs(), /Day: 2026-11-21/);
+  assert.equal(await page.inputValue('[data-testid=range-from]'), '2026-11-21');
+  check();
+  await context.close();
+});
+
+test('traces: the filter lives in the address: a reload or a shared link restores it once the file is imported again', async () => {
+  const { context, page, check } = await open('#traces');
+  const call = (id, day, model) => ({ id, traceId: `t-${id}`, type: 'GENERATION', startTime: `2026-11-${day}T10:00:00Z`, model, usageDetails: { input: 1000, output: 100 } });
+  const calls = [call('a', 20, 'gpt-4o'), call('b', 21, 'gpt-4o-mini'), call('c', 21, 'gpt-4o'), call('d', 22, 'gpt-4o-mini')];
+  await importCalls(page, 'address.json', calls);
+  await page.click('[data-testid=groups-model] button:text-is("gpt-4o-mini")');
+  await page.fill('[data-testid=range-from]', '2026-11-22');
+  await generationsAre(page, 1);
+  const hash = '#traces?v=1&o=model,gpt-4o-mini&from=2026-11-22';
+  await page.waitForFunction((h) => location.hash === h, hash);
+  // A reload: no file yet, the filter is kept and shown until one is imported.
+  await page.reload();
+  await page.waitForSelector('[data-testid=pending-filter]');
+  assert.match(await page.textContent('[data-testid=breadcrumbs]'), /Model: gpt-4o-mini.*Days: 2026-11-22 to …/);
+  assert.equal(await page.evaluate(() => location.hash), hash);
+  await importCalls(page, 'address.json', calls);
+  await generationsAre(page, 1);
+  assert.equal(await page.inputValue('[data-testid=range-from]'), '2026-11-22');
+  // Undoing a filter rewrites the address.
+  await page.click('[data-testid=breadcrumbs] button:has-text("Model: gpt-4o-mini")');
+  await page.waitForFunction(() => location.hash === '#traces?v=1&from=2026-11-22');
+  // A crafted link: a message, the filter and the dashboard as they were.
+  for (const [crafted, message] of [
+    ['#traces?v=1&o=colour,red', /unknown dimension `colour`: use day, model/],
+    ['#traces?v=1&to=2026-02-30', /`2026-02-30` is not a day written YYYY-MM-DD/],
+    ['#traces?v=9&o=model,x', /format `9`/],
+    ['#traces?v=1&o=model,%ZZ', /two hex digits/],
+    ['#traces?v=1&from=2026-11-22&to=2026-11-20', /ends \(2026-11-20\) before it starts/],
+  ]) {
+    await page.evaluate((h) => { location.hash = h; }, crafted);
+    await page.waitForSelector('[data-testid=link-error]');
+    assert.match(await page.textContent('[data-testid=link-error]'), message, crafted);
+    assert.match(await page.textContent('[data-testid=link-error]'), /filter is left as it was/);
+    assert.equal(await page.textContent('[data-testid=generations]'), '1', crafted);
+    await page.click('[data-testid=link-error] button');
+    await page.waitForSelector('[data-testid=link-error]', { state: 'detached' });
+  }
+  // A link shared to a fresh tab: the filter, on the file imported there.
+  const shared = await open(hash);
+  await shared.page.waitForSelector('[data-testid=pending-filter]');
+  await importCalls(shared.page, 'address.json', calls);
+  await generationsAre(shared.page, 1);
+  // Another file then starts from all calls.
+  await importCalls(shared.page, 'other.json', calls.slice(0, 3));
+  await generationsAre(shared.page, 3);
+  await shared.page.waitForFunction(() => location.hash === '#traces');
+  // A crafted link opened in a fresh tab: the message, the view working, the address cleaned.
+  const crafted = await open('#traces?v=1&o=model,x&o=colour,red');
+  await crafted.page.waitForSelector('[data-testid=link-error]');
+  assert.match(await crafted.page.textContent('[data-testid=link-error]'), /unknown dimension `colour`/);
+  assert.equal(await crafted.page.$('[data-testid=pending-filter]'), null, 'nothing of it is applied');
+  await crafted.page.waitForFunction(() => location.hash === '#traces');
+  await importCalls(crafted.page, 'address.json', calls);
+  await generationsAre(crafted.page, 4);
+  // A filter on what the file does not have is an empty slice, not a broken page.
+  const none = await open('#traces?v=1&o=user,nobody');
+  await importCalls(none.page, 'address.json', calls);
+  await generationsAre(none.page, 0);
+  assert.match(await none.page.textContent('[data-testid=breadcrumbs]'), /User: nobody/);
+  check();
+  shared.check();
+  crafted.check();
+  none.check();
+  await Promise.all([context.close(), shared.context.close(), crafted.context.close(), none.context.close()]);
 });
 
 /** Orders non-negative decimal strings exactly. */

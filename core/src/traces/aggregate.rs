@@ -323,7 +323,9 @@ impl Interner {
     }
 }
 
-/// One generation, compactly (see the module docs).
+/// One generation, compactly (see the module docs): besides its ids and
+/// sums, what the import measured of it that a slice sums again (what its
+/// cached tokens saved, its audit, its what-ifs in [`Extras`]).
 #[derive(Clone, Debug)]
 pub(crate) struct Fact {
     pub at: Option<Timestamp>,
@@ -339,31 +341,124 @@ pub(crate) struct Fact {
     pub tags: Vec<Sym>,
     pub metadata: Vec<(Sym, Sym)>,
     pub tokens: Tokens,
-    /// farebox's cost; `None` when the model is unknown or absent.
-    pub cost: Option<Usd>,
+    /// farebox's cost; zero when `priced` is false. (Not `Option<Usd>`:
+    /// its tag would pad each record by 16 bytes.)
+    cost: Usd,
+    /// The export's cost; zero when `has_exported` is false.
+    exported: Usd,
+    /// What the cached tokens would have cost uncached, minus what they cost.
+    pub saved: Usd,
+    /// Its place in the import: its row of [`Extras::what_ifs`].
+    pub seq: u32,
+    /// Its entry in [`Extras::details`] when its exported cost differs; `NONE` otherwise.
+    pub detail: u32,
+    /// Whether the model is known and `cost` is farebox's.
+    priced: bool,
     /// Whether `cost` covers all usage.
     pub complete: bool,
-    pub exported: Option<Usd>,
+    has_exported: bool,
 }
 
 impl Fact {
+    /// farebox's cost; `None` when the model is unknown or absent.
+    pub(crate) fn cost(&self) -> Option<Usd> {
+        self.priced.then_some(self.cost)
+    }
+
+    /// The cost the export says.
+    pub(crate) fn exported(&self) -> Option<Usd> {
+        self.has_exported.then_some(self.exported)
+    }
+
     /// The cost a budget replay charges: farebox's if complete, else the export's.
     pub(crate) fn best_cost(&self) -> Option<Usd> {
         if self.complete {
-            self.cost
+            self.cost()
         } else {
-            self.exported
+            self.exported()
         }
     }
 
     fn totals(&self) -> Totals {
         Totals {
             generations: 1,
-            cost: self.cost.unwrap_or(Usd::ZERO),
-            exported_cost: self.exported.unwrap_or(Usd::ZERO),
+            cost: self.cost,
+            exported_cost: self.exported,
             unpriced: u64::from(!self.complete),
             tokens: self.tokens,
         }
+    }
+}
+
+/// A what-if for one generation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The scenario does not apply to it.
+    Skipped,
+    /// It applies, but the generation could not be priced both ways.
+    Unpriced,
+    /// Its cost in the scenario (its baseline is its own complete cost).
+    Cost(Usd),
+}
+
+/// Where a generation whose exported cost differs came from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Detail {
+    /// Its observation id: `ids[start..start + len]`; `len == NONE` for none.
+    start: u32,
+    len: u32,
+    line: u64,
+    /// Its index in `periods`, `NONE` when no price change explains it.
+    price_change: u32,
+}
+
+/// What the import measured per generation beyond its [`Fact`], shared by
+/// a report and its slices: the what-ifs (a row of `what_ifs.len()` per
+/// generation, by [`Fact::seq`]; nothing without scenarios) and, only for
+/// the generations whose exported cost differs, what their discrepancy
+/// lists (observation ids in one text, no allocation each).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Extras {
+    pub(crate) scenarios: usize,
+    pub(crate) what_ifs: Vec<Outcome>,
+    ids: String,
+    details: Vec<Detail>,
+    periods: Vec<Effective>,
+}
+
+impl Extras {
+    fn outcomes(&self, f: &Fact) -> &[Outcome] {
+        let row = f.seq as usize * self.scenarios;
+        self.what_ifs.get(row..row + self.scenarios).unwrap_or(&[])
+    }
+
+    fn detail(&self, f: &Fact) -> (Option<String>, u64, Option<Effective>) {
+        let Some(d) = self.details.get(f.detail as usize) else { return (None, 0, None) };
+        let id = (d.len != NONE).then(|| self.ids[d.start as usize..(d.start + d.len) as usize].to_string());
+        (id, d.line, self.periods.get(d.price_change as usize).cloned())
+    }
+
+    fn push_detail(&mut self, observation: Option<&str>, line: u64, price_change: Option<Effective>) -> u32 {
+        let (start, len) = match observation {
+            Some(id) => {
+                let start = self.ids.len() as u32;
+                self.ids.push_str(id);
+                (start, id.len() as u32)
+            }
+            None => (0, NONE),
+        };
+        let price_change = match price_change {
+            Some(e) => match self.periods.iter().position(|p| *p == e) {
+                Some(i) => i as u32,
+                None => {
+                    self.periods.push(e);
+                    (self.periods.len() - 1) as u32
+                }
+            },
+            None => NONE,
+        };
+        self.details.push(Detail { start, len, line, price_change });
+        (self.details.len() - 1) as u32
     }
 }
 
@@ -413,10 +508,7 @@ pub struct Analyzer<'t> {
     targets: Vec<Option<&'t Model>>,
     strings: Interner,
     facts: Vec<Fact>,
-    audit: Audit,
-    what_ifs: Vec<WhatIfSum>,
-    cache_savings: Usd,
-    overflow: bool,
+    extras: Extras,
     unknown_models: BTreeMap<String, u64>,
 }
 
@@ -431,7 +523,7 @@ impl<'t> Analyzer<'t> {
                 WhatIf::CacheHitRate { .. } | WhatIf::TodaysPrices => None,
             })
             .collect();
-        let what_ifs = alloc::vec![WhatIfSum::default(); options.what_ifs.len()];
+        let extras = Extras { scenarios: options.what_ifs.len(), ..Extras::default() };
         let prices_at = options.prices_at;
         Analyzer {
             table,
@@ -441,10 +533,7 @@ impl<'t> Analyzer<'t> {
             targets,
             strings: Interner::default(),
             facts: Vec::new(),
-            audit: Audit::default(),
-            what_ifs,
-            cache_savings: Usd::ZERO,
-            overflow: false,
+            extras,
             unknown_models: BTreeMap::new(),
         }
     }
@@ -518,43 +607,19 @@ impl<'t> Analyzer<'t> {
 
     /// Builds the report.
     pub fn finish(mut self) -> Report {
-        let mut overflow = self.overflow;
-        let slice = Slice::of(self.facts.iter(), &self.strings, &self.options, &mut overflow);
-        let mut audit = core::mem::take(&mut self.audit);
-        audit.discrepancies.sort_by_key(|d| core::cmp::Reverse(d.difference.atto().unsigned_abs()));
-        audit.discrepancies.truncate(self.options.max_discrepancies);
-        audit.net_difference = audit.exported_total.checked_sub(audit.farebox_total).unwrap_or_else(|_| {
-            overflow = true;
-            Usd::ZERO
-        });
-        let what_ifs = self
-            .options
-            .what_ifs
-            .iter()
-            .zip(&self.what_ifs)
-            .map(|(scenario, s)| WhatIfResult {
-                scenario: scenario.clone(),
-                compared: s.compared,
-                baseline: s.baseline,
-                cost: s.cost,
-                difference: s.cost.checked_sub(s.baseline).unwrap_or_else(|_| {
-                    overflow = true;
-                    Usd::ZERO
-                }),
-                unpriced: s.unpriced,
-            })
-            .collect();
+        let mut overflow = false;
+        let strings = Arc::new(self.strings);
+        let extras = Arc::new(self.extras);
+        let slice = Slice::of(self.facts.iter(), &strings, &extras, &self.options, &mut overflow);
         let mut unknown_models: Vec<(String, u64)> = core::mem::take(&mut self.unknown_models).into_iter().collect();
         unknown_models.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         slice.report(Whole {
-            cache_savings: self.cache_savings,
-            audit,
-            what_ifs,
             unknown_models,
             pricing: self.pricing,
             overflow,
             facts: self.facts,
-            strings: Arc::new(self.strings),
+            strings,
+            extras,
             options: self.options,
         })
     }
@@ -623,19 +688,20 @@ pub(crate) struct Slice {
     pub(crate) by_metadata: BTreeMap<String, Vec<Group>>,
     pub(crate) top_traces: Vec<TraceCost>,
     pub(crate) spikes: Vec<Alert>,
+    pub(crate) cache_savings: Usd,
+    pub(crate) audit: Audit,
+    pub(crate) what_ifs: Vec<WhatIfResult>,
 }
 
 /// What a [`Report`] holds beside its [`Slice`]: what only the import
 /// computes (the same under any filter) and the per-call records.
 pub(crate) struct Whole {
-    pub(crate) cache_savings: Usd,
-    pub(crate) audit: Audit,
-    pub(crate) what_ifs: Vec<WhatIfResult>,
     pub(crate) unknown_models: Vec<(String, u64)>,
     pub(crate) pricing: PricingNote,
     pub(crate) overflow: bool,
     pub(crate) facts: Vec<Fact>,
     pub(crate) strings: Arc<Interner>,
+    pub(crate) extras: Arc<Extras>,
     pub(crate) options: AnalysisOptions,
 }
 
@@ -656,9 +722,11 @@ impl Slice {
             by_metadata,
             top_traces,
             spikes,
+            cache_savings,
+            audit,
+            what_ifs,
         } = self;
-        let Whole { cache_savings, audit, what_ifs, unknown_models, pricing, overflow, facts, strings, options } =
-            whole;
+        let Whole { unknown_models, pricing, overflow, facts, strings, extras, options } = whole;
         Report {
             totals,
             by_day,
@@ -681,6 +749,7 @@ impl Slice {
             overflow,
             facts,
             strings,
+            extras,
             options,
         }
     }
@@ -688,6 +757,7 @@ impl Slice {
     pub(crate) fn of<'f>(
         facts: impl Iterator<Item = &'f Fact> + Clone,
         strings: &Interner,
+        extras: &Extras,
         options: &AnalysisOptions,
         overflow: &mut bool,
     ) -> Slice {
@@ -743,10 +813,13 @@ impl Slice {
             );
             by_metadata.insert(key_name, g);
         }
-        let top_traces = top_traces(facts, strings, options.top_n, overflow);
+        let top_traces = top_traces(facts.clone(), strings, options.top_n, overflow);
         let days: Vec<(Date, Usd)> =
             by_day.iter().filter_map(|g| Timestamp::parse(&g.key).ok().map(|t| (t.date(), g.totals.cost))).collect();
         let spikes = daily_spikes("total", &days, &options.spike_rule);
+        let cache_savings = facts.clone().fold(Usd::ZERO, |sum, f| sat_add(sum, f.saved, overflow));
+        let audit = audit(facts.clone(), strings, extras, options, overflow);
+        let what_ifs = what_ifs(facts, extras, options, overflow);
         Slice {
             totals,
             by_day,
@@ -761,8 +834,116 @@ impl Slice {
             by_metadata,
             top_traces,
             spikes,
+            cache_savings,
+            audit,
+            what_ifs,
         }
     }
+}
+
+/// The audit of `facts`: each one's exported cost against farebox's, the
+/// largest discrepancies listed (ties in import order).
+fn audit<'f>(
+    facts: impl Iterator<Item = &'f Fact>,
+    strings: &Interner,
+    extras: &Extras,
+    options: &AnalysisOptions,
+    overflow: &mut bool,
+) -> Audit {
+    let tolerance = options.audit_tolerance.atto().unsigned_abs();
+    let mut a = Audit::default();
+    // The differing, by size; cut back to the largest when twice the cap,
+    // so memory stays bounded. The sort is stable: ties keep their order.
+    let cap = options.max_discrepancies.max(1);
+    let mut largest: Vec<(u128, &Fact, Usd, Usd, Usd)> = Vec::new();
+    let cut = |list: &mut Vec<(u128, &Fact, Usd, Usd, Usd)>, keep: usize| {
+        list.sort_by_key(|d| core::cmp::Reverse(d.0));
+        list.truncate(keep);
+    };
+    for f in facts {
+        let (Some(exported), Some(farebox), true) = (f.exported(), f.cost(), f.complete) else { continue };
+        a.checked += 1;
+        a.exported_total = sat_add(a.exported_total, exported, overflow);
+        a.farebox_total = sat_add(a.farebox_total, farebox, overflow);
+        let Ok(difference) = exported.checked_sub(farebox) else {
+            *overflow = true;
+            continue;
+        };
+        let size = difference.atto().unsigned_abs();
+        if size <= tolerance {
+            a.agreeing += 1;
+            continue;
+        }
+        a.differing += 1;
+        a.price_changes += u64::from(extras.details.get(f.detail as usize).is_some_and(|d| d.price_change != NONE));
+        largest.push((size, f, exported, farebox, difference));
+        if largest.len() >= 2 * cap {
+            cut(&mut largest, cap);
+        }
+    }
+    cut(&mut largest, options.max_discrepancies);
+    a.discrepancies = largest
+        .into_iter()
+        .map(|(_, f, exported, farebox, difference)| {
+            let (observation_id, line, price_change) = extras.detail(f);
+            Discrepancy {
+                trace_id: strings.get(f.trace).map(String::from),
+                observation_id,
+                line,
+                model: strings.get(f.model).unwrap_or_default().to_string(),
+                exported,
+                farebox,
+                difference,
+                price_change,
+            }
+        })
+        .collect();
+    a.net_difference = a.exported_total.checked_sub(a.farebox_total).unwrap_or_else(|_| {
+        *overflow = true;
+        Usd::ZERO
+    });
+    a
+}
+
+/// The scenarios summed over `facts`.
+fn what_ifs<'f>(
+    facts: impl Iterator<Item = &'f Fact>,
+    extras: &Extras,
+    options: &AnalysisOptions,
+    overflow: &mut bool,
+) -> Vec<WhatIfResult> {
+    let mut sums = alloc::vec![WhatIfSum::default(); options.what_ifs.len()];
+    if !sums.is_empty() {
+        for f in facts {
+            for (sum, outcome) in sums.iter_mut().zip(extras.outcomes(f)) {
+                match outcome {
+                    Outcome::Skipped => {}
+                    Outcome::Unpriced => sum.unpriced += 1,
+                    Outcome::Cost(cost) => {
+                        sum.compared += 1;
+                        sum.baseline = sat_add(sum.baseline, f.cost, overflow);
+                        sum.cost = sat_add(sum.cost, *cost, overflow);
+                    }
+                }
+            }
+        }
+    }
+    options
+        .what_ifs
+        .iter()
+        .zip(sums)
+        .map(|(scenario, s)| WhatIfResult {
+            scenario: scenario.clone(),
+            compared: s.compared,
+            baseline: s.baseline,
+            cost: s.cost,
+            difference: s.cost.checked_sub(s.baseline).unwrap_or_else(|_| {
+                *overflow = true;
+                Usd::ZERO
+            }),
+            unpriced: s.unpriced,
+        })
+        .collect()
 }
 
 fn top_traces<'f>(
@@ -816,18 +997,18 @@ impl Sink for Analyzer<'_> {
             Some((c, complete)) => (Some(c), complete),
             None => (None, false),
         };
-        self.audit_one(&g, model, cost, complete);
-        if let (Some(m), Some((actual, true))) = (model, priced) {
-            self.savings(m, &g.usage, actual);
-        }
-        if let Some(c) = cost.filter(|_| complete) {
-            self.what_ifs_for(&g, model, c);
-        } else {
-            for (i, w) in self.options.what_ifs.iter().enumerate() {
-                if applies(w, &g) {
-                    self.what_ifs[i].unpriced += 1;
-                }
-            }
+        let detail = self.audit_one(&g, model, cost, complete);
+        let saved = match (model, priced) {
+            (Some(m), Some((actual, true))) => Analyzer::saved(m, &g.usage, actual),
+            _ => Usd::ZERO,
+        };
+        for i in 0..self.options.what_ifs.len() {
+            let outcome = match cost.filter(|_| complete) {
+                _ if !applies(&self.options.what_ifs[i], &g) => Outcome::Skipped,
+                Some(_) => self.what_if(i, &g, model),
+                None => Outcome::Unpriced,
+            };
+            self.extras.what_ifs.push(outcome);
         }
         let provider = g
             .provider
@@ -849,9 +1030,14 @@ impl Sink for Analyzer<'_> {
             tags: g.tags.iter().map(|t| s.intern(Some(t))).collect(),
             metadata: g.metadata.iter().map(|(k, v)| (s.intern(Some(k)), s.intern(Some(v)))).collect(),
             tokens: Tokens::of(&g.usage),
-            cost,
+            cost: cost.unwrap_or(Usd::ZERO),
+            exported: g.exported_cost.unwrap_or(Usd::ZERO),
+            saved,
+            seq: self.facts.len() as u32,
+            detail,
+            priced: cost.is_some(),
             complete,
-            exported: g.exported_cost,
+            has_exported: g.exported_cost.is_some(),
         };
         self.facts.push(fact);
     }
@@ -868,93 +1054,60 @@ fn applies(w: &WhatIf, g: &Generation) -> bool {
 }
 
 impl Analyzer<'_> {
-    fn audit_one(&mut self, g: &Generation, model: Option<&Model>, cost: Option<Usd>, complete: bool) {
-        let (Some(exported), Some(farebox), true) = (g.exported_cost, cost, complete) else { return };
-        let a = &mut self.audit;
-        a.checked += 1;
-        a.exported_total = sat_add(a.exported_total, exported, &mut self.overflow);
-        a.farebox_total = sat_add(a.farebox_total, farebox, &mut self.overflow);
-        let Ok(difference) = exported.checked_sub(farebox) else {
-            self.overflow = true;
-            return;
-        };
-        if difference.atto().unsigned_abs() <= self.options.audit_tolerance.atto().unsigned_abs() {
-            a.agreeing += 1;
-            return;
+    /// Where a generation whose exported cost differs from farebox's came
+    /// from, and the price change that explains it (the sums are
+    /// [`Slice::of`]'s); `NONE` for any other generation.
+    fn audit_one(&mut self, g: &Generation, model: Option<&Model>, cost: Option<Usd>, complete: bool) -> u32 {
+        let (Some(exported), Some(farebox), true) = (g.exported_cost, cost, complete) else { return NONE };
+        let tolerance = self.options.audit_tolerance.atto().unsigned_abs();
+        match exported.checked_sub(farebox) {
+            Ok(difference) if difference.atto().unsigned_abs() > tolerance => {}
+            _ => return NONE,
         }
-        a.differing += 1;
         let price_change = match (model, g.model.as_deref()) {
             (Some(used), Some(name)) => self.price_change(name, &g.usage, exported, used),
             _ => None,
         };
-        let a = &mut self.audit;
-        a.price_changes += u64::from(price_change.is_some());
-        a.discrepancies.push(Discrepancy {
-            trace_id: g.trace_id.clone(),
-            observation_id: g.observation_id.clone(),
-            line: g.line,
-            model: g.model.clone().unwrap_or_default(),
-            exported,
-            farebox,
-            difference,
-            price_change,
-        });
-        // Keep memory bounded: cut back to the largest when twice the cap.
-        let cap = self.options.max_discrepancies.max(1);
-        if a.discrepancies.len() >= 2 * cap {
-            a.discrepancies.sort_by_key(|d| core::cmp::Reverse(d.difference.atto().unsigned_abs()));
-            a.discrepancies.truncate(cap);
-        }
+        self.extras.push_detail(g.observation_id.as_deref(), g.line, price_change)
     }
 
     /// What the cached tokens would have cost uncached, minus what they cost.
-    fn savings(&mut self, model: &Model, usage: &Usage, actual: Usd) {
+    fn saved(model: &Model, usage: &Usage, actual: Usd) -> Usd {
         let cached = usage.get(UsageKind::CacheRead);
         if cached == 0 {
-            return;
+            return Usd::ZERO;
         }
         let mut uncached = usage.clone();
         uncached.set(UsageKind::CacheRead, 0);
         uncached.add(UsageKind::Input, cached);
-        if let Some((full, true)) = Analyzer::price(model, &uncached) {
-            if let Ok(saved) = full.checked_sub(actual) {
-                self.cache_savings = sat_add(self.cache_savings, saved, &mut self.overflow);
-            }
+        match Analyzer::price(model, &uncached) {
+            Some((full, true)) => full.checked_sub(actual).unwrap_or(Usd::ZERO),
+            _ => Usd::ZERO,
         }
     }
 
-    fn what_ifs_for(&mut self, g: &Generation, model: Option<&Model>, baseline: Usd) {
-        for i in 0..self.options.what_ifs.len() {
-            let w = &self.options.what_ifs[i];
-            if !applies(w, g) {
-                continue;
-            }
-            let scenario = match w {
-                WhatIf::Model { .. } => self.targets[i].and_then(|t| Analyzer::price(t, &g.usage)),
-                WhatIf::CacheHitRate { percent } => model.and_then(|m| {
-                    let mut u = g.usage.clone();
-                    let text = u.get(UsageKind::Input).saturating_add(u.get(UsageKind::CacheRead));
-                    let cached = (u128::from(text) * u128::from((*percent).min(100)) / 100) as u64;
-                    u.set(UsageKind::CacheRead, cached);
-                    u.set(UsageKind::Input, text - cached);
-                    Analyzer::price(m, &u)
-                }),
-                // The name resolved today (cached when the generation was priced).
-                WhatIf::TodaysPrices => g
-                    .model
-                    .as_deref()
-                    .and_then(|name| self.models.get(name).and_then(|n| n.today))
-                    .and_then(|today| Analyzer::price(today, &g.usage)),
-            };
-            let sum = &mut self.what_ifs[i];
-            match scenario {
-                Some((cost, true)) => {
-                    sum.compared += 1;
-                    sum.baseline = sat_add(sum.baseline, baseline, &mut self.overflow);
-                    sum.cost = sat_add(sum.cost, cost, &mut self.overflow);
-                }
-                _ => sum.unpriced += 1,
-            }
+    /// The `i`th scenario's cost of a generation farebox priced completely.
+    fn what_if(&self, i: usize, g: &Generation, model: Option<&Model>) -> Outcome {
+        let scenario = match &self.options.what_ifs[i] {
+            WhatIf::Model { .. } => self.targets[i].and_then(|t| Analyzer::price(t, &g.usage)),
+            WhatIf::CacheHitRate { percent } => model.and_then(|m| {
+                let mut u = g.usage.clone();
+                let text = u.get(UsageKind::Input).saturating_add(u.get(UsageKind::CacheRead));
+                let cached = (u128::from(text) * u128::from((*percent).min(100)) / 100) as u64;
+                u.set(UsageKind::CacheRead, cached);
+                u.set(UsageKind::Input, text - cached);
+                Analyzer::price(m, &u)
+            }),
+            // The name resolved today (cached when the generation was priced).
+            WhatIf::TodaysPrices => g
+                .model
+                .as_deref()
+                .and_then(|name| self.models.get(name).and_then(|n| n.today))
+                .and_then(|today| Analyzer::price(today, &g.usage)),
+        };
+        match scenario {
+            Some((cost, true)) => Outcome::Cost(cost),
+            _ => Outcome::Unpriced,
         }
     }
 }
@@ -1058,14 +1211,17 @@ pub struct Report {
     /// Shared with the report's slices ([`Report::filtered`]).
     #[serde(skip)]
     pub(crate) strings: Arc<Interner>,
+    /// Shared with the report's slices.
+    #[serde(skip)]
+    pub(crate) extras: Arc<Extras>,
     #[serde(skip)]
     pub(crate) options: AnalysisOptions,
 }
 
 impl Report {
-    /// A dimension's groups. `None` only for a metadata key the report has
-    /// no groups for: no generation has it, or
-    /// [`AnalysisOptions::metadata_keys`] left it out.
+    /// A dimension's groups. `None` for the trace (see
+    /// [`Dimension::Trace`]) and a metadata key the report has no groups
+    /// for: no generation has it, or [`AnalysisOptions::metadata_keys`] left it out.
     pub fn groups(&self, dimension: &Dimension) -> Option<&[Group]> {
         Some(match dimension {
             Dimension::Day => &self.by_day,
@@ -1077,6 +1233,7 @@ impl Report {
             Dimension::TraceName => &self.by_trace_name,
             Dimension::Name => &self.by_name,
             Dimension::Environment => &self.by_environment,
+            Dimension::Trace => return None,
             Dimension::Metadata(key) => return self.by_metadata.get(key).map(Vec::as_slice),
         })
     }

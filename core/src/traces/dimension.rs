@@ -7,7 +7,7 @@
 //! writes the first of): `day`; `model`; `provider`; `user` (`user_id`,
 //! `userId`); `session` (`session_id`, `sessionId`); `tag` (`tags`);
 //! `trace_name` (`traceName`); `name` (`operation`); `environment`;
-//! `metadata.<key>`. Anything else is an [`UnknownDimension`] that lists them.
+//! `trace` (`trace_id`, `traceId`); `metadata.<key>`. Anything else is an [`UnknownDimension`] that lists them.
 
 use alloc::string::{String, ToString};
 use core::fmt;
@@ -36,6 +36,11 @@ pub enum Dimension {
     Name,
     /// The environment.
     Environment,
+    /// The trace (its id). Not in [`Dimension::ALL`]: an export has a trace
+    /// per few calls, so a report lists only its most expensive traces
+    /// ([`Report::top_traces`](super::Report::top_traces)), not a group of
+    /// each; a slice can be one trace, and the metrics query groups by it.
+    Trace,
     /// One metadata key's values (the key as exported).
     Metadata(String),
 }
@@ -71,6 +76,7 @@ impl Dimension {
             "trace_name" | "traceName" => Dimension::TraceName,
             "name" | "operation" => Dimension::Name,
             "environment" => Dimension::Environment,
+            "trace" | "trace_id" | "traceId" => Dimension::Trace,
             other => match other.strip_prefix(METADATA) {
                 Some(key) if !key.is_empty() => Dimension::Metadata(key.to_string()),
                 _ => return Err(UnknownDimension { text: other.to_string() }),
@@ -92,6 +98,7 @@ impl fmt::Display for Dimension {
             Dimension::TraceName => "trace_name",
             Dimension::Name => "name",
             Dimension::Environment => "environment",
+            Dimension::Trace => "trace",
             Dimension::Metadata(key) => return write!(f, "{METADATA}{key}"),
         })
     }
@@ -131,7 +138,7 @@ impl fmt::Display for UnknownDimension {
         for d in &Dimension::ALL {
             write!(f, "{d}, ")?;
         }
-        write!(f, "or {METADATA}<key>")
+        write!(f, "{}, or {METADATA}<key>", Dimension::Trace)
     }
 }
 
@@ -145,7 +152,7 @@ mod tests {
     #[test]
     fn names_read_back_and_aliases_are_read() {
         let metadata = Dimension::Metadata("agent.type".to_string());
-        for d in Dimension::ALL.iter().chain([&metadata]) {
+        for d in Dimension::ALL.iter().chain([&metadata, &Dimension::Trace]) {
             assert_eq!(Dimension::parse(&d.to_string()).as_ref(), Ok(d));
         }
         for (alias, d) in [
@@ -156,6 +163,8 @@ mod tests {
             ("tags", Dimension::Tag),
             ("traceName", Dimension::TraceName),
             ("operation", Dimension::Name),
+            ("trace_id", Dimension::Trace),
+            ("traceId", Dimension::Trace),
         ] {
             assert_eq!(alias.parse::<Dimension>(), Ok(d));
         }
@@ -169,7 +178,7 @@ mod tests {
         assert_eq!(
             Dimension::parse("colour").unwrap_err().to_string(),
             "unknown dimension `colour`: use day, model, provider, user, session, tag, trace_name, name, \
-             environment, or metadata.<key>"
+             environment, trace, or metadata.<key>"
         );
     }
 }

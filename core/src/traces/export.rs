@@ -202,7 +202,7 @@ pub fn exposition(report: &Report, flavour: Exposition) -> String {
             t.reasoning = t.reasoning.saturating_add(f.tokens.reasoning);
             t
         };
-        e.1 = e.1.checked_add(f.cost.unwrap_or(Usd::ZERO)).unwrap_or(e.1);
+        e.1 = e.1.checked_add(f.cost().unwrap_or(Usd::ZERO)).unwrap_or(e.1);
     }
     let (tokens_family, cost_family) = match flavour {
         Exposition::Prometheus => ("llm_tokens_used_total", "llm_cost_dollars_total"),

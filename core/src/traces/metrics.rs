@@ -162,8 +162,10 @@ impl Report {
             for g in groups.drain(..) {
                 let a = acc.entry((b.clone(), g)).or_default();
                 match q.metric {
-                    Metric::TotalCost => a.usd = a.usd.checked_add(f.cost.unwrap_or(Usd::ZERO)).unwrap_or(a.usd),
-                    Metric::ExportedCost => a.usd = a.usd.checked_add(f.exported.unwrap_or(Usd::ZERO)).unwrap_or(a.usd),
+                    Metric::TotalCost => a.usd = a.usd.checked_add(f.cost().unwrap_or(Usd::ZERO)).unwrap_or(a.usd),
+                    Metric::ExportedCost => {
+                        a.usd = a.usd.checked_add(f.exported().unwrap_or(Usd::ZERO)).unwrap_or(a.usd)
+                    }
                     Metric::TotalTokens => a.count = a.count.saturating_add(f.tokens.total),
                     Metric::Count => a.count += 1,
                 }
@@ -195,6 +197,7 @@ impl Report {
             Dimension::TraceName => out.push(key(f.trace_name)),
             Dimension::Name => out.push(key(f.name)),
             Dimension::Environment => out.push(key(f.environment)),
+            Dimension::Trace => out.push(key(f.trace)),
             Dimension::Tag => out.extend(f.tags.iter().map(|&t| key(t))),
             Dimension::Metadata(k) => out.extend(
                 f.metadata.iter().filter(|&&(mk, _)| self.strings.get(mk) == Some(k.as_str())).map(|&(_, v)| key(v)),

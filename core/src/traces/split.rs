@@ -85,7 +85,7 @@ impl Report {
             keys.clear();
             self.group_keys(f, dimension, &mut keys);
             for key in keys.drain(..).flatten() {
-                add(totals.entry(key).or_insert(Usd::ZERO), f.cost.unwrap_or(Usd::ZERO));
+                add(totals.entry(key).or_insert(Usd::ZERO), f.cost().unwrap_or(Usd::ZERO));
             }
         }
         let mut ranked: Vec<(String, Usd)> = totals.into_iter().collect();
@@ -109,7 +109,7 @@ impl Report {
             self.group_keys(f, dimension, &mut keys);
             for key in keys.drain(..).flatten() {
                 let s = index.get(key.as_str()).copied().unwrap_or(other);
-                add(&mut series[s].costs[d], f.cost.unwrap_or(Usd::ZERO));
+                add(&mut series[s].costs[d], f.cost().unwrap_or(Usd::ZERO));
             }
         }
         DailySplit { days: days.into_iter().map(Date::day_key).collect(), series }
