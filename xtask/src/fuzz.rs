@@ -27,6 +27,11 @@ pub fn run(args: &[String]) -> Result<()> {
     ensure_rustup_toolchain("nightly")?;
     // `tokens_families` reads the published tokenizer files the vocabularies come from.
     crate::ensure::ensure_npm_deps(&repo_root().join(crate::vocab::REFERENCE_TOKENIZERS))?;
+    // `tokens_sentencepiece` builds sentencepiece's C++ source (with cmake) and
+    // reads the SentencePiece models, named in `FAREBOX_SPM_<VOCABULARY>`.
+    crate::ensure::ensure_apt(&["cmake"])?;
+    let mut models = vec![("gemma3", crate::vocab::gemma3_model()?)];
+    models.extend(crate::vocab::mistral_models()?);
 
     // `cargo` on PATH (the rustup proxy), not `$CARGO`: only the proxy takes `+nightly`.
     let nightly_fuzz = || Cmd::new("cargo").args(["+nightly", "fuzz"]);
@@ -43,6 +48,9 @@ pub fn run(args: &[String]) -> Result<()> {
         let corpus = format!("{FUZZ_DIR}/corpus/{target}");
         std::fs::create_dir_all(crate::cmd::repo_root().join(&corpus))?;
         let mut run = nightly_fuzz().args(["run", target, "--fuzz-dir", FUZZ_DIR, &corpus]);
+        for (name, path) in &models {
+            run = run.env(format!("FAREBOX_SPM_{}", name.to_ascii_uppercase()), path);
+        }
         let seeds = format!("{FUZZ_DIR}/seeds/{target}");
         if crate::cmd::repo_root().join(&seeds).is_dir() {
             run = run.arg(&seeds);

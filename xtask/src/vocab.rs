@@ -179,7 +179,7 @@ fn package_dir(name: &str, why: &str) -> Result<PathBuf> {
 /// `_TOKENIZERS["gemma3"].model_hash`).
 const GEMMA3_SHA256: &str = "1299c11d7cf632ef3b4e11937501358ada021bbdf7c47638d13c0ee982f2e79c";
 
-fn gemma3_model() -> Result<PathBuf> {
+pub fn gemma3_model() -> Result<PathBuf> {
     let path = package_dir("gemini-tokenizer", "it is an optional dependency of xtask")?
         .join("resources/gemma3_cleaned_262144_v2.spiece.model");
     check_sha256(&path, GEMMA3_SHA256)?;
