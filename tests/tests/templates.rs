@@ -81,12 +81,13 @@ fn llama_render(chat: &[(&str, String)], preamble: Option<&str>) -> String {
     out + "<|start_header_id|>assistant<|end_header_id|>\n\n"
 }
 
-/// mistral-common's v3 (Tekken) encoding: `<s>`, `[INST]`, `[/INST]` and `</s>`
-/// are control tokens, and each message's text is encoded alone; the system
-/// prompt is joined to the last user message with "\n\n".
-fn mistral_count(chat: &[(&str, String)]) -> u64 {
-    let tekken = tokenizer(Encoding::Tekken);
-    let count = |s: &str| tekken.count(s) as u64;
+/// mistral-common's v3 encoding (`InstructTokenizerV3`, on Tekken or on
+/// SentencePiece v3): `<s>`, `[INST]`, `[/INST]` and `</s>` are control
+/// tokens, and each message's text is encoded alone; the system prompt is
+/// joined to the last user message with "\n\n".
+fn mistral_count(chat: &[(&str, String)], encoding: Encoding) -> u64 {
+    let tokenizer = tokenizer(encoding);
+    let count = |s: &str| tokenizer.count(s) as u64;
     let system: Vec<&str> = chat.iter().filter(|(r, _)| *r == "system").map(|(_, t)| t.as_str()).collect();
     // `"\n\n".join(...)`, joined to the last user message only when not empty (`if system_prompt`).
     let system = system.join("\n\n");
@@ -217,7 +218,17 @@ proptest! {
     #[test]
     fn mistral_nemo_chats_count_as_mistral_common(chat in chat()) {
         let e = est(&body(NEMO, &chat)).input_tokens;
-        let n = mistral_count(&chat);
+        let n = mistral_count(&chat, Encoding::Tekken);
+        prop_assert_eq!(e.tokens, n, "{:?}", e);
+        prop_assert!(e.low <= n && n <= e.high, "{n} outside {e:?}");
+    }
+
+    /// Codestral 2405's (SentencePiece v3) too: the same template, each text
+    /// encoded with its dummy prefix.
+    #[test]
+    fn mistral_v3_chats_count_as_mistral_common(chat in chat()) {
+        let e = est(&body("codestral/codestral-2405", &chat)).input_tokens;
+        let n = mistral_count(&chat, Encoding::MistralV3);
         prop_assert_eq!(e.tokens, n, "{:?}", e);
         prop_assert!(e.low <= n && n <= e.high, "{n} outside {e:?}");
     }

@@ -40,7 +40,7 @@ pub(crate) enum Template {
     /// `<|header_start|>{role}<|header_end|>` "\n\n" `{content}<|eot|>`, the
     /// reply's header. No preamble; tools are the host's (the cookbook's count).
     Llama4,
-    /// Mistral's tokenizer v3 (Tekken) template, mistral-common's:
+    /// Mistral's tokenizer v3 template (on Tekken or SentencePiece v3), mistral-common's:
     /// `<s>`, `[INST]{user}[/INST]`, `{assistant}</s>`, the system prompt
     /// joined to the last user message with "\n\n", tools as
     /// `[AVAILABLE_TOOLS]{json}[/AVAILABLE_TOOLS]`, tool results as
@@ -105,14 +105,15 @@ impl Template {
             }
             Some(Encoding::Llama3) => Template::Llama3,
             Some(Encoding::Llama4) => Template::Llama4,
-            Some(Encoding::Tekken) => Template::MistralV3,
+            // mistral-common's `InstructTokenizerV3`, on Tekken or on SentencePiece v3.
+            Some(Encoding::Tekken | Encoding::MistralV3) => Template::MistralV3,
             Some(Encoding::MistralV7) => Template::MistralV7,
             Some(Encoding::DeepSeekV3) => Template::DeepSeekV3,
             Some(Encoding::Qwen3) => Template::Qwen3,
-            // Mistral's SentencePiece v1/v3 (mistral-common 1.13.1) join the
-            // system prompt to the first (v1) or last (v3) user message's text
-            // before encoding it, and v1 spells `[INST]` as plain text: the
-            // framing is not a per-message constant, so the range stays wide.
+            // Mistral's SentencePiece v1 (mistral-common 1.13.1's
+            // `InstructTokenizerV1`) joins the system prompt to the first user
+            // message and spells `[INST]` as plain text around it: not
+            // modelled, so the range stays wide.
             _ => Template::Unknown,
         }
     }
@@ -264,7 +265,7 @@ impl Template {
                  preamble and tools in the range)"
             }
             Template::Llama4 => "; message framing by Meta's Llama 4 chat format, applied by the host",
-            Template::MistralV3 => "; message framing by Mistral's v3 (Tekken) chat template, applied by the host",
+            Template::MistralV3 => "; message framing by Mistral's v3 chat template, applied by the host",
             Template::MistralV7 => "; message framing by Mistral's v7 chat template, applied by the host",
             Template::DeepSeekV3 => {
                 "; message framing by DeepSeek V3's chat template, applied by the host (tools, which it does not \
