@@ -554,7 +554,7 @@ fn DailyTrend(d: Arc<Dashboard>, filter: RwSignal<Filter>, split: RwSignal<Optio
             {chart}
             <ExportButtons name="daily-cost".into() csv json />
             <details>
-                <summary>{format!("Table ({} days, {} alert days)", days.len(), spike_days.len())}</summary>
+                <summary>{format!("Table ({}, {} with an alert)", days_text(days.len()), spike_days.len())}</summary>
                 <Table
                     testid="daily-table".into()
                     columns=vec![text("Day (UTC)"), num("Cost"), num("Calls"), text("Alert")]
@@ -1028,5 +1028,14 @@ fn ReplayView(d: Arc<Dashboard>) -> impl IntoView {
                     })
             }}
         </section>
+    }
+}
+
+/// "1 day", "12 days".
+fn days_text(n: usize) -> String {
+    if n == 1 {
+        String::from("1 day")
+    } else {
+        format!("{n} days")
     }
 }
