@@ -133,6 +133,21 @@ test('estimate: Gemini and the open-weight models count with their own tokenizer
   assert.match(label, /mapped by the rule/);
   assert.match(label, /Llama 3 chat template/);
   assert.ok(requests.some((u) => u.endsWith('/vocab/llama3.bin')), 'the worker fetched llama3');
+  // DeepSeek V3 and an open-weight Qwen 3: each text counted with the model's
+  // own vocabulary (Qwen 3's after NFC), framed by its template.
+  for (const [model, vocabulary, template] of [
+    ['deepinfra/deepseek-ai/DeepSeek-V3', 'deepseek_v3', /DeepSeek V3's chat template/],
+    ['llamagate/qwen3-8b', 'qwen3', /Qwen 3's chat template/],
+  ]) {
+    await page.fill('#model', model);
+    await page.dispatchEvent('#model', 'change');
+    await page.waitForFunction(
+      (v) => new RegExp(`^≈ \\d+ tokens, estimated: \\d+ – \\d+ \\(${v} \\(text exact`).test(document.querySelector('[data-testid=tokens][data-counted=true]')?.textContent ?? ''),
+      vocabulary,
+    );
+    assert.match(await page.textContent('[data-testid=tokens]'), template);
+    assert.ok(requests.some((u) => u.endsWith(`/vocab/${vocabulary}.bin`)), `the worker fetched ${vocabulary}`);
+  }
   assert.ok(!requests.some((u) => u.endsWith('/vocab/tekken.bin')), 'and not a vocabulary no model asked for');
   check();
   await context.close();
