@@ -75,23 +75,32 @@ fn short(label: &str) -> String {
     format!("{cut}…")
 }
 
-/// A line chart's outer margin and its value axis' width, in SVG units: the
-/// plot spans `LINE_LEFT..WIDTH - LINE_MARGIN`, which [`line_x`] and
-/// [`line_index`] (pointing at a day) share with the drawing.
+/// A line chart's outer margin, its right margin (room for half the last
+/// day's label, centred under the plot's end) and its value axis' width, in
+/// SVG units: the plot spans `LINE_LEFT..WIDTH - LINE_RIGHT`, which
+/// [`line_x`] and [`line_index`] (pointing at a day) share with the drawing.
 const LINE_MARGIN: u32 = 12;
+const LINE_RIGHT: u32 = 36;
 const LINE_AXIS: u32 = 96;
 const LINE_LEFT: u32 = LINE_MARGIN + LINE_AXIS;
 
+/// The plot's width from the first point to the last, in SVG units: plotters
+/// maps a range onto the pixels from the plot's first to its last, one less
+/// than its width.
+fn line_span() -> f64 {
+    f64::from(WIDTH - LINE_RIGHT - LINE_LEFT - 1)
+}
+
 /// Where point `i` of `n` is drawn, as a fraction of the chart's width.
 pub fn line_x(i: usize, n: usize) -> f64 {
-    let span = f64::from(WIDTH - LINE_MARGIN - LINE_LEFT);
+    let span = line_span();
     let last = n.saturating_sub(1).max(1) as f64;
     (f64::from(LINE_LEFT) + span * i as f64 / last) / f64::from(WIDTH)
 }
 
 /// The point of `n` nearest to `fraction` of the chart's width (a pointer's place).
 pub fn line_index(fraction: f64, n: usize) -> usize {
-    let span = f64::from(WIDTH - LINE_MARGIN - LINE_LEFT);
+    let span = line_span();
     let last = n.saturating_sub(1);
     let at = (fraction * f64::from(WIDTH) - f64::from(LINE_LEFT)) / span * last.max(1) as f64;
     (at.round().max(0.0) as usize).min(last)
@@ -147,6 +156,7 @@ fn days(
             let last = labels.len().saturating_sub(1).max(1);
             let mut chart = ChartBuilder::on(&root)
                 .margin(LINE_MARGIN)
+                .margin_right(LINE_RIGHT)
                 .x_label_area_size(32)
                 .y_label_area_size(LINE_AXIS)
                 .build_cartesian_2d(0..last, 0.0..top)?;
