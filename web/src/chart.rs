@@ -152,7 +152,6 @@ fn days(
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, 260)).into_drawing_area();
         let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
-            root.fill(&WHITE)?;
             let last = labels.len().saturating_sub(1).max(1);
             let mut chart = ChartBuilder::on(&root)
                 .margin(LINE_MARGIN)
@@ -243,7 +242,6 @@ pub fn bars(data: &[Datum], unit: Unit) -> String {
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
-            root.fill(&WHITE)?;
             let mut chart = ChartBuilder::on(&root)
                 .margin(8)
                 .x_label_area_size(44)
