@@ -274,23 +274,19 @@ fn is_qwen3(name: &str) -> bool {
         return false;
     }
     name.match_indices("qwen3-").any(|(i, m)| {
-        let mut parts = name[i + m.len()..].split('-').peekable();
-        if parts.peek().is_some_and(|p| ["coder", "next", "vl", "embedding", "reranker"].contains(p)) {
-            parts.next();
+        let rest = &name[i + m.len()..];
+        let rest = ["coder-", "next-", "vl-", "embedding-", "reranker-"]
+            .iter()
+            .find_map(|word| rest.strip_prefix(word))
+            .unwrap_or(rest);
+        // Digits, optionally `.`, `p` or `-` and digits, then `b` ending the part.
+        let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+        let whole = digits(rest);
+        let mut after = &rest[whole..];
+        if let Some(tenths) = after.strip_prefix(['.', 'p', '-']).filter(|t| digits(t) > 0) {
+            after = &tenths[digits(tenths)..];
         }
-        let size = |p: &str| {
-            p.strip_suffix('b').is_some_and(|n| {
-                !n.is_empty() && n.split(['.', 'p']).all(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
-            })
-        };
-        match (parts.next(), parts.next()) {
-            (Some(p), _) if size(p) => true,
-            // `0-6b`: a size written with a dash.
-            (Some(whole), Some(tenths)) => {
-                whole.bytes().all(|b| b.is_ascii_digit()) && !whole.is_empty() && size(tenths)
-            }
-            _ => false,
-        }
+        whole > 0 && after.strip_prefix('b').is_some_and(|end| end.is_empty() || end.starts_with('-'))
     })
 }
 
