@@ -378,7 +378,19 @@ impl<'a> Text<'a> {
         } else if deepseek_cjk(a.c) {
             (self.run_by(i, |b| deepseek_cjk(b.c)), true)
         } else {
-            (self.run_by(i, |b| b.bits & NUMBER == 0 && !deepseek_cjk(b.c)), true)
+            // To the next digit or CJK character; ASCII bytes need no decoding
+            // (their only numbers are the digits).
+            let mut j = i;
+            loop {
+                while self.b.get(j).is_some_and(|&b| b < 0x80 && !b.is_ascii_digit()) {
+                    j += 1;
+                }
+                match self.at_opt(j) {
+                    Some(b) if b.bits & NUMBER == 0 && !deepseek_cjk(b.c) => j = b.next,
+                    _ => break,
+                }
+            }
+            (j, true)
         }
     }
 
