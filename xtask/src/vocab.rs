@@ -563,7 +563,9 @@ fn hf_vocab_bin(json: &str, splits: &[&str], nfc: bool) -> Result<Vec<u8>> {
         }
     };
     let added_tokens = file["added_tokens"].as_array().ok_or("no added_tokens")?;
-    let is_added = |text: &str, id: u64| added_tokens.iter().any(|a| a["content"] == text && a["id"] == id);
+    let added_ids: std::collections::HashSet<(&str, u64)> =
+        added_tokens.iter().filter_map(|a| Some((a["content"].as_str()?, a["id"].as_u64()?))).collect();
+    let is_added = |text: &str, id: u64| added_ids.contains(&(text, id));
     let vocab = model["vocab"].as_object().ok_or("no model.vocab")?;
     let mut rank_of = std::collections::HashMap::new();
     for (text, id) in vocab {

@@ -479,8 +479,9 @@ impl Vocabulary {
     /// make a text: 3 for Qwen 3's NFC (U+1D160's 4 bytes decompose into
     /// three 4-byte characters; three 3-byte Hangul jamo compose into one
     /// syllable), 1 for the others, which count text as it is. The bounds
-    /// without counting scale by it; a test checks it against every
-    /// character of the NFC tables.
+    /// without counting scale by it; a property test
+    /// (`tests/tokens.rs`) checks them on texts of the characters NFC
+    /// stretches and shrinks most.
     pub const fn normalization_factor(self) -> u64 {
         match self {
             Vocabulary::Qwen3 => 3,

@@ -1,5 +1,7 @@
 //! Token counting, exact for OpenAI's encodings and for the published
-//! byte-level BPE tokenizers of other makers (Llama 3).
+//! tokenizers of other makers: byte-level BPE (Llama 3 and 4, Mistral's
+//! Tekken, DeepSeek V3, Qwen 3 after NFC) and SentencePiece (Gemma 3,
+//! Mistral's v1/v3/v7).
 //!
 //! A count is two steps, both reproducing tiktoken exactly:
 //! 1. pre-tokenization: the text is split into pieces as the encoding's regex
