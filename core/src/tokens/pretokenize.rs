@@ -120,6 +120,7 @@ impl<'a> Text<'a> {
     }
 
     /// The character at byte `i` (a char boundary below `len`).
+    #[inline(always)]
     fn at(&self, i: usize) -> At {
         let byte = self.b[i];
         if byte < 0x80 {
