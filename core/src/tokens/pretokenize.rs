@@ -120,6 +120,10 @@ impl<'a> Text<'a> {
     }
 
     /// The character at byte `i` (a char boundary below `len`).
+    ///
+    /// Always inlined: out of line, `At` came back through memory and the
+    /// caller read it back as one wider word, a store-forwarding stall per
+    /// character that halved DeepSeek V3's speed (docs/PERFORMANCE.md).
     #[inline(always)]
     fn at(&self, i: usize) -> At {
         let byte = self.b[i];
