@@ -129,6 +129,13 @@ pub(crate) struct Scratch {
     pairs: Vec<u64>,
 }
 
+impl Scratch {
+    /// Forgets the pairs' answers (a first count starts from nothing).
+    pub(crate) fn forget(&mut self) {
+        self.pairs.fill(0);
+    }
+}
+
 /// What the backtracking encoder needs beyond the vocabulary: tries of the
 /// tokens, and which tokens' last merges are verified.
 pub(crate) struct Linear {

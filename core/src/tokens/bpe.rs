@@ -336,12 +336,20 @@ pub(crate) struct Scratch {
     starts: Vec<u32>,
     /// Ranks of short strings the merges looked up lately (in one
     /// vocabulary: a scratch serves one encoder).
-    pub(crate) recent: Recent,
+    recent: Recent,
     /// The backtracking encoder's.
     linear: backtrack::Scratch,
     /// A run's probe and tail ([`Encoder::run`]).
     run_probe: Vec<u32>,
     run_tail: Vec<u32>,
+}
+
+impl Scratch {
+    /// Forgets the answers kept from earlier texts ([`super::Tokenizer::forget`]).
+    pub(crate) fn forget(&mut self) {
+        self.recent.clear();
+        self.linear.forget();
+    }
 }
 
 #[cfg(test)]

@@ -129,13 +129,13 @@ impl Tokenizer {
     }
 
     /// Forgets the piece counts remembered so far (and the short strings
-    /// looked up lately): the next count of any text does the work of a first count (what a benchmark of text seen
+    /// and pairs of tokens looked up lately): the next count of any text does the work of a first count (what a benchmark of text seen
     /// for the first time measures). The memo keeps its memory.
     pub fn forget(&self) {
         self.reused.with(|reused| {
             if let Some(reused) = reused {
                 reused.memo.clear();
-                reused.bpe.recent.clear();
+                reused.bpe.forget();
                 reused.spm.recent.clear();
             }
         })
