@@ -164,7 +164,7 @@ impl Vocab {
             vocab.filter[word] |= bits;
             vocab.max_len = vocab.max_len.max(len);
         }
-        vocab.two = TwoBytes::new(&mut two);
+        vocab.two = TwoBytes::new(&two);
         Ok(vocab)
     }
 
@@ -318,34 +318,47 @@ struct TwoBytes {
 
 impl TwoBytes {
     /// From the two-byte tokens as (pair, rank), in any order.
-    fn new(tokens: &mut [(u16, u32)]) -> TwoBytes {
-        tokens.sort_unstable();
-        let mut bits = alloc::vec![0u64; 1 << 10];
-        for &(pair, _) in tokens.iter() {
-            bits[usize::from(pair >> 6)] |= 1 << (pair & 63);
+    fn new(tokens: &[(u16, u32)]) -> TwoBytes {
+        let mut two = TwoBytes { bits: alloc::vec![0u64; 1 << 10], before: Vec::new(), ranks: Vec::new() };
+        for &(pair, _) in tokens {
+            two.bits[usize::from(pair >> 6)] |= 1 << (pair & 63);
         }
-        let before = bits
+        let mut sum = 0;
+        two.before = two
+            .bits
             .iter()
-            .scan(0, |sum, w| {
-                let here = *sum;
-                *sum += w.count_ones();
-                Some(here)
+            .map(|w| {
+                let here = sum;
+                sum += w.count_ones();
+                here
             })
             .collect();
-        TwoBytes { bits, before, ranks: tokens.iter().map(|&(_, rank)| rank).collect() }
+        // Each rank where its pair's position among the set bits says (no sort:
+        // a sort's code costs the module more than this table saves).
+        two.ranks = alloc::vec![0; tokens.len()];
+        for &(pair, rank) in tokens {
+            let at = two.index(pair);
+            two.ranks[at] = rank;
+        }
+        two
+    }
+
+    /// Where pair `pair`'s rank is, if its bit is set: the set bits before it.
+    #[inline(always)]
+    fn index(&self, pair: u16) -> usize {
+        let (word, bit) = (usize::from(pair >> 6), pair & 63);
+        (self.before[word] + (self.bits[word] & ((1 << bit) - 1)).count_ones()) as usize
     }
 
     /// The rank of the token `[a, b]`, if it is one.
     #[inline(always)]
     fn rank(&self, a: u8, b: u8) -> Option<u32> {
-        let pair = usize::from(a) << 8 | usize::from(b);
-        let word = *self.bits.get(pair >> 6)?;
-        let bit = pair & 63;
-        if word >> bit & 1 == 0 {
+        let pair = u16::from_be_bytes([a, b]);
+        let word = *self.bits.get(usize::from(pair >> 6))?;
+        if word >> (pair & 63) & 1 == 0 {
             return None;
         }
-        let below = (word & ((1 << bit) - 1)).count_ones();
-        self.ranks.get((self.before[pair >> 6] + below) as usize).copied()
+        self.ranks.get(self.index(pair)).copied()
     }
 }
 
