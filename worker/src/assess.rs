@@ -91,6 +91,23 @@ impl RequestContext {
     }
 }
 
+/// What an isolate runs when it starts, before its first request: a small
+/// gpt-4o chat request through all of [`assess`] (route, read, price,
+/// decide) with a throwaway configuration and the worker's own tokenizers.
+/// V8 compiles a WebAssembly function on its first call; this makes those
+/// calls here, on no caller's request. The request is decided from the
+/// bound on its tokens, so no vocabulary is parsed (tested): the isolate's
+/// first real request pays neither. Nothing is sent, logged or reserved.
+pub fn warm_up(tokenizers: &Tokenizers) -> Option<Box<Planned>> {
+    const REQUEST: &[u8] = br#"{"model":"gpt-4o","max_tokens":1,"messages":[{"role":"user","content":"hi"}]}"#;
+    let config = Config::from_lookup(|name| (name == "PER_CALL_MAX_USD").then(|| String::from("1"))).ok()?;
+    let route = crate::route::route("POST", "/v1/chat/completions", crate::route::Hints::default(), &[]).ok()?;
+    let ids = BudgetIds::default();
+    assess(&config, tokenizers, &route, REQUEST, &ids, RequestContext::default(), Timestamp::from_millis(0))
+        .decided()
+        .ok()
+}
+
 /// The outcome of [`assess`].
 #[derive(Debug)]
 pub enum Verdict {
@@ -561,6 +578,21 @@ mod tests {
             &cfg,
         ));
         assert_eq!((r.status, r.headers[1].1.as_str()), (400, "max_tokens_too_large"));
+    }
+
+    /// The start-up warm-up runs the guard's whole path (an allowed call
+    /// with its estimate headers) and is decided from the bound: given
+    /// tokenizers whose source holds bytes that are no vocabulary (a count
+    /// would fail on them), it is still allowed. (With no tokenizers at all,
+    /// as it once ran, the estimate stopped at the missing vocabulary and
+    /// left the rest of the path cold.)
+    #[test]
+    fn the_warm_up_is_allowed_from_the_bound_without_parsing_a_vocabulary() {
+        let unparsable = Tokenizers::with_source(|_| Some(b"not a vocabulary"));
+        let planned = warm_up(&unparsable).expect("the warm-up request is allowed");
+        assert!(planned.uncounted);
+        let decided_by = planned.headers.iter().find(|(name, _)| *name == "x-farebox-decided-by");
+        assert_eq!(decided_by.map(|(_, v)| v.as_str()), Some("bound"), "{:?}", planned.headers);
     }
 
     #[test]

@@ -272,32 +272,10 @@ async fn ledger(env: &Env, object: &str, op: &LedgerOp) -> Result<String> {
 }
 
 /// Runs once, when the isolate instantiates the module, before its first
-/// request: a small chat request through the guard's path (route, read,
-/// price, decide from the bound) with a throwaway configuration. V8
-/// compiles a WebAssembly function on its first call, and that path's first
-/// call made the isolate's first request pay for it (`worker/test/load.mjs
-/// --guard`); paid here, it is on no caller's request. Nothing is counted,
-/// sent, logged or reserved, and the isolate's own configuration is still
-/// read from its environment on the first request.
+/// request ([`assess::warm_up`]).
 #[event(start)]
 fn warm_up() {
-    const REQUEST: &[u8] = br#"{"model":"gpt-4o","max_tokens":1,"messages":[{"role":"user","content":"hi"}]}"#;
-    let Ok(config) = Config::from_lookup(|name| (name == "PER_CALL_MAX_USD").then(|| "1".to_string())) else {
-        return;
-    };
-    let Ok(r) = route::route("POST", "/v1/chat/completions", Hints::default(), &[]) else { return };
-    // No vocabulary: a call the bound cannot decide fails to count rather than load one.
-    let none = Tokenizers::new();
-    let verdict = assess::assess(
-        &config,
-        &none,
-        &r,
-        REQUEST,
-        &BudgetIds::default(),
-        RequestContext::default(),
-        Timestamp::from_millis(0),
-    );
-    drop(verdict.decided());
+    drop(assess::warm_up(&assess::tokenizers()));
 }
 
 #[event(fetch)]
