@@ -20,7 +20,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::chart::{self, Datum, Unit};
 use crate::store;
-use crate::ui::{count, num, text, usd, Column, ExportButtons, Row, Table};
+use crate::ui::{calls, count, num, text, usd, Column, ExportButtons, Row, Table};
 
 const SLICE: f64 = (1 << 20) as f64;
 
@@ -439,10 +439,7 @@ fn DailyTrend(d: Arc<Dashboard>, filter: RwSignal<Filter>, split: RwSignal<Optio
                 set_range(DayRange { from: picked_days.get(a).copied(), to: picked_days.get(b).copied() });
             });
             let head = |g: &Group| {
-                let calls = match g.totals.generations {
-                    1 => "1 call".to_string(),
-                    n => format!("{} calls", count(n)),
-                };
+                let calls = calls(g.totals.generations);
                 let alert = if spike_days.contains(&g.key) { " · alert: > 2× trailing average" } else { "" };
                 format!("{}: {} · {calls}{alert}", g.key, day_cost(g.totals.cost))
             };
@@ -902,18 +899,23 @@ fn AuditView(d: Arc<Dashboard>, filter: RwSignal<Filter>) -> impl IntoView {
             <h3 id="audit-title">"Price audit: exported costs against farebox's"</h3>
             <p data-testid="audit">
                 {format!(
-                    "{} calls checked: {} agree, {} differ. Exported {} vs farebox {} (difference {}).",
-                    count(a.checked),
+                    "{} checked: {} agree, {} differ. Exported {} vs farebox {} (difference {}).",
+                    calls(a.checked),
                     count(a.agreeing),
                     count(a.differing),
                     usd(&a.exported_total.to_string()),
                     usd(&a.farebox_total.to_string()),
                     usd(&a.net_difference.to_string()),
                 )}
-                {(a.price_changes > 0).then(|| format!(
-                    " {} of the differences are price changes: the export used the model's price of another period.",
-                    count(a.price_changes)
-                ))}
+                {(a.price_changes > 0).then(|| match a.price_changes {
+                    1 => String::from(
+                        " 1 of the differences is a price change: the export used the model's price of another period.",
+                    ),
+                    n => format!(
+                        " {} of the differences are price changes: the export used the model's price of another period.",
+                        count(n)
+                    ),
+                })}
             </p>
             <p class="muted" data-testid="pricing-note">{pricing_note(&d.report.pricing)}</p>
             <ExportButtons name="price-audit".into() csv json />
@@ -1001,8 +1003,8 @@ fn ReplayView(d: Arc<Dashboard>) -> impl IntoView {
                         Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
                         Ok(r) => {
                             let summary = format!(
-                                "{} calls replayed: {} allowed, {} blocked, {} not spent.",
-                                count(r.calls),
+                                "{} replayed: {} allowed, {} blocked, {} not spent.",
+                                calls(r.calls),
                                 count(r.allowed),
                                 count(r.blocked),
                                 usd(&r.saved.to_string()),

@@ -10,6 +10,14 @@ pub fn count(n: u64) -> String {
     farebox_core::glance::grouped(u128::from(n))
 }
 
+/// `1` → `1 call`, `1234` → `1,234 calls`.
+pub fn calls(n: u64) -> String {
+    match n {
+        1 => String::from("1 call"),
+        n => format!("{} calls", count(n)),
+    }
+}
+
 /// Exact decimal USD text as people read it: `0.0195` → `$0.0195`, `-2` → `−$2`.
 pub fn usd(text: &str) -> String {
     match text.strip_prefix('-') {
