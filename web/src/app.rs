@@ -5,6 +5,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
+use farebox_core::traces::Filter;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
@@ -128,19 +129,27 @@ fn open_traces_link(traces: TraceFilter, shell: Shell, query: &str) {
     }
 }
 
-/// Keeps the Traces filter in the address while that page is shown
-/// (replaced, not pushed, as the draft is).
+/// The history state of the entries whose Traces filter this app wrote:
+/// going back or forward to one applies its filter ([`App`]'s hashchange),
+/// where a link to `#traces` followed from the page keeps the filter in force.
+const FILTER_ENTRY: &str = "farebox-traces-filter";
+
+/// Keeps the Traces filter in the address while that page is shown. A
+/// filter the user changed (a row, a crumb, a day) makes a history entry,
+/// so that Back undoes it; one the address already shows (a link, Back)
+/// or one only written out again replaces the entry, as the draft does.
 fn keep_trace_filter(traces: TraceFilter, shell: Shell) {
-    Effect::new(move |_| {
+    Effect::new(move |before: Option<Filter>| {
         let filter = traces.filter.get();
         if shell.page.get() != Page::Traces {
-            return;
+            return filter;
         }
         let location = window().location();
         let current = location.hash().unwrap_or_default();
         // Only while the address still shows that page (see `keep_draft`).
-        if Page::from_hash(&current).0 != Page::Traces {
-            return;
+        let (shown, shown_query) = Page::from_hash(&current);
+        if shown != Page::Traces {
+            return filter;
         }
         let query = share::encode_filter(&filter);
         let hash = if filter.is_empty() { Page::Traces.hash().to_string() } else { format!("#traces?{query}") };
@@ -148,11 +157,36 @@ fn keep_trace_filter(traces: TraceFilter, shell: Shell) {
             shell.written.update_value(|w| {
                 w.insert(fingerprint(&query));
             });
+            // The address showed the filter before this change: the user made it.
+            let address = shown_query.map_or(Ok(Filter::default()), share::parse_filter);
+            let changed_here = before.as_ref().is_some_and(|b| *b != filter && address.as_ref() == Ok(b));
             if let Ok(history) = window().history() {
-                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&hash));
+                let entry = JsValue::from_str(FILTER_ENTRY);
+                if changed_here {
+                    let _ = history.replace_state(&entry, "");
+                    let _ = history.push_state_with_url(&entry, "", Some(&hash));
+                } else {
+                    let state = history.state().unwrap_or(JsValue::NULL);
+                    let _ = history.replace_state_with_url(&state, "", Some(&hash));
+                }
             }
         }
+        filter
     });
+}
+
+/// Back or forward to an entry whose filter this app wrote: that filter
+/// (none for `#traces` alone).
+fn follow_filter_entry(traces: TraceFilter, query: Option<&str>) -> bool {
+    let ours = window().history().ok().and_then(|h| h.state().ok()).and_then(|s| s.as_string());
+    if ours.as_deref() != Some(FILTER_ENTRY) {
+        return false;
+    }
+    let Ok(filter) = query.map_or(Ok(Filter::default()), share::parse_filter) else { return false };
+    if traces.filter.with_untracked(|f| *f != filter) {
+        traces.filter.set(filter);
+    }
+    true
 }
 
 /// The draft from the last visit, if it was kept and is still readable.
@@ -245,6 +279,10 @@ pub fn App() -> impl IntoView {
         // drawn anew: the Traces page would lose its dashboard.
         if page.get_untracked() != next {
             page.set(next);
+        }
+        if next == Page::Traces && follow_filter_entry(traces, query) {
+            shell.link_error.set(None);
+            return;
         }
         match query {
             Some(query) if !shell.written.with_value(|w| w.contains(&fingerprint(query))) => {

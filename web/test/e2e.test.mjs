@@ -658,6 +658,36 @@ test('traces: clicking a model or a day filters the whole dashboard; the breadcr
   await context.close();
 });
 
+test('traces: Back undoes a drill-down and Forward redoes it; the nav link to Traces keeps the filter', async () => {
+  const { context, page, check } = await open('#traces');
+  const call = (id, day, model, user) => ({ id, traceId: `t-${id}`, type: 'GENERATION', startTime: `2026-11-${day}T10:00:00Z`, model, userId: user, usageDetails: { input: 1000, output: 100 } });
+  await importCalls(page, 'history.json', [call('a', 20, 'gpt-4o', 'ann'), call('b', 21, 'gpt-4o-mini', 'bob'), call('c', 21, 'gpt-4o-mini', 'ann'), call('d', 22, 'o3', 'ann')]);
+  await generationsAre(page, 4);
+  const crumbs = () => page.textContent('[data-testid=breadcrumbs]');
+  await page.click('[data-testid=groups-model] button:has-text("gpt-4o-mini")');
+  await generationsAre(page, 2);
+  await page.selectOption('#dimension', 'user');
+  await page.click('[data-testid=groups-user] button:has-text("bob")');
+  await generationsAre(page, 1);
+  assert.match(await crumbs(), /User: bob/);
+  await page.goBack();
+  await generationsAre(page, 2);
+  assert.doesNotMatch(await crumbs(), /User:/);
+  assert.match(await crumbs(), /Model: gpt-4o-mini/);
+  await page.goBack();
+  await generationsAre(page, 4);
+  assert.equal(await page.evaluate(() => location.hash), '#traces');
+  await page.goForward();
+  await generationsAre(page, 2);
+  assert.match(await crumbs(), /Model: gpt-4o-mini/);
+  // Another page and back through the nav: the filter in force stays (in the address).
+  await page.click('nav a[href="#estimate"]');
+  await page.click('nav a[href="#traces"]');
+  await page.waitForFunction(() => /^#traces\?/.test(location.hash));
+  check();
+  await context.close();
+});
+
 /** Imports `calls` as a Langfuse observations file named `name` and waits for its dashboard. */
 async function importCalls(page, name, calls) {
   await page.setInputFiles('#trace-file', { name, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(calls)) });
