@@ -404,17 +404,8 @@ impl Recent {
             self.ranks.resize(RECENT, 0);
         }
         // Bytes in the low seven bytes, the length in the highest: a unique,
-        // non-zero word for every string of 1–7 bytes. Read as in [`hash`]:
-        // 4–7 bytes as their first and last four (the overlap ORs equal
-        // bits), 1–3 as the first, middle and last byte.
-        let bytes_le = if n >= 4 {
-            let four =
-                |at: usize| u64::from(u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]));
-            four(0) | four(n - 4) << (8 * (n - 4))
-        } else {
-            u64::from(bytes[0]) | u64::from(bytes[n / 2]) << (8 * (n / 2)) | u64::from(bytes[n - 1]) << (8 * (n - 1))
-        };
-        let key = bytes_le | (n as u64) << 56;
+        // non-zero word for every string of 1–7 bytes.
+        let key = short_word(bytes) | (n as u64) << 56;
         let i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - RECENT.trailing_zeros())) as usize;
         if self.keys[i] == key {
             return Some(self.ranks[i]).filter(|&r| r != u32::MAX);
@@ -442,24 +433,27 @@ pub(crate) fn hash(bytes: &[u8]) -> u64 {
         let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
         h = (h.rotate_left(5) ^ word).wrapping_mul(K);
     }
-    // The last 1–7 bytes in at most two loads, no copy (a `memcpy` call per
-    // token was a third of the vocabulary's load time): 4–7 bytes as their
-    // first and last four (overlapping), 1–3 as the first, middle and last
-    // byte. Either reads every byte, and the length is already in `h`.
     let rest = chunks.remainder();
-    let n = rest.len();
-    let word = match n {
-        0 => None,
-        1..=3 => Some(u64::from(rest[0]) | u64::from(rest[n / 2]) << 8 | u64::from(rest[n - 1]) << 16),
-        _ => {
-            let four = |at: usize| u64::from(u32::from_le_bytes([rest[at], rest[at + 1], rest[at + 2], rest[at + 3]]));
-            Some(four(0) | four(n - 4) << 32)
-        }
-    };
-    if let Some(word) = word {
-        h = (h.rotate_left(5) ^ word).wrapping_mul(K);
+    if !rest.is_empty() {
+        h = (h.rotate_left(5) ^ short_word(rest)).wrapping_mul(K);
     }
     h ^ (h >> 29)
+}
+
+/// 1–7 bytes as the little-endian word they spell, in at most two loads
+/// and no copy (a `memcpy` call per token was a third of the vocabulary's
+/// load time): 4–7 bytes as their first and last four, overlapping (the
+/// overlap ORs equal bits), 1–3 as the first, middle and last byte.
+#[inline(always)]
+fn short_word(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    debug_assert!((1..=7).contains(&n));
+    if n >= 4 {
+        let four = |at: usize| u64::from(u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]));
+        four(0) | four(n - 4) << (8 * (n - 4))
+    } else {
+        u64::from(bytes[0]) | u64::from(bytes[n / 2]) << (8 * (n / 2)) | u64::from(bytes[n - 1]) << (8 * (n - 1))
+    }
 }
 
 /// The 256 bytes, then `ab`, `bc` and `abc` stored as `abc_split`: the
@@ -528,8 +522,7 @@ mod tests {
 #[cfg(all(test, feature = "embedded-vocab"))]
 mod embedded_tests {
     use super::*;
-    use crate::tokens::tokenizer::Engine;
-    use crate::tokens::{Tokenizer, Vocabulary};
+    use crate::tokens::bpe::each_embedded_encoder;
 
     /// In every byte-level vocabulary, each token is found under its bytes
     /// (the filter in front of the index turns none of them away), and the
@@ -537,9 +530,7 @@ mod embedded_tests {
     /// scan of the tokens does.
     #[test]
     fn every_token_is_found_through_the_filter_and_the_two_byte_table() {
-        for v in Vocabulary::ALL {
-            let t = Tokenizer::embedded(v.encoding());
-            let Engine::Bpe(_, encoder) = &t.engine else { continue };
+        each_embedded_encoder(|v, encoder| {
             let vocab = &encoder.vocab;
             let mut two = alloc::collections::BTreeMap::new();
             for rank in 0..vocab.len() as u32 {
@@ -558,6 +549,6 @@ mod embedded_tests {
                     assert_eq!(vocab.two.rank(a, b), two.get(&(a, b)).copied(), "{v}: {a:#x} {b:#x}");
                 }
             }
-        }
+        });
     }
 }
