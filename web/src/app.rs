@@ -158,7 +158,7 @@ fn keep_trace_filter(traces: TraceFilter, shell: Shell) {
                 w.insert(fingerprint(&query));
             });
             // The address showed the filter before this change: the user made it.
-            let address = shown_query.map_or(Ok(Filter::default()), share::parse_filter);
+            let address = filter_in(shown_query);
             let changed_here = before.as_ref().is_some_and(|b| *b != filter && address.as_ref() == Ok(b));
             if let Ok(history) = window().history() {
                 let entry = JsValue::from_str(FILTER_ENTRY);
@@ -182,11 +182,16 @@ fn follow_filter_entry(traces: TraceFilter, query: Option<&str>) -> bool {
     if ours.as_deref() != Some(FILTER_ENTRY) {
         return false;
     }
-    let Ok(filter) = query.map_or(Ok(Filter::default()), share::parse_filter) else { return false };
+    let Ok(filter) = filter_in(query) else { return false };
     if traces.filter.with_untracked(|f| *f != filter) {
         traces.filter.set(filter);
     }
     true
+}
+
+/// The filter a Traces address carries: none without a query.
+fn filter_in(query: Option<&str>) -> Result<Filter, String> {
+    query.map_or(Ok(Filter::default()), share::parse_filter)
 }
 
 /// The draft from the last visit, if it was kept and is still readable.
