@@ -212,6 +212,48 @@ proptest! {
     }
 }
 
+/// The characters of cjk.txt in order, and those of it and emoji.txt from
+/// U+3000 up, each once: what the encoders cut pieces between (`seams` in core).
+fn wide_chars() -> &'static (Vec<char>, Vec<char>) {
+    static CHARS: OnceLock<(Vec<char>, Vec<char>)> = OnceLock::new();
+    CHARS.get_or_init(|| {
+        let read = |f: &str| {
+            std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(f)).unwrap()
+        };
+        let cjk: Vec<char> = read("cjk.txt").chars().collect();
+        let mut wide: Vec<char> =
+            cjk.iter().copied().chain(read("emoji.txt").chars()).filter(|&c| c >= '\u{3000}').collect();
+        wide.sort_unstable();
+        wide.dedup();
+        (cjk, wide)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Text of the characters pieces are cut between, in random order (most
+    /// neighbours then no token joins, so most places are seams) and in
+    /// runs of the corpus's order (words, so seams are few): the same tokens as
+    /// the reference. The corpus test covers their natural order.
+    #[test]
+    fn same_tokens_as_the_reference_on_text_cut_at_seams(
+        picks in proptest::collection::vec((0usize..1 << 20, 1usize..6, any::<bool>()), 1..30)
+    ) {
+        let (cjk, chars) = wide_chars();
+        let mut text = String::new();
+        for (at, len, from_corpus) in picks {
+            if from_corpus {
+                let at = at % (cjk.len() - len);
+                text.extend(&cjk[at..at + len]);
+            } else {
+                text.extend((0..len).map(|i| chars[(at + i * 7919) % chars.len()]));
+            }
+        }
+        check_all(&text);
+    }
+}
+
 /// Qwen 3 normalises to NFC (Unicode 9.0's, the reference's) before it
 /// splits: every character NFC can change, move or compose (a non-zero
 /// class, a decomposition, a part of a composite), alone, after a letter,

@@ -227,6 +227,12 @@ impl Linear {
         ok
     }
 
+    /// Whether token `rank` is BPE of its own bytes, as far as its stored
+    /// last merge proves (false: not proved).
+    pub(crate) fn verified(&self, vocab: &Vocab, rank: u32, scratch: &mut Scratch) -> bool {
+        self.verify(vocab, rank, &mut scratch.concat)
+    }
+
     /// Whether token `a` followed by token `b` is a valid sequence (BPE of
     /// its own bytes): both last merges verify and the pair is compatible.
     pub(crate) fn joins(&self, vocab: &Vocab, a: u32, b: u32, scratch: &mut Scratch) -> bool {

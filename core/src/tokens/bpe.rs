@@ -21,6 +21,7 @@ use core::cmp::Reverse;
 
 use super::backtrack::{self, Linear};
 use super::memo::{self, Memo};
+use super::seams::{Seams, CUT_FROM, SEAM_MIN};
 use super::vocab::{hash, Recent, Vocab};
 
 /// A vocabulary with what encoding with it builds on first use.
@@ -29,6 +30,9 @@ pub(crate) struct Encoder {
     /// The backtracking encoder's trie, built (and the splits verified) on
     /// the first long piece: most texts never need it, and start-up stays cheap.
     linear: crate::Once<Option<Linear>>,
+    /// Where pieces can be cut, found on the first piece with a character
+    /// from U+3000 up.
+    seams: crate::Once<Seams>,
 }
 
 /// Pieces at most this long use tiktoken's scan; longer ones the heap. Measured
@@ -48,7 +52,7 @@ const RUN_MIN: usize = 8;
 
 impl Encoder {
     pub(crate) fn new(vocab: Vocab) -> Encoder {
-        Encoder { vocab, linear: crate::Once::new() }
+        Encoder { vocab, linear: crate::Once::new(), seams: crate::Once::new() }
     }
 
     /// The two tokens BPE merged last to make token `rank`: its encoding with
@@ -72,6 +76,11 @@ impl Encoder {
     /// Number of tokens `piece` encodes to; a piece that needs merging is
     /// looked up in, and then kept in, `memo` if given.
     pub(crate) fn count(&self, piece: &[u8], scratch: &mut Scratch, memo: Option<&mut Memo>) -> usize {
+        self.count_part(piece, scratch, memo, true)
+    }
+
+    /// [`Encoder::count`], cutting the piece at its seams if `cut`.
+    fn count_part(&self, piece: &[u8], scratch: &mut Scratch, mut memo: Option<&mut Memo>, cut: bool) -> usize {
         if piece.len() <= 1 {
             return piece.len();
         }
@@ -79,17 +88,23 @@ impl Encoder {
         // (a long run) is hashed for neither.
         let h = (piece.len() <= self.vocab.max_len().max(memo::LONGEST)).then(|| hash(piece));
         if let Some(h) = h.filter(|_| piece.len() <= self.vocab.max_len()) {
-            if self.vocab.find(piece, h).is_some() {
+            if self.vocab.find(piece, h).is_some_and(|rank| cut || self.merges_to(rank, scratch)) {
                 return 1;
             }
         }
-        let remembered = memo.zip(h.map(|h| h as usize));
-        if let Some((memo, h)) = &remembered {
-            if let Some(count) = memo.get(piece, *h) {
+        let h = h.filter(|_| memo.is_some()).map(|h| h as usize);
+        if let (Some(memo), Some(h)) = (memo.as_deref(), h) {
+            if let Some(count) = memo.get(piece, h) {
                 return count;
             }
         }
-        let count = if let Some((period, repeats)) = self.run(piece, scratch) {
+        let mut parts = 0;
+        let count = if cut
+            && self.seams(piece).is_some_and(|seams| {
+                seams.cut(piece, |part| parts += self.count_part(part, scratch, memo.as_deref_mut(), false))
+            }) {
+            parts
+        } else if let Some((period, repeats)) = self.run(piece, scratch) {
             period * repeats + scratch.run_tail.len()
         } else if self.linear(piece).is_some_and(|linear| linear.encode(&self.vocab, piece, &mut scratch.linear)) {
             scratch.linear.tokens.len()
@@ -97,10 +112,35 @@ impl Encoder {
             self.merge(piece, scratch);
             scratch.starts.len()
         };
-        if let Some((memo, h)) = remembered {
+        if let (Some(memo), Some(h)) = (memo, h) {
             memo.insert(piece, h, count);
         }
         count
+    }
+
+    /// Whether BPE merges the bytes of token `rank` into that token. A whole
+    /// piece that is a token is that token (tiktoken looks it up before
+    /// merging, as Hugging Face's `ignore_merges` does), but a part of a piece
+    /// is only what merging makes of it: in Llama 3's vocabulary some tokens
+    /// are never made by merging. A verified last merge proves it
+    /// ([`super::backtrack`]); anything else is merged to find out.
+    fn merges_to(&self, rank: u32, scratch: &mut Scratch) -> bool {
+        self.vocab.token(rank).len() == 1
+            || self
+                .linear
+                .get_or_init(|| Linear::build(&self.vocab))
+                .as_ref()
+                .is_some_and(|linear| linear.verified(&self.vocab, rank, &mut scratch.linear))
+    }
+
+    /// Where `piece` can be cut ([`super::seams`]), for a piece long enough
+    /// to be worth cutting and with a character from U+3000 up (seams are
+    /// looked for between those only: other text never builds them).
+    fn seams(&self, piece: &[u8]) -> Option<&Seams> {
+        if piece.len() < SEAM_MIN || piece.iter().all(|&b| b < CUT_FROM) {
+            return None;
+        }
+        Some(self.seams.get_or_init(|| Seams::build(&self.vocab)))
     }
 
     /// The backtracking encoder, for a long piece, if this vocabulary allows it.
@@ -186,7 +226,15 @@ impl Encoder {
 
     /// Appends the ranks of `piece`'s tokens to `out`.
     pub(crate) fn encode(&self, piece: &[u8], scratch: &mut Scratch, out: &mut Vec<u32>) {
-        if let Some(r) = self.vocab.rank(piece) {
+        if !self.seams(piece).is_some_and(|seams| seams.cut(piece, |part| self.encode_part(part, scratch, out, false)))
+        {
+            self.encode_part(piece, scratch, out, true);
+        }
+    }
+
+    /// [`Encoder::encode`] without cutting, of a `whole` piece or a part of one.
+    fn encode_part(&self, piece: &[u8], scratch: &mut Scratch, out: &mut Vec<u32>, whole: bool) {
+        if let Some(r) = self.vocab.rank(piece).filter(|&r| whole || self.merges_to(r, scratch)) {
             out.push(r);
             return;
         }

@@ -22,8 +22,8 @@
 //! Modules, each using only those listed before it: `encoding` (model →
 //! encoding → vocabulary; tables only, compiled without the `tokenizer`
 //! feature too), `unicode` and `pretokenize`, `vocab` (a vocabulary in
-//! memory), `memo`, `backtrack` (long pieces), `bpe` (the merge rule; uses
-//! `backtrack`), `vocab_file` (the file format; its writer uses `bpe`),
+//! memory), `memo`, `seams` (where pieces can be cut), `backtrack` (long pieces), `bpe` (the merge rule; uses
+//! `seams` and `backtrack`), `vocab_file` (the file format; its writer uses `bpe`),
 //! `exclusive`, `normalize` (Unicode NFC, for Qwen 3), `tokenizer`
 //! ([`Tokenizer`], [`Tokenizers`]).
 
@@ -40,6 +40,8 @@ mod memo;
 pub mod normalize;
 #[cfg(feature = "tokenizer")]
 mod pretokenize;
+#[cfg(feature = "tokenizer")]
+mod seams;
 #[cfg(feature = "tokenizer")]
 mod sentencepiece;
 #[cfg(feature = "tokenizer")]
