@@ -45,7 +45,7 @@
 //! lower ranks leaves its two parts, and then merges them.
 
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU16, AtomicU8, Ordering};
 
 use super::vocab::Vocab;
 
@@ -139,20 +139,33 @@ impl Scratch {
 /// What the backtracking encoder needs beyond the vocabulary: tries of the
 /// tokens, and which tokens' last merges are verified.
 pub(crate) struct Linear {
-    /// The ranks of the tokens that begin with byte b are
-    /// `by_first[starts[b]..starts[b + 1]]`, ascending.
+    /// The rank of each single byte.
+    bytes: [u32; 256],
+    /// The ranks of the longer tokens that begin with bytes `b0 b1` are
+    /// `by_prefix[starts[p]..starts[p + 1]]` for `p = b0 << 8 | b1`, ascending.
     starts: Vec<u32>,
-    by_first: Vec<u32>,
-    /// A trie per first byte, each built the first time a piece reaches a
-    /// position with that byte. One trie of all of o200k_base costs ~10 ms
-    /// native but 90–220 ms in WebAssembly (8 MiB of table written at
-    /// random); a run of one character needs one small one.
-    tries: [crate::Once<Option<Trie>>; 256],
+    by_prefix: Vec<u32>,
+    /// The longest token of each first two bytes (0: none of three bytes or more).
+    longest: Vec<u8>,
+    /// A trie per first two bytes, built once a piece has reached a position
+    /// with them as often as a quarter of their tokens (at least
+    /// [`HOT_MIN`] times; `uses` counts): until then candidates come from
+    /// the index ([`Linear::prefixes`]). Tries cost memory written at
+    /// random, 10–20 times as much per token in WebAssembly as natively (one
+    /// trie of all of o200k_base: 10 ms native, 90–220 ms in WebAssembly), and
+    /// a text reaches most first two bytes only a few times: the tokens
+    /// after a space and an Arabic letter are thousands, a few long Arabic
+    /// pieces try a handful. The lists of 256 are made per first byte.
+    tries: [crate::Once<Vec<crate::Once<Option<Trie>>>>; 256],
+    uses: Vec<AtomicU16>,
     /// By rank: [`UNKNOWN`], [`VERIFIED`] or [`WRONG`]. Verified on first use
     /// rather than all at once (o200k_base: ~100 ms), atomically so that
     /// threads sharing a tokenizer may race to write the same answer.
     verified: Vec<AtomicU8>,
 }
+
+/// Uses of a first two bytes before its trie is built, at least.
+const HOT_MIN: u16 = 16;
 
 const UNKNOWN: u8 = 0;
 const VERIFIED: u8 = 1;
@@ -169,38 +182,67 @@ impl Linear {
         if vocab.max_len() > MAX_TOKEN_LEN || !vocab.has_splits() {
             return None;
         }
-        // A counting sort of the ranks by first byte, keeping rank order.
-        let first = |rank: u32| vocab.token(rank).first().map(|&b| usize::from(b));
-        let mut starts = alloc::vec![0u32; 257];
+        // A counting sort of the longer tokens' ranks by their first two
+        // bytes, keeping rank order. Added tokens are never merged: not
+        // candidates (nor in the index, the other source of candidates).
+        let mut added = alloc::vec![false; vocab.len()];
+        for &rank in vocab.added() {
+            added[rank as usize] = true;
+        }
+        let prefix = |rank: u32| match vocab.token(rank) {
+            [b0, b1, ..] if !added[rank as usize] => Some(usize::from(*b0) << 8 | usize::from(*b1)),
+            _ => None,
+        };
+        let mut starts = alloc::vec![0u32; (1 << 16) + 1];
+        let mut longest = alloc::vec![0u8; 1 << 16];
         for rank in 0..vocab.len() as u32 {
-            if let Some(b) = first(rank) {
-                starts[b + 1] += 1;
+            if let Some(p) = prefix(rank) {
+                starts[p + 1] += 1;
+                // Tokens are at most MAX_TOKEN_LEN (255) bytes here.
+                longest[p] = longest[p].max(vocab.token(rank).len() as u8);
             }
         }
-        for b in 0..256 {
-            starts[b + 1] += starts[b];
+        for p in 0..1 << 16 {
+            starts[p + 1] += starts[p];
         }
         let mut fill = starts.clone();
-        let mut by_first = alloc::vec![0u32; starts[256] as usize];
+        let mut by_prefix = alloc::vec![0u32; starts[1 << 16] as usize];
         for rank in 0..vocab.len() as u32 {
-            if let Some(b) = first(rank) {
-                by_first[fill[b] as usize] = rank;
-                fill[b] += 1;
+            if let Some(p) = prefix(rank) {
+                by_prefix[fill[p] as usize] = rank;
+                fill[p] += 1;
             }
         }
+        // Every single byte is a token (checked on load).
+        let bytes = core::array::from_fn(|b| vocab.rank(&[b as u8]).unwrap_or(NONE));
         Some(Linear {
+            bytes,
             starts,
-            by_first,
+            by_prefix,
+            longest,
             tries: core::array::from_fn(|_| crate::Once::new()),
+            uses: (0..1 << 16).map(|_| AtomicU16::new(0)).collect(),
             verified: (0..vocab.len()).map(|_| AtomicU8::new(UNKNOWN)).collect(),
         })
     }
 
-    /// The trie of the tokens that begin with `byte` (`None`: too many nodes).
-    fn trie(&self, vocab: &Vocab, byte: u8) -> Option<&Trie> {
-        let b = usize::from(byte);
-        let ranks = &self.by_first[self.starts[b] as usize..self.starts[b + 1] as usize];
-        self.tries[b].get_or_init(|| Trie::build(vocab, ranks)).as_ref()
+    /// The trie of the tokens longer than two bytes that begin with `b0 b1`,
+    /// if it is built or now due (`None` also when too large to build).
+    fn trie(&self, vocab: &Vocab, b0: u8, b1: u8) -> Option<&Trie> {
+        let p = usize::from(b0) << 8 | usize::from(b1);
+        let tries = self.tries[usize::from(b0)].get_or_init(|| (0..256).map(|_| crate::Once::new()).collect());
+        let trie = &tries[usize::from(b1)];
+        if let Some(built) = trie.get() {
+            return built.as_ref();
+        }
+        let ranks = &self.by_prefix[self.starts[p] as usize..self.starts[p + 1] as usize];
+        let due = (ranks.len() / 4).clamp(usize::from(HOT_MIN), usize::from(u16::MAX)) as u16;
+        let uses = self.uses[p].load(Ordering::Relaxed);
+        if uses < due {
+            self.uses[p].store(uses + 1, Ordering::Relaxed);
+            return None;
+        }
+        trie.get_or_init(|| Trie::build(vocab, ranks)).as_ref()
     }
 
     /// Whether token `rank`'s stored split, and those of every token in its
@@ -245,14 +287,26 @@ impl Linear {
     }
 
     /// Appends the ranks of the tokens that are prefixes of `rest` (not
-    /// empty), shortest first; false if its first byte's trie is too large.
+    /// empty), shortest first: from the trie of its first two bytes, or
+    /// while that is not built, by looking each prefix up in the index.
     #[inline]
-    fn prefixes(&self, vocab: &Vocab, rest: &[u8], out: &mut Vec<u32>) -> bool {
-        let Some(trie) = self.trie(vocab, rest[0]) else { return false };
-        // The root is the first byte, a token of every vocabulary (checked on load).
-        out.push(trie.ranks[ROOT as usize]);
+    fn prefixes(&self, vocab: &Vocab, rest: &[u8], out: &mut Vec<u32>) {
+        out.push(self.bytes[usize::from(rest[0])]);
+        let [b0, b1, ..] = *rest else { return };
+        let p = usize::from(b0) << 8 | usize::from(b1);
+        if self.starts[p] == self.starts[p + 1] {
+            return;
+        }
+        let Some(trie) = self.trie(vocab, b0, b1) else {
+            out.extend((2..=rest.len().min(usize::from(self.longest[p]))).filter_map(|k| vocab.rank(&rest[..k])));
+            return;
+        };
+        // The root spells the two bytes, a token or not.
+        if trie.ranks[ROOT as usize] != NONE {
+            out.push(trie.ranks[ROOT as usize]);
+        }
         let mut node = ROOT;
-        for &byte in &rest[1..] {
+        for &byte in &rest[2..] {
             node = trie.child(node, byte);
             if node == 0 {
                 break;
@@ -262,14 +316,13 @@ impl Linear {
                 out.push(rank);
             }
         }
-        true
     }
 
     /// Fills `scratch.tokens` with the ranks of BPE(`piece`): the search in the
     /// module comment. `scratch.tries` holds, level by level, the tokens not
     /// yet tried at each position of the sequence being built (longest last),
     /// `scratch.levels` where each level's begin. False if the piece needs a
-    /// token whose last merge does not verify (or a trie too large to build).
+    /// token whose last merge does not verify.
     pub(crate) fn encode(&self, vocab: &Vocab, piece: &[u8], scratch: &mut Scratch) -> bool {
         let n = piece.len();
         let Scratch { tokens, tries, levels, dead, concat, pairs } = scratch;
@@ -283,9 +336,7 @@ impl Linear {
         dead.resize(n / 64 + 1, 0);
         let mut pos = 0;
         levels.push(0);
-        if !self.prefixes(vocab, piece, tries) {
-            return false;
-        }
+        self.prefixes(vocab, piece, tries);
         loop {
             let level = levels.last().copied().unwrap_or(0) as usize;
             let mut extended = false;
@@ -308,9 +359,7 @@ impl Linear {
                     return true;
                 }
                 levels.push(tries.len() as u32);
-                if !self.prefixes(vocab, &piece[pos..], tries) {
-                    return false;
-                }
+                self.prefixes(vocab, &piece[pos..], tries);
                 continue;
             }
             // Nothing valid continues from `pos`: never come back; retry the token before.
@@ -323,7 +372,8 @@ impl Linear {
     }
 }
 
-/// The tokens that begin with one byte, as a trie below that byte.
+/// The tokens of two bytes or more that begin with the same two, as a trie
+/// below them.
 struct Trie {
     /// Open addressing: `[parent << 8 | byte, child]`, key 0 for an empty slot.
     slots: Vec<[u32; 2]>,
@@ -334,8 +384,7 @@ struct Trie {
 }
 
 impl Trie {
-    /// From the ranks of the tokens that begin with the same byte, the
-    /// one-byte token (the root) among them.
+    /// From the ranks of the tokens that begin with the same two bytes.
     fn build(vocab: &Vocab, ranks: &[u32]) -> Option<Trie> {
         let capacity = (ranks.len() * 4).next_power_of_two().max(16);
         let mut trie = Trie {
@@ -345,16 +394,16 @@ impl Trie {
             ranks: alloc::vec![NONE, NONE],
         };
         // A token stored as a pair extends its left part's path by its right
-        // part's bytes (decoding made its bytes so): the left part begins with
-        // the same byte and has a lower rank, so its node is already known.
-        // That walks about half the bytes of inserting every token whole
-        // (o200k_base, tokens that begin with a space: 388k instead of 752k).
+        // part's bytes (decoding made its bytes so): a left part of two bytes
+        // or more begins with the same two and has a lower rank, so its node
+        // is already known. That walks about half the bytes of inserting every
+        // token whole (o200k_base, tokens that begin with a space: 388k instead of 752k).
         let mut nodes = Vec::with_capacity(ranks.len());
         for &rank in ranks {
             let [left, right] = vocab.split(rank);
             let (mut node, rest) = match ranks.binary_search(&left) {
                 Ok(i) if i < nodes.len() => (nodes[i], vocab.token(right)),
-                _ => (ROOT, &vocab.token(rank)[1..]),
+                _ => (ROOT, &vocab.token(rank)[2..]),
             };
             for &byte in rest {
                 node = trie.child_or_insert(node, byte)?;
@@ -464,6 +513,38 @@ mod embedded_tests {
     /// from two by BPE (`cargo xtask vocab` checks it): only their added
     /// tokens (818, 26) are not pairs. A pair that fails without a failing part would be a wrong
     /// stored split: none does.
+    /// The candidates at a position are the same from a prefix's trie as
+    /// from the index, in every byte-level vocabulary, at every position of
+    /// the corpus's mixed texts.
+    #[test]
+    fn the_tries_and_the_index_find_the_same_prefixes() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/corpus/");
+        let texts: Vec<Vec<u8>> = ["edge.txt", "multilingual.txt", "cjk.txt", "code-rust.txt"]
+            .iter()
+            .map(|f| std::fs::read(alloc::format!("{dir}{f}")).unwrap()[..20_000].to_vec())
+            .collect();
+        each_embedded_encoder(|v, encoder| {
+            let vocab = &encoder.vocab;
+            let (by_index, by_trie) = (Linear::build(vocab).unwrap(), Linear::build(vocab).unwrap());
+            // Every trie due at once on one side; never on the other.
+            by_trie.uses.iter().for_each(|u| u.store(u16::MAX, Ordering::Relaxed));
+            let (mut from_index, mut from_trie) = (Vec::new(), Vec::new());
+            for text in &texts {
+                for at in 0..text.len() {
+                    from_index.clear();
+                    if let [b0, b1, ..] = text[at..] {
+                        by_index.uses[usize::from(b0) << 8 | usize::from(b1)].store(0, Ordering::Relaxed);
+                    }
+                    by_index.prefixes(vocab, &text[at..], &mut from_index);
+                    from_trie.clear();
+                    by_trie.prefixes(vocab, &text[at..], &mut from_trie);
+                    assert_eq!(from_index, from_trie, "{v}: at {at}");
+                }
+            }
+            assert!(by_index.tries.iter().all(|t| t.get().is_none_or(|list| list.iter().all(|t| t.get().is_none()))));
+        });
+    }
+
     #[test]
     fn every_embedded_vocabulary_verifies_its_last_merges() {
         each_embedded_encoder(|v, encoder| {

@@ -173,6 +173,11 @@ impl Vocab {
         !self.added.is_empty()
     }
 
+    /// The added tokens' ranks (never made by merging).
+    pub(crate) fn added(&self) -> &[u32] {
+        &self.added
+    }
+
     /// The added token that starts `text` (the longest, when one is a
     /// prefix of another), if any. Narrows the sorted list byte by byte, so
     /// a failed try costs a few comparisons whatever the number of added
