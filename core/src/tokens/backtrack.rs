@@ -45,7 +45,7 @@
 //! lower ranks leaves its two parts, and then merges them.
 
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU16, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 
 use super::vocab::Vocab;
 
@@ -147,25 +147,31 @@ pub(crate) struct Linear {
     by_prefix: Vec<u32>,
     /// The longest token of each first two bytes (0: none of three bytes or more).
     longest: Vec<u8>,
-    /// A trie per first two bytes, built once a piece has reached a position
-    /// with them as often as a quarter of their tokens (at least
-    /// [`HOT_MIN`] times; `uses` counts): until then candidates come from
-    /// the index ([`Linear::prefixes`]). Tries cost memory written at
-    /// random, 10–20 times as much per token in WebAssembly as natively (one
-    /// trie of all of o200k_base: 10 ms native, 90–220 ms in WebAssembly), and
-    /// a text reaches most first two bytes only a few times: the tokens
-    /// after a space and an Arabic letter are thousands, a few long Arabic
-    /// pieces try a handful. The lists of 256 are made per first byte.
+    /// A trie per first two bytes, built once looking its candidates up in
+    /// the index ([`Linear::prefixes_in_index`]) has cost as much as
+    /// building it would: until a prefix's lookups have hashed [`RENT`]
+    /// times the bytes of its tokens (`spent` counts), the index answers.
+    /// Renting until the rent reaches the price, then buying, never costs
+    /// more than twice the better of the two in hindsight. Tries cost memory
+    /// written at random, 10–20 times as much per token in WebAssembly as
+    /// natively (one trie of all of o200k_base: 10 ms native, 90–220 ms in
+    /// WebAssembly), and a text reaches most first two bytes only a few
+    /// times: the tokens after a space and an Arabic letter are thousands,
+    /// a few long Arabic pieces try a handful. The lists of 256 are made
+    /// per first byte.
     tries: [crate::Once<Vec<crate::Once<Option<Trie>>>>; 256],
-    uses: Vec<AtomicU16>,
+    /// By first two bytes: the bytes their tokens' lookups may hash, and have.
+    budget: Vec<u32>,
+    spent: Vec<AtomicU32>,
     /// By rank: [`UNKNOWN`], [`VERIFIED`] or [`WRONG`]. Verified on first use
     /// rather than all at once (o200k_base: ~100 ms), atomically so that
     /// threads sharing a tokenizer may race to write the same answer.
     verified: Vec<AtomicU8>,
 }
 
-/// Uses of a first two bytes before its trie is built, at least.
-const HOT_MIN: u16 = 16;
+/// Bytes the index lookups of a first two bytes may hash, per byte of its
+/// tokens, before its trie is built.
+const RENT: u32 = 4;
 
 const UNKNOWN: u8 = 0;
 const VERIFIED: u8 = 1;
@@ -195,11 +201,14 @@ impl Linear {
         };
         let mut starts = alloc::vec![0u32; (1 << 16) + 1];
         let mut longest = alloc::vec![0u8; 1 << 16];
+        let mut budget = alloc::vec![0u32; 1 << 16];
         for rank in 0..vocab.len() as u32 {
             if let Some(p) = prefix(rank) {
                 starts[p + 1] += 1;
                 // Tokens are at most MAX_TOKEN_LEN (255) bytes here.
-                longest[p] = longest[p].max(vocab.token(rank).len() as u8);
+                let len = vocab.token(rank).len();
+                longest[p] = longest[p].max(len as u8);
+                budget[p] = budget[p].saturating_add(RENT * len as u32);
             }
         }
         for p in 0..1 << 16 {
@@ -221,28 +230,31 @@ impl Linear {
             by_prefix,
             longest,
             tries: core::array::from_fn(|_| crate::Once::new()),
-            uses: (0..1 << 16).map(|_| AtomicU16::new(0)).collect(),
+            budget,
+            spent: (0..1 << 16).map(|_| AtomicU32::new(0)).collect(),
             verified: (0..vocab.len()).map(|_| AtomicU8::new(UNKNOWN)).collect(),
         })
     }
 
-    /// The trie of the tokens longer than two bytes that begin with `b0 b1`,
-    /// if it is built or now due (`None` also when too large to build).
-    fn trie(&self, vocab: &Vocab, b0: u8, b1: u8) -> Option<&Trie> {
-        let p = usize::from(b0) << 8 | usize::from(b1);
-        let tries = self.tries[usize::from(b0)].get_or_init(|| (0..256).map(|_| crate::Once::new()).collect());
-        let trie = &tries[usize::from(b1)];
-        if let Some(built) = trie.get() {
+    /// The trie of the tokens longer than two bytes that begin with `rest`'s
+    /// first two, if it is built or now due (`None` also when too large to build).
+    fn trie(&self, vocab: &Vocab, rest: &[u8]) -> Option<&Trie> {
+        let (b0, b1) = (usize::from(rest[0]), usize::from(rest[1]));
+        let p = b0 << 8 | b1;
+        let tries = self.tries[b0].get_or_init(|| (0..256).map(|_| crate::Once::new()).collect());
+        if let Some(built) = tries[b1].get() {
             return built.as_ref();
         }
-        let ranks = &self.by_prefix[self.starts[p] as usize..self.starts[p + 1] as usize];
-        let due = (ranks.len() / 4).clamp(usize::from(HOT_MIN), usize::from(u16::MAX)) as u16;
-        let uses = self.uses[p].load(Ordering::Relaxed);
-        if uses < due {
-            self.uses[p].store(uses + 1, Ordering::Relaxed);
+        // The bytes the lookups of 2, 3, … m bytes hash.
+        let m = rest.len().min(usize::from(self.longest[p])) as u32;
+        let rent = m * (m + 1) / 2;
+        let spent = self.spent[p].load(Ordering::Relaxed);
+        if spent.saturating_add(rent) <= self.budget[p] {
+            self.spent[p].store(spent + rent, Ordering::Relaxed);
             return None;
         }
-        trie.get_or_init(|| Trie::build(vocab, ranks)).as_ref()
+        let ranks = &self.by_prefix[self.starts[p] as usize..self.starts[p + 1] as usize];
+        tries[b1].get_or_init(|| Trie::build(vocab, ranks)).as_ref()
     }
 
     /// Whether token `rank`'s stored split, and those of every token in its
@@ -297,8 +309,8 @@ impl Linear {
         if self.starts[p] == self.starts[p + 1] {
             return;
         }
-        let Some(trie) = self.trie(vocab, b0, b1) else {
-            out.extend((2..=rest.len().min(usize::from(self.longest[p]))).filter_map(|k| vocab.rank(&rest[..k])));
+        let Some(trie) = self.trie(vocab, rest) else {
+            self.prefixes_in_index(vocab, rest, out);
             return;
         };
         // The root spells the two bytes, a token or not.
@@ -316,6 +328,13 @@ impl Linear {
                 out.push(rank);
             }
         }
+    }
+
+    /// The candidates of two bytes or more at `rest` (its first two bytes
+    /// begin some token), looked up one length at a time.
+    fn prefixes_in_index(&self, vocab: &Vocab, rest: &[u8], out: &mut Vec<u32>) {
+        let longest = usize::from(self.longest[usize::from(rest[0]) << 8 | usize::from(rest[1])]);
+        out.extend((2..=rest.len().min(longest)).filter_map(|k| vocab.rank(&rest[..k])));
     }
 
     /// Fills `scratch.tokens` with the ranks of BPE(`piece`): the search in the
@@ -525,23 +544,21 @@ mod embedded_tests {
             .collect();
         each_embedded_encoder(|v, encoder| {
             let vocab = &encoder.vocab;
-            let (by_index, by_trie) = (Linear::build(vocab).unwrap(), Linear::build(vocab).unwrap());
-            // Every trie due at once on one side; never on the other.
-            by_trie.uses.iter().for_each(|u| u.store(u16::MAX, Ordering::Relaxed));
+            let l = Linear::build(vocab).unwrap();
+            // Every trie due at once.
+            l.spent.iter().for_each(|u| u.store(u32::MAX, Ordering::Relaxed));
             let (mut from_index, mut from_trie) = (Vec::new(), Vec::new());
             for text in &texts {
-                for at in 0..text.len() {
-                    from_index.clear();
-                    if let [b0, b1, ..] = text[at..] {
-                        by_index.uses[usize::from(b0) << 8 | usize::from(b1)].store(0, Ordering::Relaxed);
-                    }
-                    by_index.prefixes(vocab, &text[at..], &mut from_index);
+                for at in 0..text.len() - 1 {
+                    let rest = &text[at..];
                     from_trie.clear();
-                    by_trie.prefixes(vocab, &text[at..], &mut from_trie);
+                    l.prefixes(vocab, rest, &mut from_trie);
+                    from_index.clear();
+                    from_index.push(l.bytes[usize::from(rest[0])]);
+                    l.prefixes_in_index(vocab, rest, &mut from_index);
                     assert_eq!(from_index, from_trie, "{v}: at {at}");
                 }
             }
-            assert!(by_index.tries.iter().all(|t| t.get().is_none_or(|list| list.iter().all(|t| t.get().is_none()))));
         });
     }
 
