@@ -585,6 +585,12 @@ mod embedded_tests {
                     _ => {}
                 }
             }
+            // What the vocabulary says of itself: no token but the added ones fails.
+            let added = vocab.added();
+            let failing = (0..vocab.len() as u32)
+                .filter(|r| vocab.token(*r).len() >= 2 && !added.contains(r) && !l.verify(vocab, *r, &mut buf))
+                .count();
+            assert_eq!(v.every_token_merged(), failing == 0, "{v}: {failing} tokens merging does not make");
             let expected = match v {
                 Vocabulary::Llama3 => (678 + 256, 17),
                 Vocabulary::DeepSeekV3 => (818, 0),

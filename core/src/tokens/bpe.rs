@@ -33,6 +33,10 @@ pub(crate) struct Encoder {
     /// Where pieces can be cut, found on the first piece with a character
     /// from U+3000 up.
     seams: crate::Once<Seams>,
+    /// Merging makes every indexed token from its bytes (the vocabulary
+    /// says so: [`super::Vocabulary::every_token_merged`]); false, each is
+    /// proved on first use.
+    pub(crate) every_token_merged: bool,
 }
 
 /// Pieces at most this long use tiktoken's scan; longer ones the heap. Measured
@@ -52,7 +56,7 @@ const RUN_MIN: usize = 8;
 
 impl Encoder {
     pub(crate) fn new(vocab: Vocab) -> Encoder {
-        Encoder { vocab, linear: crate::Once::new(), seams: crate::Once::new() }
+        Encoder { vocab, linear: crate::Once::new(), seams: crate::Once::new(), every_token_merged: false }
     }
 
     /// The two tokens BPE merged last to make token `rank`: its encoding with
@@ -122,10 +126,11 @@ impl Encoder {
     /// piece that is a token is that token (tiktoken looks it up before
     /// merging, as Hugging Face's `ignore_merges` does), but a part of a piece
     /// is only what merging makes of it: in Llama 3's vocabulary some tokens
-    /// are never made by merging. A verified last merge proves it
-    /// ([`super::backtrack`]); anything else is merged to find out.
+    /// are never made by merging. The vocabulary's word, or a verified last
+    /// merge, proves it ([`super::backtrack`]); anything else is merged to find out.
     fn merges_to(&self, rank: u32, scratch: &mut Scratch) -> bool {
-        self.vocab.token(rank).len() == 1
+        self.every_token_merged
+            || self.vocab.token(rank).len() == 1
             || self
                 .linear
                 .get_or_init(|| Linear::build(&self.vocab))

@@ -475,6 +475,16 @@ impl Vocabulary {
         }
     }
 
+    /// Whether merging makes every token but the added ones from its own
+    /// bytes (BPE of a token's bytes is that token): all of farebox's
+    /// byte-level vocabularies but Llama 3's, whose 695 others merging never
+    /// makes. With it a part of a piece cut at a seam that is a token counts 1
+    /// without a proof per token. The vocabulary's bytes are taken to be the
+    /// file farebox ships for it: a unit test checks this against every one.
+    pub const fn every_token_merged(self) -> bool {
+        !matches!(self, Vocabulary::Llama3)
+    }
+
     /// How many times longer or shorter, in UTF-8 bytes, its normaliser can
     /// make a text: 3 for Qwen 3's NFC (U+1D160's 4 bytes decompose into
     /// three 4-byte characters; three 3-byte Hangul jamo compose into one

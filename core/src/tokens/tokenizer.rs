@@ -96,7 +96,11 @@ impl Tokenizer {
             _ => (None, data),
         };
         let engine = match splitter(encoding) {
-            Some(splitter) => Engine::Bpe(splitter, alloc::boxed::Box::new(Encoder::new(vocab_file::read(data)?))),
+            Some(splitter) => {
+                let mut encoder = Encoder::new(vocab_file::read(data)?);
+                encoder.every_token_merged = encoding.vocabulary().every_token_merged();
+                Engine::Bpe(splitter, alloc::boxed::Box::new(encoder))
+            }
             None => Engine::SentencePiece(alloc::boxed::Box::new(SentencePiece::from_file(data)?)),
         };
         Ok(Tokenizer { encoding, engine, nfc, reused: Default::default() })
