@@ -167,6 +167,9 @@ pub(crate) struct Linear {
     /// rather than all at once (o200k_base: ~100 ms), atomically so that
     /// threads sharing a tokenizer may race to write the same answer.
     verified: Vec<AtomicU8>,
+    /// The vocabulary says merging makes every token stored as a pair (and
+    /// so the pair is its last merge): nothing to verify.
+    trusted: bool,
 }
 
 /// Bytes the index lookups of a first two bytes may hash, per byte of its
@@ -183,8 +186,10 @@ const MAX_TOKEN_LEN: usize = 255;
 
 impl Linear {
     /// The encoder, or `None` (long pieces then use the heap) for a
-    /// vocabulary with tokens longer than [`MAX_TOKEN_LEN`] or without stored splits.
-    pub(crate) fn build(vocab: &Vocab) -> Option<Linear> {
+    /// vocabulary with tokens longer than [`MAX_TOKEN_LEN`] or without stored
+    /// splits; `trusted` if the vocabulary says merging makes every token
+    /// stored as a pair ([`super::Vocabulary::every_token_merged`]).
+    pub(crate) fn build(vocab: &Vocab, trusted: bool) -> Option<Linear> {
         if vocab.max_len() > MAX_TOKEN_LEN || !vocab.has_splits() {
             return None;
         }
@@ -233,6 +238,7 @@ impl Linear {
             budget,
             spent: (0..1 << 16).map(|_| AtomicU32::new(0)).collect(),
             verified: (0..vocab.len()).map(|_| AtomicU8::new(UNKNOWN)).collect(),
+            trusted,
         })
     }
 
@@ -261,6 +267,9 @@ impl Linear {
     /// tree, are the last merges BPE makes (see the module comment): BPE on
     /// its bytes with the ranks below its own ends as the two.
     fn verify(&self, vocab: &Vocab, rank: u32, buf: &mut Vec<u8>) -> bool {
+        if self.trusted && vocab.split(rank)[0] != NONE {
+            return true;
+        }
         let state = &self.verified[rank as usize];
         match state.load(Ordering::Relaxed) {
             VERIFIED => return true,
@@ -281,8 +290,8 @@ impl Linear {
         ok
     }
 
-    /// Whether token `rank` is BPE of its own bytes, as far as its stored
-    /// last merge proves (false: not proved).
+    /// Whether token `rank` is BPE of its own bytes, as far as the
+    /// vocabulary's word or its stored last merge proves (false: not proved).
     pub(crate) fn verified(&self, vocab: &Vocab, rank: u32, scratch: &mut Scratch) -> bool {
         self.verify(vocab, rank, &mut scratch.concat)
     }
@@ -498,7 +507,7 @@ mod tests {
     fn a_verified_split_encodes() {
         // BPE on `abc`: `ab` (256) merges before `bc` (257), then `ab`+`c`.
         let vocab = tiny([256, 99]);
-        let linear = Linear::build(&vocab).unwrap();
+        let linear = Linear::build(&vocab, false).unwrap();
         let piece = b"abcabcbcbcaabcbcab".repeat(4);
         let mut scratch = Scratch::default();
         assert!(linear.encode(&vocab, &piece, &mut scratch));
@@ -508,7 +517,7 @@ mod tests {
     #[test]
     fn a_split_that_is_not_the_last_merge_is_refused() {
         let vocab = tiny([97, 257]);
-        let linear = Linear::build(&vocab).unwrap();
+        let linear = Linear::build(&vocab, false).unwrap();
         let piece = b"abc".repeat(20);
         assert!(!linear.encode(&vocab, &piece, &mut Scratch::default()));
         assert!(!compatible(&vocab, 97, 257, 258, &mut Vec::new()));
@@ -544,7 +553,7 @@ mod embedded_tests {
             .collect();
         each_embedded_encoder(|v, encoder| {
             let vocab = &encoder.vocab;
-            let l = Linear::build(vocab).unwrap();
+            let l = Linear::build(vocab, false).unwrap();
             // Every trie due at once.
             l.spent.iter().for_each(|u| u.store(u32::MAX, Ordering::Relaxed));
             let (mut from_index, mut from_trie) = (Vec::new(), Vec::new());
@@ -566,7 +575,7 @@ mod embedded_tests {
     fn every_embedded_vocabulary_verifies_its_last_merges() {
         each_embedded_encoder(|v, encoder| {
             let vocab = &encoder.vocab;
-            let l = Linear::build(vocab).unwrap();
+            let l = Linear::build(vocab, false).unwrap();
             let mut buf = Vec::new();
             let (mut unpaired, mut unverified) = (0, 0);
             for rank in 0..vocab.len() as u32 {

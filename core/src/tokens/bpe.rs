@@ -126,14 +126,13 @@ impl Encoder {
     /// piece that is a token is that token (tiktoken looks it up before
     /// merging, as Hugging Face's `ignore_merges` does), but a part of a piece
     /// is only what merging makes of it: in Llama 3's vocabulary some tokens
-    /// are never made by merging. The vocabulary's word, or a verified last
-    /// merge, proves it ([`super::backtrack`]); anything else is merged to find out.
+    /// are never made by merging. The vocabulary's word or a verified last
+    /// merge proves it ([`Linear::verified`]); anything else is merged to find out.
     fn merges_to(&self, rank: u32, scratch: &mut Scratch) -> bool {
-        self.every_token_merged
-            || self.vocab.token(rank).len() == 1
+        self.vocab.token(rank).len() == 1
             || self
                 .linear
-                .get_or_init(|| Linear::build(&self.vocab))
+                .get_or_init(|| Linear::build(&self.vocab, self.every_token_merged))
                 .as_ref()
                 .is_some_and(|linear| linear.verified(&self.vocab, rank, &mut scratch.linear))
     }
@@ -153,7 +152,7 @@ impl Encoder {
         if piece.len() < LINEAR_MIN {
             return None;
         }
-        self.linear.get_or_init(|| Linear::build(&self.vocab)).as_ref()
+        self.linear.get_or_init(|| Linear::build(&self.vocab, self.every_token_merged)).as_ref()
     }
 
     /// A piece that is one character repeated (a megabyte of spaces is one
