@@ -146,7 +146,7 @@ impl Seams {
     #[inline]
     pub(crate) fn cut(&self, piece: &[u8], mut part: impl FnMut(&[u8])) -> bool {
         let mut from = 0;
-        // The multi-byte character before `at`, if the one there is one.
+        // Where the character before `at` starts, if it is one seams are looked for after.
         let mut previous: Option<usize> = None;
         let mut at = 0;
         while at < piece.len() {
