@@ -150,7 +150,7 @@ pub(crate) struct Linear {
     /// A trie per first two bytes, built once looking its candidates up in
     /// the index ([`Linear::prefixes_in_index`]) has cost as much as
     /// building it would: until a prefix's lookups have hashed [`RENT`]
-    /// times the bytes of its tokens (`spent` counts), the index answers.
+    /// times the bytes of its tokens (`rent` counts down), the index answers.
     /// Renting until the rent reaches the price, then buying, never costs
     /// more than twice the better of the two in hindsight. Tries cost memory
     /// written at random, 10–20 times as much per token in WebAssembly as
@@ -160,9 +160,8 @@ pub(crate) struct Linear {
     /// a few long Arabic pieces try a handful. The lists of 256 are made
     /// per first byte.
     tries: [crate::Once<Vec<crate::Once<Option<Trie>>>>; 256],
-    /// By first two bytes: the bytes their tokens' lookups may hash, and have.
-    budget: Vec<u32>,
-    spent: Vec<AtomicU32>,
+    /// By first two bytes: the bytes their lookups in the index may still hash.
+    rent: Vec<AtomicU32>,
     /// By rank: [`UNKNOWN`], [`VERIFIED`] or [`WRONG`]. Verified on first use
     /// rather than all at once (o200k_base: ~100 ms), atomically so that
     /// threads sharing a tokenizer may race to write the same answer.
@@ -200,20 +199,17 @@ impl Linear {
         for &rank in vocab.added() {
             added[rank as usize] = true;
         }
-        let prefix = |rank: u32| match vocab.token(rank) {
-            [b0, b1, ..] if !added[rank as usize] => Some(usize::from(*b0) << 8 | usize::from(*b1)),
-            _ => None,
-        };
+        let prefix = |rank: u32| Some(vocab.token(rank)).filter(|t| t.len() >= 2 && !added[rank as usize]).map(prefix);
         let mut starts = alloc::vec![0u32; (1 << 16) + 1];
         let mut longest = alloc::vec![0u8; 1 << 16];
-        let mut budget = alloc::vec![0u32; 1 << 16];
+        let mut rent = alloc::vec![0u32; 1 << 16];
         for rank in 0..vocab.len() as u32 {
             if let Some(p) = prefix(rank) {
                 starts[p + 1] += 1;
                 // Tokens are at most MAX_TOKEN_LEN (255) bytes here.
                 let len = vocab.token(rank).len();
                 longest[p] = longest[p].max(len as u8);
-                budget[p] = budget[p].saturating_add(RENT * len as u32);
+                rent[p] = rent[p].saturating_add(RENT * len as u32);
             }
         }
         for p in 0..1 << 16 {
@@ -235,28 +231,26 @@ impl Linear {
             by_prefix,
             longest,
             tries: core::array::from_fn(|_| crate::Once::new()),
-            budget,
-            spent: (0..1 << 16).map(|_| AtomicU32::new(0)).collect(),
+            rent: rent.into_iter().map(AtomicU32::new).collect(),
             verified: (0..vocab.len()).map(|_| AtomicU8::new(UNKNOWN)).collect(),
             trusted,
         })
     }
 
     /// The trie of the tokens longer than two bytes that begin with `rest`'s
-    /// first two, if it is built or now due (`None` also when too large to build).
-    fn trie(&self, vocab: &Vocab, rest: &[u8]) -> Option<&Trie> {
-        let (b0, b1) = (usize::from(rest[0]), usize::from(rest[1]));
-        let p = b0 << 8 | b1;
+    /// first two (`p`), if it is built or now due (`None` also when too large to build).
+    fn trie(&self, vocab: &Vocab, rest: &[u8], p: usize) -> Option<&Trie> {
+        let (b0, b1) = (p >> 8, p & 0xFF);
         let tries = self.tries[b0].get_or_init(|| (0..256).map(|_| crate::Once::new()).collect());
         if let Some(built) = tries[b1].get() {
             return built.as_ref();
         }
         // The bytes the lookups of 2, 3, … m bytes hash.
         let m = rest.len().min(usize::from(self.longest[p])) as u32;
-        let rent = m * (m + 1) / 2;
-        let spent = self.spent[p].load(Ordering::Relaxed);
-        if spent.saturating_add(rent) <= self.budget[p] {
-            self.spent[p].store(spent + rent, Ordering::Relaxed);
+        let cost = m * (m + 1) / 2;
+        let left = self.rent[p].load(Ordering::Relaxed);
+        if cost <= left {
+            self.rent[p].store(left - cost, Ordering::Relaxed);
             return None;
         }
         let ranks = &self.by_prefix[self.starts[p] as usize..self.starts[p + 1] as usize];
@@ -313,12 +307,14 @@ impl Linear {
     #[inline]
     fn prefixes(&self, vocab: &Vocab, rest: &[u8], out: &mut Vec<u32>) {
         out.push(self.bytes[usize::from(rest[0])]);
-        let [b0, b1, ..] = *rest else { return };
-        let p = usize::from(b0) << 8 | usize::from(b1);
+        if rest.len() < 2 {
+            return;
+        }
+        let p = prefix(rest);
         if self.starts[p] == self.starts[p + 1] {
             return;
         }
-        let Some(trie) = self.trie(vocab, rest) else {
+        let Some(trie) = self.trie(vocab, rest, p) else {
             self.prefixes_in_index(vocab, rest, out);
             return;
         };
@@ -342,7 +338,7 @@ impl Linear {
     /// The candidates of two bytes or more at `rest` (its first two bytes
     /// begin some token), looked up one length at a time.
     fn prefixes_in_index(&self, vocab: &Vocab, rest: &[u8], out: &mut Vec<u32>) {
-        let longest = usize::from(self.longest[usize::from(rest[0]) << 8 | usize::from(rest[1])]);
+        let longest = usize::from(self.longest[prefix(rest)]);
         out.extend((2..=rest.len().min(longest)).filter_map(|k| vocab.rank(&rest[..k])));
     }
 
@@ -398,6 +394,12 @@ impl Linear {
             pos -= vocab.token(before).len();
         }
     }
+}
+
+/// The first two bytes of `bytes` (at least two) as an index of 0..65,536.
+#[inline(always)]
+fn prefix(bytes: &[u8]) -> usize {
+    usize::from(bytes[0]) << 8 | usize::from(bytes[1])
 }
 
 /// The tokens of two bytes or more that begin with the same two, as a trie
@@ -532,15 +534,6 @@ mod embedded_tests {
     use crate::tokens::vocab::NO_SPLIT;
     use crate::tokens::Vocabulary;
 
-    /// OpenAI's vocabularies store every multi-byte token as a pair, and
-    /// every pair verifies. Llama 3's has 678 tokens that BPE with the lower
-    /// ranks does not make from two tokens (it makes them, if at all, from
-    /// parts ranked above them, which the search does not reason about), its
-    /// 256 added tokens, and 17 tokens built on those: pieces that need any
-    /// of them go to the heap. DeepSeek V3's and Qwen 3's every token is made
-    /// from two by BPE (`cargo xtask vocab` checks it): only their added
-    /// tokens (818, 26) are not pairs. A pair that fails without a failing part would be a wrong
-    /// stored split: none does.
     /// The candidates at a position are the same from a prefix's trie as
     /// from the index, in every byte-level vocabulary, at every position of
     /// the corpus's mixed texts.
@@ -555,7 +548,7 @@ mod embedded_tests {
             let vocab = &encoder.vocab;
             let l = Linear::build(vocab, false).unwrap();
             // Every trie due at once.
-            l.spent.iter().for_each(|u| u.store(u32::MAX, Ordering::Relaxed));
+            l.rent.iter().for_each(|r| r.store(0, Ordering::Relaxed));
             let (mut from_index, mut from_trie) = (Vec::new(), Vec::new());
             for text in &texts {
                 for at in 0..text.len() - 1 {
@@ -571,6 +564,16 @@ mod embedded_tests {
         });
     }
 
+    /// OpenAI's vocabularies store every multi-byte token as a pair, and
+    /// every pair verifies. Llama 3's has 678 tokens that BPE with the lower
+    /// ranks does not make from two tokens (it makes them, if at all, from
+    /// parts ranked above them, which the search does not reason about), its
+    /// 256 added tokens, and 17 tokens built on those: pieces that need any
+    /// of them go to the heap. DeepSeek V3's and Qwen 3's every token is made
+    /// from two by BPE (`cargo xtask vocab` checks it): only their added
+    /// tokens (818, 26) are not pairs. A pair that fails without a failing part would be a wrong
+    /// stored split: none does. And what each vocabulary says of itself
+    /// ([`crate::tokens::Vocabulary::every_token_merged`]) holds.
     #[test]
     fn every_embedded_vocabulary_verifies_its_last_merges() {
         each_embedded_encoder(|v, encoder| {

@@ -22,13 +22,15 @@ use core::cmp::Reverse;
 use super::backtrack::{self, Linear};
 use super::memo::{self, Memo};
 use super::seams::{Seams, CUT_FROM, SEAM_MIN};
+use super::unicode::utf8_len;
 use super::vocab::{hash, Recent, Vocab};
 
 /// A vocabulary with what encoding with it builds on first use.
 pub(crate) struct Encoder {
     pub(crate) vocab: Vocab,
-    /// The backtracking encoder's trie, built (and the splits verified) on
-    /// the first long piece: most texts never need it, and start-up stays cheap.
+    /// The backtracking encoder, made on the first long piece or the first
+    /// part cut at a seam that is a token (its tries are built as they pay):
+    /// most texts never need it, and start-up stays cheap.
     linear: crate::Once<Option<Linear>>,
     /// Where pieces can be cut, found on the first piece with a character
     /// from U+3000 up.
@@ -36,7 +38,7 @@ pub(crate) struct Encoder {
     /// Merging makes every indexed token from its bytes (the vocabulary
     /// says so: [`super::Vocabulary::every_token_merged`]); false, each is
     /// proved on first use.
-    pub(crate) every_token_merged: bool,
+    every_token_merged: bool,
 }
 
 /// Pieces at most this long use tiktoken's scan; longer ones the heap. Measured
@@ -55,8 +57,10 @@ const LINEAR_MIN: usize = 32;
 const RUN_MIN: usize = 8;
 
 impl Encoder {
-    pub(crate) fn new(vocab: Vocab) -> Encoder {
-        Encoder { vocab, linear: crate::Once::new(), seams: crate::Once::new(), every_token_merged: false }
+    /// The encoder of `vocab`, `every_token_merged` if the vocabulary says so
+    /// ([`super::Vocabulary::every_token_merged`]; false proves each token on first use).
+    pub(crate) fn new(vocab: Vocab, every_token_merged: bool) -> Encoder {
+        Encoder { vocab, linear: crate::Once::new(), seams: crate::Once::new(), every_token_merged }
     }
 
     /// The two tokens BPE merged last to make token `rank`: its encoding with
@@ -181,12 +185,7 @@ impl Encoder {
             return None;
         }
         // The first character's bytes (pieces are whole characters of UTF-8 text).
-        let unit = match piece[0] {
-            0..0x80 => 1,
-            0xC0..0xE0 => 2,
-            0xE0..0xF0 => 3,
-            _ => 4,
-        };
+        let unit = utf8_len(piece[0]);
         // Periodic with the character's length: one character repeated.
         if n % unit != 0 || piece[unit..] != piece[..n - unit] {
             return None;
@@ -412,12 +411,12 @@ mod tests {
     /// The count with the heap alone: the vocabulary without its splits.
     fn heap_count(vocab: &Vocab, piece: &[u8]) -> usize {
         let no_splits = Vocab::from_parts(vocab.bytes.clone(), vocab.offsets.clone(), Vec::new(), Vec::new()).unwrap();
-        Encoder::new(no_splits).count(piece, &mut Scratch::default(), None)
+        Encoder::new(no_splits, false).count(piece, &mut Scratch::default(), None)
     }
 
     #[test]
     fn the_backtracking_encoder_counts_as_the_heap_does() {
-        let encoder = Encoder::new(tiny([256, 99]));
+        let encoder = Encoder::new(tiny([256, 99]), false);
         let piece = b"abcabcbcbcaabcbcab".repeat(4);
         let mut scratch = Scratch::default();
         let count = encoder.count(&piece, &mut scratch, None);
@@ -427,7 +426,7 @@ mod tests {
 
     #[test]
     fn a_split_that_is_not_the_last_merge_sends_the_piece_to_the_heap() {
-        let encoder = Encoder::new(tiny([97, 257]));
+        let encoder = Encoder::new(tiny([97, 257]), false);
         let piece = b"abc".repeat(20);
         assert_eq!(encoder.count(&piece, &mut Scratch::default(), None), 20);
     }

@@ -26,6 +26,7 @@
 
 use alloc::vec::Vec;
 
+use super::unicode::utf8_len;
 use super::vocab::Vocab;
 
 /// Cut only pieces at least this long: shorter ones are one or two
@@ -46,18 +47,6 @@ pub(crate) struct Seams {
     /// Bit `a << 8 | b` set: a token has byte a then lead byte b where a
     /// character of it is cut off at the token's edge.
     bytes: Vec<u64>,
-}
-
-/// The UTF-8 length a lead byte announces (1 for a continuation byte, which
-/// callers rule out first).
-#[inline(always)]
-fn char_len(lead: u8) -> usize {
-    match lead {
-        0xF0.. => 4,
-        0xE0.. => 3,
-        0xC0.. => 2,
-        _ => 1,
-    }
 }
 
 #[inline(always)]
@@ -90,8 +79,8 @@ impl Seams {
                 while j > 0 && k - j < 4 && is_continuation(token[j]) {
                     j -= 1;
                 }
-                let whole_left = token[j] >= 0xC0 && j + char_len(token[j]) == k;
-                let end = k + char_len(b);
+                let whole_left = token[j] >= 0xC0 && j + utf8_len(token[j]) == k;
+                let end = k + utf8_len(b);
                 let whole_right = end <= token.len() && token[k + 1..end].iter().all(|&c| is_continuation(c));
                 if whole_left && token[j] < CUT_FROM {
                     continue;
@@ -151,7 +140,7 @@ impl Seams {
         let mut at = 0;
         while at < piece.len() {
             let lead = piece[at];
-            let len = char_len(lead);
+            let len = utf8_len(lead);
             let end = at + len;
             if lead < CUT_FROM || end > piece.len() {
                 previous = None;

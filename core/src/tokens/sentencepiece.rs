@@ -39,6 +39,7 @@
 
 use super::memo::{self, Memo};
 use super::spm_file::{self, Kind};
+use super::unicode::utf8_len;
 use super::vocab::{hash, Recent, Vocab, VocabError};
 use alloc::collections::BinaryHeap;
 use alloc::vec::Vec;
@@ -745,16 +746,6 @@ fn escape(text: &str) -> alloc::borrow::Cow<'_, [u8]> {
         }
     }
     alloc::borrow::Cow::Owned(out)
-}
-
-#[inline(always)]
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0..=0x7F => 1,
-        0xC0..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        _ => 4,
-    }
 }
 
 #[cfg(all(test, feature = "embedded-vocab"))]

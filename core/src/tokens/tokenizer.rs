@@ -97,8 +97,7 @@ impl Tokenizer {
         };
         let engine = match splitter(encoding) {
             Some(splitter) => {
-                let mut encoder = Encoder::new(vocab_file::read(data)?);
-                encoder.every_token_merged = encoding.vocabulary().every_token_merged();
+                let encoder = Encoder::new(vocab_file::read(data)?, encoding.vocabulary().every_token_merged());
                 Engine::Bpe(splitter, alloc::boxed::Box::new(encoder))
             }
             None => Engine::SentencePiece(alloc::boxed::Box::new(SentencePiece::from_file(data)?)),

@@ -18,6 +18,18 @@ pub(crate) const UPPERISH: u8 = 8;
 pub(crate) const LOWERISH: u8 = 16;
 /// `[\p{P}\p{S}]` (DeepSeek V3's punctuation-and-symbol class)
 pub(crate) const PUNCT_SYMBOL: u8 = 32;
+/// The bytes of the UTF-8 character that begins with `lead` (1 for ASCII,
+/// and for a continuation byte, which begins none).
+#[inline(always)]
+pub(crate) fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        0xC0.. => 2,
+        _ => 1,
+    }
+}
+
 /// `\p{M}`: in the leading-letter class but not a letter (no mark is one).
 #[inline]
 pub(crate) fn is_mark(bits: u8) -> bool {

@@ -53,7 +53,8 @@ pub fn encode(tokens: &[Option<Vec<u8>>], added: &[u32]) -> Result<Vec<u8>, Voca
         bytes.extend_from_slice(t);
         offsets.push(u32::try_from(bytes.len()).map_err(|_| VocabError::Unwritable("too large"))?);
     }
-    let bpe = Encoder::new(Vocab::from_parts(bytes, offsets, Vec::new(), added.to_vec())?);
+    // No splits yet: the writer derives them, trusting nothing.
+    let bpe = Encoder::new(Vocab::from_parts(bytes, offsets, Vec::new(), added.to_vec())?, false);
     let vocab = &bpe.vocab;
     let (mut kinds, mut singles, mut lefts, mut rights, mut literals) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
