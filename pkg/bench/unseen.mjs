@@ -3,7 +3,7 @@
 // reports the median of 5 counts of the same text, which a tool with a per-piece merge
 // cache (gpt-tokenizer, js-tiktoken, farebox's memo of piece counts) answers largely from
 // its cache after the warm-up count. Here, per tool (one process each) and per target
-// text (the native benchmark's five files): warm the JIT on the other corpus texts, then time
+// text (the native benchmark's six files): warm the JIT on the other corpus texts, then time
 // the first count of the target (unseen pieces) and the best of 3 counts of it again.
 // Checks the counts agree; asserts no timing. `cargo xtask bench` runs it after bench.mjs.
 
@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { TOOLS } from './tools.mjs';
 
 const corpus = (name) => readFileSync(fileURLToPath(new URL(`../../tests/corpus/${name}.txt`, import.meta.url)), 'utf8');
-// The five files of the native benchmark (tests/benches/tokenize.rs), in its order.
-const TARGETS = ['prose-en', 'code-rust', 'multilingual', 'json', 'cjk'];
+// The six files of the native benchmark (tests/benches/tokenize.rs), in its order.
+const TARGETS = ['prose-en', 'code-rust', 'multilingual', 'json', 'cjk', 'chat'];
 const OTHERS = ['code-python', 'edge'];
 // Each (tool, target) runs in this many processes; the median is reported.
 const RUNS = 3;

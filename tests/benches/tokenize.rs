@@ -1,5 +1,5 @@
 //! Counting throughput on the corpus (English prose, Rust code, multilingual
-//! text, JSON, CJK), for o200k_base and cl100k_base, farebox against the native
+//! text, JSON, CJK, a chat transcript), for o200k_base and cl100k_base, farebox against the native
 //! peers in the same run: tiktoken-rs (the reference) and bpe-openai (GitHub's
 //! rust-gems `bpe`, the fastest native tokenizer we know). farebox is timed
 //! twice: `farebox-first` forgets its memo of piece counts before every count
@@ -21,7 +21,7 @@ fn corpus(name: &str) -> String {
 }
 
 /// The corpus files every encoding is timed on (`cargo xtask bench` reads the same list).
-const FILES: [&str; 5] = ["prose-en.txt", "code-rust.txt", "multilingual.txt", "json.txt", "cjk.txt"];
+const FILES: [&str; 6] = ["prose-en.txt", "code-rust.txt", "multilingual.txt", "json.txt", "cjk.txt", "chat.txt"];
 
 fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, criterion::measurement::WallTime> {
     let mut group = c.benchmark_group(name);

@@ -27,12 +27,13 @@ const STEPS: &[(&str, Step)] = &[
 ];
 
 /// The corpus files the criterion benchmark and `unseen.mjs` time (the same list in both).
-const FILES: [(&str, &str); 5] = [
+const FILES: [(&str, &str); 6] = [
     ("prose", "prose-en.txt"),
     ("code", "code-rust.txt"),
     ("multilingual", "multilingual.txt"),
     ("JSON", "json.txt"),
     ("CJK", "cjk.txt"),
+    ("chat", "chat.txt"),
 ];
 const ENCODINGS: [&str; 2] = ["o200k_base", "cl100k_base"];
 
