@@ -3,6 +3,13 @@
 // given, o200k_base by default) (ordinary text: special-token
 // strings count as the characters they are, in every tool).
 
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** A corpus text by name (`tests/corpus/<name>.txt`), or the file at an absolute path. */
+export const corpus = (name) =>
+  readFileSync(name.startsWith('/') ? name : fileURLToPath(new URL(`../../tests/corpus/${name}.txt`, import.meta.url)), 'utf8');
+
 export const TOOLS = {
   farebox: async (encoding = 'o200k_base') => {
     const { countTokens } = await import('farebox');

@@ -8,11 +8,10 @@
 // Checks the counts agree; asserts no timing. `cargo xtask bench` runs it after bench.mjs.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TOOLS } from './tools.mjs';
+import { TOOLS, corpus } from './tools.mjs';
 
-const corpus = (name) => readFileSync(fileURLToPath(new URL(`../../tests/corpus/${name}.txt`, import.meta.url)), 'utf8');
 // The six files of the native benchmark (tests/benches/tokenize.rs), in its order.
 const TARGETS = ['prose-en', 'code-rust', 'multilingual', 'json', 'cjk', 'chat'];
 const OTHERS = ['code-python', 'edge'];

