@@ -76,9 +76,9 @@ const MAX_NODES: usize = 1 << 24;
 /// undoing at each step the later of the two merges that made the current
 /// pair's parts, as in rust-gems' `is_valid_token_pair`, except that a pair is
 /// looked up by its bytes (tiktoken's rule) rather than by the merge that made it.
-pub(crate) fn compatible(vocab: &Vocab, mut a: u32, mut b: u32, mut limit: u32, buf: &mut Vec<u8>) -> bool {
+pub(crate) fn compatible(vocab: &Vocab, mut a: u32, mut b: u32, mut limit: u32) -> bool {
     loop {
-        if vocab.rank_of_pair(a, b, buf).is_some_and(|c| c < limit) {
+        if vocab.rank_of_pair(a, b).is_some_and(|c| c < limit) {
             return false;
         }
         let [_, a_right] = vocab.split(a);
@@ -103,29 +103,28 @@ const PAIR_CACHE: usize = 1024;
 /// in the scratch a tokenizer keeps between counts): the worst cases, long
 /// runs, ask about the same few pairs again and again. An entry is `(a << 24 | b) << 2 | 2 | answer` (ranks are below
 /// 2^24), 0 when empty.
-fn cached_compatible(vocab: &Vocab, a: u32, b: u32, pairs: &mut [u64], buf: &mut Vec<u8>) -> bool {
+fn cached_compatible(vocab: &Vocab, a: u32, b: u32, pairs: &mut [u64]) -> bool {
     let key = u64::from(a) << 24 | u64::from(b);
     let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize & (PAIR_CACHE - 1);
     let entry = pairs[slot];
     if entry >> 2 == key && entry & 2 != 0 {
         return entry & 1 != 0;
     }
-    let answer = compatible(vocab, a, b, NONE, buf);
+    let answer = compatible(vocab, a, b, NONE);
     pairs[slot] = key << 2 | 2 | u64::from(answer);
     answer
 }
 
 /// Buffers reused across pieces (kept, inside the BPE scratch, in the
 /// tokenizer between counts): the tokens so far, the tokens left to try and
-/// where each position's begin, the dead positions (a bit each), a buffer for
-/// joining two tokens' bytes, and the cache of pair answers.
+/// where each position's begin, the dead positions (a bit each), and the
+/// cache of pair answers.
 #[derive(Default)]
 pub(crate) struct Scratch {
     pub(crate) tokens: Vec<u32>,
     tries: Vec<u32>,
     levels: Vec<u32>,
     dead: Vec<u64>,
-    concat: Vec<u8>,
     pairs: Vec<u64>,
 }
 
@@ -261,7 +260,7 @@ impl Linear {
     /// Whether token `rank`'s stored split, and those of every token in its
     /// tree, are the last merges BPE makes (see the module comment): BPE on
     /// its bytes with the ranks below its own ends as the two.
-    fn verify(&self, vocab: &Vocab, rank: u32, buf: &mut Vec<u8>) -> bool {
+    pub(crate) fn verify(&self, vocab: &Vocab, rank: u32) -> bool {
         if self.trusted && vocab.split(rank)[0] != NONE {
             return true;
         }
@@ -276,19 +275,11 @@ impl Linear {
             [NONE, _] => false,
             // In that order: `compatible` walks the trees of both parts.
             [left, right] => {
-                self.verify(vocab, left, buf)
-                    && self.verify(vocab, right, buf)
-                    && compatible(vocab, left, right, rank, buf)
+                self.verify(vocab, left) && self.verify(vocab, right) && compatible(vocab, left, right, rank)
             }
         };
         state.store(if ok { VERIFIED } else { WRONG }, Ordering::Relaxed);
         ok
-    }
-
-    /// Whether token `rank` is BPE of its own bytes, as far as the
-    /// vocabulary's word or its stored last merge proves (false: not proved).
-    pub(crate) fn verified(&self, vocab: &Vocab, rank: u32, scratch: &mut Scratch) -> bool {
-        self.verify(vocab, rank, &mut scratch.concat)
     }
 
     /// Whether token `a` followed by token `b` is a valid sequence (BPE of
@@ -297,9 +288,7 @@ impl Linear {
         if scratch.pairs.is_empty() {
             scratch.pairs.resize(PAIR_CACHE, 0);
         }
-        self.verify(vocab, a, &mut scratch.concat)
-            && self.verify(vocab, b, &mut scratch.concat)
-            && cached_compatible(vocab, a, b, &mut scratch.pairs, &mut scratch.concat)
+        self.verify(vocab, a) && self.verify(vocab, b) && cached_compatible(vocab, a, b, &mut scratch.pairs)
     }
 
     /// Appends the ranks of the tokens that are prefixes of `rest` (not
@@ -350,7 +339,7 @@ impl Linear {
     /// token whose last merge does not verify.
     pub(crate) fn encode(&self, vocab: &Vocab, piece: &[u8], scratch: &mut Scratch) -> bool {
         let n = piece.len();
-        let Scratch { tokens, tries, levels, dead, concat, pairs } = scratch;
+        let Scratch { tokens, tries, levels, dead, pairs } = scratch;
         if pairs.is_empty() {
             pairs.resize(PAIR_CACHE, 0);
         }
@@ -367,12 +356,12 @@ impl Linear {
             let mut extended = false;
             while tries.len() > level {
                 let Some(token) = tries.pop() else { break };
-                if !self.verify(vocab, token, concat) {
+                if !self.verify(vocab, token) {
                     return false;
                 }
                 let end = pos + vocab.token(token).len();
                 let live = dead[end / 64] >> (end % 64) & 1 == 0;
-                if live && tokens.last().is_none_or(|&before| cached_compatible(vocab, before, token, pairs, concat)) {
+                if live && tokens.last().is_none_or(|&before| cached_compatible(vocab, before, token, pairs)) {
                     tokens.push(token);
                     pos = end;
                     extended = true;
@@ -523,8 +512,8 @@ mod tests {
         let linear = Linear::build(&vocab, false).unwrap();
         let piece = b"abc".repeat(20);
         assert!(!linear.encode(&vocab, &piece, &mut Scratch::default()));
-        assert!(!compatible(&vocab, 97, 257, 258, &mut Vec::new()));
-        assert!(compatible(&vocab, 256, 99, 258, &mut Vec::new()));
+        assert!(!compatible(&vocab, 97, 257, 258));
+        assert!(compatible(&vocab, 256, 99, 258));
     }
 }
 
@@ -580,19 +569,18 @@ mod embedded_tests {
         each_embedded_encoder(|v, encoder| {
             let vocab = &encoder.vocab;
             let l = Linear::build(vocab, false).unwrap();
-            let mut buf = Vec::new();
             let (mut unpaired, mut unverified) = (0, 0);
             for rank in 0..vocab.len() as u32 {
                 let token = vocab.token(rank);
                 match vocab.split(rank) {
-                    _ if token.len() < 2 => assert!(token.is_empty() || l.verify(vocab, rank, &mut buf)),
+                    _ if token.len() < 2 => assert!(token.is_empty() || l.verify(vocab, rank)),
                     NO_SPLIT => {
                         unpaired += 1;
-                        assert!(!l.verify(vocab, rank, &mut buf), "{v}: rank {rank} is not a pair");
+                        assert!(!l.verify(vocab, rank), "{v}: rank {rank} is not a pair");
                     }
-                    [left, right] if !l.verify(vocab, rank, &mut buf) => {
+                    [left, right] if !l.verify(vocab, rank) => {
                         unverified += 1;
-                        let parts = l.verify(vocab, left, &mut buf) && l.verify(vocab, right, &mut buf);
+                        let parts = l.verify(vocab, left) && l.verify(vocab, right);
                         assert!(!parts, "{v}: rank {rank}'s stored split is not its last merge");
                     }
                     _ => {}

@@ -96,7 +96,7 @@ impl Encoder {
         // (a long run) is hashed for neither.
         let h = (piece.len() <= self.vocab.max_len().max(memo::LONGEST)).then(|| hash(piece));
         if let Some(h) = h.filter(|_| piece.len() <= self.vocab.max_len()) {
-            if self.vocab.find(piece, h).is_some_and(|rank| cut || self.merges_to(rank, scratch)) {
+            if self.vocab.find(piece, h).is_some_and(|rank| cut || self.merges_to(rank)) {
                 return 1;
             }
         }
@@ -131,10 +131,9 @@ impl Encoder {
     /// merging, as Hugging Face's `ignore_merges` does), but a part of a piece
     /// is only what merging makes of it: in Llama 3's vocabulary some tokens
     /// are never made by merging. The vocabulary's word or a verified last
-    /// merge proves it ([`Linear::verified`]); anything else is merged to find out.
-    fn merges_to(&self, rank: u32, scratch: &mut Scratch) -> bool {
-        self.vocab.token(rank).len() == 1
-            || self.backtracking().is_some_and(|linear| linear.verified(&self.vocab, rank, &mut scratch.linear))
+    /// merge proves it ([`Linear::verify`]); anything else is merged to find out.
+    fn merges_to(&self, rank: u32) -> bool {
+        self.vocab.token(rank).len() == 1 || self.backtracking().is_some_and(|linear| linear.verify(&self.vocab, rank))
     }
 
     /// Where `piece` can be cut ([`super::seams`]), for a piece long enough
@@ -238,7 +237,7 @@ impl Encoder {
 
     /// [`Encoder::encode`] without cutting, of a `whole` piece or a part of one.
     fn encode_part(&self, piece: &[u8], scratch: &mut Scratch, out: &mut Vec<u32>, whole: bool) {
-        if let Some(r) = self.vocab.rank(piece).filter(|&r| whole || self.merges_to(r, scratch)) {
+        if let Some(r) = self.vocab.rank(piece).filter(|&r| whole || self.merges_to(r)) {
             out.push(r);
             return;
         }
