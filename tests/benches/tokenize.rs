@@ -14,11 +14,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput};
 use farebox_core::tokens::{Encoding, Tokenizer};
-
-fn corpus(name: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use farebox_tests::corpus;
 
 /// The corpus files every encoding is timed on (`cargo xtask bench` reads the same list).
 const FILES: [&str; 6] = ["prose-en.txt", "code-rust.txt", "multilingual.txt", "json.txt", "cjk.txt", "chat.txt"];

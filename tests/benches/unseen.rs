@@ -30,9 +30,9 @@ const ENCODINGS: [&str; 2] = ["o200k_base", "cl100k_base"];
 /// Processes per (tool, target, encoding); the median is reported.
 const RUNS: usize = 3;
 
+/// A corpus file by its name without `.txt`.
 fn corpus(name: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(format!("{name}.txt"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    farebox_tests::corpus(&format!("{name}.txt"))
 }
 
 /// The counting function of `tool` for `encoding`, loaded.

@@ -8,6 +8,12 @@ use std::sync::OnceLock;
 use farebox_core::tokens::Tokenizers;
 use farebox_core::PriceTable;
 
+/// The text of `tests/corpus/<name>` (the file name, extension included).
+pub fn corpus(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// The built-in price table.
 pub fn prices() -> &'static PriceTable {
     static T: OnceLock<PriceTable> = OnceLock::new();
