@@ -42,7 +42,7 @@ pub use json::to_text as json_text;
 pub mod money;
 pub mod pricing;
 pub mod time;
-pub mod tokens;
+pub use farebox_tokens as tokens;
 pub mod traces;
 pub mod usage;
 

@@ -65,10 +65,10 @@ pub struct HfVocabulary {
     /// The file, under `REFERENCE_TOKENIZERS/node_modules`.
     pub file: &'static str,
     /// The regexes of its pre-tokenizer's `Split` steps, in order: the ones
-    /// core's splitter for it implements (`core/src/tokens/pretokenize.rs`).
+    /// core's splitter for it implements (`core/tokens/src/pretokenize.rs`).
     splits: &'static [&'static str],
     /// Whether its normaliser is `NFC` (else none): the NFC tables then go
-    /// in front of the vocabulary (`core/src/tokens/normalize.rs`).
+    /// in front of the vocabulary (`core/tokens/src/normalize.rs`).
     nfc: bool,
 }
 
@@ -109,7 +109,7 @@ pub const HF_VOCABULARIES: &[HfVocabulary] = &[
     },
 ];
 
-/// Class bits, shared with `core/src/tokens/unicode.rs`.
+/// Class bits, shared with `core/tokens/src/unicode.rs`.
 const CLASSES: &[(u8, &str)] = &[
     (1, r"\p{L}"),
     (2, r"\p{N}"),

@@ -591,7 +591,7 @@ mod tests {
 #[cfg(all(test, feature = "embedded-vocab"))]
 mod embedded_tests {
     use super::*;
-    use crate::tokens::bpe::each_embedded_encoder;
+    use crate::bpe::each_embedded_encoder;
 
     /// In every byte-level vocabulary, each token is found under its bytes
     /// (the filter in front of the index turns none of them away), and the

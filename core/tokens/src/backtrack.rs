@@ -493,7 +493,7 @@ impl Trie {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tokens::vocab::tiny;
+    use crate::vocab::tiny;
 
     #[test]
     fn a_verified_split_encodes() {
@@ -520,16 +520,16 @@ mod tests {
 #[cfg(all(test, feature = "embedded-vocab"))]
 mod embedded_tests {
     use super::*;
-    use crate::tokens::bpe::each_embedded_encoder;
-    use crate::tokens::vocab::NO_SPLIT;
-    use crate::tokens::Vocabulary;
+    use crate::bpe::each_embedded_encoder;
+    use crate::vocab::NO_SPLIT;
+    use crate::Vocabulary;
 
     /// The candidates at a position are the same from a prefix's trie as
     /// from the index, in every byte-level vocabulary, at every position of
     /// the corpus's mixed texts.
     #[test]
     fn the_tries_and_the_index_find_the_same_prefixes() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/corpus/");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus/");
         let texts: Vec<Vec<u8>> = ["edge.txt", "multilingual.txt", "cjk.txt", "code-rust.txt"]
             .iter()
             .map(|f| std::fs::read(alloc::format!("{dir}{f}")).unwrap()[..20_000].to_vec())
@@ -563,7 +563,7 @@ mod embedded_tests {
     /// from two by BPE (`cargo xtask vocab` checks it): only their added
     /// tokens (818, 26) are not pairs. A pair that fails without a failing part would be a wrong
     /// stored split: none does. And what each vocabulary says of itself
-    /// ([`crate::tokens::Vocabulary::every_token_merged`]) holds.
+    /// ([`crate::Vocabulary::every_token_merged`]) holds.
     #[test]
     fn every_embedded_vocabulary_verifies_its_last_merges() {
         each_embedded_encoder(|v, encoder| {

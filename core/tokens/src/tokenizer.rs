@@ -254,7 +254,7 @@ pub type VocabularySource = fn(Vocabulary) -> Option<&'static [u8]>;
 /// A host either holds its vocabularies' bytes ([`Tokenizers::embedded`],
 /// [`Tokenizers::with_source`]: each parsed the first time a count needs it)
 /// or loads the ones it fetches ([`Tokenizers::load`]): a count that needs
-/// one not loaded fails with [`crate::Error::TokenizerNotLoaded`] naming it.
+/// one not loaded fails with farebox-core's `Error::TokenizerNotLoaded` naming it.
 #[derive(Default)]
 pub struct Tokenizers {
     loaded: [crate::Once<Tokenizer>; Vocabulary::ALL.len()],
@@ -324,7 +324,7 @@ impl Tokenizers {
     /// source, the source has no bytes for it, and it was not loaded. A
     /// model whose own tokenizer a host lacks this way is estimated as a
     /// model without a public tokenizer (a host that fetches vocabularies on
-    /// need gives no source, and gets [`crate::Error::TokenizerNotLoaded`]
+    /// need gives no source, and gets farebox-core's `Error::TokenizerNotLoaded`
     /// naming the one to fetch).
     pub fn lacks(&self, vocabulary: Vocabulary) -> bool {
         self.source.is_some_and(|source| source(vocabulary).is_none()) && self.slot(vocabulary).get().is_none()

@@ -1,4 +1,4 @@
-//! Token counting, exact for OpenAI's encodings and for the published
+//! farebox-tokens: token counting, exact for OpenAI's encodings and for the published
 //! tokenizers of other makers: byte-level BPE (Llama 3 and 4, Mistral's
 //! Tekken, DeepSeek V3, Qwen 3 after NFC) and SentencePiece (Gemma 3,
 //! Mistral's v1/v3/v7).
@@ -26,6 +26,28 @@
 //! `seams` and `backtrack`), `vocab_file` (the file format; its writer uses `bpe`),
 //! `exclusive`, `normalize` (Unicode NFC, for Qwen 3), `tokenizer`
 //! ([`Tokenizer`], [`Tokenizers`]).
+
+//!
+//! The crate is farebox-core's `tokens` module (re-exported there under that
+//! name) split out for one reason: Cargo sets an opt-level per crate, and
+//! the npm package, the web app and the worker build their modules for size
+//! (`opt-level = "s"`), where counting runs ~20% slower than at 3 (a first
+//! count of `multilingual.txt` in V8). The workspace compiles this crate at 3
+//! in every profile; the price table and the rest of core stay small.
+//!
+//! `#![no_std]` + `alloc` when the default `std` feature is off.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_debug_implementations)]
+
+extern crate alloc;
+
+/// A write-once cell: thread-safe where threads exist (`std`); WebAssembly
+/// hosts without `std` are single-threaded.
+#[cfg(all(feature = "tokenizer", feature = "std"))]
+pub(crate) type Once<T> = std::sync::OnceLock<T>;
+#[cfg(all(feature = "tokenizer", not(feature = "std")))]
+pub(crate) type Once<T> = core::cell::OnceCell<T>;
 
 #[cfg(feature = "tokenizer")]
 mod backtrack;

@@ -751,8 +751,8 @@ fn escape(text: &str) -> alloc::borrow::Cow<'_, [u8]> {
 #[cfg(all(test, feature = "embedded-vocab"))]
 mod tests {
     use super::*;
-    use crate::tokens::tokenizer::Engine;
-    use crate::tokens::{Encoding, Tokenizer};
+    use crate::tokenizer::Engine;
+    use crate::{Encoding, Tokenizer};
     use proptest::prelude::*;
 
     /// sentencepiece's `Model::SampleEncode` (bpe_model.cc) as the library

@@ -406,7 +406,7 @@ impl Scratch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tokens::vocab::tiny;
+    use crate::vocab::tiny;
 
     /// The count with the heap alone: the vocabulary without its splits.
     fn heap_count(vocab: &Vocab, piece: &[u8]) -> usize {
@@ -481,10 +481,10 @@ mod embedded_tests {
 /// (the SentencePiece ones have none): what the encoders' tests of the real
 /// vocabularies go over.
 #[cfg(all(test, feature = "embedded-vocab"))]
-pub(crate) fn each_embedded_encoder(mut check: impl FnMut(crate::tokens::Vocabulary, &Encoder)) {
-    use crate::tokens::tokenizer::Engine;
-    for v in crate::tokens::Vocabulary::ALL {
-        let t = crate::tokens::Tokenizer::embedded(v.encoding());
+pub(crate) fn each_embedded_encoder(mut check: impl FnMut(crate::Vocabulary, &Encoder)) {
+    use crate::tokenizer::Engine;
+    for v in crate::Vocabulary::ALL {
+        let t = crate::Tokenizer::embedded(v.encoding());
         if let Engine::Bpe(_, encoder) = &t.engine {
             check(v, encoder);
         }

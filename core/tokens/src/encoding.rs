@@ -1,6 +1,6 @@
 //! Which encoding a model uses, and which vocabulary file an encoding counts
 //! with. Tables only: compiled with or without the `tokenizer` feature, so
-//! that [`crate::Error::TokenizerNotLoaded`] can name a [`Vocabulary`] in
+//! that farebox-core's `Error::TokenizerNotLoaded` can name a [`Vocabulary`] in
 //! every build.
 //!
 //! OpenAI's models map as tiktoken maps them. Other makers' models map by
