@@ -11,7 +11,7 @@
 //! so the id is the merge priority, those pieces merge last, tied, and no
 //! score is stored. It also only writes models whose normaliser is the
 //! identity with spaces escaped as `▁`, with or without a dummy prefix (the
-//! rules [`super::sentencepiece`] implements); anything else is refused
+//! rules module `sentencepiece` implements); anything else is refused
 //! there, not approximated here.
 //!
 //! Layout, after the magic `FBS2`, the piece count (u32 LE) and a flags byte
@@ -91,7 +91,7 @@ pub struct Model<'a> {
 }
 
 /// Writes a model as `FBS2`, with the list of pieces their own text does
-/// not encode to, found by encoding each with [`super::sentencepiece`]
+/// not encode to, found by encoding each with module `sentencepiece`
 /// (which reads the file without that list first). The writer behind
 /// `cargo xtask vocab`.
 pub fn encode(model: &Model<'_>) -> Result<Vec<u8>, VocabError> {
