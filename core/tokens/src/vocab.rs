@@ -15,9 +15,11 @@ pub(crate) struct Vocab {
     /// hold rank + 1, the others a tag (the hash's high bits). The tag is
     /// compared first, so probing past other tokens (every lookup of a
     /// non-token does) rarely reads their bytes; and one word, not two, keeps
-    /// the table (2 MiB for o200k_base) half as large to build and to miss in.
+    /// the table half as large to build and to miss in. 1.5 slots a token,
+    /// not a power of two (o200k_base: 1.2 MiB instead of 2): counting is as
+    /// fast (the probes of a lookup share a cache line), and zeroing and
+    /// filling less memory takes 1–4 ms off building the vocabulary.
     slots: Vec<u32>,
-    mask: usize,
     /// A Bloom filter of the indexed tokens, two bits of one word each (see
     /// [`Vocab::find`]).
     filter: Vec<u64>,
@@ -121,14 +123,13 @@ impl Vocab {
     /// ranks: matched in text, never looked up as a piece).
     fn indexed(bytes: Vec<u8>, offsets: Vec<u32>, splits: Vec<[u32; 2]>, added: &[u32]) -> Result<Vocab, VocabError> {
         let count = offsets.len().saturating_sub(1);
-        let capacity = (count * 2).next_power_of_two().max(16);
+        let capacity = (count + count / 2).max(16);
         // Ranks below 2^24 (the file's limit) leave a tag of at least 7 bits.
         let rank_bits = u32::BITS - (count as u32).leading_zeros();
         let mut vocab = Vocab {
             bytes,
             offsets,
             slots: alloc::vec![0; capacity],
-            mask: capacity - 1,
             filter: alloc::vec![0; (count * FILTER_BITS / 64).next_power_of_two().max(1)],
             two: TwoBytes::default(),
             rank_mask: ((1u64 << rank_bits) - 1) as u32,
@@ -151,13 +152,13 @@ impl Vocab {
                 two.push((u16::from_be_bytes([a, b]), rank as u32));
             }
             let tag = vocab.tag(h);
-            let mut i = h as usize & vocab.mask;
+            let mut i = vocab.home(h);
             while vocab.slots[i] != 0 {
                 let other = vocab.slots[i];
                 if other & !vocab.rank_mask == tag && vocab.token((other & vocab.rank_mask) - 1) == token {
                     return Err(VocabError::Corrupt("a token appears twice"));
                 }
-                i = (i + 1) & vocab.mask;
+                i = vocab.next(i);
             }
             vocab.slots[i] = tag | (rank as u32 + 1);
             let (word, bits) = vocab.filter_bits(h);
@@ -281,7 +282,7 @@ impl Vocab {
             return None;
         }
         let tag = self.tag(h);
-        let mut i = h as usize & self.mask;
+        let mut i = self.home(h);
         loop {
             let slot = self.slots[i];
             if slot == 0 {
@@ -291,7 +292,27 @@ impl Vocab {
             if slot & !self.rank_mask == tag && is(self.token(rank)) {
                 return Some(rank);
             }
-            i = (i + 1) & self.mask;
+            i = self.next(i);
+        }
+    }
+
+    /// The slot a hash starts probing at: its low 20 bits scaled to the
+    /// table (which is not a power of two). The filter and the tag use
+    /// other bits. 2^20 starting points spread a table of up to ~700,000
+    /// tokens (the largest vocabulary here has 262,144); a larger one would
+    /// be as exact, its probes longer.
+    #[inline(always)]
+    fn home(&self, h: u64) -> usize {
+        (((h & 0xF_FFFF) * self.slots.len() as u64) >> 20) as usize
+    }
+
+    /// The slot after `i`, wrapping.
+    #[inline(always)]
+    fn next(&self, i: usize) -> usize {
+        if i + 1 == self.slots.len() {
+            0
+        } else {
+            i + 1
         }
     }
 
