@@ -31,7 +31,7 @@
 //! The crate is farebox-core's `tokens` module (re-exported there under that
 //! name) split out for one reason: Cargo sets an opt-level per crate, and
 //! the npm package, the web app and the worker build their modules for size
-//! (`opt-level = "s"`), where counting runs ~20% slower than at 3 (a first
+//! (`opt-level = "s"`), where counting runs ~17% slower than at 3 (a first
 //! count of `multilingual.txt` in V8). The workspace compiles this crate at 3
 //! in every profile; the price table and the rest of core stay small.
 //!

@@ -135,6 +135,7 @@ impl<'a> Text<'a> {
         // boundary and runs the general decoder, a tenth of a first count
         // of text in other scripts. `s` is UTF-8 and `i` a boundary, so the
         // lead byte says the length and the bytes after it are there.
+        debug_assert!(self.s.is_char_boundary(i));
         let b = self.b;
         let tail = |k: usize| u32::from(b[i + k] & 0x3F);
         let (code, len) = match byte {
@@ -142,7 +143,6 @@ impl<'a> Text<'a> {
             0xE0.. => (u32::from(byte & 0x0F) << 12 | tail(1) << 6 | tail(2), 3),
             _ => (u32::from(byte & 0x1F) << 6 | tail(1), 2),
         };
-        debug_assert!(self.s.is_char_boundary(i));
         let c = char::from_u32(code).unwrap_or('\u{FFFD}');
         At { c, bits: classes(c), next: i + len }
     }
