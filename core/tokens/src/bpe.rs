@@ -20,6 +20,7 @@ use alloc::vec::Vec;
 use core::cmp::Reverse;
 
 use super::backtrack::{self, Linear};
+use super::chars::WholeChars;
 use super::memo::{self, Memo};
 use super::seams::{Seams, CUT_FROM, SEAM_MIN};
 use super::unicode::utf8_len;
@@ -35,14 +36,18 @@ pub(crate) struct Encoder {
     /// Where pieces can be cut, found on the first piece with a character
     /// from U+3000 up.
     seams: crate::Once<Seams>,
+    /// The characters merging starts from ([`super::chars`]), as the
+    /// vocabulary file lists them.
+    whole: WholeChars,
     /// Merging makes every indexed token from its bytes (the vocabulary
     /// says so: [`super::Vocabulary::every_token_merged`]); false, each is
     /// proved on first use.
     every_token_merged: bool,
 }
 
-/// Pieces at most this long use tiktoken's scan; longer ones the heap. Measured
-/// in instructions (callgrind, o200k_base, the corpus): against 256, a limit of
+/// Pieces of at most this many parts before merging (bytes, or whole
+/// characters) use tiktoken's scan; more, the heap. Measured in instructions
+/// (callgrind, o200k_base, the corpus, parts then bytes): against 256, a limit of
 /// 16 counts CJK with 15% fewer and other scripts with 12% fewer, code the same.
 const SCAN_MAX: usize = 16;
 
@@ -58,9 +63,10 @@ const RUN_MIN: usize = 8;
 
 impl Encoder {
     /// The encoder of `vocab`, `every_token_merged` if the vocabulary says so
-    /// ([`super::Vocabulary::every_token_merged`]; false proves each token on first use).
-    pub(crate) fn new(vocab: Vocab, every_token_merged: bool) -> Encoder {
-        Encoder { vocab, linear: crate::Once::new(), seams: crate::Once::new(), every_token_merged }
+    /// ([`super::Vocabulary::every_token_merged`]; false proves each token on
+    /// first use), merging from the characters `whole` allows.
+    pub(crate) fn new(vocab: Vocab, every_token_merged: bool, whole: WholeChars) -> Encoder {
+        Encoder { vocab, linear: crate::Once::new(), seams: crate::Once::new(), whole, every_token_merged }
     }
 
     /// The two tokens BPE merged last to make token `rank`: its encoding with
@@ -71,6 +77,7 @@ impl Encoder {
             return None;
         }
         scratch.starts.clear();
+        scratch.units.clear();
         self.merge_scan(token, scratch, rank);
         match scratch.starts[..] {
             [0, k] => {
@@ -269,24 +276,39 @@ impl Encoder {
     /// Fills `scratch.starts` with the start offset of each final part of `piece` (len ≥ 2).
     fn merge(&self, piece: &[u8], scratch: &mut Scratch) {
         scratch.starts.clear();
-        if piece.len() <= SCAN_MAX {
+        scratch.units.clear();
+        self.whole.units(piece, &mut scratch.units);
+        let parts = if scratch.units.is_empty() { piece.len() } else { scratch.units.len() };
+        if parts <= SCAN_MAX {
             self.merge_scan(piece, scratch, u32::MAX);
         } else {
             self.merge_heap(piece, scratch);
         }
     }
 
-    /// tiktoken's `_byte_pair_merge`: `parts[i] = (start, rank of part i + part i+1)`,
+    /// tiktoken's `_byte_pair_merge` from the parts starting at `scratch.units`
+    /// (none: every byte): `parts[i] = (start, rank of part i + part i+1)`,
     /// merging only tokens ranked below `limit`.
     fn merge_scan(&self, piece: &[u8], scratch: &mut Scratch, limit: u32) {
         let n = piece.len();
-        let Scratch { parts, recent, starts, .. } = scratch;
+        let Scratch { parts, recent, starts, units, .. } = scratch;
         let mut rank = |bytes: &[u8]| recent.rank(&self.vocab, bytes).filter(|&r| r < limit);
         parts.clear();
-        for i in 0..n - 1 {
-            parts.push((i as u32, rank(&piece[i..i + 2]).unwrap_or(u32::MAX)));
+        if units.is_empty() {
+            // From bytes (most pieces): pairs of two, which the compiler sees.
+            for i in 0..n - 1 {
+                parts.push((i as u32, rank(&piece[i..i + 2]).unwrap_or(u32::MAX)));
+            }
+            parts.push(((n - 1) as u32, u32::MAX));
+        } else {
+            for (k, &start) in units.iter().enumerate() {
+                let pair = match units.get(k + 1) {
+                    Some(_) => rank(&piece[start as usize..units.get(k + 2).map_or(n, |&e| e as usize)]),
+                    None => None,
+                };
+                parts.push((start, pair.unwrap_or(u32::MAX)));
+            }
         }
-        parts.push(((n - 1) as u32, u32::MAX));
         parts.push((n as u32, u32::MAX));
         // The rank of part i merged with part i+1, skipping `skip` removed parts after i.
         let mut pair_rank = |parts: &[(u32, u32)], i: usize, skip: usize| -> u32 {
@@ -323,17 +345,35 @@ impl Encoder {
     fn merge_heap(&self, piece: &[u8], scratch: &mut Scratch) {
         const NONE: u32 = u32::MAX;
         let n = piece.len();
-        let Scratch { next, prev, pair_rank, heap, starts, recent, .. } = scratch;
+        let Scratch { next, prev, pair_rank, heap, starts, recent, units, .. } = scratch;
+        // Offsets inside a unit (a whole character's) are never a part's start: never read.
         next.clear();
-        next.extend(1..=n as u32);
+        next.resize(n, n as u32);
         prev.clear();
-        prev.push(NONE);
-        prev.extend(0..n as u32 - 1);
+        prev.resize(n, NONE);
         pair_rank.clear();
         pair_rank.resize(n, NONE);
         heap.clear();
-        for i in 0..n - 1 {
-            if let Some(r) = recent.rank(&self.vocab, &piece[i..i + 2]) {
+        if units.is_empty() {
+            // From bytes (most pieces): pairs of two, which the compiler sees.
+            for i in 0..n {
+                next[i] = i as u32 + 1;
+                prev[i] = (i as u32).wrapping_sub(1);
+                if let Some(r) = piece.get(i..i + 2).and_then(|pair| recent.rank(&self.vocab, pair)) {
+                    pair_rank[i] = r;
+                    heap.push(Reverse(u64::from(r) << 32 | i as u64));
+                }
+            }
+        }
+        for (k, &start) in units.iter().enumerate() {
+            let i = start as usize;
+            if k > 0 {
+                prev[i] = units[k - 1];
+            }
+            let Some(&second) = units.get(k + 1) else { continue };
+            next[i] = second;
+            let end = units.get(k + 2).map_or(n, |&e| e as usize);
+            if let Some(r) = recent.rank(&self.vocab, &piece[i..end]) {
                 pair_rank[i] = r;
                 heap.push(Reverse(u64::from(r) << 32 | i as u64));
             }
@@ -385,6 +425,9 @@ pub(crate) struct Scratch {
     pair_rank: Vec<u32>,
     heap: BinaryHeap<Reverse<u64>>,
     starts: Vec<u32>,
+    /// Where the parts start before merging, when some are whole
+    /// characters (empty: every byte).
+    units: Vec<u32>,
     /// Ranks of short strings the merges looked up lately (in one
     /// vocabulary: a scratch serves one encoder).
     recent: Recent,
@@ -411,12 +454,12 @@ mod tests {
     /// The count with the heap alone: the vocabulary without its splits.
     fn heap_count(vocab: &Vocab, piece: &[u8]) -> usize {
         let no_splits = Vocab::from_parts(vocab.bytes.clone(), vocab.offsets.clone(), Vec::new(), Vec::new()).unwrap();
-        Encoder::new(no_splits, false).count(piece, &mut Scratch::default(), None)
+        Encoder::new(no_splits, false, WholeChars::none()).count(piece, &mut Scratch::default(), None)
     }
 
     #[test]
     fn the_backtracking_encoder_counts_as_the_heap_does() {
-        let encoder = Encoder::new(tiny([256, 99]), false);
+        let encoder = Encoder::new(tiny([256, 99]), false, WholeChars::none());
         let piece = b"abcabcbcbcaabcbcab".repeat(4);
         let mut scratch = Scratch::default();
         let count = encoder.count(&piece, &mut scratch, None);
@@ -426,9 +469,33 @@ mod tests {
 
     #[test]
     fn a_split_that_is_not_the_last_merge_sends_the_piece_to_the_heap() {
-        let encoder = Encoder::new(tiny([97, 257]), false);
+        let encoder = Encoder::new(tiny([97, 257]), false, WholeChars::none());
         let piece = b"abc".repeat(20);
         assert_eq!(encoder.count(&piece, &mut Scratch::default(), None), 20);
+    }
+
+    /// A character that a longer token grows from before it is itself made
+    /// stays in bytes ([`super::super::chars`]'s condition (grow)): with `bé`
+    /// ranked below `ab` below `é`, BPE of `abé` makes `ab` first and never
+    /// `bé`, so starting from a whole `é` (which merges `b`+`é` first) would
+    /// count `a`, `bé` instead of `ab`, `é`.
+    #[test]
+    fn a_character_that_a_longer_token_grows_from_first_stays_in_bytes() {
+        let mut bytes: Vec<u8> = (0..=255).collect();
+        let mut offsets: Vec<u32> = (0..=256).collect();
+        for token in ["bé", "ab", "é"] {
+            bytes.extend_from_slice(token.as_bytes());
+            offsets.push(bytes.len() as u32);
+        }
+        let vocab = Vocab::from_parts(bytes, offsets, Vec::new(), Vec::new()).unwrap();
+        let whole = WholeChars::build(&vocab, |_| true);
+        let mut units = Vec::new();
+        whole.units("abé".as_bytes(), &mut units);
+        assert_eq!(units, [], "é is not whole: merging starts from every byte");
+        let encoder = Encoder::new(vocab, true, whole);
+        let mut out = Vec::new();
+        encoder.encode("abé".as_bytes(), &mut Scratch::default(), &mut out);
+        assert_eq!(out, [257, 258]);
     }
 }
 
@@ -474,6 +541,160 @@ mod embedded_tests {
             // The shortcut is taken (else this test would test nothing): at least for spaces and letters.
             assert!(shortcuts > 200, "{v}: the run shortcut was taken {shortcuts} times");
         });
+    }
+}
+
+/// Merging from whole characters ([`super::chars`]) against merging from bytes.
+#[cfg(all(test, feature = "embedded-vocab"))]
+mod whole_chars_tests {
+    use core::cell::{Cell, RefCell};
+
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    use super::*;
+
+    /// The parts' starts after merging `piece` with the scan or the heap, from
+    /// its bytes or from whole characters; and how many parts merging started from.
+    fn merged_from(
+        encoder: &Encoder,
+        piece: &[u8],
+        whole: bool,
+        heap: bool,
+        scratch: &mut Scratch,
+    ) -> (Vec<u32>, usize) {
+        scratch.starts.clear();
+        scratch.units.clear();
+        if whole {
+            encoder.whole.units(piece, &mut scratch.units);
+        }
+        if heap {
+            encoder.merge_heap(piece, scratch);
+        } else {
+            encoder.merge_scan(piece, scratch, u32::MAX);
+        }
+        (scratch.starts.clone(), if scratch.units.is_empty() { piece.len() } else { scratch.units.len() })
+    }
+
+    /// Text of the scripts whose letters are two and three bytes (Latin with
+    /// diacritics, Greek, Cyrillic, Hebrew, Arabic, Devanagari, Thai, Chinese,
+    /// Hangul, combining marks), mixed with ASCII and emoji.
+    fn text() -> impl Strategy<Value = String> {
+        let char = prop_oneof![
+            prop_oneof![
+                Just(' '),
+                Just('.'),
+                Just('\''),
+                proptest::char::range('a', 'z'),
+                proptest::char::range('0', '9')
+            ],
+            proptest::char::range('\u{C0}', '\u{17F}'),
+            proptest::char::range('\u{300}', '\u{36F}'),
+            proptest::char::range('\u{391}', '\u{3C9}'),
+            proptest::char::range('\u{410}', '\u{44F}'),
+            proptest::char::range('\u{5D0}', '\u{5EA}'),
+            proptest::char::range('\u{621}', '\u{64A}'),
+            proptest::char::range('\u{905}', '\u{94D}'),
+            proptest::char::range('\u{E01}', '\u{E4E}'),
+            proptest::char::range('\u{4E00}', '\u{4FFF}'),
+            proptest::char::range('\u{AC00}', '\u{AD00}'),
+            proptest::char::range('\u{1F600}', '\u{1F64F}'),
+        ];
+        // Runs of one script, as words are.
+        proptest::collection::vec(proptest::collection::vec(char, 1..8), 1..6)
+            .prop_map(|words| words.into_iter().flatten().collect::<String>())
+            .prop_filter("two bytes or more", |s| s.len() >= 2)
+    }
+
+    /// The same parts from whole characters as from bytes, with the scan and
+    /// with the heap, in every byte-level vocabulary.
+    #[test]
+    fn merging_from_whole_characters_makes_the_same_parts() {
+        each_embedded_encoder(|v, encoder| {
+            let scratch = RefCell::new(Scratch::default());
+            let (cases, fewer) = (Cell::new(0), Cell::new(0));
+            let mut runner = TestRunner::new(Config { cases: 10_000, failure_persistence: None, ..Config::default() });
+            runner
+                .run(&text(), |text| {
+                    let piece = text.as_bytes();
+                    let scratch = &mut scratch.borrow_mut();
+                    let (bytes, _) = merged_from(encoder, piece, false, false, scratch);
+                    let (scan, units) = merged_from(encoder, piece, true, false, scratch);
+                    let (heap, _) = merged_from(encoder, piece, true, true, scratch);
+                    prop_assert_eq!(&scan, &bytes, "{}: {:?}, scan", v, text);
+                    prop_assert_eq!(&heap, &bytes, "{}: {:?}, heap", v, text);
+                    cases.set(cases.get() + 1);
+                    fewer.set(fewer.get() + usize::from(units < piece.len()));
+                    Ok(())
+                })
+                .unwrap();
+            // Whole characters were used (else this would test nothing).
+            assert!(
+                fewer.get() * 2 > cases.get(),
+                "{v}: {} of {} pieces started from fewer parts",
+                fewer.get(),
+                cases.get()
+            );
+        });
+    }
+
+    /// Every token merges from whole characters as from its bytes (to itself,
+    /// in a vocabulary whose tokens merging makes): a token is where a
+    /// character in it may merge with a neighbour before it is whole.
+    #[test]
+    fn every_token_merges_from_whole_characters_as_from_bytes() {
+        each_embedded_encoder(|v, encoder| {
+            let mut scratch = Scratch::default();
+            let mut fewer = 0;
+            for rank in 0..encoder.vocab.len() as u32 {
+                let token = encoder.vocab.token(rank);
+                // (Added tokens are matched in text, never merged.)
+                if token.len() < 2 || core::str::from_utf8(token).is_err() || encoder.vocab.added().contains(&rank) {
+                    continue;
+                }
+                let heap = units_heap(token);
+                let (whole, units) = merged_from(encoder, token, true, heap, &mut scratch);
+                let (bytes, _) = merged_from(encoder, token, false, heap, &mut scratch);
+                assert_eq!(whole, bytes, "{v}: token {rank} {:?}", core::str::from_utf8(token));
+                if v.every_token_merged() {
+                    assert_eq!(whole, [0], "{v}: token {rank}");
+                }
+                fewer += usize::from(units < token.len());
+            }
+            assert!(fewer > 100, "{v}: {fewer} tokens started from fewer parts");
+        });
+    }
+
+    /// The table each vocabulary file carries is the one its tokens make.
+    #[test]
+    fn the_files_list_the_characters_their_tokens_make_whole() {
+        each_embedded_encoder(|v, encoder| {
+            let mut scratch = Scratch::default();
+            let built = WholeChars::build(&encoder.vocab, |rank| encoder.last_merge(rank, &mut scratch).is_some());
+            assert!(encoder.whole == built, "{v}: the file's {:?}, built {built:?}", encoder.whole);
+        });
+    }
+
+    /// The heap for the longer tokens, the scan for the shorter: both are tested.
+    fn units_heap(token: &[u8]) -> bool {
+        token.len() > SCAN_MAX
+    }
+
+    /// A space and the first byte of a Cyrillic letter (` \xd0`, rank 300 in
+    /// o200k_base) merge before most Cyrillic letters do: after a space such a
+    /// letter starts as bytes, elsewhere whole.
+    #[test]
+    fn a_neighbour_that_merges_first_keeps_a_character_in_bytes() {
+        let t = crate::Tokenizer::embedded(crate::Encoding::O200kBase);
+        let crate::tokenizer::Engine::Bpe(_, encoder) = &t.engine else { unreachable!() };
+        let units = |piece: &str| {
+            let mut units = Vec::new();
+            encoder.whole.units(piece.as_bytes(), &mut units);
+            units
+        };
+        assert_eq!(encoder.vocab.rank(&[b' ', 0xD0]), Some(300));
+        assert_eq!(units("оно"), [0, 2, 4]);
+        assert_eq!(units(" оно"), [0, 1, 2, 3, 5]);
     }
 }
 

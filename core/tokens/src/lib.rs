@@ -22,8 +22,9 @@
 //! Modules, each using only those listed before it: `encoding` (model →
 //! encoding → vocabulary; tables only, compiled without the `tokenizer`
 //! feature too), `unicode` and `pretokenize`, `vocab` (a vocabulary in
-//! memory), `memo`, `seams` (where pieces can be cut), `backtrack` (long pieces), `bpe` (the merge rule; uses
-//! `seams` and `backtrack`), `vocab_file` (the file format; its writer uses `bpe`),
+//! memory), `memo`, `seams` (where pieces can be cut), `backtrack` (long
+//! pieces), `chars` (the characters merging starts from), `bpe` (the merge
+//! rule; uses `seams`, `backtrack` and `chars`), `vocab_file` (the file format; its writer uses `bpe`),
 //! `exclusive`, `normalize` (Unicode NFC, for Qwen 3), `tokenizer`
 //! ([`Tokenizer`], [`Tokenizers`]).
 
@@ -53,6 +54,8 @@ pub(crate) type Once<T> = core::cell::OnceCell<T>;
 mod backtrack;
 #[cfg(feature = "tokenizer")]
 mod bpe;
+#[cfg(feature = "tokenizer")]
+mod chars;
 mod encoding;
 #[cfg(feature = "tokenizer")]
 mod exclusive;

@@ -310,7 +310,7 @@ mod tests {
             composites: alloc::vec![],
         });
         assert!(Nfc::read(&data[..data.len() - 1]).is_err());
-        assert!(Nfc::read(b"FBV3").is_err());
+        assert!(Nfc::read(b"FBV4").is_err());
         let mut long = data.clone();
         long[4] += 4;
         long.extend_from_slice(&[0; 4]);

@@ -258,6 +258,6 @@ mod tests {
         assert!(encode_pieces(&one(Kind::Normal, "a b", false)).is_err());
         assert!(encode_pieces(&one(Kind::Control, "<s>", true)).is_err(), "only normal pieces merge last");
         assert!(encode(&model).is_err(), "the encoder refuses a vocabulary without byte pieces");
-        assert_eq!(decode(b"FBV3\0\0\0\0").err(), Some(VocabError::NotAVocabulary));
+        assert_eq!(decode(b"FBV4\0\0\0\0").err(), Some(VocabError::NotAVocabulary));
     }
 }

@@ -97,7 +97,8 @@ impl Tokenizer {
         };
         let engine = match splitter(encoding) {
             Some(splitter) => {
-                let encoder = Encoder::new(vocab_file::read(data)?, encoding.vocabulary().every_token_merged());
+                let (vocab, whole) = vocab_file::read(data)?;
+                let encoder = Encoder::new(vocab, encoding.vocabulary().every_token_merged(), whole);
                 Engine::Bpe(splitter, alloc::boxed::Box::new(encoder))
             }
             None => Engine::SentencePiece(alloc::boxed::Box::new(SentencePiece::from_file(data)?)),

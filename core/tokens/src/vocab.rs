@@ -54,7 +54,7 @@ pub(crate) const NO_SPLIT: [u32; 2] = [u32::MAX; 2];
 /// Why vocabulary bytes are not a vocabulary (or tokens cannot be written as one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VocabError {
-    /// The bytes do not start as a farebox vocabulary file (FBV3).
+    /// The bytes do not start as a farebox vocabulary file (FBV4).
     NotAVocabulary,
     /// The file ends inside the named part.
     Truncated(&'static str),
@@ -68,7 +68,7 @@ impl core::fmt::Display for VocabError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("invalid vocabulary data: ")?;
         match self {
-            VocabError::NotAVocabulary => f.write_str("not FBV3 data"),
+            VocabError::NotAVocabulary => f.write_str("not FBV4 data"),
             VocabError::Truncated(part) => write!(f, "truncated {part}"),
             VocabError::Corrupt(what) | VocabError::Unwritable(what) => f.write_str(what),
         }

@@ -1,0 +1,329 @@
+//! Characters that byte-pair encoding merges before anything else touches
+//! their bytes, so that merging a piece can start from them.
+//!
+//! BPE starts from a piece's bytes. A letter of Cyrillic, Greek, Arabic or
+//! Hebrew is two bytes, of Devanagari, Thai or Chinese three, and merging
+//! first spends a step per letter making it (and on each step looks up the
+//! two strings that now straddle it, which are almost never tokens): about
+//! 40% of the merges of the distinct pieces of `multilingual.txt` and 70% of
+//! `cjk.txt`'s (o200k_base). Starting those
+//! merges from whole characters gives the same tokens, for the characters and
+//! in the places the vocabulary allows, by this argument.
+//!
+//! Let `c` be a character of m ≥ 2 bytes that is a token BPE makes from its
+//! bytes (its encoding with the lower ranks alone is two tokens, which then
+//! make c: the writer stores such a token as that pair), and let `U` be the highest
+//! rank of the tokens among c's substrings of two bytes or more (c's own
+//! merges make only such tokens, so none ranks above U). Take an instance of
+//! c in a piece, with the byte `l` before it and the byte `r` after it (if
+//! any), such that
+//!
+//! - (before) no token ranked at most U ends with `l` followed by a proper
+//!   prefix of c,
+//! - (after) no token ranked at most U starts with a proper suffix of c
+//!   followed by `r`,
+//! - (grow) no token ranked at most U is c followed or preceded by more bytes.
+//!
+//! 1. *c is made before any of its bytes merges with a byte outside it.* Until c
+//!    is whole, its own next merge is a pair ranked at most U, so every merge
+//!    BPE picks meanwhile ranks at most U (it picks the lowest). A merge that
+//!    joins part of c to the outside makes a token that ends with what
+//!    precedes c (its last byte is `l`) followed by a proper prefix of c, or
+//!    starts with a proper suffix of c followed by what follows it (first
+//!    byte `r`): by (before) and (after) it ranks above U, so it is never
+//!    picked first.
+//! 2. *Starting with c whole changes nothing.* Run BPE from the bytes and from
+//!    the parts with c merged. Until the first run makes c, it merges only
+//!    pairs outside c ranked at most U (by 1), and the second run has the
+//!    same pairs outside c, plus the pairs that join c to a neighbour, which
+//!    rank above U by (grow): so it makes the same merges in the same order
+//!    (ties are the same token in two places, resolved leftmost in both).
+//!    When the first run makes c, the two runs hold the same parts, and go
+//!    on alike.
+//!
+//! One character at a time, the argument covers all of them (it holds from
+//! any parts, not only from bytes). The piece is text, so the byte before a
+//! character is ASCII or ends another character, and the byte after it
+//! begins one: those are the bytes [`WholeChars`] keeps per character, the
+//! ones for which (before) or (after) fails. In o200k_base, 4,669 of the
+//! 5,115 characters of two or three bytes that are tokens are whole
+//! somewhere; what most often keeps one in bytes is a space before it
+//! (` \xd0`, a space and the first byte of a Cyrillic letter, ranks below
+//! most Cyrillic letters).
+//!
+//! Characters of four bytes (emoji) stay bytes: there are 19 of them among
+//! o200k_base's tokens.
+//!
+//! Finding them takes a pass over every token's head and tail (2 ms for
+//! o200k_base natively, more in WebAssembly: more than it saves on a page of
+//! text), so the vocabulary file carries the result ([`super::vocab_file`]):
+//! the writer builds it, the reader only checks that it is well formed. A
+//! test builds it again from the tokens of every vocabulary shipped.
+
+use alloc::vec::Vec;
+
+use super::unicode::utf8_len;
+use super::vocab::{Vocab, VocabError};
+
+/// The characters of one vocabulary that merging may start from, with the
+/// neighbouring bytes that keep each of them in bytes.
+#[derive(PartialEq, Eq)]
+pub(crate) struct WholeChars {
+    /// By code point below U+10000: 0, or 1 + the character's index in `neighbours`.
+    index: Vec<u16>,
+    neighbours: Vec<Neighbours>,
+}
+
+/// The bytes that, just before or just after a character, keep it in bytes
+/// (bit b of word b / 64).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+struct Neighbours {
+    before: [u64; 4],
+    after: [u64; 4],
+}
+
+impl core::fmt::Debug for WholeChars {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "WholeChars({} characters, {} neighbours)",
+            self.index.iter().filter(|&&i| i > 0).count(),
+            self.neighbours.len()
+        )
+    }
+}
+
+/// A token that merging a character with what precedes or follows it could
+/// make, as one number: the proper prefix (or suffix) of a character it
+/// holds, packed with its length ([`pack`]), the byte beyond it, and the
+/// token's rank (below 2^24, the vocabulary file's limit) in the low 24 bits.
+type Straddle = u64;
+
+impl WholeChars {
+    /// The table for `vocab`, for the characters `made` says BPE makes from
+    /// their bytes (by rank): one pass over the tokens' heads and tails.
+    pub(crate) fn build(vocab: &Vocab, mut made: impl FnMut(u32) -> bool) -> WholeChars {
+        // The lowest rank of a token longer than a character that starts or ends with it.
+        let mut grown = alloc::vec![u32::MAX; 1 << 16];
+        // Tokens ending with a byte and a proper prefix of a character; starting
+        // with a proper suffix of one and a byte.
+        let (mut before, mut after): (Vec<Straddle>, Vec<Straddle>) = (Vec::new(), Vec::new());
+        let straddle =
+            |part: &[u8], beyond: u8, rank: u32| (pack(part) << 8 | u64::from(beyond)) << 24 | u64::from(rank);
+        // The characters that are tokens: (code point, rank).
+        let mut chars: Vec<(u32, u32)> = Vec::new();
+        // Two thirds of o200k_base's tokens begin and end in ASCII: one test each.
+        for (rank, ends) in vocab.offsets.windows(2).enumerate() {
+            let t = &vocab.bytes[ends[0] as usize..ends[1] as usize];
+            let (Some(&first), Some(&last)) = (t.first(), t.last()) else { continue };
+            if (first | last) < 0x80 || t.len() < 2 {
+                continue;
+            }
+            let (n, rank) = (t.len(), rank as u32);
+            // The head: continuation bytes (a character's proper suffix), or a whole character.
+            if is_continuation(first) {
+                let suffix = 1 + t[1..n.min(3)].iter().take_while(|&&b| is_continuation(b)).count();
+                if suffix < n {
+                    after.push(straddle(&t[..suffix], t[suffix], rank));
+                }
+            } else if let Some(cp) = char_at(t, 0) {
+                if utf8_len(first) == n {
+                    if made(rank) {
+                        chars.push((cp, rank));
+                    }
+                } else {
+                    grown[cp as usize] = grown[cp as usize].min(rank);
+                }
+            }
+            // The tail: a character's proper prefix (a first byte and fewer continuation
+            // bytes than it announces), or a whole character.
+            if last >= 0x80 {
+                let conts = t[n.saturating_sub(3)..].iter().rev().take_while(|&&b| is_continuation(b)).count();
+                let j = n.saturating_sub(conts + 1);
+                if j > 0 && t[j] >= 0xC0 {
+                    let (have, need) = (n - j, utf8_len(t[j]));
+                    if have < need {
+                        before.push(straddle(&t[j..], t[j - 1], rank));
+                    } else if have == need {
+                        if let Some(cp) = char_at(t, j) {
+                            grown[cp as usize] = grown[cp as usize].min(rank);
+                        }
+                    }
+                }
+            }
+        }
+        before.sort_unstable();
+        after.sort_unstable();
+        let mut index = alloc::vec![0u16; 1 << 16];
+        let mut neighbours: Vec<Neighbours> = Vec::new();
+        // Most characters of a script share their neighbours (o200k_base: 225
+        // different ones for 4,669 characters): each is kept once, found
+        // again through this open-addressing table of indices + 1.
+        let mut kept = alloc::vec![0u16; (2 * chars.len()).next_power_of_two().max(2)];
+        for (cp, rank) in chars {
+            let c = vocab.token(rank);
+            // The highest rank among c's substrings of two bytes or more: c's,
+            // or a pair of its bytes' (c has at most three).
+            let highest = c.windows(2).filter_map(|pair| vocab.rank(pair)).fold(rank, u32::max);
+            if grown[cp as usize] <= highest {
+                continue;
+            }
+            let mut n = Neighbours::default();
+            for k in 1..c.len() {
+                mark(&before, &c[..k], highest, &mut n.before);
+                mark(&after, &c[k..], highest, &mut n.after);
+            }
+            let words = n.before.iter().chain(&n.after);
+            let hash = words.fold(0u64, |h, &w| (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95));
+            let mut slot = (hash >> 40) as usize & (kept.len() - 1);
+            while kept[slot] != 0 && neighbours[usize::from(kept[slot]) - 1] != n {
+                slot = (slot + 1) & (kept.len() - 1);
+            }
+            if kept[slot] == 0 {
+                neighbours.push(n);
+                kept[slot] = neighbours.len() as u16;
+            }
+            index[cp as usize] = kept[slot];
+        }
+        WholeChars { index, neighbours }
+    }
+
+    /// No character whole (what a vocabulary built in memory, not read from a file, has).
+    pub(crate) fn none() -> WholeChars {
+        WholeChars { index: Vec::new(), neighbours: Vec::new() }
+    }
+
+    /// Appends the table as the vocabulary file stores it: the number of
+    /// different neighbours (u16 LE) and each as its eight words (u64 LE,
+    /// bytes before, then after); the number of characters (u32 LE), their
+    /// code points as increments from the one before (u16 LE, ascending from
+    /// 0), then the index of each one's neighbours (u16 LE).
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(self.neighbours.len() as u16).to_le_bytes());
+        for n in &self.neighbours {
+            for word in n.before.iter().chain(&n.after) {
+                out.extend_from_slice(&word.to_le_bytes());
+            }
+        }
+        let chars: Vec<(u16, u16)> =
+            (0..=u16::MAX).zip(self.index.iter()).filter(|&(_, &i)| i > 0).map(|(cp, &i)| (cp, i - 1)).collect();
+        out.extend_from_slice(&(chars.len() as u32).to_le_bytes());
+        let mut last = 0;
+        for &(cp, _) in &chars {
+            out.extend_from_slice(&(cp - last).to_le_bytes());
+            last = cp;
+        }
+        for &(_, i) in &chars {
+            out.extend_from_slice(&i.to_le_bytes());
+        }
+    }
+
+    /// Reads what [`WholeChars::write`] wrote, all of `data`.
+    pub(crate) fn read(data: &[u8]) -> Result<WholeChars, VocabError> {
+        const TRUNCATED: VocabError = VocabError::Truncated("whole characters");
+        let (count, rest) = data.split_first_chunk::<2>().ok_or(TRUNCATED)?;
+        let count = usize::from(u16::from_le_bytes(*count));
+        let (sets, rest) = rest.split_at_checked(64 * count).ok_or(TRUNCATED)?;
+        let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().expect("eight bytes"));
+        let neighbours = sets
+            .chunks_exact(64)
+            .map(|set| {
+                let mut n = Neighbours::default();
+                for (k, w) in n.before.iter_mut().chain(n.after.iter_mut()).enumerate() {
+                    *w = word(&set[8 * k..8 * k + 8]);
+                }
+                n
+            })
+            .collect();
+        let (chars, rest) = rest.split_first_chunk::<4>().ok_or(TRUNCATED)?;
+        let chars = u32::from_le_bytes(*chars) as usize;
+        if rest.len() != 4 * chars {
+            return Err(if rest.len() < 4 * chars { TRUNCATED } else { VocabError::Corrupt("trailing bytes") });
+        }
+        let (steps, sets) = rest.split_at(2 * chars);
+        let mut index = alloc::vec![0u16; 1 << 16];
+        let mut cp = 0u32;
+        for (step, set) in steps.chunks_exact(2).zip(sets.chunks_exact(2)) {
+            let (step, set) = (u16::from_le_bytes([step[0], step[1]]), u16::from_le_bytes([set[0], set[1]]));
+            cp += u32::from(step);
+            if step == 0
+                || !(0x80..=0xFFFF).contains(&cp)
+                || (0xD800..0xE000).contains(&cp)
+                || usize::from(set) >= count
+            {
+                return Err(VocabError::Corrupt("whole characters"));
+            }
+            index[cp as usize] = set + 1;
+        }
+        Ok(WholeChars { index, neighbours })
+    }
+
+    /// Appends to `units` where merging `piece` starts its parts: at each
+    /// whole character (where its neighbours allow), and at every other byte;
+    /// nothing if `piece` has no character of two bytes or more (most merged
+    /// pieces of most text), which the merges read as every byte. `piece` is
+    /// whole characters of UTF-8 text.
+    pub(crate) fn units(&self, piece: &[u8], units: &mut Vec<u32>) {
+        let n = piece.len();
+        if self.neighbours.is_empty() || piece.iter().all(|&b| b < 0xC0) {
+            return;
+        }
+        let mut i = 0;
+        while i < n {
+            let m = utf8_len(piece[i]);
+            if (2..=3).contains(&m) && i + m <= n && self.whole_at(piece, i, m) {
+                units.push(i as u32);
+            } else {
+                units.extend(i as u32..(i + m).min(n) as u32);
+            }
+            i += m;
+        }
+    }
+
+    /// Whether the `m`-byte character at `i` is whole there.
+    #[inline]
+    fn whole_at(&self, piece: &[u8], i: usize, m: usize) -> bool {
+        let Some(cp) = char_at(piece, i) else { return false };
+        let Some(n) = self.index.get(cp as usize).and_then(|&k| self.neighbours.get(usize::from(k).checked_sub(1)?))
+        else {
+            return false;
+        };
+        let has = |set: &[u64; 4], b: u8| set[usize::from(b >> 6)] >> (b & 63) & 1 == 1;
+        (i == 0 || !has(&n.before, piece[i - 1])) && piece.get(i + m).is_none_or(|&b| !has(&n.after, b))
+    }
+}
+
+/// Sets in `set` the byte beyond `part` of each straddling token ranked at most `highest`.
+fn mark(straddles: &[Straddle], part: &[u8], highest: u32, set: &mut [u64; 4]) {
+    let key = pack(part);
+    let from = straddles.partition_point(|&s| s >> 32 < key);
+    for &s in straddles[from..].iter().take_while(|&&s| s >> 32 == key) {
+        if s as u32 & 0xFF_FFFF <= highest {
+            let b = (s >> 24) as u8;
+            set[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+    }
+}
+
+/// Up to three bytes and their count, as one number.
+fn pack(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(bytes.len() as u64, |key, &b| key << 8 | u64::from(b))
+}
+
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}
+
+/// The code point of the two- or three-byte character at `i`, if the bytes
+/// there are one in its shortest form (never a surrogate).
+#[inline]
+fn char_at(bytes: &[u8], i: usize) -> Option<u32> {
+    let lead = u32::from(bytes[i]);
+    let cont = |k: usize| bytes.get(i + k).filter(|&&b| is_continuation(b)).map(|&b| u32::from(b & 0x3F));
+    let cp = match lead {
+        0xC2..=0xDF => (lead & 0x1F) << 6 | cont(1)?,
+        0xE0..=0xEF => (lead & 0x0F) << 12 | cont(1)? << 6 | cont(2)?,
+        _ => return None,
+    };
+    (cp >= 0x800 || lead < 0xE0).then_some(cp).filter(|cp| !(0xD800..0xE000).contains(cp))
+}
