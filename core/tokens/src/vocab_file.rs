@@ -30,8 +30,8 @@
 //! - the characters merging may start from whole, and the bytes beside which
 //!   each may not ([`super::chars`]: derived from the tokens, as the pairs
 //!   are, but by a pass over all of them that would cost more at run time
-//!   than it saves): o200k_base 4,669 characters, 33 KiB before compression.
-//!   (`FBV3` was this without them.)
+//!   than it saves): o200k_base 4,990 characters, 25 KiB, 14.5 KiB after
+//!   brotli (2.2% of the file). (`FBV3` was this without them.)
 
 use alloc::vec::Vec;
 
