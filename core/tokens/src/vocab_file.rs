@@ -341,5 +341,19 @@ mod tests {
         bad[8 + 256] = 9; // an unknown kind
         assert!(decode(&bad).is_err());
         assert!(decode(b"FBV1\0\0\0\0").is_err());
+        assert!(decode(b"FBV3\0\0\0\0").is_err(), "a file of the format before");
+        // Any byte of any value in the table of whole characters (the file's
+        // tail): an error or a table, never a panic, and reading it counts.
+        let section = data.len() - 40;
+        for at in section..data.len() {
+            for value in [0, 1, 2, 0x7F, 0x80, 0xFF] {
+                let mut bad = data.clone();
+                bad[at] = value;
+                if let Ok(Decoded { whole, .. }) = decode(&bad) {
+                    let mut units = Vec::new();
+                    whole.units("aé éé".as_bytes(), &mut units);
+                }
+            }
+        }
     }
 }
