@@ -358,6 +358,7 @@ impl Encoder {
             // From bytes (most pieces): pairs of two, which the compiler sees.
             for i in 0..n {
                 next[i] = i as u32 + 1;
+                // NONE (u32::MAX) before the first.
                 prev[i] = (i as u32).wrapping_sub(1);
                 if let Some(r) = piece.get(i..i + 2).and_then(|pair| recent.rank(&self.vocab, pair)) {
                     pair_rank[i] = r;
