@@ -25,8 +25,8 @@ fn pair(e: Encoding) -> &'static (Tokenizer, &'static CoreBPE) {
                     Encoding::P50kBase => tiktoken_rs::p50k_base_singleton(),
                     Encoding::R50kBase => tiktoken_rs::r50k_base_singleton(),
                     // Their references are other targets': tokens_families, and
-                    // sentencepiece's fixtures for Gemma 3 (tests/tests/gemma3.rs).
-                    Encoding::Gemma3 | Encoding::Llama3 | Encoding::Tekken => unreachable!("not one of OpenAI's"),
+                    // sentencepiece's for Gemma 3 and Mistral (tokens_sentencepiece).
+                    other => unreachable!("{other} is not one of OpenAI's"),
                 };
                 (Tokenizer::embedded(e), reference)
             })
