@@ -355,16 +355,7 @@ impl Encoder {
         pair_rank.resize(n, NONE);
         heap.clear();
         if units.is_empty() {
-            // From bytes (most pieces): pairs of two, which the compiler sees.
-            for i in 0..n {
-                next[i] = i as u32 + 1;
-                // NONE (u32::MAX) before the first.
-                prev[i] = (i as u32).wrapping_sub(1);
-                if let Some(r) = piece.get(i..i + 2).and_then(|pair| recent.rank(&self.vocab, pair)) {
-                    pair_rank[i] = r;
-                    heap.push(Reverse(u64::from(r) << 32 | i as u64));
-                }
-            }
+            units.extend(0..n as u32);
         }
         for (k, &start) in units.iter().enumerate() {
             let i = start as usize;

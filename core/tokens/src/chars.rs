@@ -72,7 +72,7 @@
 
 use alloc::vec::Vec;
 
-use super::unicode::utf8_len;
+use super::unicode::{decode, utf8_len};
 use super::vocab::{Vocab, VocabError};
 
 /// The characters of one vocabulary that merging may start from, with the
@@ -192,16 +192,14 @@ impl WholeChars {
         before.sort_unstable();
         after.sort_unstable();
         let mut index = alloc::vec![0u16; 1 << 16];
-        let mut neighbours: Vec<Neighbours> = Vec::new();
         // Characters of a script often share their neighbours (o200k_base:
-        // 717 different ones for 4,990 characters): each is kept once, found
-        // again through this open-addressing table of indices + 1.
-        let mut kept = alloc::vec![0u16; (2 * chars.len()).next_power_of_two().max(2)];
+        // 717 different ones for 4,990 characters): each is kept once.
+        let mut neighbours: Vec<Neighbours> = Vec::new();
+        // The highest rank among the substrings of two bytes or more of `s`.
+        let highest =
+            |s: &[u8]| (0..s.len()).flat_map(|a| (a + 2..=s.len()).filter_map(move |b| vocab.rank(&s[a..b]))).max();
         for (cp, rank) in chars {
             let c = vocab.token(rank);
-            // The highest rank among the substrings of two bytes or more of `s`.
-            let highest =
-                |s: &[u8]| (0..s.len()).flat_map(|a| (a + 2..=s.len()).filter_map(move |b| vocab.rank(&s[a..b]))).max();
             let mut n = Neighbours::default();
             let u = highest(c).unwrap_or(rank);
             if grown[cp as usize] <= u {
@@ -225,17 +223,11 @@ impl WholeChars {
             if has(&n.before, NEVER) && has(&n.spaced, NEVER) {
                 continue;
             }
-            let words = n.before.iter().chain(&n.after).chain(&n.spaced);
-            let hash = words.fold(0u64, |h, &w| (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95));
-            let mut slot = (hash >> 40) as usize & (kept.len() - 1);
-            while kept[slot] != 0 && neighbours[usize::from(kept[slot]) - 1] != n {
-                slot = (slot + 1) & (kept.len() - 1);
-            }
-            if kept[slot] == 0 {
+            let at = neighbours.iter().position(|kept| *kept == n).unwrap_or_else(|| {
                 neighbours.push(n);
-                kept[slot] = neighbours.len() as u16;
-            }
-            index[cp as usize] = kept[slot];
+                neighbours.len() - 1
+            });
+            index[cp as usize] = at as u16 + 1;
         }
         WholeChars { index, neighbours }
     }
@@ -327,10 +319,11 @@ impl WholeChars {
             return;
         }
         let mut i = 0;
+        debug_assert!(core::str::from_utf8(piece).is_ok());
         // A space and a character as the piece begins: one unit, where the table allows.
         if piece[0] == b' ' && n > 2 {
-            let m = utf8_len(piece[1]);
-            if let Some(nb) = self.neighbours(piece, 1).filter(|_| (2..=3).contains(&m) && m < n) {
+            let (cp, m) = decode(piece, 1);
+            if let Some(nb) = self.neighbours(cp).filter(|_| m < n) {
                 if !has(&nb.spaced, NEVER) && piece.get(1 + m).is_none_or(|&b| !has(&nb.spaced, b)) {
                     units.push(0);
                     i = 1 + m;
@@ -338,27 +331,27 @@ impl WholeChars {
             }
         }
         while i < n {
-            let m = utf8_len(piece[i]);
-            if (2..=3).contains(&m) && i + m <= n && self.whole_at(piece, i, m) {
+            let (cp, m) = decode(piece, i);
+            if self.whole_at(piece, i, cp, m) {
                 units.push(i as u32);
             } else {
-                units.extend(i as u32..(i + m).min(n) as u32);
+                units.extend(i as u32..(i + m) as u32);
             }
             i += m;
         }
     }
 
-    /// The neighbours of the character at `i`, if the table lists it.
+    /// The neighbours of the character `cp`, if the table lists it (it
+    /// lists characters of two and three bytes only).
     #[inline]
-    fn neighbours(&self, piece: &[u8], i: usize) -> Option<&Neighbours> {
-        let cp = char_at(piece, i)?;
+    fn neighbours(&self, cp: u32) -> Option<&Neighbours> {
         self.neighbours.get(usize::from(*self.index.get(cp as usize)?).checked_sub(1)?)
     }
 
-    /// Whether the `m`-byte character at `i` is whole there.
+    /// Whether the character `cp` of `m` bytes at `i` is whole there.
     #[inline]
-    fn whole_at(&self, piece: &[u8], i: usize, m: usize) -> bool {
-        self.neighbours(piece, i).is_some_and(|n| {
+    fn whole_at(&self, piece: &[u8], i: usize, cp: u32, m: usize) -> bool {
+        self.neighbours(cp).is_some_and(|n| {
             !has(&n.before, NEVER)
                 && (i == 0 || !has(&n.before, piece[i - 1]))
                 && piece.get(i + m).is_none_or(|&b| !has(&n.after, b))
@@ -386,16 +379,10 @@ fn is_continuation(b: u8) -> bool {
     b & 0xC0 == 0x80
 }
 
-/// The code point of the two- or three-byte character at `i`, if the bytes
-/// there are one in its shortest form (never a surrogate).
-#[inline]
+/// The code point of the two- or three-byte character at `i` of a token's
+/// bytes, if they are one (tokens need not be UTF-8).
 fn char_at(bytes: &[u8], i: usize) -> Option<u32> {
-    let lead = u32::from(bytes[i]);
-    let cont = |k: usize| bytes.get(i + k).filter(|&&b| is_continuation(b)).map(|&b| u32::from(b & 0x3F));
-    let cp = match lead {
-        0xC2..=0xDF => (lead & 0x1F) << 6 | cont(1)?,
-        0xE0..=0xEF => (lead & 0x0F) << 12 | cont(1)? << 6 | cont(2)?,
-        _ => return None,
-    };
-    (cp >= 0x800 || lead < 0xE0).then_some(cp).filter(|cp| !(0xD800..0xE000).contains(cp))
+    let m = utf8_len(bytes[i]);
+    let c = core::str::from_utf8(bytes.get(i..i + m)?).ok()?.chars().next()?;
+    (2..=3).contains(&m).then_some(u32::from(c))
 }

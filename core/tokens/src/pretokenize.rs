@@ -35,7 +35,7 @@
 //! ``[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+``
 //! `| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`.
 
-use super::unicode::{classes, is_mark, LETTER, LOWERISH, NUMBER, PUNCT_SYMBOL, SPACE, UPPERISH};
+use super::unicode::{classes, decode, is_mark, LETTER, LOWERISH, NUMBER, PUNCT_SYMBOL, SPACE, UPPERISH};
 
 /// Which regex a vocabulary was trained with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,18 +131,10 @@ impl<'a> Text<'a> {
             let c = byte as char;
             return At { c, bits: classes(c), next: i + 1 };
         }
-        // Decoded here: `self.s[i..].chars()` checks that `i` is a char
-        // boundary and runs the general decoder, a tenth of a first count
-        // of text in other scripts. `s` is UTF-8 and `i` a boundary, so the
-        // lead byte says the length and the bytes after it are there.
+        // `s` is UTF-8 and `i` a boundary, so the lead byte says the length
+        // and the bytes after it are there.
         debug_assert!(self.s.is_char_boundary(i));
-        let b = self.b;
-        let tail = |k: usize| u32::from(b[i + k] & 0x3F);
-        let (code, len) = match byte {
-            0xF0.. => (u32::from(byte & 0x07) << 18 | tail(1) << 12 | tail(2) << 6 | tail(3), 4),
-            0xE0.. => (u32::from(byte & 0x0F) << 12 | tail(1) << 6 | tail(2), 3),
-            _ => (u32::from(byte & 0x1F) << 6 | tail(1), 2),
-        };
+        let (code, len) = decode(self.b, i);
         let c = char::from_u32(code).unwrap_or('\u{FFFD}');
         At { c, bits: classes(c), next: i + len }
     }
